@@ -1,0 +1,117 @@
+"""The eventsourcing Application: commands in, events out, one atomic save per command.
+
+Referents' steps, identifications and corrections come in here (from the API, the CLI or the
+demo generator); each loads the aggregate, lets it check its rules, and saves its new events in
+one transaction. Personal data go to the personal-data store, never into events.
+"""
+
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from .clock import SystemClock
+from .domain.pathway import Pathway
+from .domain.state import PathwayState
+from .domain.steps import Step
+from .transcodings import TRANSCODINGS
+
+
+class PathwayNotFound(LookupError):
+    """No pathway has this id."""
+
+
+class VersionConflict(Exception):
+    """The pathway moved on since the caller read it (If-Match or a concurrent write)."""
+
+    def __init__(self, pathway_id: UUID, expected: int | None, current: int):
+        super().__init__(
+            f"le parcours {pathway_id} est en version {current}, pas {expected} : "
+            "relisez-le avant d'enregistrer"
+        )
+        self.current = current
+
+
+class CaseCommittee(Application):
+    """The pathways of a Cité de l'emploi: identify, log steps, correct, read history."""
+
+    name = "casecommittee"
+    snapshotting_intervals = {Pathway: 10}
+
+    def __init__(self, env: dict | None = None, clock=None, personal_data=None) -> None:
+        super().__init__(env)
+        self.clock = clock or SystemClock()
+        self.personal_data = personal_data
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Adds dates, step records and derived states to the library's transcodings."""
+        super().register_transcodings(transcoder)
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding)
+
+    # ---- commands ------------------------------------------------------------------------
+
+    def identify(
+        self, *, actor: dict, occurred_on: date, person: dict | None = None,
+        pathway_id: UUID | None = None, **fields: Any,
+    ) -> Pathway:
+        """Opens a pathway (repéré); the person's identity goes to the personal-data store only."""
+        pathway = Pathway.identify(
+            pathway_id=pathway_id or uuid4(), occurred_on=occurred_on, actor=actor,
+            today=self.clock.today(), recorded_at=self.clock.now(), **fields,
+        )
+        if person is not None and self.personal_data is not None:
+            self.personal_data.put(pathway.id, person)
+        try:
+            self.save(pathway)
+        except Exception:
+            if person is not None and self.personal_data is not None:
+                self.personal_data.discard(pathway.id)
+            raise
+        return pathway
+
+    def log_step(
+        self, pathway_id: UUID, code: str, *, actor: dict, occurred_on: date,
+        expected_version: int | None = None, **fields: Any,
+    ) -> Pathway:
+        """Appends one step to a pathway, optionally only if it is still at `expected_version`."""
+        pathway = self.get_pathway(pathway_id)
+        if expected_version is not None and pathway.version != expected_version:
+            raise VersionConflict(pathway_id, expected_version, pathway.version)
+        pathway.record(
+            code, occurred_on=occurred_on, actor=actor, today=self.clock.today(),
+            recorded_at=self.clock.now(), **fields,
+        )
+        self.save_pathways(pathway)
+        return pathway
+
+    def save_pathways(self, *aggregates) -> None:
+        """Saves aggregates atomically; a concurrent write to the same version is a conflict."""
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            first = aggregates[0]
+            current = self.get_pathway(first.id).version
+            raise VersionConflict(first.id, first.version, current) from None
+
+    # ---- queries -------------------------------------------------------------------------
+
+    def get_pathway(self, pathway_id: UUID, version: int | None = None) -> Pathway:
+        """The pathway, at its current or a given version."""
+        try:
+            pathway = self.repository.get(pathway_id, version=version)
+        except AggregateNotFoundError:
+            raise PathwayNotFound(f"aucun parcours {pathway_id}") from None
+        if not isinstance(pathway, Pathway):
+            raise PathwayNotFound(f"aucun parcours {pathway_id}")
+        return pathway
+
+    def state_as_of(self, pathway_id: UUID, as_of: date) -> PathwayState:
+        """The pathway's state from the steps whose business date is on or before `as_of`."""
+        return self.get_pathway(pathway_id).state_as_of(as_of)
+
+    def history(self, pathway_id: UUID) -> list[Step]:
+        """Every step of the pathway in the order it was recorded, with both dates and the actor."""
+        return self.get_pathway(pathway_id).steps

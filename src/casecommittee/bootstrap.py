@@ -1,0 +1,49 @@
+"""Wires one process: settings → stores, application, personal data, reference data."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from .application import CaseCommittee
+from .clock import SystemClock
+from .config import Settings
+from .db import make_engine, metadata
+from .personal_data import PersonalDataStore
+from .reference import ReferenceData
+
+
+@dataclass
+class System:
+    """Everything a command, a request or a job needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    app: CaseCommittee
+    personal_data: PersonalDataStore
+    reference: ReferenceData
+
+    @property
+    def clock(self):
+        """The clock shared by the application and the jobs."""
+        return self.app.clock
+
+    def close(self) -> None:
+        """Releases database connections."""
+        self.app.close()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, clock=None) -> System:
+    """Builds the system, creating the stores' tables when missing."""
+    settings = settings or Settings.from_env()
+    if settings.store_kind == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    metadata.create_all(engine)
+    personal_data = PersonalDataStore(
+        engine, settings.resolved_key("personal_data_key", "personal-data.key")
+    )
+    app = CaseCommittee(
+        env=settings.event_store_env(), clock=clock or SystemClock(), personal_data=personal_data
+    )
+    return System(settings, engine, app, personal_data, ReferenceData(engine))

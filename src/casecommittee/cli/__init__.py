@@ -1,0 +1,40 @@
+"""The `casecommittee` command line: one click group, one module per area of commands."""
+
+import click
+
+from ..bootstrap import bootstrap
+from ..config import ConfigurationError
+
+
+class Context:
+    """Builds the system lazily, so `--help` never touches a store."""
+
+    def __init__(self):
+        self._system = None
+
+    @property
+    def system(self):
+        """The wired system for the configured store."""
+        if self._system is None:
+            try:
+                self._system = bootstrap()
+            except ConfigurationError as error:
+                raise click.ClickException(str(error)) from None
+        return self._system
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+@click.pass_context
+def main(ctx):
+    """casecommittee: pathways, committees and statistics of a Cité de l'emploi.
+
+    The store is chosen by CASECOMMITTEE_DATA_DIR (embedded SQLite, default ./var) or
+    CASECOMMITTEE_DATABASE_URL (PostgreSQL).
+    """
+    ctx.ensure_object(Context)
+
+
+from . import store  # noqa: E402,F401  (registers the commands)

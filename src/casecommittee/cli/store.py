@@ -1,0 +1,93 @@
+"""Store commands: init, keygen, demo, history."""
+
+import json
+import time
+import uuid
+
+import click
+from eventsourcing.cryptography import AESCipher
+
+from ..application import PathwayNotFound
+from ..demo import DemoAlreadyLoaded, generate
+from ..domain.vocabulary import STEP_LABELS
+from . import main, pass_context
+
+
+@main.command()
+@pass_context
+def init(ctx):
+    """Create the stores (tables, keys) if they do not exist yet."""
+    system = ctx.system
+    click.echo(f"store ready: {system.settings.store_kind} ({system.settings.sqlalchemy_url})")
+
+
+@main.command()
+def keygen():
+    """Print a new AES-256 key (base64) for CASECOMMITTEE_CIPHER_KEY or _PERSONAL_DATA_KEY."""
+    click.echo(AESCipher.create_key(32))
+
+
+@main.command()
+@click.option("--seed", default=2020, show_default=True, help="Random seed: same seed, same territory.")
+@click.option("--people", type=click.IntRange(min=1), default=None,
+              help="Number of pathways (default: about 65 a year over the years).")
+@click.option("--years", type=click.IntRange(1, 10), default=2, show_default=True)
+@pass_context
+def demo(ctx, seed, people, years):
+    """Fill the store with the demo territory: Belfort's three groups over two years."""
+    system = ctx.system
+    total = people if people is not None else 65 * years
+    events = 0
+    started = time.perf_counter()
+    try:
+        with click.progressbar(length=total, label="demo pathways", file=None) as bar:
+            for pathway in generate(system.app, system.reference, system.personal_data,
+                                    people=people, seed=seed, years=years, progress=bar.update):
+                events += pathway.version
+    except DemoAlreadyLoaded as error:
+        raise click.ClickException(str(error)) from None
+    elapsed = time.perf_counter() - started
+    click.echo(f"{total} pathways, {events} events in {elapsed:.1f} s "
+               f"({events / elapsed:.0f} events/s)")
+
+
+@main.command()
+@click.argument("pathway_id", type=click.UUID)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@pass_context
+def history(ctx, pathway_id: uuid.UUID, as_json: bool):
+    """Show a pathway's events in order, with business date, recorded time and actor."""
+    try:
+        steps = ctx.system.app.history(pathway_id)
+    except PathwayNotFound as error:
+        raise click.ClickException(f"{error} (list some with `casecommittee pathways`)") from None
+    for step in steps:
+        if as_json:
+            click.echo(json.dumps({
+                "version": step.version, "step": step.code, "occurred_on": step.occurred_on,
+                "recorded_at": step.recorded_at, "actor": step.actor, "data": step.data,
+            }, default=str, ensure_ascii=False))
+            continue
+        actor = step.actor or {}
+        click.echo(
+            f"v{step.version:<3} {step.occurred_on}  (saisi le {step.recorded_at:%Y-%m-%d %H:%M} UTC)"
+            f"  {STEP_LABELS[step.code]:<32} par {actor.get('role', '?')} {actor.get('user_id', '?')}"
+        )
+        details = {k: v for k, v in step.data.items() if v not in (None, [], {})}
+        if details:
+            click.echo("       " + json.dumps(details, default=str, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True)
+@pass_context
+def pathways(ctx, limit):
+    """List pathway ids in the order they were identified (from the event log)."""
+    app = ctx.system.app
+    seen = 0
+    for notification in app.recorder.select_notifications(start=None, limit=limit * 50):
+        if notification.originator_version == 1 and notification.topic.endswith("Identified"):
+            click.echo(str(notification.originator_id))
+            seen += 1
+            if seen >= limit:
+                break

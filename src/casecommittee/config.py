@@ -1,0 +1,120 @@
+"""Every setting, read from the environment, with embedded defaults that need no server.
+
+| variable | default | meaning |
+|---|---|---|
+| CASECOMMITTEE_DATA_DIR | ./var | where the embedded SQLite files and generated keys live |
+| CASECOMMITTEE_DATABASE_URL | (SQLite in the data dir) | a `postgresql://user:pw@host:port/db` URL to scale out |
+| CASECOMMITTEE_CIPHER_KEY | generated into DATA_DIR/keys | AES key (base64) for the event store |
+| CASECOMMITTEE_PERSONAL_DATA_KEY | generated into DATA_DIR/keys | AES key (base64) wrapping each person's key |
+| CASECOMMITTEE_SNAPSHOT_INTERVAL | 10 | a pathway snapshot every N events |
+"""
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from eventsourcing.cryptography import AESCipher
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or wrong; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved configuration of one process."""
+
+    data_dir: Path
+    database_url: str | None = None
+    cipher_key: str | None = None
+    personal_data_key: str | None = None
+    snapshot_interval: int = 10
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
+        """Reads the CASECOMMITTEE_* variables (see the module docstring)."""
+        env = os.environ if environ is None else environ
+        try:
+            interval = int(env.get("CASECOMMITTEE_SNAPSHOT_INTERVAL", "10"))
+        except ValueError:
+            raise ConfigurationError(
+                "CASECOMMITTEE_SNAPSHOT_INTERVAL must be a whole number, e.g. 10"
+            ) from None
+        values = dict(
+            data_dir=Path(env.get("CASECOMMITTEE_DATA_DIR", "var")),
+            database_url=env.get("CASECOMMITTEE_DATABASE_URL") or None,
+            cipher_key=env.get("CASECOMMITTEE_CIPHER_KEY") or None,
+            personal_data_key=env.get("CASECOMMITTEE_PERSONAL_DATA_KEY") or None,
+            snapshot_interval=interval,
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    # ---- stores -------------------------------------------------------------------------
+
+    @property
+    def store_kind(self) -> str:
+        """"sqlite" (embedded) or "postgresql"."""
+        if self.database_url and self.database_url.startswith(("postgresql", "postgres")):
+            return "postgresql"
+        if self.database_url and not self.database_url.startswith("sqlite"):
+            raise ConfigurationError(
+                f"CASECOMMITTEE_DATABASE_URL={self.database_url!r}: use postgresql://… or leave it unset"
+            )
+        return "sqlite"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The SQLAlchemy URL of the read models, personal data and reference data."""
+        if self.store_kind == "postgresql":
+            parts = urlsplit(self.database_url)
+            return f"postgresql+psycopg://{parts.netloc}{parts.path}"
+        return self.database_url or f"sqlite:///{self.data_dir / 'casecommittee.sqlite'}"
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing environment: persistence module, database, cipher, compressor."""
+        env = {
+            "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+            "CIPHER_KEY": self.resolved_key("cipher_key", "events.key"),
+            "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        }
+        if self.store_kind == "postgresql":
+            parts = urlsplit(self.database_url)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=parts.path.lstrip("/"),
+                POSTGRES_HOST=parts.hostname or "127.0.0.1",
+                POSTGRES_PORT=str(parts.port or 5432),
+                POSTGRES_USER=parts.username or "",
+                POSTGRES_PASSWORD=parts.password or "",
+            )
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=str(self.data_dir / "events.sqlite"),
+                SQLITE_LOCK_TIMEOUT="10",
+            )
+        return env
+
+    def resolved_key(self, attribute: str, filename: str) -> str:
+        """A configured key, or for the embedded store one generated on first start (mode 0600)."""
+        configured = getattr(self, attribute)
+        if configured:
+            return configured
+        if self.store_kind == "postgresql":
+            variable = "CASECOMMITTEE_" + attribute.upper()
+            raise ConfigurationError(
+                f"{variable} is required with PostgreSQL: generate one with "
+                "`casecommittee keygen` and give it to every process"
+            )
+        path = self.data_dir / "keys" / filename
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(path.parent, stat.S_IRWXU)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(AESCipher.create_key(32))
+        return path.read_text().strip()

@@ -1,0 +1,286 @@
+"""A realistic demo territory: Belfort's three working groups over two years.
+
+Deterministic for a given seed. Proportions follow the sources (`shared/reference/`): most
+people oriented within one or two months, a share of PMSMP, hires with a mix of contracts (about
+half "emploi durable"), ruptures in the trial period, 15-week follow-ups, exits. Business dates
+lie in the two years before today; each step is recorded a few days after it happened, as
+referents do, so `known_at` statistics differ from `as_of` ones.
+"""
+
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from .domain.errors import DomainError
+from .domain.pathway import Pathway
+from .domain.rules import suggested_outcome
+from .reference import groups as groups_table
+from .reference import structures as structures_table
+from .reference import territories as territories_table
+from .reference import users as users_table
+
+NAMESPACE = uuid.UUID("6f1d4a52-2a0e-4c4b-9d7e-0c1a5e3b8f21")
+
+GROUPS = (
+    # name, target per year, share of people, co-pilot structures
+    ("Jeunes décrocheurs", 25, 0.40, ("Mission locale du Territoire de Belfort", "Unis-Cité")),
+    ("Familles monoparentales", 20, 0.30, ("Conseil départemental du Territoire de Belfort", "PLIE du Territoire de Belfort", "CIDFF du Territoire de Belfort")),
+    ("Diplômés", 20, 0.30, ("France Travail Belfort", "MIFE", "CREPI Franche-Comté")),
+)
+STRUCTURE_KINDS = {
+    "Mission locale du Territoire de Belfort": "mission_locale", "Unis-Cité": "association",
+    "Conseil départemental du Territoire de Belfort": "departement",
+    "PLIE du Territoire de Belfort": "plie", "CIDFF du Territoire de Belfort": "cidf",
+    "France Travail Belfort": "france_travail", "MIFE": "association",
+    "CREPI Franche-Comté": "company_network",
+}
+#: Illustrative neighbourhood codes for Belfort's priority neighbourhoods (QPV).
+QPV_CODES = ("QN09001M", "QN09002M", "QN09003M", "QN09004M")
+SCHEMES = {
+    "Jeunes décrocheurs": ("Contrat d'engagement jeune (CEJ)", "E2C", "Épide", "Service civique", "Formation qualifiante"),
+    "Familles monoparentales": ("PLIE", "IAE", "Formation qualifiante", "Accompagnement global"),
+    "Diplômés": ("Accompagnement intensif jeunes diplômés", "Parrainage CREPI", "Formation qualifiante", "IAE"),
+}
+EMPLOYERS = (
+    ("Alstom Transport", "38965558600023"), ("General Electric Belfort", "31564987900041"),
+    ("Boulangerie du Lion", None), ("EHPAD Les Eparses", "77556699800012"),
+    ("Leclerc Belfort", "32145698700018"), ("Transports Optymo", None),
+    ("Mairie de Belfort", "21900010500019"), ("Carrefour Market Valdoie", None),
+)
+FIRST_NAMES = ("Inès", "Yanis", "Sarah", "Mehdi", "Léa", "Kevin", "Aïcha", "Lucas", "Nadia", "Théo")
+LAST_NAMES = ("Martin", "Benali", "Durand", "Haddad", "Petit", "Moreau", "Diallo", "Roux")
+
+
+class DemoAlreadyLoaded(Exception):
+    """The store already holds the demo drawn from this seed."""
+
+
+@dataclass
+class DemoTerritory:
+    """The reference data of the demo: ids of the territory, groups, structures and users."""
+
+    territory_id: str
+    groups: list[dict]
+    structures: dict[str, dict]
+    users: dict[str, dict]
+
+
+def _id(*parts) -> str:
+    return str(uuid.uuid5(NAMESPACE, "/".join(map(str, parts))))
+
+
+def create_territory(reference) -> DemoTerritory:
+    """Belfort, its three groups, the partner structures and a user per role (idempotent)."""
+    territory_id = _id("territory", "Belfort")
+    existing = reference.get(territories_table, territory_id)
+    structures, users, groups = {}, {}, []
+    if existing is None:
+        reference.add_territory("Cité de l'emploi de Belfort", id=territory_id)
+        for name, kind in STRUCTURE_KINDS.items():
+            reference.add_structure(territory_id, name, kind, id=_id("structure", name))
+    for name in STRUCTURE_KINDS:
+        structures[name] = reference.get(structures_table, _id("structure", name))
+    for name, target, _share, pilots in GROUPS:
+        group_id = _id("group", name)
+        if existing is None:
+            reference.add_group(territory_id, name, target, id=group_id)
+        groups.append(reference.get(groups_table, group_id))
+        for role, count in (("copilot", 1), ("referent", 2)):
+            for n in range(count):
+                structure = structures[pilots[n % len(pilots)]]
+                user_id = _id("user", name, role, n)
+                if existing is None:
+                    reference.add_user(
+                        f"{role.capitalize()} {n + 1} — {name}", role, territory_id, [group_id],
+                        structure["id"], id=user_id,
+                    )
+                users[f"{role}:{name}:{n}"] = reference.get(users_table, user_id)
+    for role in ("admin", "auditor"):
+        user_id = _id("user", role)
+        if existing is None:
+            reference.add_user(f"{role.capitalize()} Belfort", role, territory_id, [], None, id=user_id)
+        users[role] = reference.get(users_table, user_id)
+    return DemoTerritory(territory_id, groups, structures, users)
+
+
+class _Life:
+    """One person's simulated pathway: steps appended while their dates are in the past."""
+
+    def __init__(self, rng: random.Random, today: date, pathway: Pathway, referent: dict):
+        self.rng, self.today, self.pathway = rng, today, pathway
+        self.actor = {"user_id": referent["id"], "role": "referent",
+                      "structure_id": referent["structure_id"]}
+        self.recorded = pathway.modified_on
+        self.on = pathway.state.identified_on
+
+    def step(self, code: str, after_days: int, **fields) -> bool:
+        """Logs a step `after_days` after the previous one; False once that date is not past."""
+        on = self.on + timedelta(days=max(0, after_days))
+        if on > self.today:
+            return False
+        lag = timedelta(days=self.rng.choice((0, 0, 1, 2, 3, 7, 15)), hours=self.rng.randint(8, 17))
+        recorded = max(self.recorded + timedelta(seconds=1),
+                       datetime.combine(on, time(), UTC) + lag)
+        recorded = min(recorded, datetime.combine(self.today, time(23), UTC))
+        today = max(self.today, recorded.date())
+        self.pathway.record(code, occurred_on=on, actor=self.actor, today=today,
+                            recorded_at=recorded, **fields)
+        self.on, self.recorded = on, recorded
+        return True
+
+
+def _profile(rng: random.Random, group: str, on: date) -> dict:
+    ages = {"Jeunes décrocheurs": (16, 25), "Familles monoparentales": (20, 48), "Diplômés": (21, 30)}
+    low, high = ages[group]
+    flags = []
+    if group == "Familles monoparentales":
+        flags.append("single_parent")
+    if rng.random() < 0.25:
+        flags.append("rsa")
+    if rng.random() < 0.06:
+        flags.append("rqth")
+    if rng.random() < 0.05:
+        flags.append("refugee")
+    quals = {"Jeunes décrocheurs": ("below_cap", "below_cap", "cap_bep"),
+             "Familles monoparentales": ("below_cap", "cap_bep", "bac"),
+             "Diplômés": ("bac_plus_2", "bac_plus_3", "bac_plus_3")}
+    sex = rng.choices(("F", "M", "X"), (90, 9, 1) if group == "Familles monoparentales" else (49, 49, 2))[0]
+    return {
+        "sex": sex, "birth_year": on.year - rng.randint(low, high),
+        "qpv_code": rng.choice(QPV_CODES) if rng.random() < 0.85 else None,
+        "qualification_level": rng.choice(quals[group]), "flags": flags,
+    }
+
+
+def simulate_pathway(rng: random.Random, today: date, group: dict, territory: DemoTerritory,
+                     identified_on: date) -> tuple[Pathway, dict]:
+    """One person's pathway and identity, steps drawn with the demo's proportions."""
+    name = group["name"]
+    pilots = next(p for g, _t, _s, p in GROUPS if g == name)
+    referent = territory.users[f"referent:{name}:{rng.randrange(2)}"]
+    structure = territory.structures[rng.choice(pilots)]
+    profile = _profile(rng, name, identified_on)
+    birth_year = profile["birth_year"]
+    channel = rng.choices(
+        ("aller_vers", "permanence", "partner_referral", "event", "self", "resident"),
+        (25, 20, 30, 10, 5, 10))[0]
+    consent = rng.random() < 0.9
+    recorded_at = datetime.combine(identified_on, time(10), UTC) + timedelta(days=rng.choice((0, 1, 3)))
+    recorded_at = min(recorded_at, datetime.combine(today, time(22), UTC))
+    pathway = Pathway.identify(
+        pathway_id=uuid.UUID(_id("pathway", name, identified_on, rng.random())),
+        occurred_on=identified_on, today=max(today, recorded_at.date()), recorded_at=recorded_at,
+        actor={"user_id": referent["id"], "role": "referent", "structure_id": referent["structure_id"]},
+        group_id=group["id"], channel=channel,
+        identified_by_structure_id=None if channel == "resident" else structure["id"],
+        profile=profile,
+        consent={"committee_sharing": consent, "given_on": identified_on if consent else None},
+    )
+    person = {
+        "first_name": rng.choice(FIRST_NAMES), "last_name": rng.choice(LAST_NAMES),
+        "birth_date": date(birth_year, rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
+        "phone": f"06{rng.randint(10000000, 99999999)}",
+    }
+    life = _Life(rng, today, pathway, referent)
+    try:
+        _live(rng, life, name, structure, referent)
+    except DomainError as error:  # a generator bug must not pass silently
+        raise RuntimeError(f"demo generator produced an invalid step: {error}") from error
+    return pathway, person
+
+
+def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None:
+    step = life.step
+    if not step("referent_assigned", rng.randint(0, 14), referent_id=referent["id"],
+                structure_id=referent["structure_id"]):
+        return
+    if rng.random() < 0.3 and not step("committee_referral", rng.randint(1, 20),
+                                       reason="situation à étudier en comité"):
+        return
+    if rng.random() < 0.08:
+        step("rupture", rng.randint(20, 90), scope="pathway", kind="lost_contact",
+             initiated_by="beneficiary", reason="ne répond plus")
+        return
+    if rng.random() > 0.88:
+        return  # still waiting for an orientation
+    if not step("oriented", rng.randint(10, 60), scheme=rng.choice(SCHEMES[group]),
+                structure_id=structure["id"], referent_id=referent["id"]):
+        return
+    if rng.random() < 0.35:
+        length, delay = rng.randint(5, 21), rng.randint(7, 40)
+        host = rng.choice(EMPLOYERS)
+        if not step("immersion_started", delay,
+                    host={"name": host[0], "siret": host[1]},
+                    ends_on=life.on + timedelta(days=delay + length - 1),
+                    hours_per_week=rng.choice((20, 30, 35)),
+                    objective=rng.choice(("discover", "confirm", "recruit"))):
+            return
+        hired_after = rng.random() < 0.4
+        if not step("immersion_ended", length - 1, status=rng.choices(
+                ("completed", "partial", "did_not_show"), (80, 15, 5))[0], led_to_hire=hired_after):
+            return
+    if rng.random() > 0.5:
+        if rng.random() < 0.2:
+            step("exited", rng.randint(60, 200), outcome=rng.choice(
+                ("qualifying_training", "moved_away", "declined", "business_creation")))
+        return
+    contract = rng.choices(
+        ("cdi", "cdd", "interim", "cddi", "apprenticeship", "professionalisation", "subsidised"),
+        (20, 30, 12, 12, 12, 6, 8))[0]
+    months = rng.choice((3, 4, 6, 9, 12)) if contract in ("cdd", "interim", "cddi") else None
+    employer = rng.choice(EMPLOYERS)
+    if not step("hired", rng.randint(5, 90), employer={"name": employer[0], "siret": employer[1]},
+                contract_type=contract, contract_months=months,
+                weekly_hours=rng.choice((24, 26, 30, 35, 35, 35))):
+        return
+    hired_on = life.on
+    broke = rng.random() < 0.17
+    for week in (1, 4, 8, 12):
+        if broke and week >= 4:
+            step("rupture", (hired_on - life.on).days + 7 * week - 3, scope="job",
+                 kind=rng.choice(("trial_period", "resignation", "mutual_agreement")),
+                 initiated_by=rng.choice(("beneficiary", "employer")))
+            return
+        if rng.random() < 0.85 and not step(
+                "follow_up_contact", (hired_on - life.on).days + 7 * week + rng.randint(-2, 4),
+                contacted=rng.choice(("beneficiary", "employer", "tutor")),
+                status=rng.choices(("fine", "difficulty", "mediation_needed"), (80, 15, 5))[0]):
+            return
+    if not step("follow_up_completed", (hired_on - life.on).days + 105 + rng.randint(0, 10),
+                still_employed=True):
+        return
+    if rng.random() < 0.6:
+        step("exited", rng.randint(10, 60), outcome=suggested_outcome(contract, months))
+
+
+def generate(
+    app, reference, personal_data, *, people: int | None = None, seed: int = 2020,
+    today: date | None = None, years: int = 2, progress: Callable[[int], None] | None = None,
+) -> Iterator[Pathway]:
+    """Fills the stores with the demo territory; yields each saved pathway.
+
+    `people` defaults to about 65 a year over `years`; each pathway is saved in one atomic
+    save with its identity in the personal-data store.
+    """
+    rng = random.Random(seed)
+    today = today or app.clock.today()
+    territory = create_territory(reference)
+    total = people if people is not None else 65 * years
+    start = today - timedelta(days=365 * years)
+    for n in range(total):
+        group_name, _t, _share, _p = rng.choices(GROUPS, [g[2] for g in GROUPS])[0]
+        group = next(g for g in territory.groups if g["name"] == group_name)
+        identified_on = start + timedelta(days=int((n + rng.random()) * 365 * years / total))
+        pathway, person = simulate_pathway(rng, today, group, territory, min(identified_on, today))
+        if n == 0 and pathway.id in app.repository:
+            raise DemoAlreadyLoaded(
+                f"this store already holds the demo of seed {seed}: use another --seed, "
+                "or a fresh CASECOMMITTEE_DATA_DIR"
+            )
+        personal_data.put(pathway.id, person)
+        app.save(pathway)
+        if progress:
+            progress(1)
+        yield pathway

@@ -1,0 +1,1 @@
+"""The domain: pure Python, no Flask, no SQLAlchemy, no I/O."""

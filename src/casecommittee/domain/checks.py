@@ -1,0 +1,304 @@
+"""The rules that refuse a step, one small guard per step code.
+
+`check_step(state, step, today)` raises a specific `DomainError` naming what is wrong and what
+is allowed; it returns nothing when the step may be recorded. `check_history(steps, today)`
+replays a whole (corrected) history through the same guards, which is how a correction is
+checked.
+"""
+
+from datetime import date
+
+from . import vocabulary as v
+from .errors import (
+    DateInFuture,
+    DateOutOfOrder,
+    DomainError,
+    FollowUpRuleBroken,
+    ImmersionRuleBroken,
+    InvalidCorrection,
+    InvalidValue,
+    PathwayClosed,
+    StepNotAllowed,
+)
+from .rules import (
+    PMSMP_MAX_AGREEMENTS_PER_HOST,
+    PMSMP_MAX_DAYS,
+    PMSMP_MAX_HOURS_PER_WEEK,
+    immersion_days,
+    validation_due_on,
+)
+from .state import PathwayState
+from .steps import STEP_FIELDS, Step, effective_steps
+
+
+def _fr(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _one_of(value, allowed, name: str) -> None:
+    if value not in allowed:
+        raise InvalidValue(
+            f"{name} « {value} » n'est pas reconnu ; valeurs possibles : {', '.join(allowed)}",
+            field=name,
+        )
+
+
+def _not_before(on: date, limit: date | None, what: str, name: str = "occurred_on") -> None:
+    if limit is not None and on < limit:
+        raise DateOutOfOrder(
+            f"la date du {_fr(on)} est antérieure à {what} ({_fr(limit)})", field=name
+        )
+
+
+def _host_key(host: dict) -> str:
+    return (host.get("siret") or host.get("name", "")).strip().lower()
+
+
+def check_step(state: PathwayState, step: Step, today: date) -> None:
+    """Raises the DomainError that refuses `step` on a pathway in `state`, or returns None."""
+    _one_of(step.code, v.STEPS, "step")
+    if step.occurred_on > today:
+        raise DateInFuture(
+            f"la date du {_fr(step.occurred_on)} est dans le futur (aujourd'hui : {_fr(today)})",
+            field="occurred_on",
+        )
+    if step.code == "identified":
+        given_on = (step.data.get("consent") or {}).get("given_on")
+        if given_on is not None and given_on > today:
+            raise DateInFuture("le consentement ne peut être daté du futur", field="consent.given_on")
+        if state.stage is not None:
+            raise StepNotAllowed("ce parcours est déjà ouvert : le repérage ne se fait qu'une fois")
+    else:
+        if state.stage is None:
+            raise StepNotAllowed("le parcours n'a pas de repérage : commencez par « identified »")
+        if state.stage == "exited" and step.code != "corrected":
+            raise PathwayClosed(
+                "le parcours est clos (sortie enregistrée) : seule une correction est possible"
+            )
+        _not_before(step.occurred_on, state.identified_on, "la date de repérage")
+    _GUARDS[step.code](state, step, step.occurred_on, step.data)
+
+
+def _identified(state, step, on, data):
+    _one_of(data.get("channel"), v.CHANNELS, "channel")
+    profile = data.get("profile") or {}
+    _one_of(profile.get("sex"), v.SEXES, "profile.sex")
+    if profile.get("qualification_level") is not None:
+        _one_of(profile["qualification_level"], v.QUALIFICATION_LEVELS, "profile.qualification_level")
+    for flag in profile.get("flags", ()):
+        _one_of(flag, v.FLAGS, "profile.flags")
+    birth_year = profile.get("birth_year")
+    if birth_year is not None and not (on.year - 100 <= birth_year <= on.year - 14):
+        raise InvalidValue(
+            f"année de naissance {birth_year} invraisemblable pour un repérage en {on.year}",
+            field="profile.birth_year",
+        )
+
+
+def _referent_assigned(state, step, on, data):
+    if not data.get("referent_id"):
+        raise InvalidValue("le référent désigné est obligatoire", field="referent_id")
+
+
+def _committee_referral(state, step, on, data):
+    if not (data.get("reason") or "").strip():
+        raise InvalidValue("le motif de la demande de passage en comité est obligatoire", field="reason")
+
+
+def _oriented(state, step, on, data):
+    if not (data.get("scheme") or "").strip():
+        raise InvalidValue("le dispositif d'orientation est obligatoire", field="scheme")
+    if state.stage == "in_immersion":
+        raise StepNotAllowed(
+            "une immersion est en cours : enregistrez sa fin (immersion_ended) avant de réorienter"
+        )
+    if state.stage == "employed":
+        raise StepNotAllowed(
+            "la personne est en emploi, en suivi 15 semaines : enregistrez d'abord la rupture "
+            "du contrat (rupture, scope job) ou la validation du suivi"
+        )
+
+
+def _immersion_started(state, step, on, data):
+    _one_of(data.get("objective"), v.IMMERSION_OBJECTIVES, "objective")
+    if state.stage == "in_immersion":
+        raise ImmersionRuleBroken(
+            "une immersion est déjà en cours : une seule PMSMP à la fois ; enregistrez sa fin d'abord"
+        )
+    if state.stage == "employed":
+        raise StepNotAllowed("la personne est en emploi, en suivi 15 semaines : pas de PMSMP pendant le suivi")
+    ends_on = data.get("ends_on")
+    if ends_on is None or ends_on < on:
+        raise DateOutOfOrder("la fin prévue de l'immersion précède son début", field="ends_on")
+    days = immersion_days(on, ends_on)
+    if days > PMSMP_MAX_DAYS:
+        raise ImmersionRuleBroken(
+            f"une PMSMP dure au plus {PMSMP_MAX_DAYS} jours calendaires par convention "
+            f"(ici {days} jours) ; au-delà, prévoyez un renouvellement",
+            field="ends_on",
+        )
+    hours = data.get("hours_per_week")
+    if not isinstance(hours, int | float) or not 0 < hours <= PMSMP_MAX_HOURS_PER_WEEK:
+        raise ImmersionRuleBroken(
+            f"une PMSMP compte au plus {PMSMP_MAX_HOURS_PER_WEEK} h par semaine (ici {hours})",
+            field="hours_per_week",
+        )
+    host = data.get("host") or {}
+    if not (host.get("name") or "").strip():
+        raise InvalidValue("le nom de la structure d'accueil est obligatoire", field="host.name")
+    key = _host_key(host)
+    same_host = [i for i in state.immersions if _host_key(i["host"]) == key]
+    if state.immersions:
+        _not_before(on, state.immersions[-1].get("ended_on"), "la fin de l'immersion précédente")
+    if data.get("renews"):
+        if not state.immersions or _host_key(state.immersions[-1]["host"]) != key:
+            raise ImmersionRuleBroken(
+                "un renouvellement se fait avec la même structure d'accueil que l'immersion précédente",
+                field="renews",
+            )
+    if len(same_host) >= PMSMP_MAX_AGREEMENTS_PER_HOST or (same_host and not data.get("renews")):
+        raise ImmersionRuleBroken(
+            "une PMSMP n'est renouvelable qu'une fois avec la même structure d'accueil"
+            + ("" if len(same_host) >= PMSMP_MAX_AGREEMENTS_PER_HOST
+               else " : indiquez renews=true pour ce renouvellement"),
+            field="host",
+        )
+
+
+def _immersion_ended(state, step, on, data):
+    _one_of(data.get("status"), v.IMMERSION_STATUSES, "status")
+    if state.immersion is None:
+        raise StepNotAllowed("aucune immersion en cours : rien à clore")
+    _not_before(on, state.immersion["starts_on"], "le début de l'immersion")
+    if on > state.immersion["ends_on"]:
+        raise ImmersionRuleBroken(
+            f"la convention de PMSMP se termine le {_fr(state.immersion['ends_on'])} : "
+            "une immersion qui continue demande un renouvellement",
+            field="occurred_on",
+        )
+
+
+def _hired(state, step, on, data):
+    _one_of(data.get("contract_type"), v.CONTRACT_TYPES, "contract_type")
+    if state.stage == "in_immersion":
+        raise StepNotAllowed(
+            "une immersion est en cours : enregistrez sa fin (immersion_ended, led_to_hire) avant l'embauche"
+        )
+    if state.stage == "employed":
+        raise StepNotAllowed(
+            "un emploi est déjà suivi : enregistrez sa rupture (rupture, scope job) avant une nouvelle embauche"
+        )
+    if data["contract_type"] in v.CONTRACTS_WITH_LENGTH and not data.get("contract_months"):
+        raise InvalidValue(
+            "la durée du contrat en mois est obligatoire pour un CDD, un intérim ou un CDDI",
+            field="contract_months",
+        )
+    hours = data.get("weekly_hours")
+    if not isinstance(hours, int | float) or not 0 < hours <= 48:
+        raise InvalidValue(f"durée hebdomadaire invraisemblable : {hours} h", field="weekly_hours")
+    if not ((data.get("employer") or {}).get("name") or "").strip():
+        raise InvalidValue("le nom de l'employeur est obligatoire", field="employer.name")
+    if state.immersions:
+        _not_before(on, state.immersions[-1].get("ended_on"), "la fin de l'immersion précédente")
+
+
+def _follow_up_contact(state, step, on, data):
+    _one_of(data.get("contacted"), v.FOLLOW_UP_CONTACTED, "contacted")
+    _one_of(data.get("status"), v.FOLLOW_UP_STATUSES, "status")
+    if state.stage != "employed" or state.follow_up is None:
+        raise FollowUpRuleBroken("aucun suivi 15 semaines en cours : un point de suivi suit une embauche")
+    _not_before(on, state.follow_up["hired_on"], "l'embauche")
+
+
+def _follow_up_completed(state, step, on, data):
+    if state.stage != "employed" or state.follow_up is None:
+        raise FollowUpRuleBroken("aucun suivi 15 semaines en cours à valider")
+    due = validation_due_on(state.follow_up["hired_on"])
+    if on < due:
+        raise FollowUpRuleBroken(
+            f"le suivi 15 semaines se valide au plus tôt le {_fr(due)} (105 jours après l'embauche)",
+            field="occurred_on",
+        )
+
+
+def _rupture(state, step, on, data):
+    _one_of(data.get("scope"), v.RUPTURE_SCOPES, "scope")
+    _one_of(data.get("kind"), v.RUPTURE_KINDS, "kind")
+    _one_of(data.get("initiated_by"), v.RUPTURE_INITIATORS, "initiated_by")
+    if data["scope"] == "job":
+        if state.job is None:
+            raise StepNotAllowed("aucun emploi en cours : une rupture de contrat suit une embauche", field="scope")
+        _not_before(on, state.job["starts_on"], "le début du contrat")
+    if data["scope"] == "immersion":
+        if state.immersion is None:
+            raise StepNotAllowed("aucune immersion en cours", field="scope")
+        _not_before(on, state.immersion["starts_on"], "le début de l'immersion")
+
+
+def _exited(state, step, on, data):
+    _one_of(data.get("outcome"), v.EXIT_OUTCOMES, "outcome")
+    _not_before(on, state.last_event_on, "la dernière étape du parcours")
+
+
+def _corrected(state, step, on, data):
+    """Corrections are checked against the whole history by `check_correction`."""
+
+
+_GUARDS = {
+    "identified": _identified,
+    "referent_assigned": _referent_assigned,
+    "committee_referral": _committee_referral,
+    "oriented": _oriented,
+    "immersion_started": _immersion_started,
+    "immersion_ended": _immersion_ended,
+    "hired": _hired,
+    "follow_up_contact": _follow_up_contact,
+    "follow_up_completed": _follow_up_completed,
+    "rupture": _rupture,
+    "exited": _exited,
+    "corrected": _corrected,
+}
+
+
+def check_correction(steps: list[Step], correction: Step, today: date) -> None:
+    """Refuses a correction that names no correctable step or field, or breaks a rule once applied."""
+    target_version = correction.data.get("corrects_version")
+    targets = [s for s in steps if s.version == target_version]
+    if not targets:
+        raise InvalidCorrection(
+            f"la version {target_version} n'existe pas dans ce parcours", field="corrects_version"
+        )
+    target = targets[0]
+    if target.code == "corrected":
+        raise InvalidCorrection(
+            "une correction ne se corrige pas : corrigez l'étape d'origine", field="corrects_version"
+        )
+    changes = correction.data.get("changes") or {}
+    if not changes:
+        raise InvalidCorrection("la correction ne change rien", field="changes")
+    allowed = ("occurred_on",) + STEP_FIELDS[target.code]
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise InvalidCorrection(
+            f"champ(s) non corrigeable(s) pour l'étape {target.code} : {', '.join(unknown)} ; "
+            f"champs possibles : {', '.join(allowed)}",
+            field="changes",
+        )
+    if not (correction.data.get("reason") or "").strip():
+        raise InvalidCorrection("le motif de la correction est obligatoire", field="reason")
+    try:
+        check_history(steps + [correction], today)
+    except DomainError as error:
+        raise InvalidCorrection(
+            f"une fois corrigé, le parcours ne respecte plus une règle : {error.message}",
+            field="changes",
+        ) from error
+
+
+def check_history(steps: list[Step], today: date) -> PathwayState:
+    """Replays a history, every correction applied, through every guard; returns its state."""
+    state = PathwayState()
+    for step in effective_steps(steps):
+        check_step(state, step, today)
+        state.apply(step)
+    return state

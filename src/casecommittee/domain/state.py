@@ -1,0 +1,193 @@
+"""The derived state of a pathway: a fold of its (corrected) steps, with no rule checking.
+
+`PathwayState.apply(step)` moves the state on by one step; `derive(steps)` folds a whole
+history. The rules that refuse a step live in `checks.py`; this module only says what a step
+that was accepted means.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .rules import age_bracket, validation_due_on
+from .steps import Step, effective_steps
+
+
+@dataclass
+class PathwayState:
+    """Where a pathway stands: stage, current orientation, immersion, job, follow-up, milestones."""
+
+    group_id: str | None = None
+    identified_on: date | None = None
+    channel: str | None = None
+    identified_by_structure_id: str | None = None
+    profile: dict = field(default_factory=dict)
+    consent: dict = field(default_factory=dict)
+    stage: str | None = None
+    stage_since: date | None = None
+    referent_id: str | None = None
+    referent_structure_id: str | None = None
+    orientation: dict | None = None
+    immersion: dict | None = None
+    immersions: list = field(default_factory=list)
+    job: dict | None = None
+    follow_up: dict | None = None
+    hires: list = field(default_factory=list)
+    ruptures: list = field(default_factory=list)
+    referral: dict | None = None
+    awaiting_next_step_since: date | None = None
+    exit: dict | None = None
+    first_oriented_on: date | None = None
+    first_immersion_on: date | None = None
+    first_hired_on: date | None = None
+    follow_up_completed_on: date | None = None
+    last_event_on: date | None = None
+    version: int = 0
+
+    # ---- what the state says -------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        """Identified and not exited."""
+        return self.stage is not None and self.stage != "exited"
+
+    @property
+    def age_bracket(self) -> str | None:
+        """The age bracket at identification (from the birth year only)."""
+        birth_year = self.profile.get("birth_year")
+        if birth_year is None or self.identified_on is None:
+            return None
+        return age_bracket(birth_year, self.identified_on)
+
+    @property
+    def previous_open_stage(self) -> str:
+        """The stage an immersion or a job falls back to when it ends without a next step."""
+        return "oriented" if self.orientation else "identified"
+
+    # ---- the fold ------------------------------------------------------------------------
+
+    def apply(self, step: Step) -> "PathwayState":
+        """Moves the state on by one accepted step (mutates and returns self)."""
+        getattr(self, "_" + step.code)(step, step.occurred_on, step.data)
+        self.version = step.version
+        if self.last_event_on is None or step.occurred_on > self.last_event_on:
+            self.last_event_on = step.occurred_on
+        return self
+
+    def _enter(self, stage: str, on: date) -> None:
+        if stage != self.stage:
+            self.stage, self.stage_since = stage, on
+
+    def _identified(self, step, on, data):
+        self.group_id = data["group_id"]
+        self.identified_on = on
+        self.channel = data["channel"]
+        self.identified_by_structure_id = data.get("identified_by_structure_id")
+        self.profile = dict(data.get("profile") or {})
+        self.consent = dict(data.get("consent") or {})
+        self._enter("identified", on)
+
+    def _referent_assigned(self, step, on, data):
+        self.referent_id = data["referent_id"]
+        self.referent_structure_id = data.get("structure_id")
+
+    def _committee_referral(self, step, on, data):
+        self.referral = {"on": on, "reason": data["reason"], "by": step.actor.get("user_id")}
+
+    def _oriented(self, step, on, data):
+        self.orientation = {
+            "scheme": data["scheme"],
+            "structure_id": data.get("structure_id"),
+            "referent_id": data.get("referent_id"),
+            "committee_session_id": data.get("committee_session_id"),
+            "decided_by": "committee" if data.get("committee_session_id") else "referent",
+            "oriented_on": on,
+        }
+        if data.get("referent_id"):
+            self.referent_id = data["referent_id"]
+            self.referent_structure_id = data.get("structure_id") or self.referent_structure_id
+        self.first_oriented_on = self.first_oriented_on or on
+        self.referral = None
+        self.awaiting_next_step_since = None
+        self._enter("oriented", on)
+
+    def _immersion_started(self, step, on, data):
+        self.immersion = {
+            "host": dict(data["host"]),
+            "starts_on": on,
+            "ends_on": data["ends_on"],
+            "hours_per_week": data["hours_per_week"],
+            "objective": data["objective"],
+            "renews": bool(data.get("renews")),
+        }
+        self.immersions.append(dict(self.immersion))
+        self.first_immersion_on = self.first_immersion_on or on
+        self.awaiting_next_step_since = None
+        self._enter("in_immersion", on)
+
+    def _immersion_ended(self, step, on, data):
+        self.immersions[-1].update(ended_on=on, status=data["status"])
+        self.immersion = None
+        self.awaiting_next_step_since = on
+        self._enter(self.previous_open_stage, on)
+
+    def _hired(self, step, on, data):
+        self.job = {
+            "employer": dict(data["employer"]),
+            "contract_type": data["contract_type"],
+            "contract_months": data.get("contract_months"),
+            "weekly_hours": data["weekly_hours"],
+            "starts_on": on,
+        }
+        self.hires.append(
+            {"starts_on": on, "contract_type": data["contract_type"],
+             "contract_months": data.get("contract_months"), "day_105_on": validation_due_on(on)}
+        )
+        self.follow_up = {"hired_on": on, "contacts": [], "completed_on": None}
+        self.first_hired_on = self.first_hired_on or on
+        self.awaiting_next_step_since = None
+        self._enter("employed", on)
+
+    def _follow_up_contact(self, step, on, data):
+        self.follow_up["contacts"].append(
+            {"on": on, "contacted": data["contacted"], "status": data["status"]}
+        )
+
+    def _follow_up_completed(self, step, on, data):
+        self.follow_up["completed_on"] = on
+        self.follow_up["still_employed"] = data["still_employed"]
+        self.follow_up_completed_on = self.follow_up_completed_on or on
+        self._enter("follow_up_completed", on)
+
+    def _rupture(self, step, on, data):
+        self.ruptures.append(
+            {"on": on, "scope": data["scope"], "kind": data["kind"], "stage": self.stage,
+             "initiated_by": data["initiated_by"]}
+        )
+        if data["scope"] == "job":
+            self.job = None
+            if self.follow_up and not self.follow_up.get("completed_on"):
+                self.follow_up = None
+        elif data["scope"] == "immersion" and self.immersion:
+            self.immersions[-1].update(ended_on=on, status="interrupted")
+            self.immersion = None
+        self._enter("interrupted", on)
+
+    def _exited(self, step, on, data):
+        self.exit = {"on": on, "outcome": data["outcome"]}
+        self.immersion = None
+        self.referral = None
+        self.awaiting_next_step_since = None
+        self._enter("exited", on)
+
+    def _corrected(self, step, on, data):
+        """A correction changes nothing by itself: `derive` applies it to the corrected step."""
+
+
+def derive(steps: list[Step]) -> PathwayState:
+    """The state a history leads to, every correction applied to the step it corrects."""
+    state = PathwayState()
+    for step in effective_steps(steps):
+        state.apply(step)
+    if steps:
+        state.version = steps[-1].version
+    return state

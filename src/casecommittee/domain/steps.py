@@ -1,0 +1,70 @@
+"""The step record: one logged fact of a pathway, as every part of the system reads it.
+
+A step has a business date (`occurred_on`, when it happened in the world), a recorded time
+(`recorded_at`, when it was logged) and the actor who logged it. `data` holds the step's own
+fields; its keys are those of `STEP_FIELDS`.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+#: The fields each step carries besides its business date (the HTTP contract's step bodies).
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "identified": (
+        "group_id", "channel", "identified_by_structure_id", "profile", "consent",
+    ),
+    "referent_assigned": ("referent_id", "structure_id"),
+    "committee_referral": ("reason",),
+    "oriented": ("scheme", "structure_id", "referent_id", "committee_session_id"),
+    "immersion_started": ("host", "ends_on", "hours_per_week", "objective", "renews"),
+    "immersion_ended": ("status", "led_to_hire"),
+    "hired": ("employer", "contract_type", "contract_months", "weekly_hours"),
+    "follow_up_contact": ("contacted", "status", "note"),
+    "follow_up_completed": ("still_employed",),
+    "rupture": ("scope", "kind", "initiated_by", "reason"),
+    "exited": ("outcome",),
+    "corrected": ("corrects_version", "changes", "reason"),
+}
+
+#: Fields that hold a nested object: a correction merges the keys it gives into them.
+NESTED_FIELDS = ("profile", "consent", "host", "employer")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event of a pathway's stream, in the shape the rules and the read models use."""
+
+    version: int
+    code: str
+    occurred_on: date
+    recorded_at: datetime
+    actor: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+
+    def corrected_by(self, changes: dict) -> "Step":
+        """This step with a correction's changes applied (nested objects are merged)."""
+        data = dict(self.data)
+        occurred_on = self.occurred_on
+        for name, value in changes.items():
+            if name == "occurred_on":
+                occurred_on = value
+            elif name in NESTED_FIELDS and isinstance(value, dict):
+                data[name] = {**(data.get(name) or {}), **value}
+            else:
+                data[name] = value
+        return replace(self, occurred_on=occurred_on, data=data)
+
+
+def effective_steps(steps: list[Step]) -> list[Step]:
+    """The steps as they stand once every correction is applied, corrections left out.
+
+    Events are never rewritten: a `corrected` step names the version it corrects and the new
+    values; this returns the history as it should be read, in the original order.
+    """
+    by_version = {s.version: s for s in steps if s.code != "corrected"}
+    for s in steps:
+        if s.code == "corrected":
+            target = s.data["corrects_version"]
+            if target in by_version:
+                by_version[target] = by_version[target].corrected_by(s.data["changes"])
+    return [by_version[s.version] for s in steps if s.code != "corrected"]

@@ -1,0 +1,130 @@
+"""The personal-data store: identity and contact data, encrypted, one key per person, erasable.
+
+Events carry only pseudonymous, statistical attributes. A person's names, birth date and
+contacts live here, encrypted with a key of their own (AES-GCM), itself wrapped by the store's
+master key. Erasure destroys the data and the person's key and keeps a tombstone (when, why),
+so the pathway's history and every statistic still replay.
+"""
+
+import json
+import os
+from base64 import b64decode
+from datetime import UTC, datetime
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Column, DateTime, LargeBinary, String, Table, Text, delete, select, update
+from sqlalchemy.engine import Engine
+
+from .db import metadata
+
+personal_data_table = Table(
+    "personal_data",
+    metadata,
+    Column("pathway_id", String(36), primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=True),
+    Column("ciphertext", LargeBinary, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+    Column("erasure_reason", Text, nullable=True),
+    Column("erased_by", String(64), nullable=True),
+)
+
+
+class PersonalDataErased(LookupError):
+    """The person's data were erased: only the tombstone (when, why) remains."""
+
+
+class PersonalDataMissing(LookupError):
+    """No personal data were recorded for this pathway."""
+
+
+def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+
+
+class PersonalDataStore:
+    """Encrypted identity and contact data keyed by pathway id."""
+
+    def __init__(self, engine: Engine, master_key_b64: str):
+        self.engine = engine
+        self._master = b64decode(master_key_b64)
+
+    def put(self, pathway_id: UUID, person: dict) -> None:
+        """Stores (or replaces) a person's data under a fresh key of their own."""
+        aad = str(pathway_id).encode()
+        person_key = AESGCM.generate_key(bit_length=256)
+        row = {
+            "wrapped_key": _seal(self._master, person_key, aad),
+            "ciphertext": _seal(person_key, json.dumps(person, default=str).encode(), aad),
+            "recorded_at": datetime.now(UTC),
+            "erased_at": None, "erasure_reason": None, "erased_by": None,
+        }
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(personal_data_table)
+                .where(personal_data_table.c.pathway_id == str(pathway_id))
+                .values(**row)
+            ).rowcount
+            if not done:
+                conn.execute(personal_data_table.insert().values(pathway_id=str(pathway_id), **row))
+
+    def get(self, pathway_id: UUID) -> dict:
+        """The person's data; raises PersonalDataErased or PersonalDataMissing."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
+            ).first()
+        if row is None:
+            raise PersonalDataMissing(f"aucune donnée personnelle pour le parcours {pathway_id}")
+        if row.erased_at is not None:
+            raise PersonalDataErased(
+                f"données effacées le {row.erased_at:%d/%m/%Y} ({row.erasure_reason})"
+            )
+        aad = str(pathway_id).encode()
+        try:
+            person_key = _open(self._master, row.wrapped_key, aad)
+            return json.loads(_open(person_key, row.ciphertext, aad))
+        except InvalidTag:
+            raise PersonalDataMissing(
+                "les données personnelles ne se déchiffrent pas avec la clé configurée "
+                "(CASECOMMITTEE_PERSONAL_DATA_KEY) : vérifiez la clé"
+            ) from None
+
+    def tombstone(self, pathway_id: UUID) -> dict | None:
+        """When, why and by whom the person's data were erased, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
+            ).first()
+        if row is None or row.erased_at is None:
+            return None
+        return {"erased_at": row.erased_at, "reason": row.erasure_reason, "erased_by": row.erased_by}
+
+    def erase(self, pathway_id: UUID, reason: str, erased_by: str | None = None) -> bool:
+        """Destroys the person's data and key, keeping a tombstone; False if nothing to erase."""
+        with self.engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(personal_data_table)
+                    .where(personal_data_table.c.pathway_id == str(pathway_id))
+                    .where(personal_data_table.c.erased_at.is_(None))
+                    .values(
+                        wrapped_key=None, ciphertext=None, erased_at=datetime.now(UTC),
+                        erasure_reason=reason, erased_by=erased_by,
+                    )
+                ).rowcount
+            )
+
+    def discard(self, pathway_id: UUID) -> None:
+        """Removes a record whose pathway was never saved (compensates a failed identification)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
+            )

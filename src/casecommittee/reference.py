@@ -1,0 +1,102 @@
+"""Reference data set up by the Cité's coordinator: territories, working groups, structures.
+
+Plain SQLAlchemy rows (they are settings, not a history to replay). Ids are UUID strings.
+"""
+
+import uuid
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, select
+from sqlalchemy.engine import Engine
+
+from .db import metadata
+from .domain.rules import DEFAULT_STALLED_AFTER_DAYS
+
+territories = Table(
+    "territories", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+)
+
+groups = Table(
+    "groups", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("territory_id", String(36), ForeignKey("territories.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("target_per_year", Integer, nullable=False),
+    Column("stalled_after_days", Integer, nullable=False, default=DEFAULT_STALLED_AFTER_DAYS),
+)
+
+structures = Table(
+    "structures", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("territory_id", String(36), ForeignKey("territories.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("territory_id", String(36), ForeignKey("territories.id"), nullable=True),
+    Column("group_ids", JSON, nullable=False, default=list),
+    Column("structure_id", String(36), ForeignKey("structures.id"), nullable=True),
+)
+
+
+class ReferenceData:
+    """Creates and reads territories, groups, structures and users."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def _insert(self, table: Table, **values) -> dict:
+        values.setdefault("id", str(uuid.uuid4()))
+        with self.engine.begin() as conn:
+            conn.execute(table.insert().values(**values))
+        return values
+
+    def add_territory(self, name: str, id: str | None = None) -> dict:
+        """A new territory (one Cité de l'emploi)."""
+        return self._insert(territories, name=name, **({"id": id} if id else {}))
+
+    def add_group(
+        self, territory_id: str, name: str, target_per_year: int,
+        stalled_after_days: int = DEFAULT_STALLED_AFTER_DAYS, id: str | None = None,
+    ) -> dict:
+        """A new working group (groupe de travail par public prioritaire)."""
+        return self._insert(
+            groups, territory_id=territory_id, name=name, target_per_year=target_per_year,
+            stalled_after_days=stalled_after_days, **({"id": id} if id else {}),
+        )
+
+    def add_structure(self, territory_id: str, name: str, kind: str, id: str | None = None) -> dict:
+        """A new partner structure (Mission locale, PLIE, association…)."""
+        return self._insert(
+            structures, territory_id=territory_id, name=name, kind=kind, **({"id": id} if id else {})
+        )
+
+    def add_user(
+        self, name: str, role: str, territory_id: str | None = None,
+        group_ids: list[str] | None = None, structure_id: str | None = None, id: str | None = None,
+    ) -> dict:
+        """A new user (referent, co-pilot, auditor, admin)."""
+        return self._insert(
+            users, name=name, role=role, territory_id=territory_id, group_ids=group_ids or [],
+            structure_id=structure_id, **({"id": id} if id else {}),
+        )
+
+    def rows(self, table: Table, **where) -> list[dict]:
+        """Every row of a table matching the given column values, as dicts."""
+        query = select(table)
+        for column, value in where.items():
+            if value is not None:
+                query = query.where(table.c[column] == value)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(table.c.id))]
+
+    def get(self, table: Table, id: str) -> dict | None:
+        """One row by id, or None."""
+        found = self.rows(table, id=id)
+        return found[0] if found else None
