@@ -5,6 +5,7 @@ demo generator); each loads the aggregate, lets it check its rules, and saves it
 one transaction. Personal data go to the personal-data store, never into events.
 """
 
+import logging
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,6 +18,9 @@ from .domain.pathway import Pathway
 from .domain.state import PathwayState
 from .domain.steps import Step
 from .transcodings import TRANSCODINGS
+
+
+logger = logging.getLogger(__name__)
 
 
 class PathwayNotFound(LookupError):
@@ -40,10 +44,31 @@ class CaseCommittee(Application):
     name = "casecommittee"
     snapshotting_intervals = {Pathway: 10}
 
-    def __init__(self, env: dict | None = None, clock=None, personal_data=None) -> None:
+    def __init__(
+        self, env: dict | None = None, clock=None, personal_data=None, snapshot_interval: int = 10,
+    ) -> None:
+        env = dict(env or {})
+        env.setdefault("IS_SNAPSHOTTING_ENABLED", "y" if snapshot_interval else "")
+        self.snapshotting_intervals = {Pathway: snapshot_interval} if snapshot_interval else {}
         super().__init__(env)
         self.clock = clock or SystemClock()
         self.personal_data = personal_data
+        #: Called after every save (the embedded mode catches the read models up here).
+        self.after_save = None
+
+    def save(self, *objs, **kwargs):
+        """Saves atomically, then lets the read models catch up (so a caller reads its own write).
+
+        A failure of the catch-up never fails the save: the events are stored, and the next
+        catch-up (or the projection worker) applies them.
+        """
+        recordings = super().save(*objs, **kwargs)
+        if self.after_save is not None and recordings:
+            try:
+                self.after_save()
+            except Exception:  # noqa: BLE001 - logged, retried by the next catch-up
+                logger.exception("read models did not catch up after a save; they will on the next one")
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Adds dates, step records and derived states to the library's transcodings."""

@@ -9,6 +9,7 @@ from .clock import SystemClock
 from .config import Settings
 from .db import make_engine, metadata
 from .personal_data import PersonalDataStore
+from .projections.runner import ProjectionRunner
 from .reference import ReferenceData
 
 
@@ -21,6 +22,7 @@ class System:
     app: CaseCommittee
     personal_data: PersonalDataStore
     reference: ReferenceData
+    projections: ProjectionRunner
 
     @property
     def clock(self):
@@ -33,8 +35,12 @@ class System:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings | None = None, clock=None) -> System:
-    """Builds the system, creating the stores' tables when missing."""
+def bootstrap(settings: Settings | None = None, clock=None, inline_projections: bool | None = None) -> System:
+    """Builds the system, creating the stores' tables when missing.
+
+    With inline projections (the default unless CASECOMMITTEE_PROJECTIONS=worker), the read
+    models catch up right after each save, in the same process.
+    """
     settings = settings or Settings.from_env()
     if settings.store_kind == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -44,6 +50,10 @@ def bootstrap(settings: Settings | None = None, clock=None) -> System:
         engine, settings.resolved_key("personal_data_key", "personal-data.key")
     )
     app = CaseCommittee(
-        env=settings.event_store_env(), clock=clock or SystemClock(), personal_data=personal_data
+        env=settings.event_store_env(), clock=clock or SystemClock(), personal_data=personal_data,
+        snapshot_interval=settings.snapshot_interval,
     )
-    return System(settings, engine, app, personal_data, ReferenceData(engine))
+    projections = ProjectionRunner(app, engine)
+    if settings.inline_projections if inline_projections is None else inline_projections:
+        app.after_save = projections.catch_up
+    return System(settings, engine, app, personal_data, ReferenceData(engine), projections)

@@ -7,6 +7,7 @@
 | CASECOMMITTEE_CIPHER_KEY | generated into DATA_DIR/keys | AES key (base64) for the event store |
 | CASECOMMITTEE_PERSONAL_DATA_KEY | generated into DATA_DIR/keys | AES key (base64) wrapping each person's key |
 | CASECOMMITTEE_SNAPSHOT_INTERVAL | 10 | a pathway snapshot every N events |
+| CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 """
 
 import os
@@ -31,6 +32,7 @@ class Settings:
     cipher_key: str | None = None
     personal_data_key: str | None = None
     snapshot_interval: int = 10
+    inline_projections: bool = True
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -48,6 +50,7 @@ class Settings:
             cipher_key=env.get("CASECOMMITTEE_CIPHER_KEY") or None,
             personal_data_key=env.get("CASECOMMITTEE_PERSONAL_DATA_KEY") or None,
             snapshot_interval=interval,
+            inline_projections=env.get("CASECOMMITTEE_PROJECTIONS", "inline") != "worker",
         )
         values.update(overrides)
         return cls(**values)

@@ -41,6 +41,7 @@ class PathwayState:
     first_hired_on: date | None = None
     follow_up_completed_on: date | None = None
     last_event_on: date | None = None
+    stages: list = field(default_factory=list)
     version: int = 0
 
     # ---- what the state says -------------------------------------------------------------
@@ -73,9 +74,23 @@ class PathwayState:
             self.last_event_on = step.occurred_on
         return self
 
+    def stage_on(self, day: date) -> str | None:
+        """The stage on a business date: the last stage entered on or before that day.
+
+        Stage changes are ordered by business date (ties in the order they were logged), so a
+        step logged late still counts from the day it happened.
+        """
+        current = None
+        for on, stage in sorted(self.stages, key=lambda entry: entry[0]):
+            if on > day:
+                break
+            current = stage
+        return current
+
     def _enter(self, stage: str, on: date) -> None:
         if stage != self.stage:
             self.stage, self.stage_since = stage, on
+            self.stages.append([on, stage])
 
     def _identified(self, step, on, data):
         self.group_id = data["group_id"]
@@ -105,7 +120,7 @@ class PathwayState:
         if data.get("referent_id"):
             self.referent_id = data["referent_id"]
             self.referent_structure_id = data.get("structure_id") or self.referent_structure_id
-        self.first_oriented_on = self.first_oriented_on or on
+        self.first_oriented_on = _earliest(self.first_oriented_on, on)
         self.referral = None
         self.awaiting_next_step_since = None
         self._enter("oriented", on)
@@ -120,7 +135,7 @@ class PathwayState:
             "renews": bool(data.get("renews")),
         }
         self.immersions.append(dict(self.immersion))
-        self.first_immersion_on = self.first_immersion_on or on
+        self.first_immersion_on = _earliest(self.first_immersion_on, on)
         self.awaiting_next_step_since = None
         self._enter("in_immersion", on)
 
@@ -143,7 +158,7 @@ class PathwayState:
              "contract_months": data.get("contract_months"), "day_105_on": validation_due_on(on)}
         )
         self.follow_up = {"hired_on": on, "contacts": [], "completed_on": None}
-        self.first_hired_on = self.first_hired_on or on
+        self.first_hired_on = _earliest(self.first_hired_on, on)
         self.awaiting_next_step_since = None
         self._enter("employed", on)
 
@@ -155,7 +170,7 @@ class PathwayState:
     def _follow_up_completed(self, step, on, data):
         self.follow_up["completed_on"] = on
         self.follow_up["still_employed"] = data["still_employed"]
-        self.follow_up_completed_on = self.follow_up_completed_on or on
+        self.follow_up_completed_on = _earliest(self.follow_up_completed_on, on)
         self._enter("follow_up_completed", on)
 
     def _rupture(self, step, on, data):
@@ -181,6 +196,10 @@ class PathwayState:
 
     def _corrected(self, step, on, data):
         """A correction changes nothing by itself: `derive` applies it to the corrected step."""
+
+
+def _earliest(known: date | None, on: date) -> date:
+    return on if known is None or on < known else known
 
 
 def derive(steps: list[Step]) -> PathwayState:

@@ -1,0 +1,172 @@
+"""The pathway read models: the current row of each pathway, and its versions as they were known.
+
+`pathway_rows` holds one row per pathway, as it stands now: the source of lists, caseloads,
+filters and agendas. `pathway_versions` keeps the statistical summary of each pathway as it was
+known between two recorded times (`recorded_from` ≤ t < `recorded_to`), which is what lets the
+statistics answer "as known at" a past moment without replaying the log.
+"""
+
+from dataclasses import asdict
+from datetime import date
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Date, DateTime, Index, Integer, LargeBinary, String, Table,
+)
+
+from ..db import metadata
+from ..domain.rules import follow_up_calendar, validation_due_on
+from ..domain.state import PathwayState
+
+#: The columns a statistics query reads; a new pathway version is kept only when one changes.
+SUMMARY_COLUMNS = (
+    Column("group_id", String(36), index=True),
+    Column("territory_id", String(36), index=True),
+    Column("stage", String(24)),
+    Column("identified_on", Date),
+    Column("cohort_month", String(7)),
+    Column("cohort_quarter", String(7)),
+    Column("cohort_year", String(4)),
+    Column("sex", String(1)),
+    Column("age_bracket", String(10)),
+    Column("qpv_code", String(16)),
+    Column("qualification_level", String(16)),
+    Column("flags", String(64)),
+    Column("channel", String(24)),
+    Column("structure_id", String(36)),
+    Column("referent_id", String(36)),
+    Column("scheme", String(200)),
+    Column("first_oriented_on", Date),
+    Column("first_immersion_on", Date),
+    Column("first_hired_on", Date),
+    Column("first_day_105_on", Date),
+    Column("follow_up_completed_on", Date),
+    Column("first_rupture_on", Date),
+    Column("exited_on", Date),
+    Column("exit_outcome", String(32)),
+    Column("stages", JSON),
+    Column("ruptures", JSON),
+)
+SUMMARY_NAMES = tuple(c.name for c in SUMMARY_COLUMNS)
+
+pathway_rows = Table(
+    "pathway_rows", metadata,
+    Column("pathway_id", String(36), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    *[c._copy() for c in SUMMARY_COLUMNS],
+    Column("stage_since", Date),
+    Column("consent_sharing", Boolean),
+    Column("referent_structure_id", String(36)),
+    Column("orientation", JSON),
+    Column("immersion", JSON),
+    Column("job", JSON),
+    Column("follow_up_hired_on", Date),
+    Column("follow_up_next_due_on", Date),
+    Column("follow_up_next_kind", String(12)),
+    Column("follow_up_difficulty", Boolean),
+    Column("validation_due_on", Date),
+    Column("referral_on", Date),
+    Column("referral_reason", String(200)),
+    Column("awaiting_next_step_since", Date),
+    Column("last_rupture_on", Date),
+    Column("last_event_on", Date),
+    Column("state", LargeBinary, nullable=False),
+)
+Index("ix_pathway_rows_group_stage", pathway_rows.c.group_id, pathway_rows.c.stage)
+
+pathway_versions = Table(
+    "pathway_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pathway_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("recorded_from", DateTime(timezone=True), nullable=False),
+    Column("recorded_to", DateTime(timezone=True), nullable=True),
+    *[c._copy() for c in SUMMARY_COLUMNS],
+)
+Index("ix_pathway_versions_current", pathway_versions.c.recorded_to, pathway_versions.c.group_id)
+Index("ix_pathway_versions_pathway", pathway_versions.c.pathway_id, pathway_versions.c.recorded_to)
+
+
+def _iso_dates(value):
+    """Dates inside JSON columns are written as ISO strings."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso_dates(v) for v in value]
+    return value
+
+
+def summarize(state: PathwayState, territory_id: str | None) -> dict:
+    """The statistical summary of a pathway (the columns of `SUMMARY_COLUMNS`)."""
+    profile = state.profile
+    on = state.identified_on
+    day_105 = [h["day_105_on"] for h in state.hires]
+    return {
+        "group_id": state.group_id,
+        "territory_id": territory_id,
+        "stage": state.stage,
+        "identified_on": on,
+        "cohort_month": f"{on:%Y-%m}",
+        "cohort_quarter": f"{on.year}-Q{(on.month - 1) // 3 + 1}",
+        "cohort_year": f"{on.year}",
+        "sex": profile.get("sex"),
+        "age_bracket": state.age_bracket,
+        "qpv_code": profile.get("qpv_code"),
+        "qualification_level": profile.get("qualification_level"),
+        "flags": "," + ",".join(sorted(profile.get("flags") or ())) + ",",
+        "channel": state.channel,
+        "structure_id": (state.orientation or {}).get("structure_id") or state.referent_structure_id,
+        "referent_id": state.referent_id,
+        "scheme": (state.orientation or {}).get("scheme"),
+        "first_oriented_on": state.first_oriented_on,
+        "first_immersion_on": state.first_immersion_on,
+        "first_hired_on": state.first_hired_on,
+        "first_day_105_on": min(day_105) if day_105 else None,
+        "follow_up_completed_on": state.follow_up_completed_on,
+        "first_rupture_on": min((r["on"] for r in state.ruptures), default=None),
+        "exited_on": (state.exit or {}).get("on"),
+        "exit_outcome": (state.exit or {}).get("outcome"),
+        "stages": _iso_dates(state.stages),
+        "ruptures": [[r["on"].isoformat(), r["stage"]] for r in state.ruptures],
+    }
+
+
+def row_of(state: PathwayState, summary: dict, encoded_state: bytes, recorded_at) -> dict:
+    """The `pathway_rows` row of a pathway: its summary plus what lists and agendas show."""
+    follow_up = state.follow_up if state.stage == "employed" else None
+    next_due = None
+    if follow_up:
+        calendar = follow_up_calendar(
+            follow_up["hired_on"], [c["on"] for c in follow_up["contacts"]], False
+        )
+        next_due = next((c for c in calendar if not c.done), None)
+    last_contact = (follow_up or {}).get("contacts", [])[-1:] or [None]
+    return {
+        **summary,
+        "version": state.version,
+        "recorded_at": recorded_at,
+        "stage_since": state.stage_since,
+        "consent_sharing": bool(state.consent.get("committee_sharing")),
+        "referent_structure_id": state.referent_structure_id,
+        "orientation": _iso_dates(state.orientation),
+        "immersion": _iso_dates(state.immersion),
+        "job": _iso_dates(state.job),
+        "follow_up_hired_on": follow_up["hired_on"] if follow_up else None,
+        "follow_up_next_due_on": next_due.due_on if next_due else None,
+        "follow_up_next_kind": next_due.kind if next_due else None,
+        "follow_up_difficulty": bool(last_contact[0] and last_contact[0]["status"] != "fine"),
+        "validation_due_on": validation_due_on(follow_up["hired_on"]) if follow_up else None,
+        "referral_on": (state.referral or {}).get("on"),
+        "referral_reason": (state.referral or {}).get("reason"),
+        "awaiting_next_step_since": state.awaiting_next_step_since,
+        "last_rupture_on": max((r["on"] for r in state.ruptures), default=None),
+        "last_event_on": state.last_event_on,
+        "state": encoded_state,
+    }
+
+
+def state_fields(state: PathwayState) -> dict:
+    """The state as a plain mapping (for comparisons in replay checks)."""
+    return asdict(state)

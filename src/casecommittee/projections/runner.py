@@ -1,0 +1,136 @@
+"""The projection runner: catches the read models up with the notification log.
+
+Each batch updates the read models and the tracked position in one transaction, and the
+position moves by compare-and-set, so two processes catching up at once never apply an event
+twice and a crash never skips one. In the embedded mode the application calls `catch_up` right
+after each save (a caller reads its own write); `casecommittee project --follow` runs it in a
+worker process for deployments with several web processes.
+"""
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Column, Integer, String, Table, delete, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..db import metadata
+from ..reference import groups
+from .pathways import pathway_rows, pathway_versions
+from .projector import PathwayProjector
+
+positions = Table(
+    "projection_positions", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+VIEW_TABLES = (pathway_rows, pathway_versions)
+
+
+class PositionMoved(Exception):
+    """Another process moved the position first: this batch is rolled back and read again."""
+
+
+class TerritoryOf:
+    """group id → territory id, from the reference data, cached (groups never change territory)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, group_id: str | None) -> str | None:
+        """The territory of a group, or None for an unknown group."""
+        if group_id not in self._cache:
+            with self.engine.connect() as conn:
+                self._cache[group_id] = conn.execute(
+                    select(groups.c.territory_id).where(groups.c.id == group_id)
+                ).scalar()
+        return self._cache[group_id]
+
+
+class ProjectionRunner:
+    """Feeds the read models of one engine from the application's notification log."""
+
+    name = "read_models"
+
+    def __init__(self, app, engine: Engine, *, batch_size: int = 1000,
+                 territory_of: Callable | None = None):
+        self.app = app
+        self.engine = engine
+        self.batch_size = batch_size
+        self.projector = PathwayProjector(app, territory_of or TerritoryOf(engine))
+
+    def position(self) -> int:
+        """The id of the last notification applied to the read models."""
+        with self.engine.connect() as conn:
+            return self._position(conn)
+
+    def _position(self, conn) -> int:
+        found = conn.execute(select(positions.c.position).where(positions.c.name == self.name)).scalar()
+        if found is None:
+            try:
+                conn.execute(positions.insert().values(name=self.name, position=0))
+                conn.commit()
+            except IntegrityError:  # another process created it first
+                conn.rollback()
+            return 0
+        return found
+
+    def behind(self) -> int:
+        """How many notifications the read models have not applied yet."""
+        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position())
+
+    def catch_up(self, *, stop: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Applies every pending notification (up to `stop`); returns how many were read."""
+        read = 0
+        while True:
+            try:
+                count = self._one_batch(stop)
+            except (PositionMoved, OperationalError):
+                time.sleep(0.01)
+                continue
+            if not count:
+                return read
+            read += count
+            if progress:
+                progress(count)
+
+    def _one_batch(self, stop: int | None) -> int:
+        with self.engine.connect() as conn:
+            start = self._position(conn)
+            conn.rollback()
+            if stop is not None and start >= stop:
+                return 0
+            notifications = self.app.recorder.select_notifications(
+                start=start + 1, limit=self.batch_size, stop=stop
+            )
+            if not notifications:
+                return 0
+            with conn.begin():
+                self.projector.process(conn, notifications)
+                moved = conn.execute(
+                    update(positions)
+                    .where(positions.c.name == self.name, positions.c.position == start)
+                    .values(position=notifications[-1].id)
+                ).rowcount
+                if moved != 1:
+                    raise PositionMoved()
+            return len(notifications)
+
+    def reset(self) -> None:
+        """Empties every read model and moves the position back to the start of the log."""
+        with self.engine.begin() as conn:
+            for table in VIEW_TABLES:
+                conn.execute(delete(table))
+            conn.execute(delete(positions).where(positions.c.name == self.name))
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Drops and replays every read model from the log; returns the notifications read."""
+        self.reset()
+        return self.catch_up(progress=progress)
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each read model holds."""
+        with self.engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in VIEW_TABLES}
