@@ -19,7 +19,6 @@ from .domain.state import PathwayState
 from .domain.steps import Step
 from .transcodings import TRANSCODINGS
 
-
 logger = logging.getLogger(__name__)
 
 

@@ -10,7 +10,16 @@ from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, Index, Integer, LargeBinary, String, Table,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
 )
 
 from ..db import metadata
