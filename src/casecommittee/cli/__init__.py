@@ -37,4 +37,5 @@ def main(ctx):
     ctx.ensure_object(Context)
 
 
-from . import store  # noqa: E402,F401  (registers the commands)
+# Each module registers its commands on `main`.
+from . import projections, store  # noqa: E402,F401
