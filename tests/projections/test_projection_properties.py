@@ -1,0 +1,152 @@
+"""Property: for any valid histories, including corrections, the incremental read models equal a
+full rebuild, and the statistics equal a direct computation from the aggregates."""
+
+from datetime import date, timedelta
+
+from cite import Referent
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from casecommittee.bootstrap import bootstrap
+from casecommittee.clock import FixedClock
+from casecommittee.config import Settings
+from casecommittee.domain.errors import DomainError
+from casecommittee.domain.vocabulary import POSITIVE_OUTCOMES, STAGES
+from casecommittee.projections.replay_check import replay_check
+from casecommittee.projections.statistics import StatisticsQuery, compute_statistics
+
+START = date(2025, 1, 6)
+
+STEP_FIELDS = {
+    "referent_assigned": st.just({"referent_id": "ref-2"}),
+    "committee_referral": st.just({"reason": "situation bloquée"}),
+    "oriented": st.sampled_from(["CEJ", "E2C", "PLIE"]).map(lambda s: {"scheme": s}),
+    "immersion_started": st.builds(
+        lambda days, host: {"host": {"name": host}, "ends_on": days, "hours_per_week": 35,
+                            "objective": "discover"},
+        st.integers(0, 29), st.sampled_from(["Boulangerie", "EHPAD"])),
+    "immersion_ended": st.builds(lambda s: {"status": s, "led_to_hire": False},
+                                 st.sampled_from(["completed", "partial"])),
+    "hired": st.sampled_from([
+        {"employer": {"name": "Alstom"}, "contract_type": "cdi", "weekly_hours": 35},
+        {"employer": {"name": "Leclerc"}, "contract_type": "cdd", "contract_months": 3,
+         "weekly_hours": 24},
+    ]),
+    "follow_up_contact": st.just({"contacted": "beneficiary", "status": "fine"}),
+    "follow_up_completed": st.just({"still_employed": True}),
+    "rupture": st.sampled_from([
+        {"scope": "pathway", "kind": "abandon", "initiated_by": "beneficiary"},
+        {"scope": "job", "kind": "trial_period", "initiated_by": "employer"},
+    ]),
+    "exited": st.sampled_from(["sustainable_employment", "moved_away", "declined"]).map(
+        lambda o: {"outcome": o}),
+    "corrected": st.integers(1, 12).map(lambda v: {"corrects_version": v}),
+}
+
+#: What a correction changes, per corrected step (otherwise: the date, one day earlier).
+CORRECTIONS = {
+    "oriented": {"scheme": "Épide"},
+    "exited": {"outcome": "qualifying_training"},
+    "committee_referral": {"reason": "motif précisé"},
+    "hired": {"weekly_hours": 30},
+}
+
+intents = st.lists(
+    st.tuples(st.integers(0, 3), st.sampled_from(sorted(STEP_FIELDS)), st.integers(0, 60),
+              st.data()),
+    min_size=5, max_size=40,
+)
+
+
+def _fields(code, data, on, pathway):
+    fields = dict(data.draw(STEP_FIELDS[code]))
+    if code == "immersion_started":
+        fields["ends_on"] = on + timedelta(days=fields["ends_on"])
+    if code == "corrected":
+        eligible = [s for s in pathway.steps if s.code not in ("corrected", "identified")]
+        if not eligible:
+            return None
+        target = eligible[fields["corrects_version"] % len(eligible)]
+        fields["corrects_version"] = target.version
+        fields["changes"] = CORRECTIONS.get(
+            target.code, {"occurred_on": target.occurred_on - timedelta(days=1)})
+        fields["reason"] = "erreur de saisie"
+    return fields
+
+
+def direct_figures(states, day: date):
+    """The statistics computed straight from the aggregates' states, as of a business date."""
+    population = [s for s in states if s.identified_on <= day]
+
+    def reached(milestone):
+        return sum(1 for s in population if milestone(s) is not None and milestone(s) <= day)
+
+    stages = dict.fromkeys(STAGES, 0)
+    for s in population:
+        stages[s.stage_on(day)] += 1
+    exits = [s.exit for s in population if s.exit and s.exit["on"] <= day]
+    return {
+        "population": len(population),
+        "funnel": {
+            "identified": len(population),
+            "oriented": reached(lambda s: s.first_oriented_on),
+            "immersion": reached(lambda s: s.first_immersion_on),
+            "hired": reached(lambda s: s.first_hired_on),
+            "follow_up_completed": reached(lambda s: s.follow_up_completed_on),
+        },
+        "stages": stages,
+        "day_105_past": reached(lambda s: min((h["day_105_on"] for h in s.hires), default=None)),
+        "exits": len(exits),
+        "positive_exits": sum(1 for e in exits if e["outcome"] in POSITIVE_OUTCOMES),
+    }
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(intents=intents, as_of_offset=st.integers(0, 400))
+def test_incremental_equals_rebuild_equals_direct(tmp_path_factory, intents, as_of_offset):
+    clock = FixedClock(START)
+    system = bootstrap(Settings.from_env(
+        {"CASECOMMITTEE_DATA_DIR": str(tmp_path_factory.mktemp("var"))}), clock=clock)
+    try:
+        _check_histories(system, clock, intents, as_of_offset)
+    finally:
+        system.close()
+
+
+def _check_histories(system, clock, intents, as_of_offset):
+    territory = system.reference.add_territory("Cité de l'emploi")
+    group = system.reference.add_group(territory["id"], "Diplômés", target_per_year=20)
+    referent = Referent(system, group["id"])
+    people = [referent.identifies(START) for _ in range(4)]
+    for who, code, advance, data in intents:
+        clock.advance(advance)
+        pathway = system.app.get_pathway(people[who])
+        fields = _fields(code, data, clock.current, pathway)
+        if fields is None:
+            continue
+        try:
+            referent.logs(people[who], code, clock.current, **fields)
+            event(f"accepted {code}")
+        except DomainError:
+            pass  # an intent the rules refuse: nothing was written
+
+    report = replay_check(system.app, system.engine)
+    assert report["ok"], report["differences"]
+
+    states = [system.app.get_pathway(pid).state for pid in people]
+    for day in (clock.current, START + timedelta(days=as_of_offset)):
+        figures = compute_statistics(
+            system.engine, StatisticsQuery(as_of=day), clock.today()
+        )
+        expected = direct_figures(states, day)
+        assert figures["population"] == expected["population"]
+        assert figures["funnel"] == expected["funnel"]
+        assert figures["stages"] == expected["stages"]
+        assert sum(figures["exits"].values()) == expected["exits"]
+        if expected["exits"]:
+            assert figures["rates"]["positive_exit"] == round(
+                expected["positive_exits"] / expected["exits"], 4)
+        if expected["day_105_past"]:
+            assert figures["rates"]["retention_15_weeks"] == round(
+                expected["funnel"]["follow_up_completed"] / expected["day_105_past"], 4)

@@ -1,0 +1,92 @@
+"""The projection runner never applies an event twice nor skips one, whatever happens."""
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, update
+
+from casecommittee.cli import main
+from casecommittee.projections.pathways import pathway_rows, pathway_versions
+from casecommittee.projections.runner import ProjectionRunner
+
+
+def _rows(system):
+    with system.engine.connect() as conn:
+        return {r.pathway_id: (r.version, r.stage) for r in conn.execute(select(pathway_rows))}
+
+
+def test_a_referent_reads_their_own_write_at_once(system, territory, referent):
+    pid = referent.identifies(date(2026, 3, 2))
+    referent.orients(pid, date(2026, 3, 20))
+    assert _rows(system)[str(pid)] == (2, "oriented")
+    assert system.projections.behind() == 0
+
+
+def test_a_crash_in_the_middle_of_a_batch_applies_nothing_and_loses_nothing(
+    system, territory, referent, monkeypatch
+):
+    system.app.after_save = None  # a worker deployment: the web process does not project
+    pid = referent.identifies(date(2026, 3, 2))
+    referent.orients(pid, date(2026, 3, 20))
+    runner = system.projections
+    original = runner.projector._write
+
+    def crash(*args, **kwargs):
+        original(*args, **kwargs)
+        raise RuntimeError("power cut after the rows were written, before the commit")
+
+    monkeypatch.setattr(runner.projector, "_write", crash)
+    with pytest.raises(RuntimeError):
+        runner.catch_up()
+    assert runner.position() == 0 and _rows(system) == {}
+
+    monkeypatch.setattr(runner.projector, "_write", original)
+    runner.catch_up()
+    assert _rows(system)[str(pid)] == (2, "oriented")
+    with system.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(pathway_versions)).scalar() == 2
+
+
+def test_two_workers_catching_up_together_apply_each_event_once(system, territory, referent):
+    system.app.after_save = None
+    pids = [referent.identifies(date(2026, 3, n)) for n in range(1, 6)]
+    first = ProjectionRunner(system.app, system.engine, batch_size=2)
+    second = ProjectionRunner(system.app, system.engine, batch_size=2)
+    # the second worker moves the position while the first is between its read and its commit
+    original = first.projector.process
+
+    def interleaved(conn, notifications):
+        if not getattr(interleaved, "done", False):
+            interleaved.done = True
+            second.catch_up()
+        return original(conn, notifications)
+
+    first.projector.process = interleaved
+    first.catch_up()
+    assert len(_rows(system)) == len(pids)
+    with system.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(pathway_versions)).scalar() == len(pids)
+    assert first.position() == system.app.recorder.max_notification_id()
+
+
+def test_rebuild_gives_back_the_same_read_models(system, territory, referent):
+    pid = referent.identifies(date(2026, 3, 2))
+    referent.orients(pid, date(2026, 3, 20))
+    referent.hires(pid, date(2026, 4, 1))
+    before = _rows(system)
+    system.projections.rebuild()
+    assert _rows(system) == before
+
+
+def test_replay_check_reports_a_tampered_read_model(system, territory, referent, monkeypatch):
+    pid = referent.identifies(date(2026, 3, 2))
+    runner = CliRunner()
+    monkeypatch.setenv("CASECOMMITTEE_DATA_DIR", str(system.settings.data_dir))
+    assert runner.invoke(main, ["replay-check"]).exit_code == 0
+    with system.engine.begin() as conn:
+        conn.execute(update(pathway_rows).where(pathway_rows.c.pathway_id == str(pid))
+                     .values(stage="exited"))
+    result = runner.invoke(main, ["replay-check"])
+    assert result.exit_code == 1
+    assert '"stage"' in result.output and str(pid) in result.output
