@@ -1,0 +1,58 @@
+"""`casecommittee serve`: the API under gunicorn, optionally on a freshly loaded demo territory."""
+
+import click
+
+from ..config import Settings
+from . import main
+
+
+def load_demo(settings: Settings) -> dict[str, str] | None:
+    """Loads the demo territory if the store has none; returns a token per demo role (or None)."""
+    from ..auth import Tokens
+    from ..bootstrap import bootstrap
+    from ..demo import create_territory, generate
+    from ..reference import territories
+
+    system = bootstrap(settings, inline_projections=False)
+    try:
+        existing = system.reference.rows(territories)
+        if existing:
+            return None
+        for _pathway in generate(system.app, system.reference, system.personal_data):
+            pass
+        system.projections.catch_up()
+        territory = create_territory(system.reference)
+        tokens = Tokens(system.engine)
+        picks = {
+            "admin": territory.users["admin"], "auditor": territory.users["auditor"],
+            "copilot": territory.users["copilot:Jeunes décrocheurs:0"],
+            "referent": territory.users["referent:Jeunes décrocheurs:0"],
+        }
+        return {role: tokens.issue(user["id"]) for role, user in picks.items()}
+    finally:
+        system.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--demo", is_flag=True, help="Load the demo territory on first start and print tokens.")
+def serve(host, port, workers, demo):
+    """Serve the HTTP API with gunicorn on the store of CASECOMMITTEE_DATA_DIR."""
+    from ..auth import tokens  # noqa: F401  (creates its table with the others)
+    from ..bootstrap import bootstrap
+    from ..web.gunicorn import serve as run
+
+    settings = Settings.from_env()
+    bootstrap(settings).close()  # creates the store (tables, keys) once, before the workers
+    if demo:
+        demo_tokens = load_demo(settings)
+        if demo_tokens is None:
+            click.echo("demo: the store already holds a territory; tokens: `casecommittee users token ID`")
+        else:
+            click.echo("demo territory loaded (Belfort). Demo tokens:")
+            for role, token in demo_tokens.items():
+                click.echo(f"  {role:<9} {token}")
+    click.echo(f"serving http://{host}:{port}/api/v1 (docs: /api/v1/docs), {workers} worker(s)")
+    run(host=host, port=port, workers=workers)

@@ -1,0 +1,57 @@
+"""The flask-smorest `Api`, made to document problem+json errors and `oneOf` request bodies."""
+
+from flask_smorest import Api as SmorestApi
+from flask_smorest.utils import prepare_response
+
+from .problems import PROBLEM_CONTENT_TYPE, handle_http_exception
+from .schemas.common import ProblemSchema
+
+#: The bearer scheme every route but health and the documents requires.
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer",
+                               "description": "token printed by `casecommittee users add`"}}
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api with RFC 9457 error responses and discriminated step bodies."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        """HTTP errors (routing, webargs validation, malformed JSON) as problem documents."""
+        return handle_http_exception(error)
+
+    def _register_responses(self):
+        """Every error response is documented as `application/problem+json`."""
+        import http
+
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_CONTENT_TYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error (problem details)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.spec.components.security_scheme("bearer", SECURITY_SCHEMES["bearer"])
+        converter = self.ma_plugin.converter
+        plain = converter.schema2jsonschema
+
+        def schema2jsonschema(schema):
+            variants = getattr(schema, "variants", None)
+            if not variants:
+                return plain(schema)
+            field = schema.discriminator
+            refs = {code: converter.resolve_nested_schema(s) for code, s in variants.items()}
+            return {
+                "oneOf": list(refs.values()),
+                "discriminator": {"propertyName": field,
+                                  "mapping": {code: ref["$ref"] for code, ref in refs.items()}},
+            }
+
+        converter.schema2jsonschema = schema2jsonschema

@@ -1,0 +1,120 @@
+"""The pathway documents the API answers, shown as the caller may see them.
+
+One builder serves the read model (the current row) and the event store (`?version=`,
+`?as_of=`, and the answer to a write), so both answers have one shape. Auditors get the pseudonym for the id, no person,
+and free-text notes masked.
+"""
+
+from datetime import date
+
+from ..domain.rules import follow_up_calendar
+from ..domain.state import PathwayState
+from ..domain.steps import Step
+from ..reference import users
+
+#: Free-text fields that may name the person: masked for pseudonymised readers.
+FREE_TEXT = ("note", "reason")
+MASK = "[masqué]"
+
+
+def follow_up_of(state: PathwayState, today: date) -> dict:
+    """The 15-week follow-up's checkpoints still to do: due (not yet overdue) and overdue."""
+    follow_up = state.follow_up if state.stage == "employed" else None
+    if not follow_up:
+        return {"hired_on": None, "due": [], "overdue": []}
+    calendar = follow_up_calendar(
+        follow_up["hired_on"], [c["on"] for c in follow_up["contacts"]],
+        bool(follow_up.get("completed_on")),
+    )
+    pending = [c for c in calendar if not c.done]
+    return {
+        "hired_on": follow_up["hired_on"],
+        "due": [c.as_dict() for c in pending if not c.is_overdue(today)],
+        "overdue": [c.as_dict() for c in pending if c.is_overdue(today)],
+    }
+
+
+def _referent(reference, referent_id, structure_id) -> dict | None:
+    if not referent_id:
+        return None
+    user = reference.get(users, referent_id)
+    return {"user_id": referent_id, "name": user["name"] if user else None,
+            "structure_id": structure_id}
+
+
+def fields_of_state(state: PathwayState) -> dict:
+    """What a pathway document shows, from a derived state (event store)."""
+    return {
+        "group_id": state.group_id, "stage": state.stage, "stage_since": state.stage_since,
+        "version": state.version, "identified_on": state.identified_on, "channel": state.channel,
+        "profile": {**state.profile, "age_bracket": state.age_bracket},
+        "consent": state.consent, "referent_id": state.referent_id,
+        "referent_structure_id": state.referent_structure_id,
+        "orientation": state.orientation, "immersion": state.immersion, "job": state.job,
+        "referral": state.referral, "exit": state.exit, "last_event_on": state.last_event_on,
+    }
+
+
+def fields_of_row(row: dict) -> dict:
+    """What a pathway document shows, from its `pathway_rows` row (read model)."""
+    flags = [f for f in (row.get("flags") or "").split(",") if f]
+    return {
+        "group_id": row["group_id"], "stage": row["stage"], "stage_since": row["stage_since"],
+        "version": row["version"], "identified_on": row["identified_on"], "channel": row["channel"],
+        "profile": {"sex": row["sex"], "age_bracket": row["age_bracket"], "qpv_code": row["qpv_code"],
+                    "qualification_level": row["qualification_level"], "flags": flags},
+        "consent": {"committee_sharing": bool(row["consent_sharing"])},
+        "referent_id": row["referent_id"], "referent_structure_id": row["referent_structure_id"],
+        "orientation": row["orientation"], "immersion": row["immersion"], "job": row["job"],
+        "referral": ({"on": row["referral_on"], "reason": row["referral_reason"]}
+                     if row["referral_on"] else None),
+        "exit": ({"on": row["exited_on"], "outcome": row["exit_outcome"]}
+                 if row["exited_on"] else None),
+        "last_event_on": row["last_event_on"],
+    }
+
+
+def pathway_document(fields: dict, *, shown_id: str, territory_id: str | None, follow_up: dict,
+                     reference, person: dict | None = None, pseudonymised: bool = False) -> dict:
+    """The `GET /pathways/{id}` document."""
+    referral = dict(fields["referral"]) if fields["referral"] else None
+    if referral and pseudonymised:
+        referral["reason"] = MASK
+    document = {
+        "id": shown_id, "group_id": fields["group_id"], "territory_id": territory_id,
+        "stage": fields["stage"], "stage_since": fields["stage_since"],
+        "version": fields["version"], "identified_on": fields["identified_on"],
+        "channel": fields["channel"], "profile": _jsonable(fields["profile"]),
+        "consent": _jsonable(fields["consent"]),
+        "referent": _referent(reference, fields["referent_id"], fields["referent_structure_id"]),
+        "current_orientation": _jsonable(fields["orientation"]),
+        "current_immersion": _jsonable(fields["immersion"]),
+        "current_job": _jsonable(fields["job"]),
+        "referral": _jsonable(referral), "exit": _jsonable(fields["exit"]),
+        "follow_up": follow_up, "last_event_on": fields["last_event_on"],
+    }
+    if not pseudonymised:
+        document["person"] = person
+    return document
+
+
+def step_document(step: Step, *, pseudonymised: bool = False) -> dict:
+    """One history item: version, step, both dates, actor and the step's fields."""
+    data = dict(step.data)
+    if pseudonymised and step.code != "corrected":
+        for name in FREE_TEXT:
+            if data.get(name):
+                data[name] = MASK
+    return {"version": step.version, "step": step.code, "occurred_on": step.occurred_on,
+            "recorded_at": step.recorded_at, "actor": step.actor or {}, "data": _jsonable(data)}
+
+
+def _jsonable(value):
+    """Dates inside free-form objects as ISO strings."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,73 @@
+"""Audit: the pseudonymised event log, the replay check, the access log."""
+
+from marshmallow import Schema, fields, validate
+
+from .common import ID, page_of
+from .pathways import Actor
+
+
+class EventsQuery(Schema):
+    """Events after a position of the global log."""
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500),
+                           metadata={"description": "next_cursor of the previous page (wins over after)"})
+
+
+class AuditEvent(Schema):
+    """One event of the log: pathway pseudonym, step, both dates, actor, fields."""
+
+    position = fields.Integer(required=True)
+    pathway = fields.String(required=True, metadata={"description": "stable pseudonym"})
+    version = fields.Integer(required=True)
+    step = fields.String(required=True)
+    occurred_on = fields.Date(required=True)
+    recorded_at = fields.DateTime(required=True)
+    actor = fields.Nested(Actor, required=True)
+    data = fields.Dict(required=True)
+
+
+AuditEventPage = page_of(AuditEvent, "AuditEventPage")
+
+
+class Difference(Schema):
+    """A row where the live read model and the replayed one differ."""
+
+    table = fields.String(required=True)
+    key = fields.List(fields.String(), required=True)
+    problem = fields.String(required=True)
+    columns = fields.List(fields.String(), required=True)
+
+
+class ReplayCheck(Schema):
+    """The result of rebuilding every read model from the log."""
+
+    ok = fields.Boolean(required=True)
+    position = fields.Integer(required=True)
+    tables = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    difference_count = fields.Integer(required=True)
+    differences = fields.List(fields.Nested(Difference), required=True)
+
+
+class AccessLogQuery(Schema):
+    """Filters of the access log."""
+
+    pathway_id = fields.String(load_default=None, validate=ID)
+    user_id = fields.String(load_default=None, validate=ID)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class Access(Schema):
+    """Who read or changed which pathway, when."""
+
+    id = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    pathway_id = fields.String(required=True)
+    action = fields.String(required=True)
+
+
+AccessPage = page_of(Access, "AccessPage")

@@ -1,0 +1,23 @@
+"""Service: who am I, is the service up."""
+
+from marshmallow import Schema, fields
+
+
+class Me(Schema):
+    """The token's user."""
+
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    territory_id = fields.String(allow_none=True, required=True)
+    group_ids = fields.List(fields.String(), required=True)
+    structure_id = fields.String(allow_none=True, required=True)
+
+
+class Health(Schema):
+    """Liveness and how far the read models lag behind the log."""
+
+    status = fields.String(required=True)
+    version = fields.String(required=True)
+    store = fields.String(required=True)
+    projections_behind = fields.Integer(required=True)

@@ -1,0 +1,50 @@
+"""Bearer authentication and role checks for the views."""
+
+from functools import wraps
+
+from flask import current_app, g, request
+
+from ..auth import Principal
+from .problems import Problem
+
+#: Paths served without a token.
+PUBLIC_PATHS = ("/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs")
+
+
+def authenticate() -> None:
+    """Sets `g.principal` from the bearer token; 401 for a missing, unknown or revoked one."""
+    g.principal = None
+    if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+        return
+    if request.method == "OPTIONS":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    principal = None
+    if scheme.lower() == "bearer" and token.strip():
+        principal = current_app.extensions["casecommittee"].tokens.principal(token.strip())
+    if principal is None:
+        raise Problem(401, "jeton manquant, inconnu ou révoqué : `Authorization: Bearer <jeton>` "
+                      "(jetons émis par `casecommittee users add`)", type_="unauthorized",
+                      headers={"WWW-Authenticate": 'Bearer realm="casecommittee"'})
+    g.principal = principal
+
+
+def current_principal() -> Principal:
+    """The authenticated caller."""
+    return g.principal
+
+
+def roles(*allowed: str):
+    """Restricts a view to some roles (403 for the others)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.principal is None or g.principal.role not in allowed:
+                raise Problem(403, f"réservé aux rôles : {', '.join(allowed)}", type_="forbidden")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

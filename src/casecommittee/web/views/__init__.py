@@ -1,0 +1,1 @@
+"""One blueprint per resource; views stay thin: parse, check scope, hand a command over."""

@@ -1,0 +1,105 @@
+"""Reference data routes: territories, groups, structures (written by the admin)."""
+
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from ...reference import groups, structures, territories
+from ..context import web
+from ..pagination import decode_cursor, encode_cursor
+from ..problems import Problem
+from ..schemas import reference as s
+from ..security import current_principal, roles
+from .common import document_errors
+
+blp = Blueprint("reference", __name__, description="Données de référence (coordination)")
+
+
+def _page(table, query: dict, by_territory: bool = True) -> dict:
+    principal = current_principal()
+    territory_id = query["territory_id"]
+    if principal.territory_id is not None:
+        if territory_id not in (None, principal.territory_id):
+            return {"items": [], "next_cursor": None}
+        territory_id = principal.territory_id
+    where = {"territory_id" if by_territory else "id": territory_id}
+    rows = web().system.reference.rows(table, **where)
+    offset = decode_cursor(query["cursor"], int) or 0
+    items = rows[offset:offset + query["limit"]]
+    more = offset + query["limit"] < len(rows)
+    return {"items": items, "next_cursor": encode_cursor(offset + query["limit"]) if more else None}
+
+
+def _known_territory(territory_id: str) -> None:
+    principal = current_principal()
+    if principal.territory_id not in (None, territory_id):
+        raise Problem(403, "vous gérez un autre territoire", type_="forbidden")
+    if web().system.reference.get(territories, territory_id) is None:
+        raise Problem(422, "territoire inconnu", type_="invalid_value",
+                      errors={"territory_id": ["territoire inconnu"]})
+
+
+def _insert(add, **values) -> dict:
+    try:
+        return add(**values)
+    except IntegrityError:
+        raise Problem(409, "cet enregistrement existe déjà (nom déjà utilisé)",
+                      type_="duplicate") from None
+
+
+@blp.route("/territories", methods=["GET"])
+@document_errors(blp, 400, 401)
+@blp.arguments(s.ReferenceQuery, location="query")
+@blp.response(200, s.TerritoryPage)
+def list_territories(query):
+    """The territories (Cités de l'emploi) the caller belongs to (all of them for a national admin)."""
+    return _page(territories, query, by_territory=False)
+
+
+@blp.route("/territories", methods=["POST"])
+@roles("admin")
+@document_errors(blp, 401, 403, 409)
+@blp.arguments(s.TerritoryIn)
+@blp.response(201, s.Territory)
+def create_territory(data):
+    """Creates a territory (admin)."""
+    return _insert(web().system.reference.add_territory, name=data["name"])
+
+
+@blp.route("/groups", methods=["GET"])
+@document_errors(blp, 400, 401)
+@blp.arguments(s.ReferenceQuery, location="query")
+@blp.response(200, s.GroupPage)
+def list_groups(query):
+    """The working groups of the caller's territory."""
+    return _page(groups, query)
+
+
+@blp.route("/groups", methods=["POST"])
+@roles("admin")
+@document_errors(blp, 401, 403, 409)
+@blp.arguments(s.GroupIn)
+@blp.response(201, s.Group)
+def create_group(data):
+    """Creates a working group with its yearly target (admin)."""
+    _known_territory(data["territory_id"])
+    return _insert(web().system.reference.add_group, **data)
+
+
+@blp.route("/structures", methods=["GET"])
+@document_errors(blp, 400, 401)
+@blp.arguments(s.ReferenceQuery, location="query")
+@blp.response(200, s.StructurePage)
+def list_structures(query):
+    """The partner structures of the caller's territory."""
+    return _page(structures, query)
+
+
+@blp.route("/structures", methods=["POST"])
+@roles("admin")
+@document_errors(blp, 401, 403, 409)
+@blp.arguments(s.StructureIn)
+@blp.response(201, s.Structure)
+def create_structure(data):
+    """Creates a partner structure (admin)."""
+    _known_territory(data["territory_id"])
+    return _insert(web().system.reference.add_structure, **data)

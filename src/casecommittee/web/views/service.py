@@ -1,0 +1,32 @@
+"""Service routes: who am I, is the service up."""
+
+from flask_smorest import Blueprint
+
+from ..context import web
+from ..schemas.service import Health, Me
+from ..security import current_principal
+from .common import document_errors
+
+blp = Blueprint("service", __name__, description="Qui suis-je, état du service")
+
+
+@blp.route("/me")
+@document_errors(blp, 401)
+@blp.response(200, Me)
+def me():
+    """The token's user: role, territory, groups, structure."""
+    p = current_principal()
+    return {"user_id": p.user_id, "name": p.name, "role": p.role, "territory_id": p.territory_id,
+            "group_ids": list(p.group_ids), "structure_id": p.structure_id}
+
+
+@blp.route("/health")
+@blp.doc(security=[])
+@blp.response(200, Health)
+def health():
+    """Liveness (no token needed): version, store kind, read models' lag behind the log."""
+    from .. import VERSION
+
+    system = web().system
+    return {"status": "ok", "version": VERSION, "store": system.settings.store_kind,
+            "projections_behind": system.projections.behind()}

@@ -1,0 +1,32 @@
+"""Statistics route: the outcome figures of a territory or group, as of a date, as known at a time."""
+
+from flask_smorest import Blueprint
+
+from ...projections.statistics import StatisticsQuery, compute_statistics
+from ..context import web
+from ..problems import Problem
+from ..schemas import statistics as s
+from ..security import current_principal
+from .common import document_errors
+
+blp = Blueprint("statistics", __name__, description="Statistiques de parcours (bilan)")
+
+
+@blp.route("/statistics")
+@document_errors(blp, 401, 403)
+@blp.arguments(s.StatisticsQuery, location="query")
+@blp.response(200, s.Statistics)
+def statistics(query):
+    """Population, stages, funnel, rates, median delays, exits, breakdown and target.
+
+    Counts of pathways only (no identity): every role reads them for its own territory.
+    """
+    principal = current_principal()
+    territory_id = query["territory_id"]
+    if principal.territory_id is not None:
+        if territory_id not in (None, principal.territory_id):
+            raise Problem(403, "statistiques réservées à votre territoire", type_="forbidden")
+        territory_id = principal.territory_id
+    system = web().system
+    return compute_statistics(system.engine, StatisticsQuery(**{**query, "territory_id": territory_id}),
+                              system.clock.today())
