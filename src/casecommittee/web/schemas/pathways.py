@@ -85,7 +85,7 @@ class Checkpoint(Schema):
 
     kind = fields.String(required=True)
     week = fields.Integer(required=True)
-    due_on = fields.Date(required=True)
+    due_on = fields.String(required=True, metadata={"format": "date"})
 
 
 class FollowUp(Schema):

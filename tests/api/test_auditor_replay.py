@@ -1,0 +1,56 @@
+"""An auditor's replay: pseudonymised log and history, statistics as of a date and as known at a time."""
+
+from .conftest import IDENTIFY
+
+
+def _orient(client, as_, pid, on):
+    response = client.post(f"/api/v1/pathways/{pid}/steps", headers=as_("referent"), json={
+        "step": "oriented", "occurred_on": on, "scheme": "E2C"})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_an_auditor_follows_pseudonyms_from_the_log_to_the_history(client, as_, identified):
+    auditor = as_("auditor")
+    events = client.get("/api/v1/audit/events?after=0", headers=auditor).get_json()["items"]
+    pseudonym = events[0]["pathway"]
+    assert pseudonym.startswith("ps-") and identified not in str(events)
+    assert [e["position"] for e in events] == [1, 2]
+    listed = client.get("/api/v1/pathways", headers=auditor).get_json()["items"]
+    assert [item["id"] for item in listed] == [pseudonym]
+    document = client.get(f"/api/v1/pathways/{pseudonym}", headers=auditor).get_json()
+    assert document["id"] == pseudonym and "person" not in document
+    assert "birth_date" not in str(document) and "Benali" not in str(document)
+    history = client.get(f"/api/v1/pathways/{pseudonym}/history", headers=auditor).get_json()
+    assert history["id"] == pseudonym and [h["version"] for h in history["items"]] == [1, 2]
+    # the real id means nothing to an auditor, and another territory's auditor sees nothing
+    assert client.get(f"/api/v1/pathways/{identified}", headers=auditor).status_code == 404
+    assert client.get(f"/api/v1/pathways/{pseudonym}", headers=as_("auditor_brest")).status_code == 404
+    assert client.get("/api/v1/audit/events", headers=as_("auditor_brest")).get_json()["items"] == []
+    # the same pseudonym every time
+    again = client.get("/api/v1/audit/events?after=1", headers=auditor).get_json()["items"]
+    assert again[0]["pathway"] == pseudonym and again[0]["position"] == 2
+    log = client.get(f"/api/v1/audit/access-log?pathway_id={pseudonym}", headers=auditor).get_json()
+    assert {entry["pathway_id"] for entry in log["items"]} == {pseudonym}
+
+
+def test_an_auditor_recomputes_statistics_as_of_and_as_known_at(client, as_, clock):
+    first = client.post("/api/v1/pathways", json=IDENTIFY, headers=as_("referent")).get_json()["id"]
+    _orient(client, as_, first, "2026-06-10")
+    known_at = "2026-06-30T18:00:00+00:00"
+    clock.advance(5)  # a late entry, logged on 5 July about 20 June
+    second = client.post("/api/v1/pathways", json={**IDENTIFY, "identified_on": "2026-06-20"},
+                         headers=as_("referent")).get_json()["id"]
+    assert second
+    auditor = as_("auditor")
+    now = client.get("/api/v1/statistics?by=group", headers=auditor).get_json()
+    assert now["population"] == 2 and now["funnel"]["oriented"] == 1
+    assert now["rates"]["orientation"] == 0.5
+    assert now["breakdown"][0]["key"] == "g-jeunes"
+    then = client.get("/api/v1/statistics", query_string={"known_at": known_at}, headers=auditor).get_json()
+    assert then["population"] == 1 and then["known_at"].startswith("2026-06-30T18:00")
+    as_of = client.get("/api/v1/statistics?as_of=2026-06-05", headers=auditor).get_json()
+    assert as_of["population"] == 1 and as_of["funnel"]["oriented"] == 0
+    check = client.get("/api/v1/audit/replay-check", headers=auditor).get_json()
+    assert check["ok"] is True and check["tables"]["pathway_rows"] == 2
+    assert client.get("/api/v1/statistics?by=shoe_size", headers=auditor).status_code == 422
+    assert client.get("/api/v1/statistics?territory_id=t-brest", headers=auditor).status_code == 403
