@@ -8,6 +8,8 @@ from sqlalchemy import func, select, update
 
 from casecommittee.cli import main
 from casecommittee.projections.pathways import pathway_rows, pathway_versions
+from casecommittee.projections.projector import ProjectionSession
+from casecommittee.projections.replay_check import replay_check
 from casecommittee.projections.runner import ProjectionRunner
 
 
@@ -30,18 +32,18 @@ def test_a_crash_in_the_middle_of_a_batch_applies_nothing_and_loses_nothing(
     pid = referent.identifies(date(2026, 3, 2))
     referent.orients(pid, date(2026, 3, 20))
     runner = system.projections
-    original = runner.projector._write
+    original = ProjectionSession.flush
 
-    def crash(*args, **kwargs):
-        original(*args, **kwargs)
+    def crash(session):
+        original(session)
         raise RuntimeError("power cut after the rows were written, before the commit")
 
-    monkeypatch.setattr(runner.projector, "_write", crash)
+    monkeypatch.setattr(ProjectionSession, "flush", crash)
     with pytest.raises(RuntimeError):
         runner.catch_up()
     assert runner.position() == 0 and _rows(system) == {}
 
-    monkeypatch.setattr(runner.projector, "_write", original)
+    monkeypatch.setattr(ProjectionSession, "flush", original)
     runner.catch_up()
     assert _rows(system)[str(pid)] == (2, "oriented")
     with system.engine.connect() as conn:
@@ -53,16 +55,17 @@ def test_two_workers_catching_up_together_apply_each_event_once(system, territor
     pids = [referent.identifies(date(2026, 3, n)) for n in range(1, 6)]
     first = ProjectionRunner(system.app, system.engine, batch_size=2)
     second = ProjectionRunner(system.app, system.engine, batch_size=2)
-    # the second worker moves the position while the first is between its read and its commit
-    original = first.projector.process
+    # the second worker catches up while the first has read the log but not yet claimed it
+    read_log = system.app.recorder.select_notifications
 
-    def interleaved(conn, notifications):
+    def interleaved(*args, **kwargs):
+        notifications = read_log(*args, **kwargs)
         if not getattr(interleaved, "done", False):
             interleaved.done = True
             second.catch_up()
-        return original(conn, notifications)
+        return notifications
 
-    first.projector.process = interleaved
+    system.app.recorder.select_notifications = interleaved
     first.catch_up()
     assert len(_rows(system)) == len(pids)
     with system.engine.connect() as conn:
@@ -77,6 +80,23 @@ def test_rebuild_gives_back_the_same_read_models(system, territory, referent):
     before = _rows(system)
     system.projections.rebuild()
     assert _rows(system) == before
+
+
+def test_a_rebuild_with_a_tiny_cache_writes_evicted_pathways_and_stays_exact(
+    system, territory, referent
+):
+    """Memory stays bounded: pathways leave the cache mid-rebuild and are reloaded when needed."""
+    people = [referent.identifies(date(2026, 3, n)) for n in range(1, 9)]
+    for n, pid in enumerate(people):
+        referent.orients(pid, date(2026, 4, n + 1))
+    for pid in people[:4]:
+        referent.hires(pid, date(2026, 5, 4))
+    before = _rows(system)
+    runner = ProjectionRunner(system.app, system.engine)
+    runner.projector.cache_size = 2
+    runner.rebuild(batch_size=3)
+    assert _rows(system) == before
+    assert replay_check(system.app, system.engine)["ok"]
 
 
 def test_replay_check_reports_a_tampered_read_model(system, territory, referent, monkeypatch):

@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    LargeBinary,
     String,
     Table,
 )
@@ -79,7 +78,6 @@ pathway_rows = Table(
     Column("awaiting_next_step_since", Date),
     Column("last_rupture_on", Date),
     Column("last_event_on", Date),
-    Column("state", LargeBinary, nullable=False),
 )
 Index("ix_pathway_rows_group_stage", pathway_rows.c.group_id, pathway_rows.c.stage)
 
@@ -137,12 +135,12 @@ def summarize(state: PathwayState, territory_id: str | None) -> dict:
         "first_rupture_on": min((r["on"] for r in state.ruptures), default=None),
         "exited_on": (state.exit or {}).get("on"),
         "exit_outcome": (state.exit or {}).get("outcome"),
-        "stages": _iso_dates(state.stages),
+        "stages": [[on.isoformat(), stage] for on, stage in state.stages],
         "ruptures": [[r["on"].isoformat(), r["stage"]] for r in state.ruptures],
     }
 
 
-def row_of(state: PathwayState, summary: dict, encoded_state: bytes, recorded_at) -> dict:
+def row_of(state: PathwayState, summary: dict, recorded_at) -> dict:
     """The `pathway_rows` row of a pathway: its summary plus what lists and agendas show."""
     follow_up = state.follow_up if state.stage == "employed" else None
     next_due = None
@@ -172,7 +170,6 @@ def row_of(state: PathwayState, summary: dict, encoded_state: bytes, recorded_at
         "awaiting_next_step_since": state.awaiting_next_step_since,
         "last_rupture_on": max((r["on"] for r in state.ruptures), default=None),
         "last_event_on": state.last_event_on,
-        "state": encoded_state,
     }
 
 

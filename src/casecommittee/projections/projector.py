@@ -1,115 +1,167 @@
-"""Applies a batch of pathway events to the pathway read models, inside the caller's transaction."""
+"""Applies pathway events to the pathway read models, inside the caller's transaction.
 
+The projector keeps the derived state of recently seen pathways in memory (a bounded LRU). When
+a pathway is not there, or another process applied its intermediate events, its state before
+the event is loaded from the event store (snapshots make that cheap). A `ProjectionSession`
+buffers what a run of events changes and writes it in bulk: a catch-up writes at the end of
+each batch; a rebuild writes each pathway's row once (when it leaves the cache, or at the end)
+and each version once it is closed, so it streams the log with bounded memory.
+"""
+
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
 
-from ..domain.pathway import Pathway, StepEvent
+from ..domain.pathway import StepEvent
 from ..domain.state import PathwayState
-from .pathways import SUMMARY_NAMES, pathway_rows, pathway_versions, row_of, summarize
+from .pathways import pathway_rows, pathway_versions, row_of, summarize
 
-_CHUNK = 500
+#: Steps that never change a pathway's statistical summary (no new version is kept for them).
+SUMMARY_NEUTRAL_STEPS = frozenset({"committee_referral", "follow_up_contact"})
+
+
+class _Known:
+    """A pathway's state as last applied: its summary, open version, and whether its row exists."""
+
+    __slots__ = ("state", "summary", "stored", "open_version", "version_stored", "recorded_at")
+
+    def __init__(self, state: PathwayState, summary: dict | None, stored: bool):
+        self.state, self.summary, self.stored = state, summary, stored
+        self.open_version: dict | None = None
+        self.version_stored = stored
+        self.recorded_at = None
 
 
 class PathwayProjector:
-    """Folds pathway events into `pathway_rows` and `pathway_versions`.
+    """Folds pathway events into `pathway_rows` and `pathway_versions`."""
 
-    A batch costs one SELECT of the rows it touches, one bulk UPDATE/INSERT of those rows and
-    one bulk INSERT of new versions, whatever the number of events in it.
-    """
-
-    def __init__(self, app, territory_of: Callable[[str | None], str | None]):
+    def __init__(self, app, territory_of: Callable[[str | None], str | None], cache_size: int = 20_000):
         self.app = app
         self.territory_of = territory_of
-        self.transcoder = app.mapper.transcoder
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, _Known] = OrderedDict()
 
-    def process(self, conn: Connection, notifications: Sequence) -> int:
+    def forget(self) -> None:
+        """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
+        self._cache.clear()
+
+    def session(self, conn: Connection) -> "ProjectionSession":
+        """A run of events applied within one transaction of `conn`."""
+        return ProjectionSession(self, conn)
+
+    def known_before(self, event) -> _Known:
+        """The pathway as it stood just before `event` (from memory, or from the event store)."""
+        pid = str(event.originator_id)
+        known = self._cache.get(pid)
+        if known is not None and known.state.version == event.originator_version - 1:
+            self._cache.move_to_end(pid)
+            return known
+        if event.originator_version == 1:
+            known = _Known(PathwayState(), None, False)
+        else:
+            state = self.app.get_pathway(event.originator_id, event.originator_version - 1).state
+            known = _Known(state, summarize(state, self.territory_of(state.group_id)), True)
+        self._cache[pid] = known
+        return known
+
+
+class ProjectionSession:
+    """Applies events and writes what they change in bulk (see the module docstring)."""
+
+    def __init__(self, projector: PathwayProjector, conn: Connection):
+        self.projector = projector
+        self.conn = conn
+        self.dirty: dict[str, _Known] = {}
+        self.closed_versions: list[dict] = []
+        self.closes: list[dict] = []
+
+    def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
-        events = [
-            e for e in (self.app.mapper.to_domain_event(n) for n in notifications)
-            if isinstance(e, StepEvent)
-        ]
-        if not events:
-            return 0
-        loaded = self._load(conn, {str(e.originator_id) for e in events})
-        touched: dict[str, dict] = {}
-        new_versions: list[dict] = []
-        closes: list[dict] = []
+        projector = self.projector
         applied = 0
-        for event in events:
-            pid = str(event.originator_id)
-            entry = touched.get(pid) or loaded.get(pid)
-            if entry is None:
-                entry = {"state": PathwayState(), "summary": None, "existing": False, "open": None}
-            state: PathwayState = entry["state"]
-            if event.originator_version <= state.version:
+        for notification in notifications:
+            event = projector.app.mapper.to_domain_event(notification)
+            if not isinstance(event, StepEvent):
+                continue
+            known = projector.known_before(event)
+            if event.originator_version <= known.state.version:
                 continue  # already applied (a replayed notification): never twice
             if event.code == "corrected":
-                state = self.app.get_pathway(event.originator_id, event.originator_version).state
+                known.state = projector.app.get_pathway(
+                    event.originator_id, event.originator_version).state
             else:
-                state.apply(event.as_step())
+                known.state.apply(event.as_step())
             applied += 1
-            summary = summarize(state, self.territory_of(state.group_id))
-            if summary != entry["summary"]:
-                if entry["open"] is not None:
-                    entry["open"]["recorded_to"] = event.timestamp
-                elif entry["summary"] is not None:
-                    closes.append({"pid": pid, "t": event.timestamp})
-                version_row = {
-                    "pathway_id": pid, "version": event.originator_version,
-                    "recorded_from": event.timestamp, "recorded_to": None, **summary,
-                }
-                new_versions.append(version_row)
-                entry = {**entry, "summary": summary, "open": version_row}
-            touched[pid] = {**entry, "state": state, "recorded_at": event.timestamp}
-        self._write(conn, touched, new_versions, closes)
+            known.recorded_at = event.timestamp
+            pid = str(event.originator_id)
+            self.dirty[pid] = known
+            if event.code not in SUMMARY_NEUTRAL_STEPS:
+                self._keep_version(pid, known, event)
+            if len(projector._cache) > projector.cache_size:
+                self._evict()
         return applied
 
-    def _load(self, conn: Connection, ids: set[str]) -> dict[str, dict]:
-        loaded = {}
-        ids = sorted(ids)
-        for start in range(0, len(ids), _CHUNK):
-            rows = conn.execute(
-                select(pathway_rows.c.pathway_id, pathway_rows.c.state,
-                       *[pathway_rows.c[n] for n in SUMMARY_NAMES])
-                .where(pathway_rows.c.pathway_id.in_(ids[start:start + _CHUNK]))
-            )
-            for row in rows:
-                mapping = row._mapping
-                loaded[row.pathway_id] = {
-                    "state": self.transcoder.decode(row.state),
-                    "summary": {n: mapping[n] for n in SUMMARY_NAMES},
-                    "existing": True, "open": None,
-                }
-        return loaded
+    def _keep_version(self, pid: str, known: _Known, event) -> None:
+        summary = summarize(known.state, self.projector.territory_of(known.state.group_id))
+        if summary == known.summary:
+            return
+        if known.open_version is not None:
+            known.open_version["recorded_to"] = event.timestamp
+            self.closed_versions.append(known.open_version)
+        elif known.version_stored and known.summary is not None:
+            self.closes.append({"pid": pid, "t": event.timestamp})
+        known.open_version = {
+            "pathway_id": pid, "version": event.originator_version,
+            "recorded_from": event.timestamp, "recorded_to": None, **summary,
+        }
+        known.summary = summary
 
-    def _write(self, conn, touched, new_versions, closes) -> None:
-        inserts, updates = [], []
-        for pid, entry in touched.items():
-            state = entry["state"]
-            row = row_of(state, entry["summary"], self.transcoder.encode(state), entry["recorded_at"])
-            (updates if entry["existing"] else inserts).append({"pathway_id": pid, **row})
+    def _evict(self) -> None:
+        cache = self.projector._cache
+        leaving = {}
+        while len(cache) > self.projector.cache_size * 0.9:
+            pid, known = cache.popitem(last=False)
+            if pid in self.dirty:
+                leaving[pid] = self.dirty.pop(pid)
+        self._write(leaving)
+
+    def flush(self) -> None:
+        """Writes every pending row and version (call before committing)."""
+        self._write(self.dirty)
+        self.dirty = {}
+
+    def _write(self, pathways: dict[str, _Known]) -> None:
+        conn = self.conn
+        inserts, updates, versions = [], [], self.closed_versions
+        for pid, known in pathways.items():
+            row = {"pathway_id": pid, **row_of(known.state, known.summary, known.recorded_at)}
+            (updates if known.stored else inserts).append(row)
+            known.stored = True
+            if known.open_version is not None:
+                versions.append(known.open_version)
+                known.open_version = None
+                known.version_stored = True
+        if self.closes:
+            conn.execute(
+                update(pathway_versions)
+                .where(pathway_versions.c.pathway_id == bindparam("pid"))
+                .where(pathway_versions.c.recorded_to.is_(None))
+                .values(recorded_to=bindparam("t")),
+                self.closes,
+            )
+            self.closes = []
+        if versions:
+            conn.execute(pathway_versions.insert(), versions)
+            self.closed_versions = []
         if inserts:
             conn.execute(pathway_rows.insert(), inserts)
         if updates:
             columns = [c for c in updates[0] if c != "pathway_id"]
             conn.execute(
                 update(pathway_rows)
-                .where(pathway_rows.c.pathway_id == bindparam("b_pid"))
+                .where(pathway_rows.c.pathway_id == bindparam("b_pathway_id"))
                 .values({c: bindparam("b_" + c) for c in columns}),
-                [{"b_" + k: v for k, v in u.items()} | {"b_pid": u["pathway_id"]} for u in updates],
+                [{"b_" + k: val for k, val in u.items()} for u in updates],
             )
-        if closes:
-            conn.execute(
-                update(pathway_versions)
-                .where(pathway_versions.c.pathway_id == bindparam("pid"))
-                .where(pathway_versions.c.recorded_to.is_(None))
-                .values(recorded_to=bindparam("t")),
-                closes,
-            )
-        if new_versions:
-            conn.execute(pathway_versions.insert(), new_versions)
-
-
-PATHWAY_TOPIC_PREFIX = f"{Pathway.__module__}:Pathway."

@@ -18,7 +18,7 @@ _KEYS = {
     pathway_rows.name: ("pathway_id",),
     pathway_versions.name: ("pathway_id", "version"),
 }
-_IGNORED = {"id", "state"}
+_IGNORED = {"id"}
 
 
 def _normal(value):

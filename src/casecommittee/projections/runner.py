@@ -53,6 +53,8 @@ class ProjectionRunner:
     """Feeds the read models of one engine from the application's notification log."""
 
     name = "read_models"
+    #: How many times in a row a batch may lose the race (or find the store locked) before giving up.
+    max_contention = 200
 
     def __init__(self, app, engine: Engine, *, batch_size: int = 1000,
                  territory_of: Callable | None = None):
@@ -83,12 +85,15 @@ class ProjectionRunner:
 
     def catch_up(self, *, stop: int | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Applies every pending notification (up to `stop`); returns how many were read."""
-        read = 0
+        read, contended = 0, 0
         while True:
             try:
                 count = self._one_batch(stop)
             except (PositionMoved, OperationalError):
-                time.sleep(0.01)
+                contended += 1
+                if contended > self.max_contention:
+                    raise
+                time.sleep(0.01 * min(contended, 20))
                 continue
             if not count:
                 return read
@@ -107,28 +112,66 @@ class ProjectionRunner:
             )
             if not notifications:
                 return 0
-            with conn.begin():
-                self.projector.process(conn, notifications)
-                moved = conn.execute(
-                    update(positions)
-                    .where(positions.c.name == self.name, positions.c.position == start)
-                    .values(position=notifications[-1].id)
-                ).rowcount
-                if moved != 1:
-                    raise PositionMoved()
+            try:
+                with conn.begin():
+                    # Claim the batch first: the compare-and-set takes the position's lock, so
+                    # a second process waits here and then finds the position moved.
+                    claimed = conn.execute(
+                        update(positions)
+                        .where(positions.c.name == self.name, positions.c.position == start)
+                        .values(position=notifications[-1].id)
+                    ).rowcount
+                    if claimed != 1:
+                        raise PositionMoved()
+                    session = self.projector.session(conn)
+                    session.apply(notifications)
+                    session.flush()
+            except Exception:
+                self.projector.forget()  # the states in memory may be ahead of the rolled-back rows
+                raise
             return len(notifications)
 
     def reset(self) -> None:
         """Empties every read model and moves the position back to the start of the log."""
         with self.engine.begin() as conn:
-            for table in VIEW_TABLES:
-                conn.execute(delete(table))
-            conn.execute(delete(positions).where(positions.c.name == self.name))
+            self._reset(conn)
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Drops and replays every read model from the log; returns the notifications read."""
-        self.reset()
-        return self.catch_up(progress=progress)
+    def _reset(self, conn) -> None:
+        for table in VIEW_TABLES:
+            conn.execute(delete(table))
+        conn.execute(delete(positions).where(positions.c.name == self.name))
+        conn.execute(positions.insert().values(name=self.name, position=0))
+        self.projector.forget()
+
+    def rebuild(self, progress: Callable[[int], None] | None = None, batch_size: int = 5000) -> int:
+        """Drops and replays every read model from the log, in one transaction.
+
+        Readers keep seeing the old read models until the rebuild commits; a failure leaves them
+        as they were. Returns the number of notifications read.
+        """
+        read, start = 0, 0
+        try:
+            with self.engine.begin() as conn:
+                self._reset(conn)
+                session = self.projector.session(conn)
+                while True:
+                    notifications = self.app.recorder.select_notifications(
+                        start=start + 1, limit=batch_size
+                    )
+                    if not notifications:
+                        break
+                    session.apply(notifications)
+                    start = notifications[-1].id
+                    read += len(notifications)
+                    if progress:
+                        progress(len(notifications))
+                session.flush()
+                conn.execute(update(positions).where(positions.c.name == self.name)
+                             .values(position=start))
+        except Exception:
+            self.projector.forget()
+            raise
+        return read
 
     def counts(self) -> dict[str, int]:
         """How many rows each read model holds."""
