@@ -47,7 +47,7 @@ class CaseCommittee(Application):
         self, env: dict | None = None, clock=None, personal_data=None, snapshot_interval: int = 10,
     ) -> None:
         env = dict(env or {})
-        env.setdefault("IS_SNAPSHOTTING_ENABLED", "y" if snapshot_interval else "")
+        env.setdefault("IS_SNAPSHOTTING_ENABLED", "y" if snapshot_interval else "n")
         self.snapshotting_intervals = {Pathway: snapshot_interval} if snapshot_interval else {}
         super().__init__(env)
         self.clock = clock or SystemClock()
