@@ -14,6 +14,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from .clock import SystemClock
+from .domain.committee import CommitteeSession
+from .domain.errors import CommitteeRuleBroken
 from .domain.pathway import Pathway
 from .domain.state import PathwayState
 from .domain.steps import Step
@@ -26,6 +28,10 @@ class PathwayNotFound(LookupError):
     """No pathway has this id."""
 
 
+class CommitteeNotFound(LookupError):
+    """No committee session has this id."""
+
+
 class VersionConflict(Exception):
     """The pathway moved on since the caller read it (If-Match or a concurrent write)."""
 
@@ -35,6 +41,14 @@ class VersionConflict(Exception):
             "relisez-le avant d'enregistrer"
         )
         self.current = current
+
+
+def as_uuid(value, not_found: type[LookupError]) -> UUID:
+    """An id as a UUID (ids arrive as strings from the read models and the API)."""
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise not_found(f"identifiant invalide : {value}") from None
 
 
 class CaseCommittee(Application):
@@ -108,16 +122,16 @@ class CaseCommittee(Application):
             code, occurred_on=occurred_on, actor=actor, today=self.clock.today(),
             recorded_at=self.clock.now(), **fields,
         )
-        self.save_pathways(pathway)
+        self.save_atomically(pathway)
         return pathway
 
-    def save_pathways(self, *aggregates) -> None:
-        """Saves aggregates atomically; a concurrent write to the same version is a conflict."""
+    def save_atomically(self, *aggregates) -> None:
+        """Saves aggregates in one transaction; a concurrent write to one of them is a conflict."""
         try:
             self.save(*aggregates)
         except IntegrityError:
             first = aggregates[0]
-            current = self.get_pathway(first.id).version
+            current = self.repository.get(first.id).version
             raise VersionConflict(first.id, first.version, current) from None
 
     # ---- queries -------------------------------------------------------------------------
@@ -125,7 +139,7 @@ class CaseCommittee(Application):
     def get_pathway(self, pathway_id: UUID, version: int | None = None) -> Pathway:
         """The pathway, at its current or a given version."""
         try:
-            pathway = self.repository.get(pathway_id, version=version)
+            pathway = self.repository.get(as_uuid(pathway_id, PathwayNotFound), version=version)
         except AggregateNotFoundError:
             raise PathwayNotFound(f"aucun parcours {pathway_id}") from None
         if not isinstance(pathway, Pathway):
@@ -139,3 +153,53 @@ class CaseCommittee(Application):
     def history(self, pathway_id: UUID) -> list[Step]:
         """Every step of the pathway in the order it was recorded, with both dates and the actor."""
         return self.get_pathway(pathway_id).steps
+
+    # ---- committees ----------------------------------------------------------------------
+
+    def schedule_committee(self, *, group_id: str, kind: str, held_on: date, actor: dict) -> CommitteeSession:
+        """Schedules a committee session for a group."""
+        session = CommitteeSession.schedule(group_id=group_id, kind=kind, held_on=held_on,
+                                            actor=actor, recorded_at=self.clock.now())
+        self.save(session)
+        return session
+
+    def get_committee(self, session_id: UUID) -> CommitteeSession:
+        """The committee session, or CommitteeNotFound."""
+        try:
+            session = self.repository.get(as_uuid(session_id, CommitteeNotFound))
+        except AggregateNotFoundError:
+            raise CommitteeNotFound(f"aucun comité {session_id}") from None
+        if not isinstance(session, CommitteeSession):
+            raise CommitteeNotFound(f"aucun comité {session_id}")
+        return session
+
+    def record_decision(
+        self, session_id: UUID, *, pathway_id: UUID, decision: str, actor: dict,
+        note: str | None = None, orientation: dict | None = None,
+    ) -> tuple[CommitteeSession, Pathway]:
+        """Records a committee decision; an orientation appends `oriented` in the same save."""
+        session = self.get_committee(session_id)
+        pathway = self.get_pathway(pathway_id)
+        if pathway.state.group_id != session.group_id:
+            raise CommitteeRuleBroken(
+                "ce parcours n'est pas suivi par le groupe de ce comité", field="pathway_id"
+            )
+        now = self.clock.now()
+        session.record_decision(pathway_id=str(pathway.id), decision=decision, note=note,
+                                orientation=orientation, actor=actor, recorded_at=now)
+        if decision == "orient":
+            pathway.record(
+                "oriented", occurred_on=session.held_on, actor=actor, today=self.clock.today(),
+                recorded_at=now, committee_session_id=str(session.id), **orientation,
+            )
+        self.save_atomically(pathway, session)
+        return session, pathway
+
+    def close_committee(
+        self, session_id: UUID, *, agenda: list[dict], attendance: list[str], actor: dict,
+    ) -> CommitteeSession:
+        """Closes a session, freezing its agenda and decisions as the minutes."""
+        session = self.get_committee(session_id)
+        session.close(agenda=agenda, attendance=attendance, actor=actor, recorded_at=self.clock.now())
+        self.save_atomically(session)
+        return session

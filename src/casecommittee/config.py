@@ -7,6 +7,9 @@
 | CASECOMMITTEE_CIPHER_KEY | generated into DATA_DIR/keys | AES key (base64) for the event store |
 | CASECOMMITTEE_PERSONAL_DATA_KEY | generated into DATA_DIR/keys | AES key (base64) wrapping each person's key |
 | CASECOMMITTEE_SNAPSHOT_INTERVAL | 10 | a pathway snapshot every N events |
+| CASECOMMITTEE_WEBHOOK_URL | (none) | a partner tool that receives every notification, signed |
+| CASECOMMITTEE_WEBHOOK_SECRET | (none) | the HMAC-SHA256 secret of those webhooks (required with the URL) |
+| CASECOMMITTEE_JOBS_HOUR | 6 | the hour (server time) of the daily jobs |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 """
 
@@ -33,6 +36,9 @@ class Settings:
     personal_data_key: str | None = None
     snapshot_interval: int = 10
     inline_projections: bool = True
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    jobs_hour: int = 6
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -51,8 +57,16 @@ class Settings:
             personal_data_key=env.get("CASECOMMITTEE_PERSONAL_DATA_KEY") or None,
             snapshot_interval=interval,
             inline_projections=env.get("CASECOMMITTEE_PROJECTIONS", "inline") != "worker",
+            webhook_url=env.get("CASECOMMITTEE_WEBHOOK_URL") or None,
+            webhook_secret=env.get("CASECOMMITTEE_WEBHOOK_SECRET") or None,
+            jobs_hour=int(env.get("CASECOMMITTEE_JOBS_HOUR", "6")),
         )
         values.update(overrides)
+        if values["webhook_url"] and not values["webhook_secret"]:
+            raise ConfigurationError(
+                "CASECOMMITTEE_WEBHOOK_URL is set without CASECOMMITTEE_WEBHOOK_SECRET: "
+                "set a shared secret so the partner can check the signature"
+            )
         return cls(**values)
 
     # ---- stores -------------------------------------------------------------------------

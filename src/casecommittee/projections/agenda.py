@@ -8,10 +8,11 @@ reasons that speak of what happened since then.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
+from .committees import committee_decisions as d
 from .pathways import pathway_rows as r
 
 #: The reasons, most urgent first (their order is the agenda's order).
@@ -60,7 +61,8 @@ def _reasons(row, on: date, since: date, stalled_before: date) -> tuple[list[str
     if row.stage == "identified" and row.first_oriented_on is None:
         reasons.append("not_yet_oriented")
         details["not_yet_oriented"] = "new" if row.identified_on > since else "still_waiting"
-    if row.referral_on is not None and row.referral_on <= on:
+    if (row.referral_on is not None and row.referral_on <= on
+            and (row.treated_on is None or row.treated_on < row.referral_on)):
         reasons.append("committee_referral")
         details["committee_referral"] = row.referral_reason
     if row.last_rupture_on is not None and since < row.last_rupture_on <= on:
@@ -92,7 +94,12 @@ def agenda_inputs(
     """
     since = since or on - timedelta(days=31)
     stalled_before = on - timedelta(days=stalled_after_days)
-    candidates = select(r).where(
+    treated_on = (
+        select(func.max(d.c.held_on))
+        .where(d.c.pathway_id == r.c.pathway_id, d.c.decision != "postpone", d.c.held_on < on)
+        .scalar_subquery().label("treated_on")
+    )
+    candidates = select(r, treated_on).where(
         r.c.group_id == group_id,
         r.c.stage != "exited",
         r.c.identified_on <= on,
@@ -116,7 +123,8 @@ def agenda_inputs(
                 details=details,
                 days_in_stage=(on - row.stage_since).days if row.stage_since else None,
                 last_event_on=row.last_event_on, consent_sharing=bool(row.consent_sharing),
-                referent_id=row.referent_id, row=dict(row._mapping),
+                referent_id=row.referent_id,
+                row={k: v for k, v in row._mapping.items() if k != "treated_on"},
             ))
     items.sort(key=lambda item: (item.urgency, -(item.days_in_stage or 0), item.pathway_id))
     return items

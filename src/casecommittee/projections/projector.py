@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.pathway import StepEvent
 from ..domain.state import PathwayState
+from .committees import CommitteeProjector
 from .pathways import pathway_rows, pathway_versions, row_of, summarize
 
 #: Steps that never change a pathway's statistical summary (no new version is kept for them).
@@ -42,6 +43,7 @@ class PathwayProjector:
         self.territory_of = territory_of
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Known] = OrderedDict()
+        self.committees = CommitteeProjector()
 
     def forget(self) -> None:
         """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
@@ -84,6 +86,7 @@ class ProjectionSession:
         for notification in notifications:
             event = projector.app.mapper.to_domain_event(notification)
             if not isinstance(event, StepEvent):
+                applied += projector.committees.apply(self.conn, event)
                 continue
             known = projector.known_before(event)
             if event.originator_version <= known.state.version:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..db import metadata
 from ..reference import groups
+from .committees import COMMITTEE_TABLES
 from .pathways import pathway_rows, pathway_versions
 from .projector import PathwayProjector
 
@@ -25,7 +26,7 @@ positions = Table(
     Column("position", Integer, nullable=False),
 )
 
-VIEW_TABLES = (pathway_rows, pathway_versions)
+VIEW_TABLES = (pathway_rows, pathway_versions, *COMMITTEE_TABLES)
 
 
 class PositionMoved(Exception):

@@ -1,0 +1,103 @@
+"""The committee's working documents: the agenda of a session and its minutes.
+
+Built from the read models (never by replaying the log): the agenda inputs of the group as of
+the session's date, since the group's previous session, each item with a short synthesis of the
+pathway, and the decision taken on it. Labels are resolved by the caller (`label_of`), so the
+web layer decides what a reader may see: a name for consenting people, a pseudonym otherwise.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import select
+
+from .domain.committee import CommitteeSession
+from .domain.vocabulary import STAGE_LABELS
+from .projections.agenda import REASON_LABELS, agenda_inputs
+from .projections.committees import committee_sessions
+from .reference import groups
+
+LabelOf = Callable[[str, bool], str]
+
+
+def previous_session_on(engine, group_id: str, before: date, kind: str = "orientation") -> date | None:
+    """The date of the group's last session of that kind held before `before`."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(committee_sessions.c.held_on)
+            .where(committee_sessions.c.group_id == group_id, committee_sessions.c.kind == kind,
+                   committee_sessions.c.held_on < before)
+            .order_by(committee_sessions.c.held_on.desc()).limit(1)
+        ).scalar()
+
+
+def synthesis(row: dict) -> list[dict]:
+    """The milestones of a pathway with their dates, as the committee reads them."""
+    milestones = [("repéré", row.get("identified_on"))]
+    orientation = row.get("orientation") or {}
+    if row.get("first_oriented_on"):
+        milestones.append((f"orienté ({orientation.get('scheme') or 'dispositif'})", row["first_oriented_on"]))
+    if row.get("first_immersion_on"):
+        milestones.append(("première immersion", row["first_immersion_on"]))
+    if row.get("first_hired_on"):
+        milestones.append(("première embauche", row["first_hired_on"]))
+    if row.get("last_rupture_on"):
+        milestones.append(("dernière rupture", row["last_rupture_on"]))
+    if row.get("follow_up_completed_on"):
+        milestones.append(("suivi 15 semaines validé", row["follow_up_completed_on"]))
+    return [{"label": label, "on": on.isoformat() if hasattr(on, "isoformat") else on}
+            for label, on in milestones if on]
+
+
+def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[dict]:
+    """The agenda of an open session: every pathway of the group that needs the committee."""
+    system.projections.catch_up()
+    group = system.reference.get(groups, session.group_id) or {}
+    since = previous_session_on(system.engine, session.group_id, session.held_on, session.kind)
+    items = agenda_inputs(
+        system.engine, session.group_id, session.held_on, since=since,
+        stalled_after_days=group.get("stalled_after_days") or 45,
+    )
+    return [{
+        "pathway_id": item.pathway_id,
+        "label": label_of(item.pathway_id, item.consent_sharing),
+        "consent_sharing": item.consent_sharing,
+        "stage": item.stage,
+        "stage_label": STAGE_LABELS[item.stage],
+        "reasons": list(item.reasons),
+        "reason_labels": [REASON_LABELS[r] for r in item.reasons],
+        "details": item.details,
+        "days_in_stage": item.days_in_stage,
+        "last_event_on": item.last_event_on.isoformat() if item.last_event_on else None,
+        "referent_id": item.referent_id,
+        "synthesis": synthesis(item.row),
+    } for item in items]
+
+
+def frozen_item(item: dict) -> dict:
+    """What the minutes keep of an agenda item: no label (names never enter the events)."""
+    return {k: v for k, v in item.items() if k != "label"}
+
+
+def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dict:
+    """The agenda of a session (frozen once closed), each item with the decision taken on it."""
+    if session.is_closed:
+        items = [dict(item, label=label_of(item["pathway_id"], item.get("consent_sharing", False)))
+                 for item in session.agenda]
+    else:
+        items = live_agenda(system, session, label_of)
+    listed = {item["pathway_id"] for item in items}
+    for pathway_id in session.decisions:  # a decision on a pathway that left the agenda
+        if pathway_id not in listed:
+            items.append({"pathway_id": pathway_id, "label": label_of(pathway_id, False),
+                          "stage": None, "reasons": [], "reason_labels": [], "synthesis": []})
+    for item in items:
+        item["decision"] = session.decisions.get(item["pathway_id"])
+    group = system.reference.get(groups, session.group_id) or {}
+    return {
+        "session_id": str(session.id), "group_id": session.group_id,
+        "group_name": group.get("name"), "kind": session.kind,
+        "held_on": session.held_on.isoformat(), "status": "closed" if session.is_closed else "scheduled",
+        "closed_at": session.closed_at.isoformat() if session.closed_at else None,
+        "attendance": list(session.attendance), "items": items,
+    }

@@ -1,0 +1,169 @@
+"""The scheduled jobs: follow-up reminders, agenda drafts, stalled pathways, nightly replay check,
+webhook deliveries.
+
+Each daily job is a plain function of the system and a date, so tests call it with any date.
+`run_once` claims a (job, day) row before running: several web processes, or a restart after
+a missed day, never run the same day's job twice.
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import Column, Date, DateTime, String, Table, Text, select
+from sqlalchemy.exc import IntegrityError
+
+from .committees import live_agenda
+from .db import metadata
+from .domain.rules import OVERDUE_AFTER_DAYS
+from .notifications import deliver_pending, notify
+from .projections.committees import committee_sessions
+from .projections.pathways import pathway_rows as r
+from .projections.replay_check import replay_check
+from .reference import groups, users
+
+job_runs = Table(
+    "job_runs", metadata,
+    Column("job", String(40), primary_key=True),
+    Column("run_on", Date, primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", Text),
+)
+
+#: Contacts and validations announced this many days before they are due.
+REMIND_DAYS_BEFORE = 3
+AGENDA_DRAFT_DAYS_BEFORE = 7
+
+
+def _fr(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _notifier(system):
+    known_users = {u["id"] for u in system.reference.rows(users)}
+    now = system.clock.now()
+
+    def send(user_id, **fields) -> int:
+        if user_id not in known_users:
+            return 0
+        return int(notify(system.engine, user_id=user_id, now=now,
+                          webhook_url=system.settings.webhook_url, **fields))
+    return send
+
+
+def follow_up_reminders(system, today: date) -> int:
+    """Reminds referents of follow-up contacts due or overdue, and of week-15 validations due."""
+    system.projections.catch_up()
+    sent = 0
+    send = _notifier(system)
+    with system.engine.connect() as conn:
+        rows = conn.execute(select(r).where(r.c.stage == "employed")).all()
+    for row in rows:
+        pid, due = row.pathway_id, row.follow_up_next_due_on
+        if due is not None and row.follow_up_next_kind == "contact":
+            if today > due + timedelta(days=OVERDUE_AFTER_DAYS):
+                sent += send(row.referent_id, kind="follow_up_overdue", pathway_id=pid,
+                             dedupe_key=f"follow_up_overdue:{pid}:{due}",
+                             title="Point de suivi en retard",
+                             body=f"Le point de suivi prévu le {_fr(due)} n'est pas enregistré.")
+            elif today >= due - timedelta(days=REMIND_DAYS_BEFORE):
+                sent += send(row.referent_id, kind="follow_up_due", pathway_id=pid,
+                             dedupe_key=f"follow_up_due:{pid}:{due}",
+                             title="Point de suivi à faire",
+                             body=f"Un point de suivi est prévu le {_fr(due)}.")
+        validation = row.validation_due_on
+        if validation is not None and today >= validation - timedelta(days=REMIND_DAYS_BEFORE):
+            sent += send(row.referent_id, kind="validation_due", pathway_id=pid,
+                         dedupe_key=f"validation_due:{pid}:{validation}",
+                         title="Validation du suivi 15 semaines",
+                         body=f"Le suivi 15 semaines peut être validé à partir du {_fr(validation)}.")
+    return sent
+
+
+def agenda_drafts(system, today: date) -> int:
+    """Tells a group's co-pilots, 7 days before a session, that its draft agenda is ready."""
+    sent = 0
+    with system.engine.connect() as conn:
+        sessions = conn.execute(select(committee_sessions).where(
+            committee_sessions.c.status == "scheduled",
+            committee_sessions.c.held_on > today,
+            committee_sessions.c.held_on <= today + timedelta(days=AGENDA_DRAFT_DAYS_BEFORE),
+        )).all()
+    copilots = [u for u in system.reference.rows(users) if u["role"] == "copilot"]
+    for row in sessions:
+        session = system.app.get_committee(row.session_id)
+        items = live_agenda(system, session, lambda pid, consent: pid)
+        send = _notifier(system)
+        for copilot in copilots:
+            if row.group_id in (copilot["group_ids"] or []):
+                sent += send(copilot["id"], kind="agenda_draft", session_id=row.session_id,
+                             dedupe_key=f"agenda_draft:{row.session_id}:{copilot['id']}",
+                             title="Projet d'ordre du jour",
+                             body=f"Le comité du {_fr(row.held_on)} compte {len(items)} situation(s) "
+                                  "à étudier.")
+    return sent
+
+
+def stalled_pathways(system, today: date) -> int:
+    """Tells referents which of their pathways have had no step for the group's threshold."""
+    system.projections.catch_up()
+    thresholds = {g["id"]: g["stalled_after_days"] for g in system.reference.rows(groups)}
+    sent = 0
+    send = _notifier(system)
+    with system.engine.connect() as conn:
+        rows = conn.execute(select(r).where(r.c.stage.not_in(("exited", "follow_up_completed")))).all()
+    for row in rows:
+        days = thresholds.get(row.group_id, 45)
+        if row.last_event_on is not None and row.last_event_on < today - timedelta(days=days):
+            sent += send(row.referent_id, kind="stalled", pathway_id=row.pathway_id,
+                         dedupe_key=f"stalled:{row.pathway_id}:{row.last_event_on}",
+                         title="Parcours sans nouvelle étape",
+                         body=f"Aucune étape depuis le {_fr(row.last_event_on)} ({days} jours ou plus).")
+    return sent
+
+
+def nightly_replay_check(system, today: date) -> int:
+    """Rebuilds the read models in a scratch store; tells the admins about any difference."""
+    report = replay_check(system.app, system.engine)
+    if report["ok"]:
+        return 0
+    send = _notifier(system)
+    return sum(send(admin["id"], kind="replay_check", dedupe_key=f"replay_check:{today}:{admin['id']}",
+                    title="Contrôle de rejeu : écarts",
+                    body=f"{report['difference_count']} écart(s) entre les vues et le journal.")
+               for admin in system.reference.rows(users, role="admin"))
+
+
+def deliver_webhooks(system, today: date) -> int:
+    """Sends the webhook deliveries that are due (retrying failed ones)."""
+    if not system.settings.webhook_secret:
+        return 0
+    return deliver_pending(system.engine, system.settings.webhook_secret, system.clock.now())
+
+
+DAILY_JOBS = {
+    "follow_up_reminders": follow_up_reminders,
+    "agenda_drafts": agenda_drafts,
+    "stalled_pathways": stalled_pathways,
+    "nightly_replay_check": nightly_replay_check,
+}
+
+
+def run_once(system, job: str, day: date) -> str | None:
+    """Runs a daily job for a day unless another process already did; returns its outcome."""
+    try:
+        with system.engine.begin() as conn:
+            conn.execute(job_runs.insert().values(job=job, run_on=day, started_at=system.clock.now()))
+    except IntegrityError:  # another process claimed this day's run
+        return None
+    outcome = f"{DAILY_JOBS[job](system, day)} notification(s)"
+    with system.engine.begin() as conn:
+        conn.execute(job_runs.update().where(job_runs.c.job == job, job_runs.c.run_on == day)
+                     .values(outcome=outcome))
+    return outcome
+
+
+def catch_up_missed(system) -> dict[str, str | None]:
+    """Runs today's daily jobs that are past their hour and have not run (after a restart)."""
+    now = system.clock.now()
+    if now.hour < system.settings.jobs_hour:
+        return {}
+    return {job: run_once(system, job, system.clock.today()) for job in DAILY_JOBS}
