@@ -38,6 +38,6 @@ def main(ctx):
 
 
 # Each module registers its commands on `main`.
-from . import projections, store  # noqa: E402,F401
+from . import projections, store, worker  # noqa: E402,F401
 from .users import users_group  # noqa: E402,F401
 from .web import serve  # noqa: E402,F401
