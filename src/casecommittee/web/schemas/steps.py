@@ -4,7 +4,7 @@
 schema, and the OpenAPI document shows it as a `oneOf` with a discriminator on `step`.
 """
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ...domain import vocabulary as v
 from .common import ID, label, one_of, optional_label
@@ -146,7 +146,3 @@ class StepIn(Schema):
             })
         kwargs = {"unknown": unknown} if unknown else {}
         return self.variants[code]().load(data, partial=partial, **kwargs)
-
-    @post_load
-    def _never(self, data, **kwargs):  # pragma: no cover - load() above always dispatches
-        return data
