@@ -108,7 +108,7 @@ def _committee_referral(state, step, on, data):
 def _oriented(state, step, on, data):
     if not (data.get("scheme") or "").strip():
         raise InvalidValue("le dispositif d'orientation est obligatoire", field="scheme")
-    if state.stage == "in_immersion":
+    if state.immersion is not None:  # in immersion, or interrupted with the agreement open
         raise StepNotAllowed(
             "une immersion est en cours : enregistrez sa fin (immersion_ended) avant de réorienter"
         )
@@ -121,7 +121,7 @@ def _oriented(state, step, on, data):
 
 def _immersion_started(state, step, on, data):
     _one_of(data.get("objective"), v.IMMERSION_OBJECTIVES, "objective")
-    if state.stage == "in_immersion":
+    if state.immersion is not None:  # in immersion, or interrupted with the agreement open
         raise ImmersionRuleBroken(
             "une immersion est déjà en cours : une seule PMSMP à la fois ; enregistrez sa fin d'abord"
         )
@@ -180,7 +180,7 @@ def _immersion_ended(state, step, on, data):
 
 def _hired(state, step, on, data):
     _one_of(data.get("contract_type"), v.CONTRACT_TYPES, "contract_type")
-    if state.stage == "in_immersion":
+    if state.immersion is not None:  # in immersion, or interrupted with the agreement open
         raise StepNotAllowed(
             "une immersion est en cours : enregistrez sa fin (immersion_ended, led_to_hire) avant l'embauche"
         )

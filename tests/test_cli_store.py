@@ -1,0 +1,71 @@
+"""La ligne de commande : the coordinator fills a store with the Belfort demo, lists pathways and
+reads a history, all on an embedded store chosen by CASECOMMITTEE_DATA_DIR."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from casecommittee.cli import main
+
+
+@pytest.fixture
+def run(tmp_path):
+    """Runs `casecommittee …` on a store in a data directory of its own (default: "var")."""
+    runner = CliRunner()
+
+    def _run(*args, data_dir: str = "var"):
+        return runner.invoke(main, list(args),
+                             env={"CASECOMMITTEE_DATA_DIR": str(tmp_path / data_dir)})
+
+    return _run
+
+
+def test_la_demo_remplit_le_stockage_et_l_historique_se_lit(run):
+    result = run("demo", "--people", "30", "--seed", "7")
+    assert result.exit_code == 0, result.output
+    assert "30 pathways" in result.output
+
+    again = run("demo", "--people", "30", "--seed", "7")
+    assert again.exit_code == 1
+    assert "already holds the demo of seed 7" in again.output
+    assert "--seed" in again.output and "CASECOMMITTEE_DATA_DIR" in again.output
+    assert "Traceback" not in again.output
+
+    listed = run("pathways", "--limit", "1")
+    assert listed.exit_code == 0, listed.output
+    (pathway_id,) = listed.output.split()
+
+    history = run("history", pathway_id)
+    assert history.exit_code == 0, history.output
+    first = history.output.splitlines()[0]
+    assert first.startswith("v1 ")
+    assert "repérage" in first and "saisi le" in first and "par referent" in first
+
+    as_json = run("history", pathway_id, "--json")
+    steps = [json.loads(line) for line in as_json.output.splitlines()]
+    assert steps[0]["step"] == "identified"
+    assert [s["version"] for s in steps] == list(range(1, len(steps) + 1))
+
+
+def test_l_historique_d_un_parcours_inconnu_est_un_message_clair(run):
+    result = run("history", "00000000-0000-0000-0000-000000000000")
+    assert result.exit_code == 1
+    assert "aucun parcours" in result.output and "casecommittee pathways" in result.output
+
+
+def test_la_demo_est_deterministe(run):
+    """Two stores filled from the same seed hold the same pathways with the same histories."""
+    histories = []
+    for data_dir in ("premier", "second"):
+        assert run("demo", "--people", "30", "--seed", "7", data_dir=data_dir).exit_code == 0
+        ids = run("pathways", "--limit", "30", data_dir=data_dir).output.split()
+        assert len(ids) == 30
+        histories.append({
+            pathway_id: run("history", pathway_id, "--json", data_dir=data_dir).output
+            for pathway_id in ids
+        })
+    assert histories[0] == histories[1]
+    other = run("demo", "--people", "30", "--seed", "8", data_dir="autre")
+    assert other.exit_code == 0
+    assert run("pathways", "--limit", "30", data_dir="autre").output.split() != list(histories[0])
