@@ -331,23 +331,27 @@ def test_un_reperage_avec_une_valeur_hors_liste_n_ouvre_aucun_parcours(
         system.personal_data.get(pathway_id)
 
 
-def test_apres_un_abandon_en_pleine_immersion_la_pmsmp_reste_a_clore(in_immersion, log, refused, pmsmp,
-                                                                     apprenticeship):
-    """She stops coming during her PMSMP (rupture of the pathway): the agreement is still open.
-    A new PMSMP, a hire or a re-orientation first needs the immersion's end (or its rupture)."""
+def test_un_abandon_en_pleine_immersion_clot_la_pmsmp(in_immersion, log, pmsmp):
+    """She stops coming during her PMSMP (rupture of the pathway): the agreement ends that day
+    (status "interrupted"), so a later PMSMP, hire or re-orientation is possible."""
     pathway = log(in_immersion, "rupture", date(2026, 2, 6), scope="pathway", kind="abandon",
                   initiated_by="beneficiary")
     assert pathway.state.stage == "interrupted"
-    assert pathway.state.immersion is not None
-    refused(ImmersionRuleBroken, in_immersion, "immersion_started", date(2026, 3, 2),
-            **pmsmp(date(2026, 3, 13), host={"name": "EHPAD Les Eparses", "siret": "77556699800012"}))
-    refused(StepNotAllowed, in_immersion, "hired", date(2026, 3, 2), **apprenticeship())
-    refused(StepNotAllowed, in_immersion, "oriented", date(2026, 3, 2), scheme="Épide")
-    pathway = log(in_immersion, "rupture", date(2026, 2, 6), scope="immersion", kind="abandon",
-                  initiated_by="beneficiary")
+    assert pathway.state.immersion is None
     assert pathway.state.immersions[-1]["status"] == "interrupted"
-    assert pathway.state.stage == "interrupted"
     pathway = log(in_immersion, "immersion_started", date(2026, 3, 2),
                   **pmsmp(date(2026, 3, 13), host={"name": "EHPAD Les Eparses"}))
     assert pathway.state.stage == "in_immersion"
     assert [i.get("ended_on") for i in pathway.state.immersions] == [date(2026, 2, 6), None]
+
+
+def test_une_perte_de_contact_en_emploi_met_fin_au_suivi(log, identify, apprenticeship, refused):
+    """Lost contact while in a job under follow-up: the follow-up ends with the pathway's rupture."""
+    pathway_id = identify(date(2026, 1, 5)).id
+    log(pathway_id, "hired", date(2026, 2, 2), **apprenticeship())
+    pathway = log(pathway_id, "rupture", date(2026, 3, 2), scope="pathway", kind="lost_contact",
+                  initiated_by="beneficiary")
+    assert pathway.state.stage == "interrupted"
+    assert pathway.state.follow_up is None and pathway.state.job is None
+    refused(FollowUpRuleBroken, pathway_id, "follow_up_contact", date(2026, 3, 9),
+            contacted="beneficiary", status="fine")

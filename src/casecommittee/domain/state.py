@@ -178,18 +178,23 @@ class PathwayState:
             {"on": on, "scope": data["scope"], "kind": data["kind"], "stage": self.stage,
              "initiated_by": data["initiated_by"]}
         )
-        if data["scope"] == "job":
+        if data["scope"] in ("job", "pathway"):
+            # the job breaks, or the person leaves support: either way the follow-up ends
             self.job = None
             if self.follow_up and not self.follow_up.get("completed_on"):
                 self.follow_up = None
-        elif data["scope"] == "immersion" and self.immersion:
-            self.immersions[-1].update(ended_on=on, status="interrupted")
-            self.immersion = None
+        if data["scope"] in ("immersion", "pathway"):
+            self._close_immersion(on, "interrupted")
         self._enter("interrupted", on)
+
+    def _close_immersion(self, on: date, status: str) -> None:
+        if self.immersion:
+            self.immersions[-1].update(ended_on=on, status=status)
+            self.immersion = None
 
     def _exited(self, step, on, data):
         self.exit = {"on": on, "outcome": data["outcome"]}
-        self.immersion = None
+        self._close_immersion(on, "exited")
         self.referral = None
         self.awaiting_next_step_since = None
         self._enter("exited", on)

@@ -17,21 +17,30 @@ FREE_TEXT = ("note", "reason")
 MASK = "[masqué]"
 
 
-def follow_up_of(state: PathwayState, today: date) -> dict:
+def follow_up_checkpoints(hired_on: date | None, contact_dates: list[date], today: date) -> dict:
     """The 15-week follow-up's checkpoints still to do: due (not yet overdue) and overdue."""
-    follow_up = state.follow_up if state.stage == "employed" else None
-    if not follow_up:
+    if hired_on is None:
         return {"hired_on": None, "due": [], "overdue": []}
-    calendar = follow_up_calendar(
-        follow_up["hired_on"], [c["on"] for c in follow_up["contacts"]],
-        bool(follow_up.get("completed_on")),
-    )
-    pending = [c for c in calendar if not c.done]
+    pending = [c for c in follow_up_calendar(hired_on, contact_dates, False) if not c.done]
     return {
-        "hired_on": follow_up["hired_on"],
+        "hired_on": hired_on,
         "due": [c.as_dict() for c in pending if not c.is_overdue(today)],
         "overdue": [c.as_dict() for c in pending if c.is_overdue(today)],
     }
+
+
+def follow_up_of(state: PathwayState, today: date) -> dict:
+    """The follow-up of a state from the event store (only while employed, i.e. in follow-up)."""
+    follow_up = state.follow_up if state.stage == "employed" else None
+    if not follow_up:
+        return follow_up_checkpoints(None, [], today)
+    return follow_up_checkpoints(follow_up["hired_on"], [c["on"] for c in follow_up["contacts"]], today)
+
+
+def follow_up_of_row(row: dict, today: date) -> dict:
+    """The follow-up of a read-model row (its contact dates are kept in the row)."""
+    contacts = [date.fromisoformat(d) for d in row.get("follow_up_contacts") or ()]
+    return follow_up_checkpoints(row.get("follow_up_hired_on"), contacts, today)
 
 
 def _referent(reference, referent_id, structure_id) -> dict | None:

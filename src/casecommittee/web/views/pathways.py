@@ -14,6 +14,7 @@ from ..documents import (
     fields_of_row,
     fields_of_state,
     follow_up_of,
+    follow_up_of_row,
     pathway_document,
     step_document,
 )
@@ -74,12 +75,8 @@ def _state_document(pathway_id, state, row: dict) -> dict:
 
 
 def _row_document(pathway_id, row: dict) -> dict:
-    """The document of the current row; a follow-up's contacts come from the event store."""
-    system = web().system
-    follow_up = {"hired_on": None, "due": [], "overdue": []}
-    if row["stage"] == "employed":
-        state = system.app.get_pathway(pathway_id).state
-        follow_up = follow_up_of(state, system.clock.today())
+    """The document of the current row (read model only, no replay)."""
+    follow_up = follow_up_of_row(row, web().system.clock.today())
     return _document(pathway_id, fields_of_row(row), follow_up, row)
 
 
