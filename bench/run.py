@@ -122,9 +122,11 @@ def _bare_read(app) -> tuple[int, float]:
 
 def _peak_rss_of_rebuild(data_dir: Path) -> float:
     """Peak resident memory (MB) of a fresh process that only rebuilds the read models."""
-    code = ("import resource,sys;from pathlib import Path;sys.path.insert(0,%r);import run;"
-            "s=run._system(Path(%r));s.projections.rebuild();"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)") % (str(HERE), str(data_dir))
+    # VmHWM (not ru_maxrss, which Linux carries over from the parent across fork and exec)
+    code = (f"import sys;from pathlib import Path;sys.path.insert(0,{str(HERE)!r});import run;"
+            f"s=run._system(Path({str(data_dir)!r}));s.projections.rebuild();"
+            "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0];"
+            "print(int(hwm.split()[1])/1024)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -142,8 +144,8 @@ def bench_rebuild(people: int, runs: int) -> dict:
         ours.append(count / (time.perf_counter() - started))
         log(f"rebuild run {run + 1}: {ours[-1]:.0f} vs bare read {bare[-1]:.0f} events/s")
     small = territory(max(1000, people // 5))
-    memory = {"pathways_%d" % max(1000, people // 5): _peak_rss_of_rebuild(small),
-              "pathways_%d" % people: _peak_rss_of_rebuild(data_dir)}
+    memory = {f"pathways_{max(1000, people // 5)}": _peak_rss_of_rebuild(small),
+              f"pathways_{people}": _peak_rss_of_rebuild(data_dir)}
     log(f"peak memory of a rebuild: {memory}")
     system.close()
     return {"people": people, "events": count, "rebuild_events_per_s": _median(ours),

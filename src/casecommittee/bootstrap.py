@@ -9,7 +9,7 @@ from .clock import SystemClock
 from .config import Settings
 from .db import make_engine, metadata
 from .personal_data import PersonalDataStore
-from .projections.runner import ProjectionRunner
+from .projections.runner import ProjectionRunner, ensure_read_model_schema
 from .reference import ReferenceData
 
 
@@ -46,6 +46,7 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
     metadata.create_all(engine)
+    ensure_read_model_schema(engine)
     personal_data = PersonalDataStore(
         engine, settings.resolved_key("personal_data_key", "personal-data.key")
     )

@@ -84,6 +84,15 @@ def _reasons(row, on: date, since: date, stalled_before: date) -> tuple[list[str
     return reasons, details
 
 
+#: The columns the reasons and the synthesis read (not the whole row: agendas stay fast).
+_COLUMNS = (
+    "pathway_id", "stage", "stage_since", "identified_on", "first_oriented_on", "first_immersion_on",
+    "first_hired_on", "follow_up_completed_on", "last_rupture_on", "orientation", "referral_on",
+    "referral_reason", "awaiting_next_step_since", "follow_up_next_due_on", "follow_up_next_kind",
+    "follow_up_difficulty", "validation_due_on", "last_event_on", "consent_sharing", "referent_id",
+)
+
+
 def agenda_inputs(
     engine: Engine, group_id: str, on: date, *, since: date | None = None,
     stalled_after_days: int = DEFAULT_STALLED_AFTER_DAYS,
@@ -99,7 +108,7 @@ def agenda_inputs(
         .where(d.c.pathway_id == r.c.pathway_id, d.c.decision != "postpone", d.c.held_on < on)
         .scalar_subquery().label("treated_on")
     )
-    candidates = select(r, treated_on).where(
+    candidates = select(*[r.c[name] for name in _COLUMNS], treated_on).where(
         r.c.group_id == group_id,
         r.c.stage != "exited",
         r.c.identified_on <= on,

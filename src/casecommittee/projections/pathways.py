@@ -47,6 +47,8 @@ SUMMARY_COLUMNS = (
     Column("first_immersion_on", Date),
     Column("first_hired_on", Date),
     Column("first_day_105_on", Date),
+    Column("days_to_orientation", Integer),
+    Column("days_to_first_hire", Integer),
     Column("follow_up_completed_on", Date),
     Column("first_rupture_on", Date),
     Column("exited_on", Date),
@@ -106,6 +108,10 @@ def _iso_dates(value):
     return value
 
 
+def _days(start: date, end: date | None) -> int | None:
+    return (end - start).days if end is not None else None
+
+
 def summarize(state: PathwayState, territory_id: str | None) -> dict:
     """The statistical summary of a pathway (the columns of `SUMMARY_COLUMNS`)."""
     profile = state.profile
@@ -132,6 +138,8 @@ def summarize(state: PathwayState, territory_id: str | None) -> dict:
         "first_immersion_on": state.first_immersion_on,
         "first_hired_on": state.first_hired_on,
         "first_day_105_on": min(day_105) if day_105 else None,
+        "days_to_orientation": _days(on, state.first_oriented_on),
+        "days_to_first_hire": _days(on, state.first_hired_on),
         "follow_up_completed_on": state.follow_up_completed_on,
         "first_rupture_on": min((r["on"] for r in state.ruptures), default=None),
         "exited_on": (state.exit or {}).get("on"),

@@ -7,6 +7,7 @@ after each save (a caller reads its own write); `casecommittee project --follow`
 worker process for deployments with several web processes.
 """
 
+import hashlib
 import time
 from collections.abc import Callable
 
@@ -27,6 +28,40 @@ positions = Table(
 )
 
 VIEW_TABLES = (pathway_rows, pathway_versions, *COMMITTEE_TABLES)
+
+read_model_schema = Table(
+    "read_model_schema", metadata,
+    Column("fingerprint", String(64), primary_key=True),
+)
+
+
+def schema_fingerprint() -> str:
+    """A digest of the read models' tables: it changes whenever a column or index does."""
+    described = [
+        (t.name, [(c.name, str(c.type), c.nullable) for c in t.columns],
+         sorted(i.name for i in t.indexes))
+        for t in VIEW_TABLES
+    ]
+    return hashlib.sha256(repr(described).encode()).hexdigest()
+
+
+def ensure_read_model_schema(engine: Engine) -> bool:
+    """Recreates the read models (empty, to be replayed) when their schema changed; True if so.
+
+    Read models are disposable: after an upgrade that changes them, the next catch-up replays
+    the whole log into the new tables.
+    """
+    fingerprint = schema_fingerprint()
+    with engine.begin() as conn:
+        stored = conn.execute(select(read_model_schema.c.fingerprint)).scalars().all()
+        if stored == [fingerprint]:
+            return False
+        metadata.drop_all(conn, tables=list(VIEW_TABLES))
+        metadata.create_all(conn, tables=list(VIEW_TABLES))
+        conn.execute(delete(positions))
+        conn.execute(delete(read_model_schema))
+        conn.execute(read_model_schema.insert().values(fingerprint=fingerprint))
+    return bool(stored)
 
 
 class PositionMoved(Exception):

@@ -14,7 +14,7 @@ from statistics import median
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Engine
 
-from ..domain.vocabulary import FLAGS, POSITIVE_OUTCOMES, STAGES
+from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
 from ..reference import groups
 from .pathways import pathway_versions as v
 
@@ -72,8 +72,11 @@ def _reached(column, day: date):
     return func.coalesce(func.sum(case((column <= day, 1), else_=0)), 0)
 
 
-def _counts(conn, where, day: date, key=None) -> dict:
-    """population, funnel and the rates' numerators per key (one grouped query)."""
+def _counts(conn, where, day: date, key=None, detail: bool = False) -> dict:
+    """population, funnel and the rates' numerators per key (one grouped query).
+
+    With `detail`, also the current stages and the exits by outcome, in the same scan.
+    """
     columns = [
         func.count().label("population"),
         *[_reached(column, day).label(name) for name, column in FUNNEL.items()],
@@ -84,6 +87,12 @@ def _counts(conn, where, day: date, key=None) -> dict:
             (and_(v.c.exited_on <= day, v.c.exit_outcome.in_(POSITIVE_OUTCOMES)), 1), else_=0
         )), 0).label("positive_exits"),
     ]
+    if detail:
+        columns += [func.coalesce(func.sum(case((v.c.stage == stage, 1), else_=0)), 0).label(f"stage:{stage}")
+                    for stage in STAGES]
+        columns += [func.coalesce(func.sum(case(
+            (and_(v.c.exited_on <= day, v.c.exit_outcome == outcome), 1), else_=0)), 0).label(f"exit:{outcome}")
+            for outcome in EXIT_OUTCOMES]
     if key is None:
         return {None: conn.execute(select(*columns).where(where)).one()._asdict()}
     rows = conn.execute(select(key.label("key"), *columns).where(where).group_by(key))
@@ -104,17 +113,15 @@ def _figures(counts: dict) -> tuple[dict, dict]:
     return funnel, rates
 
 
-def _median_days(conn, where, start, end, day: date) -> float | None:
-    rows = conn.execute(select(start, end).where(where, end <= day)).all()
-    return median((b - a).days for a, b in rows) if rows else None
+def _median_days(conn, where, days, milestone, day: date) -> float | None:
+    values = conn.execute(select(days).where(where, milestone <= day)).scalars().all()
+    return median(values) if values else None
 
 
-def _stages(conn, where, query: StatisticsQuery, day: date) -> dict:
+def _stages(conn, where, query: StatisticsQuery, day: date, counts: dict) -> dict:
+    if query.as_of is None:  # the current stage of each pathway, counted in the main scan
+        return {stage: counts[f"stage:{stage}"] for stage in STAGES}
     stages = dict.fromkeys(STAGES, 0)
-    if query.as_of is None:
-        for stage, n in conn.execute(select(v.c.stage, func.count()).where(where).group_by(v.c.stage)):
-            stages[stage] = n
-        return stages
     iso = day.isoformat()
     for (timeline,) in conn.execute(select(v.c.stages).where(where)):
         current = None
@@ -174,23 +181,22 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
     day = query.as_of or today
     where = _scope(query, day)
     with engine.connect() as conn:
-        counts = _counts(conn, where, day)[None]
+        counts = _counts(conn, where, day, detail=True)[None]
         funnel, rates = _figures(counts)
-        exits = dict(conn.execute(
-            select(v.c.exit_outcome, func.count()).where(where, v.c.exited_on <= day)
-            .group_by(v.c.exit_outcome)
-        ).all())
+        exits = {o: counts[f"exit:{o}"] for o in EXIT_OUTCOMES if counts[f"exit:{o}"]}
         return {
             "as_of": day.isoformat(),
             "known_at": query.known_at.isoformat() if query.known_at else None,
             "population": counts["population"],
-            "stages": _stages(conn, where, query, day),
+            "stages": _stages(conn, where, query, day, counts),
             "funnel": funnel,
             "rates": rates,
             "ruptures_by_stage": _ruptures_by_stage(conn, where, day),
             "median_days": {
-                "to_orientation": _median_days(conn, where, v.c.identified_on, v.c.first_oriented_on, day),
-                "to_first_hire": _median_days(conn, where, v.c.identified_on, v.c.first_hired_on, day),
+                "to_orientation": _median_days(conn, where, v.c.days_to_orientation,
+                                               v.c.first_oriented_on, day),
+                "to_first_hire": _median_days(conn, where, v.c.days_to_first_hire,
+                                              v.c.first_hired_on, day),
             },
             "exits": exits,
             "breakdown": _breakdown(conn, where, query.by, day) if query.by else [],
