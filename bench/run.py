@@ -165,6 +165,7 @@ def _timed(function, runs: int) -> dict:
 def bench_queries(people: int, runs: int) -> dict:
     """Statistics and agenda-input queries on the national-scale store."""
     system = _system(territory(people))
+    system.projections.catch_up()
     group = system.reference.rows(groups)[0]
     steering_day = datetime.combine(TODAY - timedelta(days=90), datetime.min.time(), UTC)
     cases = {

@@ -200,11 +200,14 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None
                                        reason="situation à étudier en comité"):
         return
     if rng.random() < 0.08:
-        step("rupture", rng.randint(20, 90), scope="pathway", kind="lost_contact",
-             initiated_by="beneficiary", reason="ne répond plus")
+        if step("rupture", rng.randint(20, 90), scope="pathway", kind="lost_contact",
+                initiated_by="beneficiary", reason="ne répond plus") and rng.random() < 0.7:
+            step("exited", rng.randint(30, 90), outcome="lost_contact")
         return
-    if rng.random() > 0.88:
-        return  # still waiting for an orientation
+    if rng.random() > 0.88:  # not oriented: some decline, the others still wait
+        if rng.random() < 0.6:
+            step("exited", rng.randint(40, 120), outcome=rng.choice(("declined", "moved_away", "other")))
+        return
     if not step("oriented", rng.randint(10, 60), scheme=rng.choice(SCHEMES[group]),
                 structure_id=structure["id"], referent_id=referent["id"]):
         return
@@ -221,10 +224,14 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None
         if not step("immersion_ended", length - 1, status=rng.choices(
                 ("completed", "partial", "did_not_show"), (80, 15, 5))[0], led_to_hire=hired_after):
             return
-    if rng.random() > 0.5:
-        if rng.random() < 0.2:
-            step("exited", rng.randint(60, 200), outcome=rng.choice(
-                ("qualifying_training", "moved_away", "declined", "business_creation")))
+    if rng.random() > 0.5:  # no hire: the scheme runs its course, reviewed in committee
+        if rng.random() < 0.4 and not step("committee_referral", rng.randint(30, 90),
+                                           reason="point d'étape sur le dispositif"):
+            return
+        if rng.random() < 0.8:
+            step("exited", rng.randint(30, 180), outcome=rng.choices(
+                ("qualifying_training", "business_creation", "moved_away", "declined", "other"),
+                (45, 12, 15, 18, 10))[0])
         return
     contract = rng.choices(
         ("cdi", "cdd", "interim", "cddi", "apprenticeship", "professionalisation", "subsidised"),
@@ -239,9 +246,12 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None
     broke = rng.random() < 0.17
     for week in (1, 4, 8, 12):
         if broke and week >= 4:
-            step("rupture", (hired_on - life.on).days + 7 * week - 3, scope="job",
-                 kind=rng.choice(("trial_period", "resignation", "mutual_agreement")),
-                 initiated_by=rng.choice(("beneficiary", "employer")))
+            if step("rupture", (hired_on - life.on).days + 7 * week - 3, scope="job",
+                    kind=rng.choice(("trial_period", "resignation", "mutual_agreement")),
+                    initiated_by=rng.choice(("beneficiary", "employer"))):
+                if rng.random() < 0.5:
+                    step("oriented", rng.randint(10, 40), scheme=rng.choice(SCHEMES[group]),
+                         structure_id=structure["id"], referent_id=referent["id"])
             return
         if rng.random() < 0.85 and not step(
                 "follow_up_contact", (hired_on - life.on).days + 7 * week + rng.randint(-2, 4),

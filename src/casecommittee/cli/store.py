@@ -39,16 +39,21 @@ def demo(ctx, seed, people, years):
     total = people if people is not None else 65 * years
     events = 0
     started = time.perf_counter()
+    after_save, system.app.after_save = system.app.after_save, None  # project once, at the end
     try:
-        with click.progressbar(length=total, label="demo pathways", file=None) as bar:
+        with click.progressbar(length=total, label="demo pathways") as bar:
             for pathway in generate(system.app, system.reference, system.personal_data,
                                     people=people, seed=seed, years=years, progress=bar.update):
                 events += pathway.version
     except DemoAlreadyLoaded as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        system.app.after_save = after_save
     elapsed = time.perf_counter() - started
     click.echo(f"{total} pathways, {events} events in {elapsed:.1f} s "
                f"({events / elapsed:.0f} events/s)")
+    with click.progressbar(length=system.projections.behind(), label="read models") as bar:
+        system.projections.catch_up(progress=bar.update)
 
 
 @main.command()
