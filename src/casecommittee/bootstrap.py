@@ -45,6 +45,8 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     if settings.store_kind == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
+    from . import auth, jobs, notifications  # noqa: F401  (their tables, created below)
+
     metadata.create_all(engine)
     ensure_read_model_schema(engine)
     personal_data = PersonalDataStore(

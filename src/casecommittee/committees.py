@@ -45,8 +45,7 @@ def synthesis(row: dict) -> list[dict]:
         milestones.append(("dernière rupture", row["last_rupture_on"]))
     if row.get("follow_up_completed_on"):
         milestones.append(("suivi 15 semaines validé", row["follow_up_completed_on"]))
-    return [{"label": label, "on": on.isoformat() if hasattr(on, "isoformat") else on}
-            for label, on in milestones if on]
+    return [{"label": label, "on": on} for label, on in milestones if on]
 
 
 def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[dict]:
@@ -68,7 +67,7 @@ def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[di
         "reason_labels": [REASON_LABELS[r] for r in item.reasons],
         "details": item.details,
         "days_in_stage": item.days_in_stage,
-        "last_event_on": item.last_event_on.isoformat() if item.last_event_on else None,
+        "last_event_on": item.last_event_on,
         "referent_id": item.referent_id,
         "synthesis": synthesis(item.row),
     } for item in items]
@@ -97,7 +96,7 @@ def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dic
     return {
         "session_id": str(session.id), "group_id": session.group_id,
         "group_name": group.get("name"), "kind": session.kind,
-        "held_on": session.held_on.isoformat(), "status": "closed" if session.is_closed else "scheduled",
-        "closed_at": session.closed_at.isoformat() if session.closed_at else None,
+        "held_on": session.held_on, "status": "closed" if session.is_closed else "scheduled",
+        "closed_at": session.closed_at,
         "attendance": list(session.attendance), "items": items,
     }

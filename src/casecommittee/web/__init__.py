@@ -4,8 +4,6 @@
 without one it bootstraps the store named by the environment.
 """
 
-import importlib
-import importlib.util
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
@@ -63,12 +61,18 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
 
 
 def register_blueprints(api: Api) -> None:
-    """One blueprint per resource; a `committees` blueprint plugs in here when it exists."""
-    from .views import audit, docs, pathways, reference, service, statistics
+    """One blueprint per resource."""
+    from .views import (
+        audit,
+        committees,
+        docs,
+        notifications,
+        pathways,
+        reference,
+        service,
+        statistics,
+    )
 
-    for module in (reference, pathways, statistics, audit, service):
+    for module in (reference, pathways, committees, statistics, audit, notifications, service):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
-    if importlib.util.find_spec(f"{__name__}.views.committees") is not None:
-        committees = importlib.import_module(f"{__name__}.views.committees")  # their own issue
-        api.register_blueprint(committees.blp, url_prefix="/api/v1")
     api._app.register_blueprint(docs.bp)

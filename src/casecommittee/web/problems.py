@@ -11,7 +11,7 @@ from http import HTTPStatus
 from flask import Flask, json
 from werkzeug.exceptions import HTTPException
 
-from ..application import PathwayNotFound, VersionConflict
+from ..application import CommitteeNotFound, PathwayNotFound, VersionConflict
 from ..domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(PathwayNotFound)
     def _not_found(error: PathwayNotFound):
         return problem_response(404, "aucun parcours de ce numéro dans votre périmètre",
+                                type_="not_found")
+
+    @app.errorhandler(CommitteeNotFound)
+    def _committee_not_found(error: CommitteeNotFound):
+        return problem_response(404, "aucun comité de ce numéro dans votre périmètre",
                                 type_="not_found")
 
     @app.errorhandler(Exception)

@@ -1,0 +1,139 @@
+"""Committee schemas: sessions, agenda items, decisions, minutes; notifications."""
+
+from marshmallow import Schema, fields, validate
+
+from ...domain.committee import COMMITTEE_KINDS, DECISIONS
+from ...domain.vocabulary import STAGES
+from .common import ID, PageQuerySchema, label, one_of, optional_label, page_of
+
+
+class CommitteeIn(Schema):
+    """A session to schedule for a group."""
+
+    group_id = fields.String(required=True, validate=ID)
+    kind = one_of(COMMITTEE_KINDS, required=True)
+    held_on = fields.Date(required=True)
+
+
+class CommitteeQuery(PageQuerySchema):
+    """Sessions of a group, between two dates."""
+
+    group_id = fields.String(load_default=None, validate=ID)
+    from_ = fields.Date(load_default=None, data_key="from")
+    to = fields.Date(load_default=None)
+
+
+class Committee(Schema):
+    """A committee session."""
+
+    id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    held_on = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"description": "scheduled or closed"})
+    closed_at = fields.DateTime(allow_none=True)
+    decision_count = fields.Integer(required=True)
+
+
+CommitteePage = page_of(Committee, "CommitteePage")
+
+
+class OrientationIn(Schema):
+    """The fields of the `oriented` step a decision appends."""
+
+    scheme = label(required=True)
+    structure_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    referent_id = fields.String(load_default=None, allow_none=True, validate=ID)
+
+
+class DecisionIn(Schema):
+    """The committee's decision on one pathway."""
+
+    pathway_id = fields.String(required=True, validate=ID)
+    decision = one_of(DECISIONS, required=True)
+    note = optional_label()
+    orientation = fields.Nested(OrientationIn, load_default=None, allow_none=True)
+
+
+class Decision(Schema):
+    """A decision as recorded."""
+
+    pathway_id = fields.String(required=True)
+    decision = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    orientation = fields.Dict(allow_none=True)
+    decided_at = fields.DateTime(required=True)
+    decided_by = fields.String(allow_none=True)
+
+
+class DecisionOut(Schema):
+    """The answer to a decision: the decision and the pathway's new version."""
+
+    session_id = fields.String(required=True)
+    decision = fields.Nested(Decision, required=True)
+    pathway_version = fields.Integer(required=True)
+    pathway_stage = one_of(STAGES, required=True)
+
+
+class CloseIn(Schema):
+    """Who attended (structures or people, as the minutes should show them)."""
+
+    attendance = fields.List(label(), load_default=list, validate=validate.Length(max=100))
+
+
+class Milestone(Schema):
+    """A dated milestone of the pathway's synthesis."""
+
+    label = fields.String(required=True)
+    on = fields.Date(required=True)
+
+
+class AgendaItem(Schema):
+    """One pathway on the agenda with every reason it is there (most urgent first)."""
+
+    pathway_id = fields.String(required=True, metadata={"description": "a pseudonym for auditors"})
+    label = fields.String(required=True, metadata={"description": "name if consented, else pseudonym"})
+    stage = fields.String(allow_none=True)
+    stage_label = fields.String()
+    reasons = fields.List(fields.String(), required=True)
+    reason_labels = fields.List(fields.String())
+    days_in_stage = fields.Integer(allow_none=True)
+    last_event_on = fields.Date(allow_none=True)
+    synthesis = fields.List(fields.Nested(Milestone))
+    decision = fields.Nested(Decision, allow_none=True)
+
+
+class Agenda(Schema):
+    """The agenda of a session (frozen in the minutes once closed)."""
+
+    session_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    group_name = fields.String(allow_none=True)
+    kind = fields.String(required=True)
+    held_on = fields.Date(required=True)
+    status = fields.String(required=True)
+    closed_at = fields.DateTime(allow_none=True)
+    attendance = fields.List(fields.String())
+    items = fields.List(fields.Nested(AgendaItem), required=True)
+
+
+class NotificationQuery(PageQuerySchema):
+    """The caller's notifications, newest first."""
+
+    unread = fields.Boolean(load_default=False)
+
+
+class Notification(Schema):
+    """A reminder or a notice for the caller."""
+
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    pathway_id = fields.String(allow_none=True)
+    session_id = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    read_at = fields.DateTime(allow_none=True)
+
+
+NotificationPage = page_of(Notification, "NotificationPage")

@@ -1,0 +1,222 @@
+"""Committee routes: schedule a session, read its agenda, record decisions, close, read minutes.
+
+Co-pilots of the group write; referents of the group read; auditors read pseudonymised. The
+agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
+"""
+
+from flask import Response, request
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from ...application import CommitteeNotFound
+from ...committees import agenda_document, frozen_item
+from ...personal_data import PersonalDataErased, PersonalDataMissing
+from ...projections.committees import committee_decisions, committee_sessions
+from ...reference import groups
+from ..committee_documents import as_csv, as_html
+from ..context import web
+from ..idempotency import idempotent
+from ..pagination import decode_cursor, page
+from ..problems import Problem
+from ..schemas import committees as s
+from ..security import current_principal, roles
+from .common import document_errors, shown_id
+
+blp = Blueprint("committees", __name__, description="Comités : ordre du jour, décisions, compte rendu")
+
+READERS = ("copilot", "referent", "auditor")
+DOCUMENT_TYPES = ("application/json", "text/html", "text/csv")
+ALTERNATE_CONTENT = {"responses": {"200": {"content": {
+    "text/html": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
+}}}}
+
+
+def _group_in_scope(group_id: str, writing: bool = False) -> dict:
+    """The group, if the caller may read (or write) its committees; 404/403 otherwise."""
+    principal = current_principal()
+    group = web().system.reference.get(groups, group_id)
+    visible = group is not None and (
+        group_id in principal.group_ids
+        or (principal.role == "auditor" and group["territory_id"] == principal.territory_id)
+    )
+    if not visible:
+        raise Problem(404, "aucun groupe de ce numéro dans votre périmètre", type_="not_found")
+    if writing and (principal.role != "copilot" or group_id not in principal.group_ids):
+        raise Problem(403, "réservé aux co-pilotes du groupe", type_="forbidden")
+    return group
+
+
+def _session(session_id: str, writing: bool = False):
+    try:
+        session = web().system.app.get_committee(session_id)
+    except CommitteeNotFound:
+        raise Problem(404, "aucun comité de ce numéro dans votre périmètre", type_="not_found") from None
+    _group_in_scope(session.group_id, writing)
+    return session
+
+
+def _summary(session) -> dict:
+    return {"id": str(session.id), "group_id": session.group_id, "kind": session.kind,
+            "held_on": session.held_on, "status": "closed" if session.is_closed else "scheduled",
+            "closed_at": session.closed_at, "decision_count": len(session.decisions)}
+
+
+def _label_of(pathway_id: str, consent: bool) -> str:
+    """A name (first name and initial) for consenting people and readers allowed names; else a pseudonym."""
+    principal = current_principal()
+    pseudonym = web().pseudonyms.of(pathway_id)
+    if principal.pseudonymised or not consent:
+        return pseudonym
+    try:
+        person = web().system.personal_data.get(pathway_id)
+    except (PersonalDataErased, PersonalDataMissing, ValueError):
+        return pseudonym
+    web().access_log.record(principal, pathway_id, "read_person_agenda", at=web().system.clock.now())
+    return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+
+
+def _shown(document: dict) -> dict:
+    """Pathway ids as the caller may see them (pseudonyms for auditors)."""
+    for item in document["items"]:
+        item["pathway_id"] = shown_id(item["pathway_id"])
+        if item.get("decision"):
+            item["decision"] = {**item["decision"], "pathway_id": item["pathway_id"]}
+    return document
+
+
+def _negotiated(document: dict, title: str):
+    """The document as JSON, or HTML/CSV when the `Accept` header asks for it."""
+    wanted = request.accept_mimetypes.best_match(DOCUMENT_TYPES, default="application/json")
+    if wanted == "text/html":
+        return Response(as_html(document, title), mimetype="text/html")
+    if wanted == "text/csv":
+        filename = f"{title.lower().replace(' ', '-')}-{document['held_on'].isoformat()}.csv"
+        return Response(as_csv(document), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return document
+
+
+@blp.route("/committees", methods=["POST"])
+@roles("copilot")
+@document_errors(blp, 400, 401, 403, 404, 422)
+@blp.arguments(s.CommitteeIn)
+@idempotent
+@blp.response(201, s.Committee)
+def schedule(data):
+    """Schedules a session of the group's committee (co-pilots of the group)."""
+    _group_in_scope(data["group_id"], writing=True)
+    session = web().system.app.schedule_committee(actor=current_principal().actor, **data)
+    return _summary(session)
+
+
+@blp.route("/committees", methods=["GET"])
+@roles(*READERS)
+@document_errors(blp, 400, 401, 403)
+@blp.arguments(s.CommitteeQuery, location="query")
+@blp.response(200, s.CommitteePage)
+def list_sessions(query):
+    """The sessions of the caller's groups (of their territory for auditors), by date."""
+    principal = current_principal()
+    c = committee_sessions.c
+    decisions = (select(func.count()).where(committee_decisions.c.session_id == c.session_id)
+                 .scalar_subquery().label("decision_count"))
+    statement = select(c.session_id.label("id"), c.group_id, c.kind, c.held_on, c.status,
+                       c.closed_at, decisions)
+    if principal.role == "auditor":
+        territory_groups = [g["id"] for g in web().system.reference.rows(
+            groups, territory_id=principal.territory_id)]
+        statement = statement.where(c.group_id.in_(territory_groups))
+    else:
+        statement = statement.where(c.group_id.in_(principal.group_ids))
+    if query["group_id"]:
+        statement = statement.where(c.group_id == query["group_id"])
+    if query["from_"]:
+        statement = statement.where(c.held_on >= query["from_"])
+    if query["to"]:
+        statement = statement.where(c.held_on <= query["to"])
+    after = decode_cursor(query["cursor"], list)
+    if after:
+        statement = statement.where((c.held_on > after[0]) | ((c.held_on == after[0]) & (c.session_id > after[1])))
+    statement = statement.order_by(c.held_on, c.session_id).limit(query["limit"] + 1)
+    web().system.projections.catch_up()
+    with web().system.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(statement)]
+    return page(rows, query["limit"], lambda r: [r["held_on"].isoformat(), r["id"]])
+
+
+@blp.route("/committees/<session_id>", methods=["GET"])
+@roles(*READERS)
+@document_errors(blp, 401, 403, 404)
+@blp.response(200, s.Committee)
+def get_session(session_id):
+    """One session."""
+    return _summary(_session(session_id))
+
+
+@blp.route("/committees/<session_id>/agenda", methods=["GET"])
+@roles(*READERS)
+@document_errors(blp, 401, 403, 404)
+@blp.response(200, s.Agenda)
+@blp.doc(**ALTERNATE_CONTENT)
+def agenda(session_id):
+    """The agenda: every pathway of the group that needs the committee, most urgent first.
+
+    `Accept: text/html` gives the printable agenda, `text/csv` the spreadsheet (in French).
+    """
+    session = _session(session_id)
+    return _negotiated(_shown(agenda_document(web().system, session, _label_of)), "Ordre du jour")
+
+
+@blp.route("/committees/<session_id>/decisions", methods=["POST"])
+@roles("copilot")
+@document_errors(blp, 400, 401, 403, 404, 409, 422)
+@blp.arguments(s.DecisionIn)
+@idempotent
+@blp.response(201, s.DecisionOut)
+def decide(data, session_id):
+    """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
+    session = _session(session_id, writing=True)
+    if data["decision"] == "orient" and not data["orientation"]:
+        raise Problem(422, "une décision d'orientation précise le dispositif",
+                      type_="validation", errors={"orientation": ["obligatoire pour decision=orient"]})
+    session, pathway = web().system.app.record_decision(
+        session.id, pathway_id=data["pathway_id"], decision=data["decision"], note=data["note"],
+        orientation=data["orientation"], actor=current_principal().actor,
+    )
+    web().access_log.record(current_principal(), pathway.id, "committee_decision",
+                            at=web().system.clock.now())
+    return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],
+            "pathway_version": pathway.version, "pathway_stage": pathway.state.stage}
+
+
+@blp.route("/committees/<session_id>/close", methods=["POST"])
+@roles("copilot")
+@document_errors(blp, 400, 401, 403, 404, 422)
+@blp.arguments(s.CloseIn)
+@idempotent
+@blp.response(200, s.Committee)
+def close(data, session_id):
+    """Closes the session: its agenda and decisions are frozen as the minutes."""
+    session = _session(session_id, writing=True)
+    live = agenda_document(web().system, session, lambda pid, consent: pid)
+    frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
+    session = web().system.app.close_committee(
+        session.id, agenda=frozen, attendance=data["attendance"], actor=current_principal().actor)
+    return _summary(session)
+
+
+@blp.route("/committees/<session_id>/minutes", methods=["GET"])
+@roles(*READERS)
+@document_errors(blp, 401, 403, 404, 409)
+@blp.response(200, s.Agenda)
+@blp.doc(**ALTERNATE_CONTENT)
+def minutes(session_id):
+    """The minutes (compte rendu) of a closed session: attendance, decisions per person.
+
+    `Accept: text/html` or `text/csv` for the printable French versions.
+    """
+    session = _session(session_id)
+    if not session.is_closed:
+        raise Problem(409, "le comité n'est pas encore clos : son compte rendu n'existe pas encore",
+                      type_="not_closed")
+    return _negotiated(_shown(agenda_document(web().system, session, _label_of)), "Compte rendu")

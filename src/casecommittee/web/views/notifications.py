@@ -1,0 +1,37 @@
+"""Notification routes: the caller's reminders and notices, marked as read."""
+
+from flask_smorest import Blueprint
+
+from ...notifications import for_user, mark_read
+from ..context import web
+from ..pagination import decode_cursor, page
+from ..problems import Problem
+from ..schemas import committees as s
+from ..security import current_principal
+from .common import document_errors
+
+blp = Blueprint("notifications", __name__, description="Rappels et notifications")
+
+
+@blp.route("/notifications", methods=["GET"])
+@document_errors(blp, 400, 401)
+@blp.arguments(s.NotificationQuery, location="query")
+@blp.response(200, s.NotificationPage)
+def list_notifications(query):
+    """The caller's notifications, newest first (`?unread=true` for the unread ones)."""
+    after = decode_cursor(query["cursor"], str)
+    rows = for_user(web().system.engine, current_principal().user_id, unread_only=query["unread"],
+                    limit=query["limit"] + 1, after=after)
+    return page(rows, query["limit"], lambda r: r["id"])
+
+
+@blp.route("/notifications/<notification_id>/read", methods=["POST"])
+@document_errors(blp, 401, 404)
+@blp.response(200, s.Notification)
+def read(notification_id):
+    """Marks one of the caller's notifications as read."""
+    system = web().system
+    if not mark_read(system.engine, notification_id, current_principal().user_id, system.clock.now()):
+        raise Problem(404, "aucune notification de ce numéro pour vous", type_="not_found")
+    return next(n for n in for_user(system.engine, current_principal().user_id, limit=10_000)
+                if n["id"] == notification_id)
