@@ -38,7 +38,9 @@ def load_demo(settings: Settings) -> dict[str, str] | None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--demo", is_flag=True, help="Load the demo territory on first start and print tokens.")
-def serve(host, port, workers, demo):
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="Run the scheduled jobs in the web processes (else run `casecommittee worker`).")
+def serve(host, port, workers, demo, jobs):
     """Serve the HTTP API with gunicorn on the store of CASECOMMITTEE_DATA_DIR."""
     from ..auth import tokens  # noqa: F401  (creates its table with the others)
     from ..bootstrap import bootstrap
@@ -55,4 +57,4 @@ def serve(host, port, workers, demo):
             for role, token in demo_tokens.items():
                 click.echo(f"  {role:<9} {token}")
     click.echo(f"serving http://{host}:{port}/api/v1 (docs: /api/v1/docs), {workers} worker(s)")
-    run(host=host, port=port, workers=workers)
+    run(host=host, port=port, workers=workers, jobs=jobs)

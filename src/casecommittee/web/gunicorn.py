@@ -6,8 +6,9 @@ from gunicorn.app.base import BaseApplication
 class CaseCommitteeServer(BaseApplication):
     """gunicorn with the app factory: each worker builds its own system after the fork."""
 
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, jobs: bool = True):
         self.options = options
+        self.jobs = jobs
         super().__init__()
 
     def load_config(self):
@@ -19,12 +20,17 @@ class CaseCommitteeServer(BaseApplication):
         """The WSGI app of one worker."""
         from . import create_app
 
-        return create_app()
+        app = create_app()
+        if self.jobs:  # each worker schedules; `jobs.run_once` runs a day's job only once
+            from ..scheduler import build_scheduler
+
+            build_scheduler(app.extensions["casecommittee"].system).start()
+        return app
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Serves until stopped (SIGTERM/SIGINT)."""
+def serve(host: str, port: int, workers: int, jobs: bool = True) -> None:
+    """Serves until stopped (SIGTERM/SIGINT), with the scheduled jobs unless `jobs` is False."""
     CaseCommitteeServer({
         "bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
         "accesslog": "-", "timeout": 120, "graceful_timeout": 10,
-    }).run()
+    }, jobs=jobs).run()
