@@ -47,7 +47,12 @@ def serve(host, port, workers, demo, jobs):
     from ..web.gunicorn import serve as run
 
     settings = Settings.from_env()
-    bootstrap(settings).close()  # creates the store (tables, keys) once, before the workers
+    system = bootstrap(settings)  # creates the store (tables, keys) once, before the workers
+    behind = system.projections.behind()
+    if behind:  # e.g. after an upgrade that changed the read models: replay before serving
+        with click.progressbar(length=behind, label="read models catching up") as bar:
+            system.projections.catch_up(progress=bar.update)
+    system.close()
     if demo:
         demo_tokens = load_demo(settings)
         if demo_tokens is None:

@@ -83,6 +83,8 @@ pathway_rows = Table(
     Column("last_event_on", Date),
 )
 Index("ix_pathway_rows_group_stage", pathway_rows.c.group_id, pathway_rows.c.stage)
+Index("ix_pathway_rows_identified_on", pathway_rows.c.identified_on)
+Index("ix_pathway_rows_first_rupture_on", pathway_rows.c.first_rupture_on)
 
 pathway_versions = Table(
     "pathway_versions", metadata,
