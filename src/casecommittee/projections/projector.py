@@ -38,7 +38,7 @@ class _Known:
 class PathwayProjector:
     """Folds pathway events into `pathway_rows` and `pathway_versions`."""
 
-    def __init__(self, app, territory_of: Callable[[str | None], str | None], cache_size: int = 20_000):
+    def __init__(self, app, territory_of: Callable[[str | None], str | None], cache_size: int = 2_000):
         self.app = app
         self.territory_of = territory_of
         self.cache_size = cache_size
