@@ -11,7 +11,7 @@ import hmac
 import json
 import urllib.request
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text, select, update
 from sqlalchemy.engine import Engine
@@ -143,7 +143,15 @@ def for_user(engine: Engine, user_id: str, unread_only: bool = False, limit: int
         query = query.where(notifications.c.id < after)
     query = query.order_by(notifications.c.created_at.desc(), notifications.c.id.desc()).limit(limit)
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+        return [_utc(dict(r._mapping)) for r in conn.execute(query)]
+
+
+def _utc(row: dict) -> dict:
+    """Times as UTC with their offset (SQLite gives them back without one)."""
+    for name in ("created_at", "read_at"):
+        if row.get(name) is not None and row[name].tzinfo is None:
+            row[name] = row[name].replace(tzinfo=UTC)
+    return row
 
 
 def mark_read(engine: Engine, notification_id: str, user_id: str, now: datetime) -> bool:

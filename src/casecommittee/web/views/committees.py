@@ -4,6 +4,8 @@ Co-pilots of the group write; referents of the group read; auditors read pseudon
 agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 """
 
+from datetime import UTC
+
 from flask import Response, request
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -141,6 +143,9 @@ def list_sessions(query):
     web().system.projections.catch_up()
     with web().system.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(statement)]
+    for row in rows:  # SQLite gives times back without their offset: they are UTC
+        if row["closed_at"] is not None and row["closed_at"].tzinfo is None:
+            row["closed_at"] = row["closed_at"].replace(tzinfo=UTC)
     return page(rows, query["limit"], lambda r: [r["held_on"].isoformat(), r["id"]])
 
 
