@@ -34,7 +34,8 @@ def test_la_demo_remplit_le_stockage_et_l_historique_se_lit(run):
 
     listed = run("pathways", "--limit", "1")
     assert listed.exit_code == 0, listed.output
-    (pathway_id,) = listed.output.split()
+    (line,) = listed.output.splitlines()
+    pathway_id = line.split()[0]
 
     history = run("history", pathway_id)
     assert history.exit_code == 0, history.output
@@ -59,7 +60,8 @@ def test_la_demo_est_deterministe(run):
     histories = []
     for data_dir in ("premier", "second"):
         assert run("demo", "--people", "30", "--seed", "7", data_dir=data_dir).exit_code == 0
-        ids = run("pathways", "--limit", "30", data_dir=data_dir).output.split()
+        ids = [line.split()[0] for line in
+               run("pathways", "--limit", "30", data_dir=data_dir).output.splitlines()]
         assert len(ids) == 30
         histories.append({
             pathway_id: run("history", pathway_id, "--json", data_dir=data_dir).output
@@ -68,4 +70,6 @@ def test_la_demo_est_deterministe(run):
     assert histories[0] == histories[1]
     other = run("demo", "--people", "30", "--seed", "8", data_dir="autre")
     assert other.exit_code == 0
-    assert run("pathways", "--limit", "30", data_dir="autre").output.split() != list(histories[0])
+    other_ids = [line.split()[0] for line in
+                 run("pathways", "--limit", "30", data_dir="autre").output.splitlines()]
+    assert other_ids != list(histories[0])

@@ -9,7 +9,8 @@ from eventsourcing.cryptography import AESCipher
 
 from ..application import PathwayNotFound
 from ..demo import DemoAlreadyLoaded, generate
-from ..domain.vocabulary import STEP_LABELS
+from ..domain.vocabulary import STAGES, STEP_LABELS
+from ..projections.caseloads import CaseloadQuery, list_pathways
 from . import main, pass_context
 
 
@@ -84,15 +85,17 @@ def history(ctx, pathway_id: uuid.UUID, as_json: bool):
 
 
 @main.command()
-@click.option("--limit", default=20, show_default=True)
+@click.option("--group", "group_id", help="Only this working group.")
+@click.option("--stage", type=click.Choice(STAGES))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @pass_context
-def pathways(ctx, limit):
-    """List pathway ids in the order they were identified (from the event log)."""
-    app = ctx.system.app
-    seen = 0
-    for notification in app.recorder.select_notifications(start=None, limit=limit * 50):
-        if notification.originator_version == 1 and notification.topic.endswith("Identified"):
-            click.echo(str(notification.originator_id))
-            seen += 1
-            if seen >= limit:
-                break
+def pathways(ctx, group_id, stage, limit):
+    """List pathways from the read model, most recently identified first."""
+    system = ctx.system
+    system.projections.catch_up()
+    rows = list_pathways(system.engine, CaseloadQuery(group_id=group_id, stage=stage), limit=limit)
+    for row in rows:
+        click.echo(f"{row['pathway_id']}  {row['identified_on']}  {row['stage']:<20} "
+                   f"dernière étape {row['last_event_on']}")
+    if not rows:
+        click.echo("no pathway: load the demo with `casecommittee demo`", err=True)

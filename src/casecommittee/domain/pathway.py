@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from .checks import check_correction, check_step
 from .errors import InvalidValue
 from .state import PathwayState, derive
-from .steps import STEP_FIELDS, Step
+from .steps import STEP_FIELDS, Step, effective_steps
 
 #: The defaults of a step's optional fields, so every stored event carries all of its fields.
 OPTIONAL_DEFAULTS: dict[str, Any] = {
@@ -228,8 +228,6 @@ class Pathway(Aggregate):
 
 def _steps_as_of(steps: list[Step], as_of: date) -> list[Step]:
     """The steps known as of a business date: corrections apply to the steps they correct."""
-    from .steps import effective_steps  # local: keeps the module's public surface small
-
     kept_versions = {s.version for s in effective_steps(steps) if s.occurred_on <= as_of}
     return [
         s for s in steps

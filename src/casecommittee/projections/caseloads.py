@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from .pathways import pathway_rows as r
 
-#: The columns a list shows (the `state` blob stays out).
+#: The columns a list shows.
 LIST_COLUMNS = (
     r.c.pathway_id, r.c.group_id, r.c.territory_id, r.c.stage, r.c.stage_since,
     r.c.identified_on, r.c.referent_id, r.c.version, r.c.last_event_on,
@@ -62,7 +62,7 @@ def list_pathways(engine: Engine, query: CaseloadQuery, *, limit: int,
 
 
 def get_row(engine: Engine, pathway_id: str) -> dict | None:
-    """The full row of one pathway (with its encoded state), or None."""
+    """The full row of one pathway, or None."""
     with engine.connect() as conn:
         row = conn.execute(select(r).where(r.c.pathway_id == pathway_id)).first()
     return dict(row._mapping) if row else None
