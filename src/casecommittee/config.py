@@ -9,7 +9,8 @@
 | CASECOMMITTEE_SNAPSHOT_INTERVAL | 10 | a pathway snapshot every N events |
 | CASECOMMITTEE_WEBHOOK_URL | (none) | a partner tool that receives every notification, signed |
 | CASECOMMITTEE_WEBHOOK_SECRET | (none) | the HMAC-SHA256 secret of those webhooks (required with the URL) |
-| CASECOMMITTEE_JOBS_HOUR | 6 | the hour (server time) of the daily jobs |
+| CASECOMMITTEE_JOBS_HOUR | 6 | the hour (UTC) of the daily jobs |
+| CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 """
 
@@ -26,6 +27,13 @@ class ConfigurationError(Exception):
     """A setting is missing or wrong; the message names the variable to fix."""
 
 
+def _whole_number(env, name: str, default: int) -> int:
+    try:
+        return int(env.get(name, default))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, e.g. {default}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """The resolved configuration of one process."""
@@ -39,17 +47,13 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     jobs_hour: int = 6
+    retention_days: int = 730
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
         """Reads the CASECOMMITTEE_* variables (see the module docstring)."""
         env = os.environ if environ is None else environ
-        try:
-            interval = int(env.get("CASECOMMITTEE_SNAPSHOT_INTERVAL", "10"))
-        except ValueError:
-            raise ConfigurationError(
-                "CASECOMMITTEE_SNAPSHOT_INTERVAL must be a whole number, e.g. 10"
-            ) from None
+        interval = _whole_number(env, "CASECOMMITTEE_SNAPSHOT_INTERVAL", 10)
         values = dict(
             data_dir=Path(env.get("CASECOMMITTEE_DATA_DIR", "var")),
             database_url=env.get("CASECOMMITTEE_DATABASE_URL") or None,
@@ -59,7 +63,8 @@ class Settings:
             inline_projections=env.get("CASECOMMITTEE_PROJECTIONS", "inline") != "worker",
             webhook_url=env.get("CASECOMMITTEE_WEBHOOK_URL") or None,
             webhook_secret=env.get("CASECOMMITTEE_WEBHOOK_SECRET") or None,
-            jobs_hour=int(env.get("CASECOMMITTEE_JOBS_HOUR", "6")),
+            jobs_hour=_whole_number(env, "CASECOMMITTEE_JOBS_HOUR", 6),
+            retention_days=_whole_number(env, "CASECOMMITTEE_RETENTION_DAYS", 730),
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:

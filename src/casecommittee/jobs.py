@@ -1,5 +1,5 @@
 """The scheduled jobs: follow-up reminders, agenda drafts, stalled pathways, nightly replay check,
-webhook deliveries.
+retention deadlines, webhook deliveries.
 
 Each daily job is a plain function of the system and a date, so tests call it with any date.
 `run_once` claims a (job, day) row before running: several web processes, or a restart after
@@ -15,6 +15,7 @@ from .committees import live_agenda
 from .db import metadata
 from .domain.rules import OVERDUE_AFTER_DAYS
 from .notifications import deliver_pending, notify
+from .personal_data import personal_data_table
 from .projections.committees import committee_sessions
 from .projections.pathways import pathway_rows as r
 from .projections.replay_check import replay_check
@@ -31,6 +32,7 @@ job_runs = Table(
 #: Contacts and validations announced this many days before they are due.
 REMIND_DAYS_BEFORE = 3
 AGENDA_DRAFT_DAYS_BEFORE = 7
+RETENTION_WARNING_DAYS = 30
 
 
 def _fr(day: date) -> str:
@@ -132,6 +134,35 @@ def nightly_replay_check(system, today: date) -> int:
                for admin in system.reference.rows(users, role="admin"))
 
 
+def retention_deadlines(system, today: date) -> int:
+    """Erases the identity of people whose last step is older than the retention period (two
+    years by default); warns their referent 30 days before. History and statistics remain."""
+    system.projections.catch_up()
+    retention = timedelta(days=system.settings.retention_days)
+    send = _notifier(system)
+    with system.engine.connect() as conn:
+        rows = conn.execute(
+            select(r.c.pathway_id, r.c.referent_id, r.c.last_event_on)
+            .join(personal_data_table, personal_data_table.c.pathway_id == r.c.pathway_id)
+            .where(personal_data_table.c.erased_at.is_(None),
+                   r.c.last_event_on < today - retention + timedelta(days=RETENTION_WARNING_DAYS))
+        ).all()
+    done = 0
+    for row in rows:
+        deadline = row.last_event_on + retention
+        if today >= deadline:
+            done += system.personal_data.erase(
+                row.pathway_id, f"durée de conservation atteinte le {_fr(deadline)}",
+                erased_by="retention_deadlines")
+        else:
+            done += send(row.referent_id, kind="retention_deadline", pathway_id=row.pathway_id,
+                         dedupe_key=f"retention_deadline:{row.pathway_id}:{deadline}",
+                         title="Fin de la durée de conservation",
+                         body=f"Les données d'identité seront effacées le {_fr(deadline)} "
+                              "(aucune étape depuis deux ans).")
+    return done
+
+
 def deliver_webhooks(system, today: date) -> int:
     """Sends the webhook deliveries that are due (retrying failed ones)."""
     if not system.settings.webhook_secret:
@@ -144,6 +175,7 @@ DAILY_JOBS = {
     "agenda_drafts": agenda_drafts,
     "stalled_pathways": stalled_pathways,
     "nightly_replay_check": nightly_replay_check,
+    "retention_deadlines": retention_deadlines,
 }
 
 
@@ -154,7 +186,7 @@ def run_once(system, job: str, day: date) -> str | None:
             conn.execute(job_runs.insert().values(job=job, run_on=day, started_at=system.clock.now()))
     except IntegrityError:  # another process claimed this day's run
         return None
-    outcome = f"{DAILY_JOBS[job](system, day)} notification(s)"
+    outcome = f"{DAILY_JOBS[job](system, day)} action(s)"
     with system.engine.begin() as conn:
         conn.execute(job_runs.update().where(job_runs.c.job == job, job_runs.c.run_on == day)
                      .values(outcome=outcome))

@@ -124,7 +124,7 @@ def test_reminders_are_read_and_marked_as_read(client, as_, system, clock):
     client.post(f"/api/v1/pathways/{pid}/steps", headers=as_("referent"), json={
         "step": "hired", "occurred_on": "2026-06-10", "employer": {"name": "Alstom"},
         "contract_type": "cdi", "weekly_hours": 35})
-    assert run_once(system, "follow_up_reminders", clock.today()) == "1 notification(s)"
+    assert run_once(system, "follow_up_reminders", clock.today()) == "1 action(s)"
     page = client.get("/api/v1/notifications?unread=true", headers=as_("referent")).get_json()
     [reminder] = page["items"]
     assert reminder["kind"] == "follow_up_overdue" and reminder["pathway_id"] == pid

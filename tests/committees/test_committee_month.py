@@ -31,9 +31,9 @@ def test_a_committee_month(system, cite, clock):
 
     # a week before the session, the co-pilot is told the draft agenda is ready
     clock.current = date(2026, 6, 18)
-    assert run_once(system, "agenda_drafts", clock.today()) == "0 notification(s)"
+    assert run_once(system, "agenda_drafts", clock.today()) == "0 action(s)"
     clock.current = date(2026, 6, 19)
-    assert run_once(system, "agenda_drafts", clock.today()) == "1 notification(s)"
+    assert run_once(system, "agenda_drafts", clock.today()) == "1 action(s)"
     assert run_once(system, "agenda_drafts", clock.today()) is None  # never twice the same day
     [draft] = for_user(system.engine, copilot["id"])
     assert draft["kind"] == "agenda_draft" and "3 situation(s)" in draft["body"]
@@ -102,9 +102,9 @@ def test_follow_up_reminders_reach_the_referent_once(system, cite, clock):
     log(system, referent, pid, "hired", date(2026, 3, 1), employer={"name": "Alstom"},
         contract_type="cdi", weekly_hours=35)
     clock.current = date(2026, 3, 5)  # week-1 contact due on 8 March
-    assert run_once(system, "follow_up_reminders", clock.today()) == "1 notification(s)"
+    assert run_once(system, "follow_up_reminders", clock.today()) == "1 action(s)"
     clock.current = date(2026, 3, 16)  # still not logged 7 days after: overdue
-    assert run_once(system, "follow_up_reminders", clock.today()) == "1 notification(s)"
+    assert run_once(system, "follow_up_reminders", clock.today()) == "1 action(s)"
     kinds = [n["kind"] for n in for_user(system.engine, referent["id"])]
     assert sorted(kinds) == ["follow_up_due", "follow_up_overdue"]
     clock.current = date(2026, 3, 1) + timedelta(days=103)
@@ -119,6 +119,7 @@ def test_a_missed_day_is_caught_up_on_start(system, cite, clock):
 
     clock.current = date(2026, 3, 2)
     ran = catch_up_missed(system)  # the FixedClock's noon is past the 6 o'clock jobs
-    assert set(ran) == {"follow_up_reminders", "agenda_drafts", "stalled_pathways", "nightly_replay_check"}
+    assert set(ran) == {"follow_up_reminders", "agenda_drafts", "stalled_pathways", "nightly_replay_check",
+                        "retention_deadlines"}
     assert all(outcome is not None for outcome in ran.values())
     assert all(outcome is None for outcome in catch_up_missed(system).values())
