@@ -89,6 +89,11 @@ def test_who_may_touch_a_committee(client, as_, system):
     assert client.post(f"/api/v1/committees/{session}/decisions", headers=as_("referent"),
                        json={"pathway_id": pid, "decision": "continue"}).status_code == 403
     assert client.get("/api/v1/committees/not-a-session", headers=as_("copilot")).status_code == 404
+    other = client.post("/api/v1/pathways", headers=as_("referent_familles"),
+                        json={**IDENTIFY, "group_id": "g-familles", "identified_by_structure_id": None})
+    assert other.status_code == 201, other.get_json()
+    assert client.post(f"/api/v1/committees/{session}/decisions", headers=as_("copilot"), json={
+        "pathway_id": other.get_json()["id"], "decision": "continue"}).status_code == 404
     listed = client.get("/api/v1/committees?group_id=g-jeunes", headers=as_("referent")).get_json()
     assert [s["id"] for s in listed["items"]] == [session]
 
@@ -102,6 +107,8 @@ def test_bad_decisions_get_a_clear_4xx_and_write_nothing(client, as_, system):
         ({"pathway_id": pid, "decision": "adjourn"}, 422, "decision"),
         ({"pathway_id": pid, "decision": "continue", "orientation": {"scheme": "CEJ"}}, 422, "orientation"),
         ({"decision": "continue"}, 422, "pathway_id"),
+        ({"pathway_id": pid, "decision": "orient",
+          "orientation": {"scheme": "CEJ", "structure_id": "s-nowhere"}}, 422, "orientation.structure_id"),
     ]
     for body, status, field in cases:
         answer = client.post(f"/api/v1/committees/{session}/decisions", headers=as_("copilot"), json=body)

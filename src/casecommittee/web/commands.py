@@ -53,3 +53,12 @@ def step(reference, principal: Principal, data: dict) -> tuple[str, dict]:
         _structure_exists(reference, principal, fields.get(name), name)
     occurred_on = fields.pop("occurred_on")
     return code, {"actor": principal.actor, "occurred_on": occurred_on, **fields}
+
+
+def orientation(reference, principal: Principal, data: dict | None) -> dict | None:
+    """The fields of the `oriented` step a committee decision appends, ids checked."""
+    if data is None:
+        return None
+    _referent_exists(reference, principal, data.get("referent_id"), "orientation.referent_id")
+    _structure_exists(reference, principal, data.get("structure_id"), "orientation.structure_id")
+    return data

@@ -15,6 +15,7 @@ from ...committees import agenda_document, frozen_item
 from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...projections.committees import committee_decisions, committee_sessions
 from ...reference import groups
+from .. import commands
 from ..committee_documents import as_csv, as_html
 from ..context import web
 from ..idempotency import idempotent
@@ -22,7 +23,7 @@ from ..pagination import decode_cursor, page
 from ..problems import Problem
 from ..schemas import committees as s
 from ..security import current_principal, roles
-from .common import document_errors, shown_id
+from .common import document_errors, shown_id, visible_pathway
 
 blp = Blueprint("committees", __name__, description="Comités : ordre du jour, décisions, compte rendu")
 
@@ -184,9 +185,11 @@ def decide(data, session_id):
     if data["decision"] == "orient" and not data["orientation"]:
         raise Problem(422, "une décision d'orientation précise le dispositif",
                       type_="validation", errors={"orientation": ["obligatoire pour decision=orient"]})
+    visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
+    orientation = commands.orientation(web().system.reference, current_principal(), data["orientation"])
     session, pathway = web().system.app.record_decision(
         session.id, pathway_id=data["pathway_id"], decision=data["decision"], note=data["note"],
-        orientation=data["orientation"], actor=current_principal().actor,
+        orientation=orientation, actor=current_principal().actor,
     )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
