@@ -29,6 +29,11 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# The HTTP API under load (gunicorn, 2 workers, 8 clients) on the 50,000-pathway store.
+.PHONY: bench-api
+bench-api: $(STAMP)
+	$(BIN)/python bench/api_load.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 
