@@ -125,3 +125,20 @@ def test_rates_are_null_when_nobody_is_in_the_denominator(system, territory):
     figures = stats(system, group_id=territory["group_id"])
     assert figures["population"] == 0
     assert all(rate is None for rate in figures["rates"].values())
+
+
+def test_cached_figures_follow_every_new_event(system, territory, referent):
+    """A dashboard asking again gets the same figures until a step is projected."""
+    from casecommittee.projections.statistics import StatisticsCache
+
+    cache = StatisticsCache()
+    pid = referent.identifies(date(2026, 1, 5))
+
+    def figures():
+        return cache.get(system.engine, StatisticsQuery(), system.clock.today(),
+                         system.projections.position())
+
+    first = figures()
+    assert figures() is first and first["funnel"]["oriented"] == 0
+    referent.orients(pid, date(2026, 1, 20))
+    assert figures()["funnel"]["oriented"] == 1

@@ -89,7 +89,7 @@ class ProjectionRunner:
     """Feeds the read models of one engine from the application's notification log."""
 
     name = "read_models"
-    #: How many times in a row a batch may lose the race (or find the store locked) before giving up.
+    #: How many times a catch-up may find the store locked before giving up.
     max_contention = 200
 
     def __init__(self, app, engine: Engine, *, batch_size: int = 1000,
@@ -125,11 +125,13 @@ class ProjectionRunner:
         while True:
             try:
                 count = self._one_batch(stop)
-            except (PositionMoved, OperationalError):
-                contended += 1
+            except PositionMoved:
+                continue  # another process applied this batch: read on from where it stopped
+            except OperationalError:
+                contended += 1  # the store is locked by another writer: wait a little
                 if contended > self.max_contention:
                     raise
-                time.sleep(0.01 * min(contended, 20))
+                time.sleep(0.005 * min(contended, 20))
                 continue
             if not count:
                 return read

@@ -206,3 +206,26 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
             "breakdown": _breakdown(conn, t, where, query.by, day) if query.by else [],
             "target": _target(conn, query, day),
         }
+
+
+class StatisticsCache:
+    """Remembers statistics documents until the read models move on (or the day changes).
+
+    The figures depend only on the query, the day and the events projected so far: keyed on
+    the projection position, a cached document is exactly what a new computation would give.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._documents: dict[tuple, dict] = {}
+
+    def get(self, engine: Engine, query: StatisticsQuery, today: date, position: int) -> dict:
+        """The document for `query`, computed at most once per projection position and day."""
+        key = (query, today, position)
+        document = self._documents.get(key)
+        if document is None:
+            document = compute_statistics(engine, query, today)
+            if len(self._documents) >= self.size:
+                self._documents.pop(next(iter(self._documents)))
+            self._documents[key] = document
+        return document

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ..auth import Tokens
 from ..bootstrap import System
+from ..projections.statistics import StatisticsCache
 from .access_log import AccessLog
 from .idempotency import IdempotencyStore
 from .pseudonyms import Pseudonyms
@@ -11,20 +12,22 @@ from .pseudonyms import Pseudonyms
 
 @dataclass
 class WebContext:
-    """The system plus tokens, access log, idempotency keys and pseudonyms."""
+    """The system plus tokens, access log, idempotency keys, pseudonyms and a statistics cache."""
 
     system: System
     tokens: Tokens
     access_log: AccessLog
     idempotency: IdempotencyStore
     pseudonyms: Pseudonyms
+    #: Statistics documents per (query, day, projection position) for this process.
+    statistics: StatisticsCache
 
     @classmethod
     def of(cls, system: System) -> "WebContext":
         """The web stores on the system's engine."""
         key = system.settings.resolved_key("personal_data_key", "personal-data.key")
         return cls(system, Tokens(system.engine), AccessLog(system.engine),
-                   IdempotencyStore(system.engine), Pseudonyms(key))
+                   IdempotencyStore(system.engine), Pseudonyms(key), StatisticsCache())
 
 
 def web() -> WebContext:

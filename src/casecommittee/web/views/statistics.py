@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ...projections.statistics import StatisticsQuery, compute_statistics
+from ...projections.statistics import StatisticsQuery
 from ..context import web
 from ..problems import Problem
 from ..schemas import statistics as s
@@ -28,5 +28,7 @@ def statistics(query):
             raise Problem(403, "statistiques réservées à votre territoire", type_="forbidden")
         territory_id = principal.territory_id
     system = web().system
-    return compute_statistics(system.engine, StatisticsQuery(**{**query, "territory_id": territory_id}),
-                              system.clock.today())
+    return web().statistics.get(
+        system.engine, StatisticsQuery(**{**query, "territory_id": territory_id}),
+        system.clock.today(), system.projections.position(),
+    )
