@@ -140,6 +140,11 @@ def _check_histories(system, clock, intents, as_of_offset):
             system.engine, StatisticsQuery(as_of=day), clock.today()
         )
         expected = direct_figures(states, day)
+        for by in ("sex", "cohort_month"):  # a breakdown is a partition: same totals
+            split = compute_statistics(system.engine, StatisticsQuery(as_of=day, by=by), clock.today())
+            assert {k: split[k] for k in ("population", "funnel", "rates", "stages", "exits")} == {
+                k: figures[k] for k in ("population", "funnel", "rates", "stages", "exits")}
+            assert sum(b["population"] for b in split["breakdown"]) == figures["population"]
         assert figures["population"] == expected["population"]
         assert figures["funnel"] == expected["funnel"]
         assert figures["stages"] == expected["stages"]

@@ -151,20 +151,29 @@ def _ruptures_by_stage(conn, t: Table, where, day: date) -> dict:
     return found
 
 
-def _breakdown(conn, t: Table, where, by: str, day: date) -> list[dict]:
+def _breakdown_counts(conn, t: Table, where, by: str, day: date) -> dict:
+    """Counts per key of the breakdown (with the detail, so the total can be summed from them)."""
     if by == "flag":
-        grouped = {flag: _counts(conn, t, and_(where, t.c.flags.like(f"%,{flag},%")), day)[None]
-                   for flag in FLAGS}
-    else:
-        key = (case((t.c.qpv_code.is_(None), "hors_qpv"), else_="qpv") if by == "qpv"
-               else t.c[BREAKDOWN_COLUMNS[by]])
-        grouped = _counts(conn, t, where, day, key)
+        return {flag: _counts(conn, t, and_(where, t.c.flags.like(f"%,{flag},%")), day)[None]
+                for flag in FLAGS}
+    key = (case((t.c.qpv_code.is_(None), "hors_qpv"), else_="qpv") if by == "qpv"
+           else t.c[BREAKDOWN_COLUMNS[by]])
+    return _counts(conn, t, where, day, key, detail=True)
+
+
+def _breakdown(grouped: dict) -> list[dict]:
     breakdown = []
     for key in sorted(grouped, key=lambda k: (k is None, str(k))):
         funnel, rates = _figures(grouped[key])
         breakdown.append({"key": key, "population": grouped[key]["population"],
                           "funnel": funnel, "rates": rates})
     return breakdown
+
+
+def _total(grouped: dict) -> dict:
+    """The counts of the whole population, summed from a partition of it (one scan, not two)."""
+    names = next(iter(grouped.values())).keys() if grouped else ()
+    return {name: sum(counts[name] for counts in grouped.values()) for name in names}
 
 
 def _target(conn, query: StatisticsQuery, day: date) -> dict:
@@ -191,7 +200,11 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
     t = _table(query)
     where = _scope(t, query, day)
     with engine.connect() as conn:
-        counts = _counts(conn, t, where, day, detail=True)[None]
+        grouped = _breakdown_counts(conn, t, where, query.by, day) if query.by else None
+        if grouped and query.by != "flag":  # every pathway has exactly one key: a partition
+            counts = _total(grouped)
+        else:
+            counts = _counts(conn, t, where, day, detail=True)[None]
         funnel, rates = _figures(counts)
         return {
             "as_of": day.isoformat(),
@@ -203,7 +216,7 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
             "ruptures_by_stage": _ruptures_by_stage(conn, t, where, day),
             "median_days": _median_days(conn, t, where, day),
             "exits": {o: counts[f"exit:{o}"] for o in EXIT_OUTCOMES if counts[f"exit:{o}"]},
-            "breakdown": _breakdown(conn, t, where, query.by, day) if query.by else [],
+            "breakdown": _breakdown(grouped) if query.by else [],
             "target": _target(conn, query, day),
         }
 
