@@ -54,6 +54,8 @@ SUMMARY_COLUMNS = (
     Column("exited_on", Date),
     Column("exit_outcome", String(32)),
     Column("stages", JSON),
+    Column("last_stage_change_on", Date),
+    Column("stage_by_date", String(24)),
     Column("ruptures", JSON),
 )
 SUMMARY_NAMES = tuple(c.name for c in SUMMARY_COLUMNS)
@@ -147,6 +149,10 @@ def summarize(state: PathwayState, territory_id: str | None) -> dict:
         "exited_on": (state.exit or {}).get("on"),
         "exit_outcome": (state.exit or {}).get("outcome"),
         "stages": [[on.isoformat(), stage] for on, stage in state.stages],
+        # the stage on any date from the last change on (it differs from `stage` only when a
+        # step was logged late with an earlier date)
+        "last_stage_change_on": max((on for on, _ in state.stages), default=None),
+        "stage_by_date": state.stage_on(date.max),
         "ruptures": [[r["on"].isoformat(), r["stage"]] for r in state.ruptures],
     }
 

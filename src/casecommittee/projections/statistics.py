@@ -132,11 +132,23 @@ def _stage_on(timeline: list, iso_day: str) -> str | None:
 
 
 def _stages(conn, t: Table, where, query: StatisticsQuery, day: date, counts: dict) -> dict:
+    """Pathways per stage on `day`: the last stage entered on or before that day.
+
+    Pathways whose last stage change is on or before `day` are counted in SQL; only the others
+    have their stage timeline read.
+    """
     if query.as_of is None:  # the current stage of each pathway, counted in the main scan
         return {stage: counts[f"stage:{stage}"] for stage in STAGES}
     stages = dict.fromkeys(STAGES, 0)
-    for (timeline,) in conn.execute(select(t.c.stages).where(where)):
-        current = _stage_on(timeline, day.isoformat())
+    settled = conn.execute(
+        select(t.c.stage_by_date, func.count())
+        .where(where, t.c.last_stage_change_on <= day).group_by(t.c.stage_by_date)
+    )
+    for stage, n in settled:
+        stages[stage] += n
+    iso = day.isoformat()
+    for (timeline,) in conn.execute(select(t.c.stages).where(where, t.c.last_stage_change_on > day)):
+        current = _stage_on(timeline, iso)
         if current:
             stages[current] += 1
     return stages
