@@ -15,6 +15,8 @@ from .common import document_errors
 blp = Blueprint("audit", __name__, description="Audit : journal des événements, rejeu, accès")
 
 AUDITORS = ("auditor", "admin")
+#: Read models whose first key column is a pathway id.
+PATHWAY_KEYED = ("pathway_rows", "pathway_versions")
 
 
 def _in_territory(pathway_ids: list[str]) -> set[str]:
@@ -58,7 +60,10 @@ def replay():
     report = replay_check(system.app, system.engine)
     pseudonyms = web().pseudonyms
     for difference in report["differences"] if current_principal().pseudonymised else []:
-        difference["key"] = [pseudonyms.of(difference["key"][0]), *difference["key"][1:]]
+        if difference["table"] in PATHWAY_KEYED:  # committee tables are keyed by session id
+            difference["key"] = [pseudonyms.of(difference["key"][0]), *difference["key"][1:]]
+        elif difference["table"] == "committee_decisions":
+            difference["key"] = [difference["key"][0], pseudonyms.of(difference["key"][1])]
     return report
 
 
