@@ -6,7 +6,6 @@ known between two recorded times (`recorded_from` ≤ t < `recorded_to`), which 
 statistics answer "as known at" a past moment without replaying the log.
 """
 
-from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import (
@@ -189,8 +188,3 @@ def row_of(state: PathwayState, summary: dict, recorded_at) -> dict:
         "last_rupture_on": max((r["on"] for r in state.ruptures), default=None),
         "last_event_on": state.last_event_on,
     }
-
-
-def state_fields(state: PathwayState) -> dict:
-    """The state as a plain mapping (for comparisons in replay checks)."""
-    return asdict(state)
