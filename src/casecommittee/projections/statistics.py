@@ -110,16 +110,26 @@ def _figures(counts: dict) -> tuple[dict, dict]:
     return funnel, rates
 
 
-def _median_days(conn, t: Table, where, day: date) -> dict:
-    """Median days from identification to orientation and to the first hire (one scan)."""
-    rows = conn.execute(select(
-        case((t.c.first_oriented_on <= day, t.c.days_to_orientation)),
-        case((t.c.first_hired_on <= day, t.c.days_to_first_hire)),
-    ).where(where, or_(t.c.first_oriented_on <= day, t.c.first_hired_on <= day))).all()
-    to_orientation = [a for a, _ in rows if a is not None]
-    to_hire = [b for _, b in rows if b is not None]
-    return {"to_orientation": median(to_orientation) if to_orientation else None,
-            "to_first_hire": median(to_hire) if to_hire else None}
+def _median_of(conn, where, days, milestone, day: date, count: int) -> float | None:
+    """The median of `days` over the `count` pathways that reached `milestone` by `day`,
+    read as the one or two middle values of the sorted column (no row list is fetched)."""
+    if not count:
+        return None
+    middle = conn.execute(
+        select(days).where(where, milestone <= day).order_by(days)
+        .limit(2 - count % 2).offset((count - 1) // 2)
+    ).scalars().all()
+    return median(middle)
+
+
+def _median_days(conn, t: Table, where, day: date, counts: dict) -> dict:
+    """Median days from identification to orientation and to the first hire."""
+    return {
+        "to_orientation": _median_of(conn, where, t.c.days_to_orientation, t.c.first_oriented_on,
+                                     day, counts["oriented"]),
+        "to_first_hire": _median_of(conn, where, t.c.days_to_first_hire, t.c.first_hired_on,
+                                    day, counts["hired"]),
+    }
 
 
 def _stage_on(timeline: list, iso_day: str) -> str | None:
@@ -226,7 +236,7 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
             "funnel": funnel,
             "rates": rates,
             "ruptures_by_stage": _ruptures_by_stage(conn, t, where, day),
-            "median_days": _median_days(conn, t, where, day),
+            "median_days": _median_days(conn, t, where, day, counts),
             "exits": {o: counts[f"exit:{o}"] for o in EXIT_OUTCOMES if counts[f"exit:{o}"]},
             "breakdown": _breakdown(grouped) if query.by else [],
             "target": _target(conn, query, day),
