@@ -49,11 +49,12 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
 
     metadata.create_all(engine)
     ensure_read_model_schema(engine)
+    clock = clock or SystemClock()
     personal_data = PersonalDataStore(
-        engine, settings.resolved_key("personal_data_key", "personal-data.key")
+        engine, settings.resolved_key("personal_data_key", "personal-data.key"), clock=clock
     )
     app = CaseCommittee(
-        env=settings.event_store_env(), clock=clock or SystemClock(), personal_data=personal_data,
+        env=settings.event_store_env(), clock=clock, personal_data=personal_data,
         snapshot_interval=settings.snapshot_interval,
     )
     projections = ProjectionRunner(app, engine)

@@ -7,6 +7,7 @@ a missed day, never run the same day's job twice.
 """
 
 from datetime import date, timedelta
+from uuid import UUID
 
 from sqlalchemy import Column, Date, DateTime, String, Table, Text, select
 from sqlalchemy.exc import IntegrityError
@@ -147,7 +148,7 @@ def retention_deadlines(system, today: date) -> int:
             .where(personal_data_table.c.erased_at.is_(None),
                    r.c.last_event_on < today - retention + timedelta(days=RETENTION_WARNING_DAYS))
         ).all()
-    done = 0
+    done = _discard_orphans(system)
     for row in rows:
         deadline = row.last_event_on + retention
         if today >= deadline:
@@ -161,6 +162,22 @@ def retention_deadlines(system, today: date) -> int:
                          body=f"Les données d'identité seront effacées le {_fr(deadline)} "
                               "(aucune étape depuis deux ans).")
     return done
+
+
+def _discard_orphans(system) -> int:
+    """Removes identities whose pathway was never saved (a crash between the two stores during
+    an identification): older than a day and with no event in the log."""
+    cutoff = system.clock.now() - timedelta(days=1)
+    with system.engine.connect() as conn:
+        candidates = conn.execute(
+            select(personal_data_table.c.pathway_id)
+            .outerjoin(r, r.c.pathway_id == personal_data_table.c.pathway_id)
+            .where(r.c.pathway_id.is_(None), personal_data_table.c.recorded_at < cutoff)
+        ).scalars().all()
+    orphans = [pid for pid in candidates if UUID(pid) not in system.app.repository]
+    for pathway_id in orphans:
+        system.personal_data.discard(pathway_id)
+    return len(orphans)
 
 
 def deliver_webhooks(system, today: date) -> int:

@@ -9,7 +9,6 @@ so the pathway's history and every statistic still replay.
 import json
 import os
 from base64 import b64decode
-from datetime import UTC, datetime
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, Text, delete, select, update
 from sqlalchemy.engine import Engine
 
+from .clock import SystemClock
 from .db import metadata
 
 personal_data_table = Table(
@@ -52,9 +52,10 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 class PersonalDataStore:
     """Encrypted identity and contact data keyed by pathway id."""
 
-    def __init__(self, engine: Engine, master_key_b64: str):
+    def __init__(self, engine: Engine, master_key_b64: str, clock=None):
         self.engine = engine
         self._master = b64decode(master_key_b64)
+        self.clock = clock or SystemClock()
 
     def put(self, pathway_id: UUID, person: dict) -> None:
         """Stores (or replaces) a person's data under a fresh key of their own."""
@@ -63,7 +64,7 @@ class PersonalDataStore:
         row = {
             "wrapped_key": _seal(self._master, person_key, aad),
             "ciphertext": _seal(person_key, json.dumps(person, default=str).encode(), aad),
-            "recorded_at": datetime.now(UTC),
+            "recorded_at": self.clock.now(),
             "erased_at": None, "erasure_reason": None, "erased_by": None,
         }
         with self.engine.begin() as conn:
@@ -116,7 +117,7 @@ class PersonalDataStore:
                     .where(personal_data_table.c.pathway_id == str(pathway_id))
                     .where(personal_data_table.c.erased_at.is_(None))
                     .values(
-                        wrapped_key=None, ciphertext=None, erased_at=datetime.now(UTC),
+                        wrapped_key=None, ciphertext=None, erased_at=self.clock.now(),
                         erasure_reason=reason, erased_by=erased_by,
                     )
                 ).rowcount

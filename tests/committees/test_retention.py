@@ -7,7 +7,7 @@ from committee_people import identify, log
 
 from casecommittee.jobs import run_once
 from casecommittee.notifications import for_user
-from casecommittee.personal_data import PersonalDataErased
+from casecommittee.personal_data import PersonalDataErased, PersonalDataMissing
 
 
 def test_identities_are_erased_two_years_after_the_last_step(system, cite, clock):
@@ -33,3 +33,17 @@ def test_identities_are_erased_two_years_after_the_last_step(system, cite, clock
     assert system.app.get_pathway(old).state.exit["outcome"] == "moved_away"  # history stays
     assert system.personal_data.get(recent)["first_name"] == "Yanis"
     assert run_once(system, "retention_deadlines", clock.today() + timedelta(days=1)) == "0 action(s)"
+
+
+def test_an_identity_left_by_a_crash_during_identification_is_discarded(system, cite, clock):
+    """The person was written to the personal-data store, the process died before the event."""
+    import uuid
+
+    clock.current = date(2026, 3, 1)
+    orphan = uuid.uuid4()
+    system.personal_data.put(orphan, {"first_name": "Léa", "last_name": "Petit"})
+    assert run_once(system, "retention_deadlines", date(2026, 3, 1)) == "0 action(s)"  # too recent
+    clock.current = date(2026, 3, 3)
+    assert run_once(system, "retention_deadlines", date(2026, 3, 3)) == "1 action(s)"
+    with pytest.raises(PersonalDataMissing):
+        system.personal_data.get(orphan)
