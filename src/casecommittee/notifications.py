@@ -134,9 +134,11 @@ def deliver_pending(engine: Engine, secret: str, now: datetime, send=post_json, 
 
 
 def for_user(engine: Engine, user_id: str, unread_only: bool = False, limit: int = 50,
-             after: str | None = None) -> list[dict]:
-    """A user's notifications, newest first."""
+             after: str | None = None, notification_id: str | None = None) -> list[dict]:
+    """A user's notifications, newest first (or the one with `notification_id`)."""
     query = select(notifications).where(notifications.c.user_id == user_id)
+    if notification_id is not None:
+        query = query.where(notifications.c.id == notification_id)
     if unread_only:
         query = query.where(notifications.c.read_at.is_(None))
     if after:

@@ -33,5 +33,6 @@ def read(notification_id):
     system = web().system
     if not mark_read(system.engine, notification_id, current_principal().user_id, system.clock.now()):
         raise Problem(404, "aucune notification de ce numéro pour vous", type_="not_found")
-    return next(n for n in for_user(system.engine, current_principal().user_id, limit=10_000)
-                if n["id"] == notification_id)
+    [notification] = for_user(system.engine, current_principal().user_id,
+                              notification_id=notification_id)
+    return notification
