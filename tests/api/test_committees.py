@@ -164,3 +164,25 @@ def test_the_printed_minutes_render_in_a_real_browser(client, as_, tmp_path):
                              capture_output=True, text=True, timeout=120)
     assert printed.returncode == 0, printed.stderr[-2000:]
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
+
+
+def test_notifications_come_page_by_page_newest_first(client, as_, system, clock):
+    from datetime import timedelta
+
+    from casecommittee.notifications import notify
+
+    for n in range(5):
+        notify(system.engine, user_id="referent", kind="stalled", dedupe_key=f"k{n}",
+               title="Parcours sans nouvelle étape", body=f"n°{n}",
+               now=clock.now() + timedelta(minutes=n // 2))  # two pairs share a time
+    seen, cursor = [], None
+    while True:
+        url = "/api/v1/notifications?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        answer = client.get(url, headers=as_("referent")).get_json()
+        seen += [n["body"] for n in answer["items"]]
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == [f"n°{n}" for n in range(5)] and len(seen) == 5
+    assert seen[0] == "n°4"
+    assert client.get("/api/v1/notifications?cursor=bm9wZQ", headers=as_("referent")).status_code == 400
