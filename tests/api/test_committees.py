@@ -186,3 +186,21 @@ def test_notifications_come_page_by_page_newest_first(client, as_, system, clock
     assert sorted(seen) == [f"n°{n}" for n in range(5)] and len(seen) == 5
     assert seen[0] == "n°4"
     assert client.get("/api/v1/notifications?cursor=bm9wZQ", headers=as_("referent")).status_code == 400
+
+
+def test_sessions_come_page_by_page_by_date(client, as_):
+    made = [_schedule(client, as_, held_on=day) for day in ("2026-07-03", "2026-06-30", "2026-07-31")]
+    seen, cursor = [], None
+    while True:
+        url = "/api/v1/committees?limit=1" + (f"&cursor={cursor}" if cursor else "")
+        answer = client.get(url, headers=as_("copilot"))
+        assert answer.status_code == 200, answer.get_json()
+        seen += [s["held_on"] for s in answer.get_json()["items"]]
+        cursor = answer.get_json()["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["2026-06-30", "2026-07-03", "2026-07-31"] and len(made) == 3
+    window = client.get("/api/v1/committees?from=2026-07-01&to=2026-07-10", headers=as_("copilot"))
+    assert [s["held_on"] for s in window.get_json()["items"]] == ["2026-07-03"]
+    forged = "WzFd"  # base64 of [1]: a list, but not a cursor this server gave
+    assert client.get(f"/api/v1/committees?cursor={forged}", headers=as_("copilot")).status_code == 400

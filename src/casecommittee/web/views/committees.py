@@ -4,7 +4,7 @@ Co-pilots of the group write; referents of the group read; auditors read pseudon
 agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 """
 
-from datetime import UTC
+from datetime import UTC, date
 
 from flask import Response, request
 from flask_smorest import Blueprint
@@ -138,8 +138,14 @@ def list_sessions(query):
     if query["to"]:
         statement = statement.where(c.held_on <= query["to"])
     after = decode_cursor(query["cursor"], list)
-    if after:
-        statement = statement.where((c.held_on > after[0]) | ((c.held_on == after[0]) & (c.session_id > after[1])))
+    if after is not None:
+        try:
+            held_on, last_id = date.fromisoformat(after[0]), str(after[1])
+        except (ValueError, IndexError, TypeError):
+            raise Problem(400, "curseur invalide : reprenez `next_cursor` de la page précédente",
+                          type_="invalid_cursor", errors={"cursor": ["curseur invalide"]}) from None
+        statement = statement.where(
+            (c.held_on > held_on) | ((c.held_on == held_on) & (c.session_id > last_id)))
     statement = statement.order_by(c.held_on, c.session_id).limit(query["limit"] + 1)
     web().system.projections.catch_up()
     with web().system.engine.connect() as conn:
