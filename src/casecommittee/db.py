@@ -1,5 +1,7 @@
 """SQLAlchemy engine and metadata shared by the read models, personal data and reference data."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 
@@ -21,3 +23,10 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored time with its UTC offset (SQLite gives times back without one; they are UTC)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -11,13 +11,13 @@ import hmac
 import json
 import urllib.request
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import metadata
+from .db import as_utc, metadata
 
 notifications = Table(
     "notifications", metadata,
@@ -154,11 +154,7 @@ def for_user(engine: Engine, user_id: str, unread_only: bool = False, limit: int
 
 
 def _utc(row: dict) -> dict:
-    """Times as UTC with their offset (SQLite gives them back without one)."""
-    for name in ("created_at", "read_at"):
-        if row.get(name) is not None and row[name].tzinfo is None:
-            row[name] = row[name].replace(tzinfo=UTC)
-    return row
+    return {**row, "created_at": as_utc(row["created_at"]), "read_at": as_utc(row["read_at"])}
 
 
 def mark_read(engine: Engine, notification_id: str, user_id: str, now: datetime) -> bool:

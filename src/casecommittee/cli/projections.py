@@ -5,6 +5,7 @@ import time
 
 import click
 
+from ..db import as_utc
 from ..projections.agenda import REASON_LABELS, agenda_inputs
 from ..projections.replay_check import replay_check
 from ..projections.statistics import BREAKDOWNS, StatisticsQuery, compute_statistics
@@ -83,10 +84,7 @@ def _table(document: dict) -> str:
 @pass_context
 def stats(ctx, territory_id, group_id, period_from, period_to, by, as_of, known_at, output):
     """Outcome statistics (the same JSON document as GET /api/v1/statistics)."""
-    from datetime import UTC
-
-    if known_at is not None and known_at.tzinfo is None:
-        known_at = known_at.replace(tzinfo=UTC)
+    known_at = as_utc(known_at)  # a time without offset is UTC
     query = StatisticsQuery(
         territory_id=territory_id, group_id=group_id,
         period_from=period_from.date() if period_from else None,

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ..db import metadata
 from ..domain.committee import CommitteeSession
+from .pathways import iso_dates
 
 committee_sessions = Table(
     "committee_sessions", metadata,
@@ -77,7 +78,7 @@ class CommitteeProjector:
             conn.execute(update(committee_sessions)
                          .where(committee_sessions.c.session_id == session_id)
                          .values(status="closed", closed_at=event.timestamp,
-                                 agenda=_iso(event.agenda), attendance=event.attendance))
+                                 agenda=iso_dates(event.agenda), attendance=event.attendance))
             self._version(conn, session_id, event)
         else:
             return False
@@ -88,13 +89,3 @@ class CommitteeProjector:
         conn.execute(update(committee_sessions)
                      .where(committee_sessions.c.session_id == session_id)
                      .values(version=event.originator_version))
-
-
-def _iso(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _iso(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_iso(v) for v in value]
-    return value

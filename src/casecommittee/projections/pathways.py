@@ -100,14 +100,14 @@ Index("ix_pathway_versions_current", pathway_versions.c.recorded_to, pathway_ver
 Index("ix_pathway_versions_pathway", pathway_versions.c.pathway_id, pathway_versions.c.recorded_to)
 
 
-def _iso_dates(value):
-    """Dates inside JSON columns are written as ISO strings."""
+def iso_dates(value):
+    """Dates (and times) inside JSON columns, written as ISO strings."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _iso_dates(v) for k, v in value.items()}
+        return {k: iso_dates(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_iso_dates(v) for v in value]
+        return [iso_dates(v) for v in value]
     return value
 
 
@@ -173,9 +173,9 @@ def row_of(state: PathwayState, summary: dict, recorded_at) -> dict:
         "stage_since": state.stage_since,
         "consent_sharing": bool(state.consent.get("committee_sharing")),
         "referent_structure_id": state.referent_structure_id,
-        "orientation": _iso_dates(state.orientation),
-        "immersion": _iso_dates(state.immersion),
-        "job": _iso_dates(state.job),
+        "orientation": iso_dates(state.orientation),
+        "immersion": iso_dates(state.immersion),
+        "job": iso_dates(state.job),
         "follow_up_hired_on": follow_up["hired_on"] if follow_up else None,
         "follow_up_contacts": [c["on"].isoformat() for c in follow_up["contacts"]] if follow_up else None,
         "follow_up_next_due_on": next_due.due_on if next_due else None,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, DateTime, Integer, String, Table, select
 from sqlalchemy.engine import Engine
 
-from ..db import metadata
+from ..db import as_utc, metadata
 
 access_log = Table(
     "access_log", metadata,
@@ -49,7 +49,6 @@ class AccessLog:
             query = query.where(access_log.c.id > after_id)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
-        for row in rows:  # SQLite gives naive datetimes back: they are UTC
-            if row["at"].tzinfo is None:
-                row["at"] = row["at"].replace(tzinfo=UTC)
+        for row in rows:
+            row["at"] = as_utc(row["at"])
         return rows

@@ -11,6 +11,11 @@ def encode_cursor(value) -> str:
     return base64.urlsafe_b64encode(json.dumps(value, default=str).encode()).decode().rstrip("=")
 
 
+def _invalid_cursor() -> Problem:
+    return Problem(400, "curseur invalide : reprenez `next_cursor` de la page précédente",
+                   type_="invalid_cursor", errors={"cursor": ["curseur invalide"]})
+
+
 def decode_cursor(cursor: str | None, kind: type | tuple = (list, int, str)):
     """The position a cursor stands for; 400 for a cursor this server did not give."""
     if cursor is None:
@@ -21,9 +26,20 @@ def decode_cursor(cursor: str | None, kind: type | tuple = (list, int, str)):
     except (ValueError, TypeError):
         value = None
     if not isinstance(value, kind):
-        raise Problem(400, "curseur invalide : reprenez `next_cursor` de la page précédente",
-                      type_="invalid_cursor", errors={"cursor": ["curseur invalide"]})
+        raise _invalid_cursor()
     return value
+
+
+def decode_keyset(cursor: str | None, parse_first) -> tuple | None:
+    """A `[sort value, id]` cursor as `(parse_first(sort value), id)`; 400 if it is not one."""
+    after = decode_cursor(cursor, list)
+    if after is None:
+        return None
+    try:
+        first, last_id = after
+        return parse_first(first), str(last_id)
+    except (ValueError, TypeError):
+        raise _invalid_cursor() from None
 
 
 def page(rows: list, limit: int, position_of) -> dict:

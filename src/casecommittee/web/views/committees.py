@@ -4,7 +4,7 @@ Co-pilots of the group write; referents of the group read; auditors read pseudon
 agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 """
 
-from datetime import UTC, date
+from datetime import date
 
 from flask import Response, request
 from flask_smorest import Blueprint
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ...application import CommitteeNotFound
 from ...committees import agenda_document, frozen_item
+from ...db import as_utc
 from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...projections.committees import committee_decisions, committee_sessions
 from ...reference import groups
@@ -19,7 +20,7 @@ from .. import commands
 from ..committee_documents import as_csv, as_html
 from ..context import web
 from ..idempotency import idempotent
-from ..pagination import decode_cursor, page
+from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..schemas import committees as s
 from ..security import current_principal, roles
@@ -137,22 +138,17 @@ def list_sessions(query):
         statement = statement.where(c.held_on >= query["from_"])
     if query["to"]:
         statement = statement.where(c.held_on <= query["to"])
-    after = decode_cursor(query["cursor"], list)
+    after = decode_keyset(query["cursor"], date.fromisoformat)
     if after is not None:
-        try:
-            held_on, last_id = date.fromisoformat(after[0]), str(after[1])
-        except (ValueError, IndexError, TypeError):
-            raise Problem(400, "curseur invalide : reprenez `next_cursor` de la page précédente",
-                          type_="invalid_cursor", errors={"cursor": ["curseur invalide"]}) from None
+        held_on, last_id = after
         statement = statement.where(
             (c.held_on > held_on) | ((c.held_on == held_on) & (c.session_id > last_id)))
     statement = statement.order_by(c.held_on, c.session_id).limit(query["limit"] + 1)
     web().system.projections.catch_up()
     with web().system.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(statement)]
-    for row in rows:  # SQLite gives times back without their offset: they are UTC
-        if row["closed_at"] is not None and row["closed_at"].tzinfo is None:
-            row["closed_at"] = row["closed_at"].replace(tzinfo=UTC)
+    for row in rows:
+        row["closed_at"] = as_utc(row["closed_at"])
     return page(rows, query["limit"], lambda r: [r["held_on"].isoformat(), r["id"]])
 
 

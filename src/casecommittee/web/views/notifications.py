@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from ...notifications import for_user, mark_read
 from ..context import web
-from ..pagination import decode_cursor, page
+from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..schemas import committees as s
 from ..security import current_principal
@@ -21,13 +21,7 @@ blp = Blueprint("notifications", __name__, description="Rappels et notifications
 @blp.response(200, s.NotificationPage)
 def list_notifications(query):
     """The caller's notifications, newest first (`?unread=true` for the unread ones)."""
-    after = decode_cursor(query["cursor"], list)
-    if after is not None:
-        try:
-            after = (datetime.fromisoformat(after[0]), str(after[1]))
-        except (ValueError, IndexError, TypeError):
-            raise Problem(400, "curseur invalide : reprenez `next_cursor` de la page précédente",
-                          type_="invalid_cursor", errors={"cursor": ["curseur invalide"]}) from None
+    after = decode_keyset(query["cursor"], datetime.fromisoformat)
     rows = for_user(web().system.engine, current_principal().user_id, unread_only=query["unread"],
                     limit=query["limit"] + 1, after=after)
     return page(rows, query["limit"], lambda r: [r["created_at"].isoformat(), r["id"]])

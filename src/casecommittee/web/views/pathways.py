@@ -19,7 +19,7 @@ from ..documents import (
     step_document,
 )
 from ..idempotency import idempotent
-from ..pagination import decode_cursor, page
+from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..schemas import pathways as s
 from ..schemas.steps import StepIn
@@ -113,14 +113,7 @@ def list_visible(query):
         scope = CaseloadQuery(**{**scope.__dict__, "pathway_id": str(pathway_id)})
     elif q:
         scope = CaseloadQuery(**{**scope.__dict__, "id_prefix": q.lower()})
-    after = decode_cursor(query["cursor"], list)
-    if after is not None:
-        if len(after) != 2 or not all(isinstance(x, str) for x in after):
-            decode_cursor("!", list)
-        try:
-            after = (date.fromisoformat(after[0]), after[1])
-        except ValueError:
-            decode_cursor("!", list)
+    after = decode_keyset(query["cursor"], date.fromisoformat)
     rows = list_pathways(web().system.engine, scope, limit=query["limit"] + 1, after=after)
     for row in rows:
         row["id"] = shown_id(row["pathway_id"])
