@@ -62,6 +62,7 @@ class CaseCommittee(Application):
     ) -> None:
         env = dict(env or {})
         env.setdefault("IS_SNAPSHOTTING_ENABLED", "y" if snapshot_interval else "n")
+        self.snapshot_interval = snapshot_interval
         self.snapshotting_intervals = {Pathway: snapshot_interval} if snapshot_interval else {}
         super().__init__(env)
         self.clock = clock or SystemClock()

@@ -2,16 +2,27 @@
 
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 
 metadata = MetaData()
 
 
+def json_text(value) -> str:
+    """JSON columns are written with orjson: about ten times faster than `json.dumps` on the
+    read models' small lists and documents (a rebuild writes hundreds of thousands of them)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+#: How every engine of the project reads and writes JSON columns.
+JSON_OPTIONS = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **JSON_OPTIONS)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -22,7 +33,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **JSON_OPTIONS)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -97,7 +97,9 @@ pathway_versions = Table(
     *[c._copy() for c in SUMMARY_COLUMNS],
 )
 Index("ix_pathway_versions_current", pathway_versions.c.recorded_to, pathway_versions.c.group_id)
-Index("ix_pathway_versions_pathway", pathway_versions.c.pathway_id, pathway_versions.c.recorded_to)
+#: How a pathway's open version is found to be closed (also while a rebuild writes its scratch).
+versions_by_pathway = Index(
+    "ix_pathway_versions_pathway", pathway_versions.c.pathway_id, pathway_versions.c.recorded_to)
 
 
 def iso_dates(value):
@@ -115,15 +117,14 @@ def _days(start: date, end: date | None) -> int | None:
     return (end - start).days if end is not None else None
 
 
-def summarize(state: PathwayState, territory_id: str | None) -> dict:
-    """The statistical summary of a pathway (the columns of `SUMMARY_COLUMNS`)."""
+def identification_summary(state: PathwayState, territory_id: str | None) -> dict:
+    """The part of the summary the identification fixes (group, cohort, profile): a pathway's
+    other steps never change it, so a projector computes it once per state it folds."""
     profile = state.profile
     on = state.identified_on
-    day_105 = [h["day_105_on"] for h in state.hires]
     return {
         "group_id": state.group_id,
         "territory_id": territory_id,
-        "stage": state.stage,
         "identified_on": on,
         "cohort_month": f"{on:%Y-%m}",
         "cohort_quarter": f"{on.year}-Q{(on.month - 1) // 3 + 1}",
@@ -134,23 +135,35 @@ def summarize(state: PathwayState, territory_id: str | None) -> dict:
         "qualification_level": profile.get("qualification_level"),
         "flags": "," + ",".join(sorted(profile.get("flags") or ())) + ",",
         "channel": state.channel,
-        "structure_id": (state.orientation or {}).get("structure_id") or state.referent_structure_id,
+    }
+
+
+def summarize(state: PathwayState, territory_id: str | None, identification: dict | None = None) -> dict:
+    """The statistical summary of a pathway (the columns of `SUMMARY_COLUMNS`); `identification`
+    is its `identification_summary` when the caller already has it."""
+    on = state.identified_on
+    orientation = state.orientation or {}
+    stages = state.stages
+    return {
+        **(identification or identification_summary(state, territory_id)),
+        "stage": state.stage,
+        "structure_id": orientation.get("structure_id") or state.referent_structure_id,
         "referent_id": state.referent_id,
-        "scheme": (state.orientation or {}).get("scheme"),
+        "scheme": orientation.get("scheme"),
         "first_oriented_on": state.first_oriented_on,
         "first_immersion_on": state.first_immersion_on,
         "first_hired_on": state.first_hired_on,
-        "first_day_105_on": min(day_105) if day_105 else None,
+        "first_day_105_on": min((h["day_105_on"] for h in state.hires), default=None),
         "days_to_orientation": _days(on, state.first_oriented_on),
         "days_to_first_hire": _days(on, state.first_hired_on),
         "follow_up_completed_on": state.follow_up_completed_on,
         "first_rupture_on": min((r["on"] for r in state.ruptures), default=None),
         "exited_on": (state.exit or {}).get("on"),
         "exit_outcome": (state.exit or {}).get("outcome"),
-        "stages": [[on.isoformat(), stage] for on, stage in state.stages],
+        "stages": [[day.isoformat(), stage] for day, stage in stages],
         # the stage on any date from the last change on (it differs from `stage` only when a
         # step was logged late with an earlier date)
-        "last_stage_change_on": max((on for on, _ in state.stages), default=None),
+        "last_stage_change_on": max((day for day, _ in stages), default=None),
         "stage_by_date": state.stage_on(date.max),
         "ruptures": [[r["on"].isoformat(), r["stage"]] for r in state.ruptures],
     }

@@ -16,23 +16,51 @@ from sqlalchemy.engine import Connection
 
 from ..domain.pathway import StepEvent
 from ..domain.state import PathwayState
+from .bulk import execute_many
 from .committees import CommitteeProjector
-from .pathways import pathway_rows, pathway_versions, row_of, summarize
+from .pathways import identification_summary, pathway_rows, pathway_versions, row_of, summarize
 
 #: Steps that never change a pathway's statistical summary (no new version is kept for them).
 SUMMARY_NEUTRAL_STEPS = frozenset({"committee_referral", "follow_up_contact"})
 
 
+def _every_column(table, *, but: str | None = None) -> dict:
+    return {c.name: bindparam(c.name) for c in table.columns if c.name != but}
+
+
+ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
+ROW_UPDATE = (update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id"))
+              .values(_every_column(pathway_rows, but="pathway_id")))
+VERSION_INSERT = pathway_versions.insert().values(_every_column(pathway_versions, but="id"))
+VERSION_CLOSE = (update(pathway_versions)
+                 .where(pathway_versions.c.pathway_id == bindparam("pid"))
+                 .where(pathway_versions.c.recorded_to.is_(None))
+                 .values(recorded_to=bindparam("t")))
+
+
 class _Known:
     """A pathway's state as last applied: its summary, open version, and whether its row exists."""
 
-    __slots__ = ("state", "summary", "stored", "open_version", "version_stored", "recorded_at")
+    __slots__ = ("state", "summary", "stored", "open_version", "version_stored", "recorded_at",
+                 "identification", "identification_of")
 
     def __init__(self, state: PathwayState, summary: dict | None, stored: bool):
         self.state, self.summary, self.stored = state, summary, stored
         self.open_version: dict | None = None
         self.version_stored = stored
         self.recorded_at = None
+        # the identification part of the summary, and the state it was computed for (only
+        # the identification sets it; a correction folds a new state)
+        self.identification: dict | None = None
+        self.identification_of: PathwayState | None = None
+
+    def summarize(self, territory_of: Callable[[str | None], str | None]) -> dict:
+        """The state's statistical summary (its identification part computed once per state)."""
+        state = self.state
+        if self.identification_of is not state:
+            self.identification = identification_summary(state, territory_of(state.group_id))
+            self.identification_of = state
+        return summarize(state, None, self.identification)
 
 
 class PathwayProjector:
@@ -107,7 +135,7 @@ class ProjectionSession:
         return applied
 
     def _keep_version(self, pid: str, known: _Known, event) -> None:
-        summary = summarize(known.state, self.projector.territory_of(known.state.group_id))
+        summary = known.summarize(self.projector.territory_of)
         if summary == known.summary:
             return
         if known.open_version is not None:
@@ -146,25 +174,9 @@ class ProjectionSession:
                 versions.append(known.open_version)
                 known.open_version = None
                 known.version_stored = True
-        if self.closes:
-            conn.execute(
-                update(pathway_versions)
-                .where(pathway_versions.c.pathway_id == bindparam("pid"))
-                .where(pathway_versions.c.recorded_to.is_(None))
-                .values(recorded_to=bindparam("t")),
-                self.closes,
-            )
-            self.closes = []
-        if versions:
-            conn.execute(pathway_versions.insert(), versions)
-            self.closed_versions = []
-        if inserts:
-            conn.execute(pathway_rows.insert(), inserts)
-        if updates:
-            columns = [c for c in updates[0] if c != "pathway_id"]
-            conn.execute(
-                update(pathway_rows)
-                .where(pathway_rows.c.pathway_id == bindparam("b_pathway_id"))
-                .values({c: bindparam("b_" + c) for c in columns}),
-                [{"b_" + k: val for k, val in u.items()} for u in updates],
-            )
+        execute_many(conn, VERSION_CLOSE, self.closes)
+        self.closes = []
+        execute_many(conn, VERSION_INSERT, versions)
+        self.closed_versions = []
+        execute_many(conn, ROW_INSERT, inserts)
+        execute_many(conn, ROW_UPDATE, updates)

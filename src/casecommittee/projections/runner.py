@@ -10,6 +10,7 @@ worker process for deployments with several web processes.
 import hashlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import Column, Integer, String, Table, delete, func, select, update
 from sqlalchemy.engine import Engine
@@ -20,6 +21,13 @@ from ..reference import groups
 from .committees import COMMITTEE_TABLES
 from .pathways import pathway_rows, pathway_versions
 from .projector import PathwayProjector
+from .rebuild import (
+    default_partitions,
+    detach_partitions,
+    merge_partitions,
+    project_in_partitions,
+    scratch_directory,
+)
 
 positions = Table(
     "projection_positions", metadata,
@@ -74,6 +82,12 @@ class TerritoryOf:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._cache: dict[str, str | None] = {}
+
+    def every_group(self) -> dict[str | None, str | None]:
+        """Every group's territory at once, for processes that must not use this engine."""
+        with self.engine.connect() as conn:
+            self._cache.update(conn.execute(select(groups.c.id, groups.c.territory_id)).all())
+        return dict(self._cache)
 
     def __call__(self, group_id: str | None) -> str | None:
         """The territory of a group, or None for an unknown group."""
@@ -181,35 +195,52 @@ class ProjectionRunner:
         conn.execute(positions.insert().values(name=self.name, position=0))
         self.projector.forget()
 
-    def rebuild(self, progress: Callable[[int], None] | None = None, batch_size: int = 5000) -> int:
-        """Drops and replays every read model from the log, in one transaction.
+    def rebuild(self, progress: Callable[[int], None] | None = None,
+                partitions: int | None = None, batch_size: int = 5000) -> int:
+        """Drops and replays every read model from the log; returns the notifications read.
 
-        Readers keep seeing the old read models until the rebuild commits; a failure leaves them
-        as they were. Returns the number of notifications read.
+        The log, up to its end when the rebuild starts, is replayed in `partitions` processes
+        (by default one per core for a large log) into scratch files, then merged into the read
+        models in one transaction: readers keep the old read models until it commits, a failure
+        leaves them as they were, and events saved meanwhile are applied by the next catch-up.
         """
-        read, start = 0, 0
-        try:
-            with self.engine.begin() as conn:
-                self._reset(conn)
-                session = self.projector.session(conn)
-                while True:
-                    notifications = self.app.recorder.select_notifications(
-                        start=start + 1, limit=batch_size
-                    )
-                    if not notifications:
-                        break
-                    session.apply(notifications)
-                    start = notifications[-1].id
-                    read += len(notifications)
-                    if progress:
-                        progress(len(notifications))
-                session.flush()
-                conn.execute(update(positions).where(positions.c.name == self.name)
-                             .values(position=start))
-        except Exception:
-            self.projector.forget()
-            raise
-        return read
+        stop = self.app.recorder.max_notification_id() or 0
+        parts = partitions or (default_partitions(stop) if self._can_fork() else 1)
+        territory_of = self.projector.territory_of
+        if isinstance(territory_of, TerritoryOf):
+            territory_of = territory_of.every_group().get
+        with scratch_directory(self.engine.url.database if self._is_file() else None) as scratch:
+            paths = project_in_partitions(
+                self.app, self._fresh_app, territory_of, VIEW_TABLES, Path(scratch), parts, stop,
+                progress=progress, batch_size=batch_size, cache_size=self.projector.cache_size)
+            with self.engine.connect() as conn:
+                try:
+                    with conn.begin():
+                        self._reset(conn)
+                        merge_partitions(conn, VIEW_TABLES, paths)
+                        conn.execute(update(positions).where(positions.c.name == self.name)
+                                     .values(position=stop))
+                finally:
+                    detach_partitions(conn, paths)
+        self.projector.forget()
+        return stop
+
+    def _is_file(self) -> bool:
+        database = self.engine.url.database
+        return self.engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
+
+    def _can_fork(self) -> bool:
+        """Partitions run in forked processes, which open the event store anew: not in memory."""
+        module = self.app.env.get("PERSISTENCE_MODULE", "")
+        if module.endswith("postgres"):
+            return True
+        dbname = self.app.env.get("SQLITE_DBNAME", "")
+        return module.endswith("sqlite") and dbname not in ("", ":memory:") and "mode=memory" not in dbname
+
+    def _fresh_app(self):
+        """The same application with its own connections (for a forked process)."""
+        return type(self.app)(env=dict(self.app.env),
+                              snapshot_interval=self.app.snapshot_interval)
 
     def counts(self) -> dict[str, int]:
         """How many rows each read model holds."""

@@ -1,0 +1,195 @@
+"""Rebuilding every read model from the whole log, in parallel partitions.
+
+A pathway's read models depend on its own events only (a committee session's, on its own), so
+the log splits cleanly by aggregate: partition k of n takes the aggregates whose id is k modulo
+n. Each partition runs in its own process (one per core; the first in the calling process),
+reads the log up to the end it had when the rebuild started, decodes only its own events and
+writes its read models into a scratch SQLite file. The partitions are then merged into the live
+read models in one short transaction, with the position. Readers see the old read models until
+it commits, and writers wait only for the merge, not for the whole replay.
+"""
+
+import gc
+import multiprocessing
+import os
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
+
+from ..db import JSON_OPTIONS
+from .pathways import versions_by_pathway
+from .projector import PathwayProjector
+
+#: Below this many notifications a rebuild runs in the calling process only (forking costs more).
+PARALLEL_FROM = 20_000
+
+
+def default_partitions(notifications: int) -> int:
+    """How many processes a rebuild of `notifications` events uses: one per core, up to 4."""
+    if notifications < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _scratch_engine(path: Path) -> Engine:
+    """A throwaway SQLite file: no journal, no fsync (a crash only loses the scratch)."""
+    engine = create_engine(f"sqlite:///{path}", **JSON_OPTIONS)
+
+    @event.listens_for(engine, "connect")
+    def _fast(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA journal_mode=OFF")
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    return engine
+
+
+def _create_bare_tables(engine: Engine, tables) -> None:
+    """The read models' tables without their secondary indexes (the merge into the live tables
+    maintains those), except the one closing a pathway's open version looks up."""
+    with engine.begin() as conn:
+        for table in tables:
+            conn.execute(CreateTable(table))
+        versions_by_pathway.create(conn)
+
+
+@contextmanager
+def fewer_collections(threshold: int = 20_000) -> Iterator[None]:
+    """Runs the cyclic garbage collector less often, and never over what existed before.
+
+    Replaying the log allocates millions of short-lived objects while a few thousand pathway
+    states stay in memory: at the default thresholds the collector rescans those again and
+    again (about a quarter of a rebuild's time). Reference counting still frees everything
+    acyclic at once; the collector still runs, every `threshold` allocations.
+    """
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(threshold, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
+
+
+def project_partition(app, territory_of: Callable, tables, path: Path, part: int, parts: int,
+                      stop: int, *, batch_size: int = 5000, cache_size: int = 2_000,
+                      progress: Callable[[int], None] | None = None) -> int:
+    """Projects the events of partition `part` of `parts`, up to notification `stop`, into a
+    new scratch SQLite file at `path`; returns how many events it applied."""
+    scratch = _scratch_engine(path)
+    _create_bare_tables(scratch, tables)
+    projector = PathwayProjector(app, territory_of, cache_size)
+    applied, start = 0, 0
+    with fewer_collections(), scratch.begin() as conn:
+        session = projector.session(conn)
+        while start < stop:
+            notifications = app.recorder.select_notifications(
+                start=start + 1, limit=batch_size, stop=stop)
+            if not notifications:
+                break
+            applied += session.apply(
+                [n for n in notifications if n.originator_id.int % parts == part])
+            start = notifications[-1].id
+            if progress:
+                progress(len(notifications))
+        session.flush()
+    scratch.dispose()
+    return applied
+
+
+def _child(app_factory, territory_of, tables, path, part, parts, stop, options, results) -> None:
+    try:
+        applied = project_partition(app_factory(), territory_of, tables, path, part, parts, stop,
+                                    **options)
+        results.put((part, applied, None))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        results.put((part, 0, traceback.format_exc()))
+
+
+def project_in_partitions(app, app_factory: Callable, territory_of: Callable, tables,
+                          scratch_dir: Path, parts: int, stop: int, *,
+                          progress: Callable[[int], None] | None = None, **options) -> list[Path]:
+    """Projects the log up to `stop` in `parts` scratch files (see the module docstring).
+
+    Partitions 1… run in forked processes, each with its own application (`app_factory`):
+    database connections must not cross a fork. `options` go to `project_partition`. Returns
+    the scratch files, in partition order.
+    """
+    paths = [scratch_dir / f"partition-{part}.sqlite" for part in range(parts)]
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    children = [
+        context.Process(target=_child, daemon=True,
+                        args=(app_factory, territory_of, tables, paths[part], part, parts, stop, options,
+                              results))
+        for part in range(1, parts)
+    ]
+    for child in children:
+        child.start()
+    try:
+        project_partition(app, territory_of, tables, paths[0], 0, parts, stop, progress=progress,
+                          **options)
+        failures = []
+        for _ in children:
+            part, _applied, failure = results.get()
+            if failure:
+                failures.append(f"partition {part}:\n{failure}")
+        if failures:
+            raise RuntimeError("rebuild failed in a worker process:\n" + "\n".join(failures))
+    finally:
+        for child in children:
+            child.join(timeout=60)
+            if child.is_alive():
+                child.kill()
+    return paths
+
+
+def merge_partitions(conn: Connection, tables, paths: list[Path]) -> None:
+    """Copies every row of the scratch files into the (emptied) read models, within the
+    transaction of `conn`: on SQLite by `INSERT … SELECT` from the attached files (the caller
+    detaches them after committing, see `detach_partitions`), elsewhere through the driver."""
+    for number, path in enumerate(paths):
+        if conn.dialect.name != "sqlite":
+            _copy_through(conn, tables, path)
+            continue
+        schema = f"partition_{number}"
+        conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
+        for table in tables:
+            columns = ", ".join(_copied_columns(table))
+            conn.exec_driver_sql(
+                f"INSERT INTO main.{table.name} ({columns}) SELECT {columns} FROM {schema}.{table.name}")
+
+
+def detach_partitions(conn: Connection, paths: list[Path]) -> None:
+    """Detaches the scratch files `merge_partitions` attached (SQLite: after the commit)."""
+    if conn.dialect.name == "sqlite":
+        for number in range(len(paths)):
+            conn.exec_driver_sql(f"DETACH DATABASE partition_{number}")
+
+
+def _copied_columns(table) -> list[str]:
+    # surrogate keys are the live table's own
+    return [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+
+
+def _copy_through(conn: Connection, tables, path: Path, chunk: int = 5000) -> None:
+    scratch = _scratch_engine(path)
+    with scratch.connect() as source:
+        for table in tables:
+            columns = _copied_columns(table)
+            rows = source.execute(select(*[table.c[c] for c in columns])).mappings()
+            while batch := rows.fetchmany(chunk):
+                conn.execute(insert(table), [dict(r) for r in batch])
+    scratch.dispose()
+
+
+def scratch_directory(near: str | None) -> tempfile.TemporaryDirectory:
+    """A temporary directory for the partitions, beside the read models' file when there is one."""
+    parent = str(Path(near).parent) if near else None
+    return tempfile.TemporaryDirectory(prefix="rebuild-", dir=parent)

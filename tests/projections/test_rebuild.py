@@ -1,0 +1,107 @@
+"""Rebuilding the read models: in several processes, merged in one transaction, and safe for
+the other processes that keep catching up meanwhile."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from casecommittee.demo import generate
+from casecommittee.projections.committees import committee_decisions, committee_sessions
+from casecommittee.projections.pathways import pathway_rows, pathway_versions
+from casecommittee.projections.replay_check import replay_check
+from casecommittee.projections.runner import VIEW_TABLES, ProjectionRunner
+
+
+def _read_models(system) -> dict:
+    """Every read model's rows, without the versions' surrogate ids."""
+    with system.engine.connect() as conn:
+        return {
+            table.name: sorted(
+                (tuple((c, v) for c, v in row._mapping.items() if c != "id")
+                 for row in conn.execute(select(table))),
+                key=repr,
+            )
+            for table in VIEW_TABLES
+        }
+
+
+def _a_committee_month(system) -> None:
+    """Sessions and decisions: committee events are partitioned like pathway events."""
+    copilot = {"user_id": "copilote", "role": "copilot"}
+    with system.engine.connect() as conn:
+        group_id, first = conn.execute(
+            select(pathway_rows.c.group_id, pathway_rows.c.pathway_id)
+            .where(pathway_rows.c.stage != "exited", pathway_rows.c.identified_on < date(2026, 6, 1))
+        ).first()
+        second = conn.execute(
+            select(pathway_rows.c.pathway_id)
+            .where(pathway_rows.c.group_id == group_id, pathway_rows.c.pathway_id != first)
+        ).scalar()
+    held = system.app.schedule_committee(group_id=group_id, kind="orientation",
+                                         held_on=date(2026, 6, 26), actor=copilot)
+    system.app.schedule_committee(group_id=group_id, kind="orientation",
+                                  held_on=date(2026, 7, 24), actor=copilot)
+    system.app.record_decision(held.id, pathway_id=first, decision="continue",
+                               note="poursuite du parcours", actor=copilot)
+    system.app.record_decision(held.id, pathway_id=second, decision="postpone", actor=copilot)
+    system.app.close_committee(held.id, agenda=[], attendance=["copilote"], actor=copilot)
+
+
+def test_a_rebuild_in_two_processes_gives_back_what_the_catch_up_built(system, clock):
+    list(generate(system.app, system.reference, system.personal_data, people=150, seed=7,
+                  today=clock.today()))
+    _a_committee_month(system)
+    built = _read_models(system)
+    assert built[pathway_rows.name] and built[committee_decisions.name]
+    assert len(built[committee_sessions.name]) == 2
+
+    read = system.projections.rebuild(partitions=2)
+
+    assert read == system.app.recorder.max_notification_id()
+    assert system.projections.position() == read
+    assert _read_models(system) == built
+    assert replay_check(system.app, system.engine)["ok"]
+
+
+def test_a_failing_partition_leaves_the_read_models_as_they_were(system, clock, monkeypatch):
+    list(generate(system.app, system.reference, system.personal_data, people=40, seed=3,
+                  today=clock.today()))
+    built = _read_models(system)
+    position = system.projections.position()
+    monkeypatch.setattr(ProjectionRunner, "_fresh_app", lambda self: 1 / 0)
+
+    try:
+        system.projections.rebuild(partitions=2)
+    except RuntimeError as failure:
+        assert "ZeroDivisionError" in str(failure)
+    else:
+        raise AssertionError("the rebuild should have failed")
+    assert _read_models(system) == built
+    assert system.projections.position() == position
+
+
+def test_a_worker_catching_up_after_a_rebuild_forgets_what_it_had_in_memory(
+    system, territory, referent, monkeypatch
+):
+    """The rebuild replays the log up to where it was when it started; a worker that projected
+    the next events meanwhile must not think the rebuilt rows already have them."""
+    system.app.after_save = None  # a worker deployment
+    pid = referent.identifies(date(2026, 3, 2))
+    worker = ProjectionRunner(system.app, system.engine)
+    worker.catch_up()
+    rebuild_starts_at = system.app.recorder.max_notification_id()
+    referent.orients(pid, date(2026, 3, 20))
+    worker.catch_up()  # the worker now holds the oriented state in memory
+
+    # another process rebuilds from the log as it was before the orientation
+    monkeypatch.setattr(system.app.recorder, "max_notification_id", lambda: rebuild_starts_at)
+    ProjectionRunner(system.app, system.engine).rebuild(partitions=1)
+    monkeypatch.undo()
+    with system.engine.connect() as conn:
+        assert conn.execute(select(pathway_rows.c.stage)).scalar() == "identified"
+
+    worker.catch_up()
+    with system.engine.connect() as conn:
+        assert conn.execute(select(pathway_rows.c.stage, pathway_rows.c.version)).one() == ("oriented", 2)
+        assert conn.execute(select(pathway_versions.c.version)
+                            .order_by(pathway_versions.c.version)).scalars().all() == [1, 2]
