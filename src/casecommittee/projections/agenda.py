@@ -56,30 +56,39 @@ class AgendaItem:
         return REASONS.index(self.reasons[0])
 
 
-def _reasons(row, on: date, since: date, stalled_before: date) -> tuple[list[str], dict]:
+def _reasons(row: dict, treated_on: date | None, on: date, since: date,
+             stalled_before: date) -> tuple[list[str], dict]:
+    """The reasons a candidate row (a dict of `_COLUMNS`) is on the agenda, and their details.
+
+    `treated_on` is the date of the last session that decided on it (postponements aside).
+    """
     reasons, details = [], {}
-    if row.stage == "identified" and row.first_oriented_on is None:
+    stage = row["stage"]
+    if stage == "identified" and row["first_oriented_on"] is None:
         reasons.append("not_yet_oriented")
-        details["not_yet_oriented"] = "new" if row.identified_on > since else "still_waiting"
-    if (row.referral_on is not None and row.referral_on <= on
-            and (row.treated_on is None or row.treated_on < row.referral_on)):
+        details["not_yet_oriented"] = "new" if row["identified_on"] > since else "still_waiting"
+    referral_on = row["referral_on"]
+    if (referral_on is not None and referral_on <= on
+            and (treated_on is None or treated_on < referral_on)):
         reasons.append("committee_referral")
-        details["committee_referral"] = row.referral_reason
-    if row.last_rupture_on is not None and since < row.last_rupture_on <= on:
+        details["committee_referral"] = row["referral_reason"]
+    if row["last_rupture_on"] is not None and since < row["last_rupture_on"] <= on:
         reasons.append("rupture_since_last_session")
-    if row.awaiting_next_step_since is not None and row.stage != "in_immersion":
+    if row["awaiting_next_step_since"] is not None and stage != "in_immersion":
         reasons.append("immersion_ended_without_next_step")
-    overdue = (
-        row.stage == "employed" and row.follow_up_next_due_on is not None
-        and row.follow_up_next_kind == "contact"
-        and on > row.follow_up_next_due_on + timedelta(days=OVERDUE_AFTER_DAYS)
-    )
-    if row.stage == "employed" and (row.follow_up_difficulty or overdue):
-        reasons.append("follow_up_attention")
-        details["follow_up_attention"] = "overdue" if overdue else "difficulty"
-    if row.stage == "employed" and row.validation_due_on is not None and row.validation_due_on <= on:
-        reasons.append("validation_due")
-    if row.stage != "follow_up_completed" and row.last_event_on is not None and row.last_event_on < stalled_before:
+    if stage == "employed":
+        next_due_on = row["follow_up_next_due_on"]
+        overdue = (
+            next_due_on is not None and row["follow_up_next_kind"] == "contact"
+            and on > next_due_on + timedelta(days=OVERDUE_AFTER_DAYS)
+        )
+        if row["follow_up_difficulty"] or overdue:
+            reasons.append("follow_up_attention")
+            details["follow_up_attention"] = "overdue" if overdue else "difficulty"
+        if row["validation_due_on"] is not None and row["validation_due_on"] <= on:
+            reasons.append("validation_due")
+    if (stage != "follow_up_completed" and row["last_event_on"] is not None
+            and row["last_event_on"] < stalled_before):
         reasons.append("stalled")
     return reasons, details
 
@@ -118,22 +127,26 @@ def agenda_inputs(
             and_(r.c.last_rupture_on > since, r.c.last_rupture_on <= on),
             r.c.awaiting_next_step_since.is_not(None),
             r.c.stage == "employed",
-            r.c.last_event_on < stalled_before,
+            # as "stalled" in _reasons: completed pathways are many and never stalled
+            and_(r.c.stage != "follow_up_completed", r.c.last_event_on < stalled_before),
         ),
     )
     items = []
     with engine.connect() as conn:
-        for row in conn.execute(candidates):
-            reasons, details = _reasons(row, on, since, stalled_before)
+        for *values, treated_on in conn.execute(candidates):
+            # a plain dict per row (zip over the known names): far cheaper than Row attributes
+            # and Row._mapping, and it is the item's `row` as it is
+            row = dict(zip(_COLUMNS, values, strict=True))
+            reasons, details = _reasons(row, treated_on, on, since, stalled_before)
             if not reasons:
                 continue
+            stage_since = row["stage_since"]
             items.append(AgendaItem(
-                pathway_id=row.pathway_id, stage=row.stage, reasons=tuple(reasons),
+                pathway_id=row["pathway_id"], stage=row["stage"], reasons=tuple(reasons),
                 details=details,
-                days_in_stage=(on - row.stage_since).days if row.stage_since else None,
-                last_event_on=row.last_event_on, consent_sharing=bool(row.consent_sharing),
-                referent_id=row.referent_id,
-                row={k: v for k, v in row._mapping.items() if k != "treated_on"},
+                days_in_stage=(on - stage_since).days if stage_since else None,
+                last_event_on=row["last_event_on"], consent_sharing=bool(row["consent_sharing"]),
+                referent_id=row["referent_id"], row=row,
             ))
     items.sort(key=lambda item: (item.urgency, -(item.days_in_stage or 0), item.pathway_id))
     return items
