@@ -26,8 +26,8 @@ from ..domain.state import PathwayState
 
 #: The columns a statistics query reads; a new pathway version is kept only when one changes.
 SUMMARY_COLUMNS = (
-    Column("group_id", String(36), index=True),
-    Column("territory_id", String(36), index=True),
+    Column("group_id", String(36)),
+    Column("territory_id", String(36)),
     Column("stage", String(24)),
     Column("identified_on", Date),
     Column("cohort_month", String(7)),
@@ -83,7 +83,9 @@ pathway_rows = Table(
     Column("last_rupture_on", Date),
     Column("last_event_on", Date),
 )
+# (the group alone is the first column of the group-and-stage index)
 Index("ix_pathway_rows_group_stage", pathway_rows.c.group_id, pathway_rows.c.stage)
+Index("ix_pathway_rows_territory_id", pathway_rows.c.territory_id)
 Index("ix_pathway_rows_identified_on", pathway_rows.c.identified_on)
 Index("ix_pathway_rows_first_rupture_on", pathway_rows.c.first_rupture_on)
 
@@ -96,8 +98,9 @@ pathway_versions = Table(
     Column("recorded_to", DateTime(timezone=True), nullable=True),
     *[c._copy() for c in SUMMARY_COLUMNS],
 )
-Index("ix_pathway_versions_current", pathway_versions.c.recorded_to, pathway_versions.c.group_id)
-#: How a pathway's open version is found to be closed (also while a rebuild writes its scratch).
+# Statistics known at a time read the versions through (about a fifth of them are current at
+# any time): their one index is how a pathway's open version is found to be closed, also while
+# a rebuild writes its scratch. Each index more costs every write and a rebuild's merge.
 versions_by_pathway = Index(
     "ix_pathway_versions_pathway", pathway_versions.c.pathway_id, pathway_versions.c.recorded_to)
 

@@ -60,8 +60,8 @@ def _scope(t: Table, query: StatisticsQuery, day: date):
     if query.known_at is not None:
         # First, so a scan drops the versions of other times before reading anything else; and
         # "recorded_to > known_at, or still current" written as one expression rather than an
-        # OR of two, which SQLite would otherwise answer through the (recorded_to, group_id)
-        # index: one table look-up per current version, slower than reading the table through.
+        # OR of two, which SQLite could otherwise answer through an index on recorded_to: one
+        # table look-up per current version, slower than reading the table through.
         conditions += [func.coalesce(t.c.recorded_to > query.known_at, true()),
                        t.c.recorded_from <= query.known_at]
     conditions.append(t.c.identified_on <= day)
