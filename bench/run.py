@@ -8,6 +8,7 @@ library in the same process, on the same machine, median of several runs.
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.demo import generate
 from casecommittee.projections.agenda import agenda_inputs
+from casecommittee.projections.rebuild import default_partitions
 from casecommittee.projections.statistics import StatisticsQuery, compute_statistics
 from casecommittee.reference import groups
 
@@ -120,36 +122,56 @@ def _bare_read(app) -> tuple[int, float]:
         start = notifications[-1].id + 1
 
 
-def _peak_rss_of_rebuild(data_dir: Path) -> float:
-    """Peak resident memory (MB) of a fresh process that only rebuilds the read models."""
+def _peak_rss_of_rebuild(data_dir: Path) -> dict:
+    """Peak resident memory (MB) of a fresh process that only rebuilds the read models, and of
+    the largest of the processes it forks for the partitions."""
     # VmHWM (not ru_maxrss, which Linux carries over from the parent across fork and exec)
-    code = (f"import sys;from pathlib import Path;sys.path.insert(0,{str(HERE)!r});import run;"
+    code = (f"import sys,resource;from pathlib import Path;sys.path.insert(0,{str(HERE)!r});import run;"
             f"s=run._system(Path({str(data_dir)!r}));s.projections.rebuild();"
             "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0];"
-            "print(int(hwm.split()[1])/1024)")
+            "print(int(hwm.split()[1])/1024, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    parent, child = map(float, out.stdout.strip().splitlines()[-1].split())
+    return {"rebuilding_process": round(parent), "largest_partition_process": round(child)}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the rebuild's partitions)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def bench_rebuild(people: int, runs: int) -> dict:
-    """Rebuild throughput vs the bare library's read-and-decode of the same log; peak memory."""
+    """Rebuild throughput vs the bare library's read-and-decode of the same log (wall clock,
+    and CPU time summed over the processes); the same in one process; peak memory."""
     data_dir = territory(people)
     system = _system(data_dir)
-    ours, bare = [], []
+    processes = default_partitions(system.app.recorder.max_notification_id() or 0)
+    ours, ours_cpu, single, bare, bare_cpu = [], [], [], [], []
     for run in range(runs):
+        cpu = _cpu_seconds()
         count, elapsed = _bare_read(system.app)
         bare.append(count / elapsed)
-        started = time.perf_counter()
+        bare_cpu.append(count / (_cpu_seconds() - cpu))
+        started, cpu = time.perf_counter(), _cpu_seconds()
         system.projections.rebuild()
         ours.append(count / (time.perf_counter() - started))
-        log(f"rebuild run {run + 1}: {ours[-1]:.0f} vs bare read {bare[-1]:.0f} events/s")
+        ours_cpu.append(count / (_cpu_seconds() - cpu))
+        started = time.perf_counter()
+        system.projections.rebuild(partitions=1)
+        single.append(count / (time.perf_counter() - started))
+        log(f"rebuild run {run + 1}: {ours[-1]:.0f} events/s in {processes} processes, "
+            f"{single[-1]:.0f} in one, vs bare read {bare[-1]:.0f} events/s")
     small = territory(max(1000, people // 5))
     memory = {f"pathways_{max(1000, people // 5)}": _peak_rss_of_rebuild(small),
               f"pathways_{people}": _peak_rss_of_rebuild(data_dir)}
-    log(f"peak memory of a rebuild: {memory}")
+    log(f"peak memory of a rebuild (MB): {memory}")
     system.close()
-    return {"people": people, "events": count, "rebuild_events_per_s": _median(ours),
-            "bare_read_events_per_s": _median(bare), "ratio": _median(ours) / _median(bare),
+    return {"people": people, "events": count, "processes": processes,
+            "rebuild_events_per_s": _median(ours), "bare_read_events_per_s": _median(bare),
+            "ratio": _median(ours) / _median(bare),
+            "one_process_events_per_s": _median(single), "one_process_ratio": _median(single) / _median(bare),
+            "cpu_ratio": _median(ours_cpu) / _median(bare_cpu),
             "peak_rss_mb": memory}
 
 

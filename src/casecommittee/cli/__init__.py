@@ -26,6 +26,14 @@ class Context:
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
+def bring_read_models_up_to_date(system, label: str) -> None:
+    """Catches the read models up with the event log, with a progress bar when there is work."""
+    behind = system.projections.behind()
+    if behind:
+        with click.progressbar(length=behind, label=label) as bar:
+            system.projections.bring_up_to_date(progress=bar.update)
+
+
 @click.group()
 @click.pass_context
 def main(ctx):

@@ -10,7 +10,7 @@ from ..projections.agenda import REASON_LABELS, agenda_inputs
 from ..projections.replay_check import replay_check
 from ..projections.statistics import BREAKDOWNS, StatisticsQuery, compute_statistics
 from ..reference import groups
-from . import main, pass_context
+from . import bring_read_models_up_to_date, main, pass_context
 
 
 @main.command()
@@ -21,10 +21,8 @@ def project(ctx, follow, interval):
     """Catch the read models up with the event log (once, or continuously with --follow)."""
     runner = ctx.system.projections
     while True:
-        behind = runner.behind()
-        if behind:
-            with click.progressbar(length=behind, label="events to project") as bar:
-                runner.catch_up(progress=bar.update)
+        if runner.behind():
+            bring_read_models_up_to_date(ctx.system, "events to project")
         elif not follow:
             click.echo("read models are up to date")
         if not follow:

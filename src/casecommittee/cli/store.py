@@ -11,7 +11,7 @@ from ..application import PathwayNotFound
 from ..demo import DemoAlreadyLoaded, generate
 from ..domain.vocabulary import STAGES, STEP_LABELS
 from ..projections.caseloads import CaseloadQuery, list_pathways
-from . import main, pass_context
+from . import bring_read_models_up_to_date, main, pass_context
 
 
 @main.command()
@@ -53,8 +53,7 @@ def demo(ctx, seed, people, years):
     elapsed = time.perf_counter() - started
     click.echo(f"{total} pathways, {events} events in {elapsed:.1f} s "
                f"({events / elapsed:.0f} events/s)")
-    with click.progressbar(length=system.projections.behind(), label="read models") as bar:
-        system.projections.catch_up(progress=bar.update)
+    bring_read_models_up_to_date(system, "read models")
 
 
 @main.command()

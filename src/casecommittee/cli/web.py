@@ -3,7 +3,7 @@
 import click
 
 from ..config import Settings
-from . import main
+from . import bring_read_models_up_to_date, main
 
 
 def load_demo(settings: Settings) -> dict[str, str] | None:
@@ -48,10 +48,8 @@ def serve(host, port, workers, demo, jobs):
 
     settings = Settings.from_env()
     system = bootstrap(settings)  # creates the store (tables, keys) once, before the workers
-    behind = system.projections.behind()
-    if behind:  # e.g. after an upgrade that changed the read models: replay before serving
-        with click.progressbar(length=behind, label="read models catching up") as bar:
-            system.projections.catch_up(progress=bar.update)
+    # e.g. after an upgrade that changed the read models: replay before serving
+    bring_read_models_up_to_date(system, "read models catching up")
     system.close()
     if demo:
         demo_tokens = load_demo(settings)

@@ -135,19 +135,29 @@ def project_in_partitions(app, app_factory: Callable, territory_of: Callable, ta
     try:
         project_partition(app, territory_of, tables, paths[0], 0, parts, stop, progress=progress,
                           **options)
-        failures = []
-        for _ in children:
-            part, _applied, failure = results.get()
-            if failure:
-                failures.append(f"partition {part}:\n{failure}")
-        if failures:
-            raise RuntimeError("rebuild failed in a worker process:\n" + "\n".join(failures))
+    except BaseException:
+        for child in children:  # the rebuild is lost anyway: don't wait for the others
+            child.terminate()
+        raise
     finally:
-        for child in children:
-            child.join(timeout=60)
-            if child.is_alive():
-                child.kill()
+        for child in children:  # a result is a few bytes: a child never blocks writing it
+            child.join()
+    _raise_failures(children, results)
     return paths
+
+
+def _raise_failures(children, results) -> None:
+    """Raises what went wrong in the partitions' processes, if anything (a crashed process
+    reports nothing: its exit code says it)."""
+    reported = {}
+    while not results.empty():
+        part, _applied, failure = results.get()
+        reported[part] = failure
+    failures = [f"partition {part}:\n{reported[part]}" for part in sorted(reported) if reported[part]]
+    failures += [f"partition {part}: the process ended with code {child.exitcode} and no report"
+                 for part, child in enumerate(children, start=1) if part not in reported]
+    if failures:
+        raise RuntimeError("the rebuild failed in a partition's process:\n" + "\n".join(failures))
 
 
 def merge_partitions(conn: Connection, tables, paths: list[Path]) -> None:
@@ -166,11 +176,13 @@ def merge_partitions(conn: Connection, tables, paths: list[Path]) -> None:
                 f"INSERT INTO main.{table.name} ({columns}) SELECT {columns} FROM {schema}.{table.name}")
 
 
-def detach_partitions(conn: Connection, paths: list[Path]) -> None:
-    """Detaches the scratch files `merge_partitions` attached (SQLite: after the commit)."""
+def detach_partitions(conn: Connection) -> None:
+    """Detaches the scratch files `merge_partitions` attached (SQLite: after the commit, or
+    the rollback), whichever of them it had attached."""
     if conn.dialect.name == "sqlite":
-        for number in range(len(paths)):
-            conn.exec_driver_sql(f"DETACH DATABASE partition_{number}")
+        for _seq, schema, _file in conn.exec_driver_sql("PRAGMA database_list").all():
+            if schema.startswith("partition_"):
+                conn.exec_driver_sql(f"DETACH DATABASE {schema}")
 
 
 def _copied_columns(table) -> list[str]:

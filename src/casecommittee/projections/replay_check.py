@@ -54,9 +54,7 @@ def replay_check(app, engine, *, limit: int = 50) -> dict:
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = make_engine(f"sqlite:///{Path(scratch_dir) / 'replay.sqlite'}")
         metadata.create_all(scratch, tables=[*VIEW_TABLES, positions])
-        ProjectionRunner(app, scratch, batch_size=2000, territory_of=TerritoryOf(engine)).catch_up(
-            stop=position
-        )
+        ProjectionRunner(app, scratch, territory_of=TerritoryOf(engine)).rebuild(stop=position)
         differences = []
         tables = {}
         for table in VIEW_TABLES:
