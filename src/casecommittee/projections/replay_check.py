@@ -42,11 +42,13 @@ def _rows(engine, table) -> dict[tuple, dict]:
         }
 
 
-def replay_check(app, engine, *, limit: int = 50) -> dict:
+def replay_check(app, engine, *, limit: int = 50, partitions: int | None = 1) -> dict:
     """Rebuilds the read models in a scratch SQLite store up to the live position and compares.
 
     Returns {"position", "tables": {name: rows}, "differences": [...]} (at most `limit`
-    differences listed; `difference_count` has them all).
+    differences listed; `difference_count` has them all). The replay runs in this process
+    unless `partitions` says otherwise (None: one per core): forking is for the command line,
+    not for a web or scheduler process whose other threads may hold locks at the fork.
     """
     live = ProjectionRunner(app, engine)
     live.catch_up()
@@ -54,7 +56,8 @@ def replay_check(app, engine, *, limit: int = 50) -> dict:
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = make_engine(f"sqlite:///{Path(scratch_dir) / 'replay.sqlite'}")
         metadata.create_all(scratch, tables=[*VIEW_TABLES, positions])
-        ProjectionRunner(app, scratch, territory_of=TerritoryOf(engine)).rebuild(stop=position)
+        ProjectionRunner(app, scratch, territory_of=TerritoryOf(engine)).rebuild(
+            stop=position, partitions=partitions)
         differences = []
         tables = {}
         for table in VIEW_TABLES:
