@@ -54,3 +54,32 @@ def test_an_auditor_recomputes_statistics_as_of_and_as_known_at(client, as_, clo
     assert check["ok"] is True and check["tables"]["pathway_rows"] == 2
     assert client.get("/api/v1/statistics?by=shoe_size", headers=auditor).status_code == 422
     assert client.get("/api/v1/statistics?territory_id=t-brest", headers=auditor).status_code == 403
+
+
+def test_the_audit_log_shows_committee_sessions_with_pseudonyms_and_masked_notes(client, as_, identified):
+    copilot, auditor = as_("copilot"), as_("auditor")
+    session = client.post("/api/v1/committees", headers=copilot, json={
+        "group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"}).get_json()["id"]
+    decided = client.post(f"/api/v1/committees/{session}/decisions", headers=copilot, json={
+        "pathway_id": identified, "decision": "continue", "note": "Inès Benali poursuit l'E2C"})
+    assert decided.status_code == 201, decided.get_json()
+    assert client.post(f"/api/v1/committees/{session}/close", headers=copilot,
+                       json={"attendance": ["Mission locale"]}).status_code == 200
+
+    events = client.get("/api/v1/audit/events?after=0", headers=auditor).get_json()["items"]
+    pseudonym = events[0]["pathway"]
+    committee = [e for e in events if e["kind"] == "committee"]
+    assert [e["step"] for e in committee] == ["committee_scheduled", "committee_decision", "committee_closed"]
+    assert {e["committee_session_id"] for e in committee} == {session}
+    assert {e["occurred_on"] for e in committee} == {"2026-06-30"}
+    scheduled, decision, closed = committee
+    assert scheduled["pathway"] is None and scheduled["data"]["group_id"] == "g-jeunes"
+    assert decision["pathway"] == pseudonym and decision["data"]["decision"] == "continue"
+    assert decision["data"]["note"] == "[masqué]"
+    assert closed["data"]["attendance"] == ["Mission locale"]
+    assert [item["pathway"] for item in closed["data"]["agenda"]] == [pseudonym]
+    assert identified not in str(events) and "Benali" not in str(events)
+    positions = [e["position"] for e in events]
+    assert positions == sorted(positions)
+    # another territory's auditor sees neither the pathway nor its committee
+    assert client.get("/api/v1/audit/events", headers=as_("auditor_brest")).get_json()["items"] == []

@@ -16,13 +16,20 @@ class EventsQuery(Schema):
 
 
 class AuditEvent(Schema):
-    """One event of the log: pathway pseudonym, step, both dates, actor, fields."""
+    """One event of the log: a pathway's step, or a committee session's event (scheduled, a
+    decision, closed); pathway pseudonym, both dates, actor, fields."""
 
     position = fields.Integer(required=True)
-    pathway = fields.String(required=True, metadata={"description": "stable pseudonym"})
+    kind = fields.String(required=True, validate=validate.OneOf(["pathway", "committee"]))
+    pathway = fields.String(required=True, allow_none=True, metadata={
+        "description": "stable pseudonym of the pathway (of the decided one for a committee "
+                       "decision; null for a session's scheduling and closing)"})
+    committee_session_id = fields.String(required=True, allow_none=True)
     version = fields.Integer(required=True)
-    step = fields.String(required=True)
-    occurred_on = fields.Date(required=True)
+    step = fields.String(required=True, metadata={
+        "description": "the step code, or committee_scheduled, committee_decision, committee_closed"})
+    occurred_on = fields.Date(required=True, metadata={
+        "description": "the business date (a committee's: the day it is held)"})
     recorded_at = fields.DateTime(required=True)
     actor = fields.Nested(Actor, required=True)
     data = fields.Dict(required=True)

@@ -1,12 +1,16 @@
 """Audit routes: the pseudonymised event log, the replay check, the access log."""
 
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
+from ...domain.committee import CommitteeSession
 from ...domain.pathway import StepEvent
 from ...projections.caseloads import territories_of
+from ...projections.committees import committee_sessions
 from ...projections.replay_check import replay_check
+from ...reference import groups
 from ..context import web
-from ..documents import step_document
+from ..documents import MASK, step_document
 from ..pagination import decode_cursor, encode_cursor
 from ..schemas import audit as s
 from ..security import current_principal, roles
@@ -34,20 +38,80 @@ def _in_territory(pathway_ids: list[str]) -> set[str]:
 @blp.arguments(s.EventsQuery, location="query")
 @blp.response(200, s.AuditEventPage)
 def events(query):
-    """The global event log in order after a position, pathways named by their pseudonym."""
+    """The global event log in order after a position: pathway steps, and committee sessions
+    scheduled, deciding and closed; pathways named by their pseudonym, free text masked."""
     app, pseudonyms = web().system.app, web().pseudonyms
     after = decode_cursor(query["cursor"], int) if query["cursor"] else query["after"]
     notifications = app.recorder.select_notifications(start=after + 1, limit=query["limit"])
     decoded = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
-    decoded = [(position, e) for position, e in decoded if isinstance(e, StepEvent)]
-    visible = _in_territory([str(e.originator_id) for _, e in decoded])
+    steps = [(position, e) for position, e in decoded if isinstance(e, StepEvent)]
+    committee = [(position, e) for position, e in decoded if isinstance(e, CommitteeSession.Event)]
+    visible = _in_territory([str(e.originator_id) for _, e in steps])
     items = [
-        {"position": position, "pathway": pseudonyms.of(e.originator_id),
-         **step_document(e.as_step(), pseudonymised=True)}
-        for position, e in decoded if str(e.originator_id) in visible
+        {"position": position, "kind": "pathway", "pathway": pseudonyms.of(e.originator_id),
+         "committee_session_id": None, **step_document(e.as_step(), pseudonymised=True)}
+        for position, e in steps if str(e.originator_id) in visible
     ]
+    sessions = _sessions(committee)
+    items += [
+        {"position": position, **_committee_document(e, sessions[str(e.originator_id)], pseudonyms)}
+        for position, e in committee if _visible_session(sessions[str(e.originator_id)])
+    ]
+    items.sort(key=lambda item: item["position"])
     full = len(notifications) == query["limit"]
     return {"items": items, "next_cursor": encode_cursor(notifications[-1].id) if full else None}
+
+
+def _sessions(committee_events) -> dict[str, dict]:
+    """Group, territory and date of the sessions of these events (a session's later events do
+    not repeat them): from a Scheduled event of the page, else from the read model."""
+    found = {str(e.originator_id): {"group_id": e.group_id, "held_on": e.held_on}
+             for _, e in committee_events if isinstance(e, CommitteeSession.Scheduled)}
+    missing = {str(e.originator_id) for _, e in committee_events} - set(found)
+    engine = web().system.engine
+    with engine.connect() as conn:
+        if missing:
+            rows = conn.execute(select(committee_sessions.c.session_id, committee_sessions.c.group_id,
+                                       committee_sessions.c.held_on)
+                                .where(committee_sessions.c.session_id.in_(missing)))
+            found.update({r.session_id: {"group_id": r.group_id, "held_on": r.held_on} for r in rows})
+        territory = dict(conn.execute(select(groups.c.id, groups.c.territory_id)
+                                      .where(groups.c.id.in_({f["group_id"] for f in found.values()}))).all())
+    for session in found.values():
+        session["territory_id"] = territory.get(session["group_id"])
+    return found
+
+
+def _visible_session(session: dict) -> bool:
+    territory_id = current_principal().territory_id
+    return territory_id is None or session["territory_id"] == territory_id
+
+
+def _committee_document(event, session: dict, pseudonyms) -> dict:
+    """A committee event as the audit log shows it: the session's date as the business date,
+    the decided pathways by their pseudonym, notes masked like the steps' free text."""
+    if isinstance(event, CommitteeSession.Scheduled):
+        step, data = "committee_scheduled", {"group_id": event.group_id, "kind": event.kind}
+    elif isinstance(event, CommitteeSession.DecisionRecorded):
+        step = "committee_decision"
+        data = {"pathway": pseudonyms.of(event.pathway_id), "decision": event.decision,
+                "note": MASK if event.note else None, "orientation": event.orientation}
+    else:
+        step = "committee_closed"
+        data = {"attendance": list(event.attendance),
+                "agenda": [{"pathway": pseudonyms.of(item["pathway_id"]),
+                            "reasons": item.get("reasons", [])} for item in event.agenda]}
+    return {
+        "kind": "committee",
+        "pathway": data.get("pathway"),
+        "committee_session_id": str(event.originator_id),
+        "version": event.originator_version,
+        "step": step,
+        "occurred_on": session["held_on"],
+        "recorded_at": event.timestamp,
+        "actor": event.actor or {},
+        "data": data,
+    }
 
 
 @blp.route("/audit/replay-check")
