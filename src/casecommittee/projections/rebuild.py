@@ -59,7 +59,7 @@ def _create_bare_tables(engine: Engine, tables) -> None:
 
 
 @contextmanager
-def fewer_collections(threshold: int = 20_000) -> Iterator[None]:
+def fewer_collections(threshold: int = 100_000) -> Iterator[None]:
     """Runs the cyclic garbage collector less often, and never over what existed before.
 
     Replaying the log allocates millions of short-lived objects while a few thousand pathway
