@@ -135,7 +135,9 @@ class ProjectionRunner:
         return max(0, (self.app.recorder.max_notification_id() or 0) - self.position())
 
     def catch_up(self, *, stop: int | None = None, progress: Callable[[int], None] | None = None) -> int:
-        """Applies every pending notification (up to `stop`); returns how many were read."""
+        """Applies every notification pending when it is called (up to `stop`); returns how many
+        were read. (One saved afterwards is the next catch-up's: after each save in the embedded
+        mode, or the worker's next poll.)"""
         read, contended = 0, 0
         while True:
             try:
@@ -148,11 +150,11 @@ class ProjectionRunner:
                     raise
                 time.sleep(0.005 * min(contended, 20))
                 continue
-            if not count:
-                return read
             read += count
-            if progress:
+            if progress and count:
                 progress(count)
+            if count < self.batch_size:  # a short batch: the log's end was reached
+                return read
 
     def bring_up_to_date(self, progress: Callable[[int], None] | None = None) -> int:
         """Catches up with the log; returns how many notifications were read.
