@@ -103,3 +103,15 @@ def counts(system) -> dict:
 
 
 TODAY = date(2026, 6, 30)
+
+
+def every_page(client, url: str, headers: dict) -> list[dict]:
+    """The items of every page of a list, following `next_cursor` as a client does."""
+    items, cursor = [], None
+    while True:
+        answer = client.get(url + (f"&cursor={cursor}" if cursor else ""), headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        items += answer.get_json()["items"]
+        cursor = answer.get_json()["next_cursor"]
+        if cursor is None:
+            return items

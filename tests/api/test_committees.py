@@ -4,7 +4,7 @@ closing, minutes; what referents, other groups and auditors may see; notificatio
 import shutil
 import subprocess
 
-from .conftest import IDENTIFY, counts
+from .conftest import IDENTIFY, counts, every_page
 
 
 def _identify(client, as_, **overrides):
@@ -175,14 +175,7 @@ def test_notifications_come_page_by_page_newest_first(client, as_, system, clock
         notify(system.engine, user_id="referent", kind="stalled", dedupe_key=f"k{n}",
                title="Parcours sans nouvelle étape", body=f"n°{n}",
                now=clock.now() + timedelta(minutes=n // 2))  # two pairs share a time
-    seen, cursor = [], None
-    while True:
-        url = "/api/v1/notifications?limit=2" + (f"&cursor={cursor}" if cursor else "")
-        answer = client.get(url, headers=as_("referent")).get_json()
-        seen += [n["body"] for n in answer["items"]]
-        cursor = answer["next_cursor"]
-        if cursor is None:
-            break
+    seen = [n["body"] for n in every_page(client, "/api/v1/notifications?limit=2", as_("referent"))]
     assert sorted(seen) == [f"n°{n}" for n in range(5)] and len(seen) == 5
     assert seen[0] == "n°4"
     assert client.get("/api/v1/notifications?cursor=bm9wZQ", headers=as_("referent")).status_code == 400
@@ -190,15 +183,7 @@ def test_notifications_come_page_by_page_newest_first(client, as_, system, clock
 
 def test_sessions_come_page_by_page_by_date(client, as_):
     made = [_schedule(client, as_, held_on=day) for day in ("2026-07-03", "2026-06-30", "2026-07-31")]
-    seen, cursor = [], None
-    while True:
-        url = "/api/v1/committees?limit=1" + (f"&cursor={cursor}" if cursor else "")
-        answer = client.get(url, headers=as_("copilot"))
-        assert answer.status_code == 200, answer.get_json()
-        seen += [s["held_on"] for s in answer.get_json()["items"]]
-        cursor = answer.get_json()["next_cursor"]
-        if cursor is None:
-            break
+    seen = [s["held_on"] for s in every_page(client, "/api/v1/committees?limit=1", as_("copilot"))]
     assert seen == ["2026-06-30", "2026-07-03", "2026-07-31"] and len(made) == 3
     window = client.get("/api/v1/committees?from=2026-07-01&to=2026-07-10", headers=as_("copilot"))
     assert [s["held_on"] for s in window.get_json()["items"]] == ["2026-07-03"]

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from .conftest import IDENTIFY
+from .conftest import IDENTIFY, every_page
 
 
 def test_a_referent_identifies_orients_and_follows_a_hire(client, as_, system, clock):
@@ -87,14 +87,7 @@ def test_lists_are_paginated_with_an_opaque_cursor(client, as_):
     for day in range(1, 8):
         body = {**IDENTIFY, "identified_on": f"2026-06-0{day}", "consent": {"committee_sharing": False}}
         assert client.post("/api/v1/pathways", json=body, headers=as_("referent")).status_code == 201
-    seen, cursor = [], None
-    while True:
-        url = "/api/v1/pathways?limit=3" + (f"&cursor={cursor}" if cursor else "")
-        page = client.get(url, headers=as_("copilot")).get_json()
-        seen += [item["identified_on"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    seen = [item["identified_on"] for item in every_page(client, "/api/v1/pathways?limit=3", as_("copilot"))]
     assert seen == [f"2026-06-0{day}" for day in range(7, 0, -1)]
     assert client.get("/api/v1/pathways?cursor=nope", headers=as_("copilot")).status_code == 400
     assert client.get("/api/v1/pathways?limit=501", headers=as_("copilot")).status_code == 422

@@ -2,20 +2,18 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import ID, page_of
-from .pathways import Actor
+from .common import ID, PageQuerySchema, page_of
+from .pathways import HistoryItem
 
 
-class EventsQuery(Schema):
-    """Events after a position of the global log."""
+class EventsQuery(PageQuerySchema):
+    """Events after a position of the global log (`cursor`, the previous page's next_cursor,
+    wins over `after`)."""
 
     after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500),
-                           metadata={"description": "next_cursor of the previous page (wins over after)"})
 
 
-class AuditEvent(Schema):
+class AuditEvent(HistoryItem):
     """One event of the log: a pathway's step, or a committee session's event (scheduled, a
     decision, closed); pathway pseudonym, both dates, actor, fields."""
 
@@ -25,14 +23,10 @@ class AuditEvent(Schema):
         "description": "stable pseudonym of the pathway (of the decided one for a committee "
                        "decision; null for a session's scheduling and closing)"})
     committee_session_id = fields.String(required=True, allow_none=True)
-    version = fields.Integer(required=True)
     step = fields.String(required=True, metadata={
         "description": "the step code, or committee_scheduled, committee_decision, committee_closed"})
     occurred_on = fields.Date(required=True, metadata={
         "description": "the business date (a committee's: the day it is held)"})
-    recorded_at = fields.DateTime(required=True)
-    actor = fields.Nested(Actor, required=True)
-    data = fields.Dict(required=True)
 
 
 AuditEventPage = page_of(AuditEvent, "AuditEventPage")
@@ -57,13 +51,11 @@ class ReplayCheck(Schema):
     differences = fields.List(fields.Nested(Difference), required=True)
 
 
-class AccessLogQuery(Schema):
+class AccessLogQuery(PageQuerySchema):
     """Filters of the access log."""
 
     pathway_id = fields.String(load_default=None, validate=ID)
     user_id = fields.String(load_default=None, validate=ID)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
 class Access(Schema):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import vocabulary as v
-from .common import ID, label, one_of, page_of
+from .common import ID, PageQuerySchema, label, one_of, page_of
 from .profile import ConsentIn, Profile, ProfileIn
 
 
@@ -68,7 +68,7 @@ class PathwayQuery(Schema):
             raise ValidationError("version ou as_of, pas les deux", "as_of")
 
 
-class PathwayListQuery(Schema):
+class PathwayListQuery(PageQuerySchema):
     """Filters of the caller's visible pathways."""
 
     group_id = fields.String(load_default=None, validate=ID)
@@ -76,8 +76,6 @@ class PathwayListQuery(Schema):
     referent_id = fields.String(load_default=None, validate=ID)
     q = fields.String(load_default=None, validate=validate.Length(1, 64),
                       metadata={"description": "the beginning of a pathway id (or a pseudonym)"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
 class Checkpoint(Schema):

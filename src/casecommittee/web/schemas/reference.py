@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from ...domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ...domain.vocabulary import STRUCTURE_KINDS
-from .common import ID, label, one_of, page_of
+from .common import ID, PageQuerySchema, label, one_of, page_of
 
 
 class TerritoryIn(Schema):
@@ -50,12 +50,10 @@ class Structure(StructureIn):
     id = fields.String(required=True)
 
 
-class ReferenceQuery(Schema):
+class ReferenceQuery(PageQuerySchema):
     """Filters and page of a reference list."""
 
     territory_id = fields.String(load_default=None, validate=ID)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
 TerritoryPage = page_of(Territory, "TerritoryPage")
