@@ -1,6 +1,6 @@
 """Committee schemas: sessions, agenda items, decisions, minutes; notifications."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain.committee import COMMITTEE_KINDS, DECISIONS
 from ...domain.vocabulary import STAGES
@@ -53,6 +53,16 @@ class DecisionIn(Schema):
     decision = one_of(DECISIONS, required=True)
     note = optional_label()
     orientation = fields.Nested(OrientationIn, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _orientation_goes_with_orient(self, data, **kwargs):
+        orient, orientation = data.get("decision") == "orient", data.get("orientation")
+        if orient and not orientation:
+            raise ValidationError("obligatoire pour une décision d'orientation (decision=orient)",
+                                  "orientation")
+        if orientation and not orient:
+            raise ValidationError("seule une décision d'orientation (decision=orient) en porte une",
+                                  "orientation")
 
 
 class Decision(Schema):

@@ -184,9 +184,6 @@ def agenda(session_id):
 def decide(data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
     session = _session(session_id, writing=True)
-    if data["decision"] == "orient" and not data["orientation"]:
-        raise Problem(422, "une décision d'orientation précise le dispositif",
-                      type_="validation", errors={"orientation": ["obligatoire pour decision=orient"]})
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
     orientation = commands.orientation(web().system.reference, current_principal(), data["orientation"])
     session, pathway = web().system.app.record_decision(
