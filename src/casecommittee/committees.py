@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from .domain.committee import CommitteeSession
+from .domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from .domain.vocabulary import STAGE_LABELS
 from .projections.agenda import REASON_LABELS, agenda_inputs
 from .projections.committees import committee_sessions
@@ -55,7 +56,7 @@ def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[di
     since = previous_session_on(system.engine, session.group_id, session.held_on, session.kind)
     items = agenda_inputs(
         system.engine, session.group_id, session.held_on, since=since,
-        stalled_after_days=group.get("stalled_after_days") or 45,
+        stalled_after_days=group.get("stalled_after_days") or DEFAULT_STALLED_AFTER_DAYS,
     )
     return [{
         "pathway_id": item.pathway_id,

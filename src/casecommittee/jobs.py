@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .committees import live_agenda
 from .db import metadata
-from .domain.rules import OVERDUE_AFTER_DAYS
+from .domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
 from .notifications import deliver_pending, notify
 from .personal_data import personal_data_table
 from .projections.committees import committee_sessions
@@ -114,7 +114,7 @@ def stalled_pathways(system, today: date) -> int:
     with system.engine.connect() as conn:
         rows = conn.execute(select(r).where(r.c.stage.not_in(("exited", "follow_up_completed")))).all()
     for row in rows:
-        days = thresholds.get(row.group_id, 45)
+        days = thresholds.get(row.group_id, DEFAULT_STALLED_AFTER_DAYS)
         if row.last_event_on is not None and row.last_event_on < today - timedelta(days=days):
             sent += send(row.referent_id, kind="stalled", pathway_id=row.pathway_id,
                          dedupe_key=f"stalled:{row.pathway_id}:{row.last_event_on}",
