@@ -90,9 +90,10 @@ class PathwayProjector:
             return known
         if event.originator_version == 1:
             known = _Known(PathwayState(), None, False)
-        else:
+        else:  # its row and open version hold this state's summary
             state = self.app.get_pathway(event.originator_id, event.originator_version - 1).state
-            known = _Known(state, summarize(state, self.territory_of(state.group_id)), True)
+            known = _Known(state, None, True)
+            known.summary = known.summarize(self.territory_of)
         self._cache[pid] = known
         return known
 
@@ -116,9 +117,8 @@ class ProjectionSession:
             if not isinstance(event, StepEvent):
                 applied += projector.committees.apply(self.conn, event)
                 continue
+            # (never twice: the runner's position claim gives each event to one session once)
             known = projector.known_before(event)
-            if event.originator_version <= known.state.version:
-                continue  # already applied (a replayed notification): never twice
             if event.code == "corrected":
                 known.state = projector.app.get_pathway(
                     event.originator_id, event.originator_version).state
