@@ -2,16 +2,24 @@
 the other processes that keep catching up meanwhile."""
 
 import os
-from datetime import date
+from datetime import date, timedelta
+from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from casecommittee.demo import generate
 from casecommittee.projections import runner as runner_module
 from casecommittee.projections.committees import committee_decisions, committee_sessions
 from casecommittee.projections.pathways import pathway_rows, pathway_versions
-from casecommittee.projections.rebuild import _copy_through, project_in_partitions
+from casecommittee.projections.rebuild import (
+    _copy_through,
+    _first_id,
+    partition_of,
+    project_in_partitions,
+)
 from casecommittee.projections.replay_check import replay_check
 from casecommittee.projections.runner import VIEW_TABLES, ProjectionRunner
 
@@ -155,3 +163,44 @@ def test_empty_read_models_facing_a_long_log_are_rebuilt_not_caught_up(system, c
     assert len(rebuilds) == 1 and _read_models(system) == built
     system.projections.bring_up_to_date()  # up to date: nothing more to do
     assert len(rebuilds) == 1
+
+
+def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
+    system, territory, referent, monkeypatch
+):
+    """In a real Cité the steps of hundreds of pathways interleave in the log, month after
+    month: a rebuild reads each pathway's events together, so it never needs a state that left
+    its cache, however small, and never reloads a pathway from the store."""
+    start = date(2025, 9, 1)
+    pathways = [referent.identifies(start + timedelta(days=n)) for n in range(12)]
+    for n, pid in enumerate(pathways):
+        referent.orients(pid, start + timedelta(days=30 + n))
+    for n, pid in enumerate(pathways[:8]):
+        referent.hires(pid, start + timedelta(days=60 + n))
+    for n, pid in enumerate(pathways[:5]):
+        referent.validates_follow_up(pid, start + timedelta(days=60 + n))
+    built = _read_models(system)
+    system.projections.projector.cache_size = 2
+    reloads = []
+    get_pathway = type(system.app).get_pathway
+    monkeypatch.setattr(type(system.app), "get_pathway",
+                        lambda app, *args: reloads.append(args) or get_pathway(app, *args))
+
+    system.projections.rebuild(partitions=2)
+
+    assert _read_models(system) == built
+    assert reloads == []
+
+
+@given(st.integers(0, 2**128 - 1), st.integers(1, 16))
+def test_each_aggregate_id_lies_in_the_id_range_of_its_partition(number, parts):
+    """The partitions read ranges of the ids as the store sorts them (as text on SQLite):
+    each id's partition is the one whose range holds it."""
+    originator_id = UUID(int=number)
+    part = partition_of(originator_id, parts)
+    assert 0 <= part < parts
+    assert _first_id(part, parts) <= originator_id
+    assert str(_first_id(part, parts)) <= str(originator_id)
+    if part + 1 < parts:
+        assert originator_id < _first_id(part + 1, parts)
+        assert str(originator_id) < str(_first_id(part + 1, parts))

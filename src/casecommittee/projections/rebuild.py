@@ -1,12 +1,14 @@
 """Rebuilding every read model from the whole log, in parallel partitions.
 
 A pathway's read models depend on its own events only (a committee session's, on its own), so
-the log splits cleanly by aggregate: partition k of n takes the aggregates whose id is k modulo
-n. Each partition runs in its own process (one per core; the first in the calling process),
-reads the log up to the end it had when the rebuild started, decodes only its own events and
-writes its read models into a scratch SQLite file. The partitions are then merged into the live
-read models in one short transaction, with the position. Readers see the old read models until
-it commits, and writers wait only for the merge, not for the whole replay.
+the log splits cleanly by aggregate: partition k of n takes the aggregates whose ids lie in the
+k-th of n equal ranges of the id space. Each partition runs in its own process (one per core;
+the first in the calling process), reads its aggregates' events up to the end the log had when
+the rebuild started, aggregate after aggregate (so a pathway's state is needed only while its
+own events pass, however the log interleaves them), and writes its read models into a scratch
+SQLite file. The partitions are then merged into the live read models in one short
+transaction, with the position. Readers see the old read models until it commits, and writers
+wait only for the merge, not for the whole replay.
 """
 
 import gc
@@ -17,7 +19,10 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateTable
@@ -49,13 +54,88 @@ def _scratch_engine(path: Path) -> Engine:
     return engine
 
 
-def _create_bare_tables(engine: Engine, tables) -> None:
-    """The read models' tables without their secondary indexes (the merge into the live tables
-    maintains those), except the one closing a pathway's open version looks up."""
-    with engine.begin() as conn:
-        for table in tables:
-            conn.execute(CreateTable(table))
-        versions_by_pathway.create(conn)
+#: Aggregate ids are UUIDs, 128-bit numbers: the partitions cut their space into equal ranges.
+ID_SPACE = 1 << 128
+#: Each partition numbers its version rows from `part << ID_BITS_PER_PARTITION` on.
+ID_BITS_PER_PARTITION = 40
+
+
+def partition_of(originator_id: UUID, parts: int) -> int:
+    """The partition (0 … parts-1) of an aggregate: which of `parts` equal ranges of the id
+    space holds its id."""
+    return originator_id.int * parts >> 128
+
+
+def _first_id(part: int, parts: int) -> UUID:
+    # the smallest id in partition `part`: part·2¹²⁸/parts, rounded up
+    return UUID(int=-(-part * ID_SPACE // parts))
+
+
+def _by_aggregate(recorder: SQLiteApplicationRecorder, part: int, parts: int, stop: int,
+                  batch_size: int) -> Iterator[tuple[list, int]]:
+    """The partition's stored events, up to notification `stop`, aggregate after aggregate:
+    a range of the events' primary key (aggregate id, version), read a batch at a time from
+    where the last one ended. Yields each batch with the share of the log it stands for."""
+    low = str(_first_id(part, parts))
+    high = str(_first_id(part + 1, parts)) if part + 1 < parts else None
+    statement = (
+        f"SELECT originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
+        "WHERE (originator_id, originator_version) > (?, ?) AND rowid <= ?"
+        + (" AND originator_id < ?" if high else "")
+        + " ORDER BY originator_id, originator_version LIMIT ?")
+    after, current, originator_id = (low, 0), None, None  # (versions start at 1)
+    while True:
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, (*after, stop, *((high,) if high else ()), batch_size))
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        events = []
+        for text_id, version, topic, state in rows:
+            if text_id != current:  # one id object per aggregate, not one per event
+                current, originator_id = text_id, recorder.convert_originator_id(text_id)
+            events.append(StoredEvent(originator_id, version, topic, state))
+        after = (text_id, version)
+        yield events, len(events) * parts  # (the partitions are about the same size)
+
+
+def _in_log_order(recorder, part: int, parts: int, stop: int,
+                  batch_size: int) -> Iterator[tuple[list, int]]:
+    """The partition's stored events, up to notification `stop`, in the log's order: every
+    notification is read, and the partition's kept (for stores `_by_aggregate` cannot read)."""
+    start = 0
+    while start < stop:
+        notifications = recorder.select_notifications(start=start + 1, limit=batch_size, stop=stop)
+        if not notifications:
+            return
+        yield [n for n in notifications if partition_of(n.originator_id, parts) == part], len(notifications)
+        start = notifications[-1].id
+
+
+def _number_from(conn: Connection, tables, first: int) -> list[tuple[str, int]]:
+    """Makes the tables with a surrogate key number their new rows from `first` on, so that
+    the partitions' rows keep their numbers when merged. SQLite numbers a row one past the
+    largest: a placeholder numbered `first - 1` goes in first. Returns the placeholders."""
+    placeholders = []
+    for table in tables:
+        key = table.autoincrement_column
+        if key is None or first <= 1:
+            continue
+        required = [c.name for c in table.columns if not c.nullable and c is not key]
+        blanks = "".join(", ''" for _ in required)
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join([key.name, *required])}) VALUES (?{blanks})",
+            (first - 1,))
+        placeholders.append((table.name, key.name, first - 1))
+    return placeholders
+
+
+def _create_indexes(conn: Connection, tables) -> None:
+    """The tables' secondary indexes that are not there yet (built from the rows in one go,
+    cheaper than keeping them up to date row by row; and the merge copies them as they are)."""
+    for table in tables:
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
 
 
 @contextmanager
@@ -81,24 +161,29 @@ def project_partition(app, territory_of: Callable, tables, path: Path, part: int
                       stop: int, *, batch_size: int = 5000, cache_size: int = 2_000,
                       progress: Callable[[int], None] | None = None) -> int:
     """Projects the events of partition `part` of `parts`, up to notification `stop`, into a
-    new scratch SQLite file at `path`; returns how many events it applied."""
+    new scratch SQLite file at `path` (the read models' tables, their indexes built at the
+    end); returns how many events it applied."""
     scratch = _scratch_engine(path)
-    _create_bare_tables(scratch, tables)
+    by_aggregate = isinstance(app.recorder, SQLiteApplicationRecorder)
+    with scratch.begin() as conn:
+        for table in tables:
+            conn.execute(CreateTable(table))
+        if not by_aggregate:  # a pathway may come back after leaving the cache: its open
+            versions_by_pathway.create(conn)  # version is found through this index
+        placeholders = _number_from(conn, tables, part << ID_BITS_PER_PARTITION)
+    read = _by_aggregate if by_aggregate else _in_log_order
     projector = PathwayProjector(app, territory_of, cache_size)
-    applied, start = 0, 0
+    applied = 0
     with fewer_collections(), scratch.begin() as conn:
         session = projector.session(conn)
-        while start < stop:
-            notifications = app.recorder.select_notifications(
-                start=start + 1, limit=batch_size, stop=stop)
-            if not notifications:
-                break
-            applied += session.apply(
-                [n for n in notifications if n.originator_id.int % parts == part])
-            start = notifications[-1].id
+        for events, share in read(app.recorder, part, parts, stop, batch_size):
+            applied += session.apply(events)
             if progress:
-                progress(len(notifications))
+                progress(share)
         session.flush()
+        for table, key, number in placeholders:
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ?", (number,))
+        _create_indexes(conn, tables)
     scratch.dispose()
     return applied
 
@@ -162,8 +247,13 @@ def _raise_failures(children, results) -> None:
 
 def merge_partitions(conn: Connection, tables, paths: list[Path]) -> None:
     """Copies every row of the scratch files into the (emptied) read models, within the
-    transaction of `conn`: on SQLite by `INSERT … SELECT` from the attached files (the caller
-    detaches them after committing, see `detach_partitions`), elsewhere through the driver."""
+    transaction of `conn`: on SQLite by `INSERT … SELECT *` from the attached files (the caller
+    detaches them after committing, see `detach_partitions`), elsewhere through the driver.
+
+    On SQLite, a scratch table has the live one's columns and indexes, and its numbered rows
+    their own range of numbers, so that SQLite copies its records and index entries as they
+    are (its "transfer optimisation") wherever the live table allows it.
+    """
     for number, path in enumerate(paths):
         if conn.dialect.name != "sqlite":
             _copy_through(conn, tables, path)
@@ -171,9 +261,7 @@ def merge_partitions(conn: Connection, tables, paths: list[Path]) -> None:
         schema = f"partition_{number}"
         conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
         for table in tables:
-            columns = ", ".join(_copied_columns(table))
-            conn.exec_driver_sql(
-                f"INSERT INTO main.{table.name} ({columns}) SELECT {columns} FROM {schema}.{table.name}")
+            conn.exec_driver_sql(f"INSERT INTO main.{table.name} SELECT * FROM {schema}.{table.name}")
 
 
 def detach_partitions(conn: Connection) -> None:
@@ -187,7 +275,7 @@ def detach_partitions(conn: Connection) -> None:
 
 def _copied_columns(table) -> list[str]:
     # surrogate keys are the live table's own
-    return [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+    return [c.name for c in table.columns if c is not table.autoincrement_column]
 
 
 def _copy_through(conn: Connection, tables, path: Path, chunk: int = 5000) -> None:
