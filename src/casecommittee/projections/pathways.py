@@ -1,9 +1,10 @@
 """The pathway read models: the current row of each pathway, and its versions as they were known.
 
 `pathway_rows` holds one row per pathway, as it stands now: the source of lists, caseloads,
-filters and agendas. `pathway_versions` keeps the statistical summary of each pathway as it was
-known between two recorded times (`recorded_from` ≤ t < `recorded_to`), which is what lets the
-statistics answer "as known at" a past moment without replaying the log.
+filters and agendas, and its statistical summary as known since `summary_since`.
+`pathway_versions` keeps each summary it had before, as it was known between two recorded
+times (`recorded_from` ≤ t < `recorded_to`). Together they let the statistics answer "as known
+at" a past moment without replaying the log; a version, once written, never changes.
 """
 
 from datetime import date
@@ -65,6 +66,9 @@ pathway_rows = Table(
     Column("version", Integer, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     *[c._copy() for c in SUMMARY_COLUMNS],
+    # the version whose event gave the summary above, and when that event was recorded
+    Column("summary_version", Integer, nullable=False),
+    Column("summary_since", DateTime(timezone=True), nullable=False),
     Column("stage_since", Date),
     Column("consent_sharing", Boolean),
     Column("referent_structure_id", String(36)),
@@ -95,14 +99,11 @@ pathway_versions = Table(
     Column("pathway_id", String(36), nullable=False),
     Column("version", Integer, nullable=False),
     Column("recorded_from", DateTime(timezone=True), nullable=False),
-    Column("recorded_to", DateTime(timezone=True), nullable=True),
+    Column("recorded_to", DateTime(timezone=True), nullable=False),
     *[c._copy() for c in SUMMARY_COLUMNS],
 )
-# Statistics known at a time read the versions through (about a fifth of them are current at
-# any time): their one index is how a pathway's open version is found to be closed, also while
-# a rebuild writes its scratch. Each index more costs every write and a rebuild's merge.
-versions_by_pathway = Index(
-    "ix_pathway_versions_pathway", pathway_versions.c.pathway_id, pathway_versions.c.recorded_to)
+# No secondary index: statistics known at a time read the versions through, and nothing else
+# looks them up (each index more would cost every write and a rebuild's merge).
 
 
 def iso_dates(value):
@@ -172,8 +173,9 @@ def summarize(state: PathwayState, territory_id: str | None, identification: dic
     }
 
 
-def row_of(state: PathwayState, summary: dict, recorded_at) -> dict:
-    """The `pathway_rows` row of a pathway: its summary plus what lists and agendas show."""
+def row_of(state: PathwayState, summary: dict, recorded_at, summary_version: int, summary_since) -> dict:
+    """The `pathway_rows` row of a pathway: its summary (with the version and time it holds
+    from) plus what lists and agendas show."""
     follow_up = state.follow_up if state.stage == "employed" else None
     next_due = None
     if follow_up:
@@ -186,6 +188,8 @@ def row_of(state: PathwayState, summary: dict, recorded_at) -> dict:
         **summary,
         "version": state.version,
         "recorded_at": recorded_at,
+        "summary_version": summary_version,
+        "summary_since": summary_since,
         "stage_since": state.stage_since,
         "consent_sharing": bool(state.consent.get("committee_sharing")),
         "referent_structure_id": state.referent_structure_id,

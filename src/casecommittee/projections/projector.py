@@ -4,14 +4,15 @@ The projector keeps the derived state of recently seen pathways in memory (a bou
 a pathway is not there, or another process applied its intermediate events, its state before
 the event is loaded from the event store (snapshots make that cheap). A `ProjectionSession`
 buffers what a run of events changes and writes it in bulk: a catch-up writes at the end of
-each batch; a rebuild writes each pathway's row once (when it leaves the cache, or at the end)
-and each version once it is closed, so it streams the log with bounded memory.
+each batch; a rebuild writes each pathway's row once (when it leaves the cache, or at the end).
+When an event changes a pathway's statistical summary, the summary it replaces is written as a
+closed version, once and for all: versions are only ever inserted.
 """
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from ..domain.pathway import StepEvent
@@ -32,22 +33,20 @@ ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
 ROW_UPDATE = (update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id"))
               .values(_every_column(pathway_rows, but="pathway_id")))
 VERSION_INSERT = pathway_versions.insert().values(_every_column(pathway_versions, but="id"))
-VERSION_CLOSE = (update(pathway_versions)
-                 .where(pathway_versions.c.pathway_id == bindparam("pid"))
-                 .where(pathway_versions.c.recorded_to.is_(None))
-                 .values(recorded_to=bindparam("t")))
 
 
 class _Known:
-    """A pathway's state as last applied: its summary, open version, and whether its row exists."""
+    """A pathway's state as last applied, its summary (with the version and recorded time it
+    holds from), and whether its row exists."""
 
-    __slots__ = ("state", "summary", "stored", "open_version", "version_stored", "recorded_at",
+    __slots__ = ("state", "summary", "summary_version", "summary_since", "stored", "recorded_at",
                  "identification", "identification_of")
 
-    def __init__(self, state: PathwayState, summary: dict | None, stored: bool):
-        self.state, self.summary, self.stored = state, summary, stored
-        self.open_version: dict | None = None
-        self.version_stored = stored
+    def __init__(self, state: PathwayState, stored: bool):
+        self.state, self.stored = state, stored
+        self.summary: dict | None = None
+        self.summary_version: int | None = None
+        self.summary_since = None
         self.recorded_at = None
         # the identification part of the summary, and the state it was computed for (only
         # the identification sets it; a correction folds a new state)
@@ -81,19 +80,22 @@ class PathwayProjector:
         """A run of events applied within one transaction of `conn`."""
         return ProjectionSession(self, conn)
 
-    def known_before(self, event) -> _Known:
-        """The pathway as it stood just before `event` (from memory, or from the event store)."""
-        pid = str(event.originator_id)
+    def known_before(self, pid: str, event, conn: Connection) -> _Known:
+        """Pathway `pid` as it stood just before `event` (from memory, or else from the event
+        store, and from its row the version and time its summary holds from)."""
         known = self._cache.get(pid)
         if known is not None and known.state.version == event.originator_version - 1:
             self._cache.move_to_end(pid)
             return known
         if event.originator_version == 1:
-            known = _Known(PathwayState(), None, False)
-        else:  # its row and open version hold this state's summary
+            known = _Known(PathwayState(), False)
+        else:  # its row holds this state's summary
             state = self.app.get_pathway(event.originator_id, event.originator_version - 1).state
-            known = _Known(state, None, True)
+            known = _Known(state, True)
             known.summary = known.summarize(self.territory_of)
+            known.summary_version, known.summary_since = conn.execute(
+                select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
+                .where(pathway_rows.c.pathway_id == pid)).one()
         self._cache[pid] = known
         return known
 
@@ -105,8 +107,7 @@ class ProjectionSession:
         self.projector = projector
         self.conn = conn
         self.dirty: dict[str, _Known] = {}
-        self.closed_versions: list[dict] = []
-        self.closes: list[dict] = []
+        self.versions: list[dict] = []
 
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
@@ -118,7 +119,8 @@ class ProjectionSession:
                 applied += projector.committees.apply(self.conn, event)
                 continue
             # (never twice: the runner's position claim gives each event to one session once)
-            known = projector.known_before(event)
+            pid = str(event.originator_id)
+            known = projector.known_before(pid, event, self.conn)
             if event.code == "corrected":
                 known.state = projector.app.get_pathway(
                     event.originator_id, event.originator_version).state
@@ -126,7 +128,6 @@ class ProjectionSession:
                 known.state.apply(event.as_step())
             applied += 1
             known.recorded_at = event.timestamp
-            pid = str(event.originator_id)
             self.dirty[pid] = known
             if event.code not in SUMMARY_NEUTRAL_STEPS:
                 self._keep_version(pid, known, event)
@@ -135,19 +136,19 @@ class ProjectionSession:
         return applied
 
     def _keep_version(self, pid: str, known: _Known, event) -> None:
+        """When `event` changed the pathway's summary, keeps the one it replaces as a version
+        known until the event was recorded."""
         summary = known.summarize(self.projector.territory_of)
         if summary == known.summary:
             return
-        if known.open_version is not None:
-            known.open_version["recorded_to"] = event.timestamp
-            self.closed_versions.append(known.open_version)
-        elif known.version_stored and known.summary is not None:
-            self.closes.append({"pid": pid, "t": event.timestamp})
-        known.open_version = {
-            "pathway_id": pid, "version": event.originator_version,
-            "recorded_from": event.timestamp, "recorded_to": None, **summary,
-        }
+        if known.summary is not None:
+            self.versions.append({
+                "pathway_id": pid, "version": known.summary_version,
+                "recorded_from": known.summary_since, "recorded_to": event.timestamp,
+                **known.summary,
+            })
         known.summary = summary
+        known.summary_version, known.summary_since = event.originator_version, event.timestamp
 
     def _evict(self) -> None:
         cache = self.projector._cache
@@ -165,18 +166,13 @@ class ProjectionSession:
 
     def _write(self, pathways: dict[str, _Known]) -> None:
         conn = self.conn
-        inserts, updates, versions = [], [], self.closed_versions
+        inserts, updates = [], []
         for pid, known in pathways.items():
-            row = {"pathway_id": pid, **row_of(known.state, known.summary, known.recorded_at)}
+            row = {"pathway_id": pid, **row_of(known.state, known.summary, known.recorded_at,
+                                                known.summary_version, known.summary_since)}
             (updates if known.stored else inserts).append(row)
             known.stored = True
-            if known.open_version is not None:
-                versions.append(known.open_version)
-                known.open_version = None
-                known.version_stored = True
-        execute_many(conn, VERSION_CLOSE, self.closes)
-        self.closes = []
-        execute_many(conn, VERSION_INSERT, versions)
-        self.closed_versions = []
+        execute_many(conn, VERSION_INSERT, self.versions)
+        self.versions = []
         execute_many(conn, ROW_INSERT, inserts)
         execute_many(conn, ROW_UPDATE, updates)

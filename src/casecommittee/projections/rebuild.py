@@ -16,19 +16,18 @@ import multiprocessing
 import os
 import tempfile
 import traceback
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateTable
 
 from ..db import JSON_OPTIONS
-from .pathways import versions_by_pathway
 from .projector import PathwayProjector
 
 #: Below this many notifications a rebuild runs in the calling process only (forking costs more).
@@ -53,6 +52,10 @@ def _scratch_engine(path: Path) -> Engine:
 
     return engine
 
+
+#: What the mapper decodes an event from (the library's `StoredEvent`, without its frozen
+#: dataclass's cost of building: a rebuild makes hundreds of thousands).
+StoredEvent = namedtuple("StoredEvent", "originator_id originator_version topic state")
 
 #: Aggregate ids are UUIDs, 128-bit numbers: the partitions cut their space into equal ranges.
 ID_SPACE = 1 << 128
@@ -168,8 +171,6 @@ def project_partition(app, territory_of: Callable, tables, path: Path, part: int
     with scratch.begin() as conn:
         for table in tables:
             conn.execute(CreateTable(table))
-        if not by_aggregate:  # a pathway may come back after leaving the cache: its open
-            versions_by_pathway.create(conn)  # version is found through this index
         placeholders = _number_from(conn, tables, part << ID_BITS_PER_PARTITION)
     read = _by_aggregate if by_aggregate else _in_log_order
     projector = PathwayProjector(app, territory_of, cache_size)

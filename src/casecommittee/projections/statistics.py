@@ -3,9 +3,9 @@
 The population is the pathways identified in the period (and on or before `as_of`). Every
 figure is a count of pathways; rates are fractions in [0, 1], None where the denominator is 0.
 Without `known_at` the figures come from `pathway_rows` (one row per pathway, as it stands);
-with `known_at` from `pathway_versions`, keeping for each pathway the version that was current
-at that recorded time: the figures the steering committee saw that day, before late entries
-and corrections.
+with `known_at`, from each pathway's summary as it was known at that recorded time (the version
+of `pathway_versions` that held then, or the row's own summary if it already held): the figures
+the steering committee saw that day, before late entries and corrections.
 """
 
 import json
@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import String, Table, and_, case, cast, func, select, true
+from sqlalchemy import String, and_, case, cast, func, select, union_all
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import FromClause
 
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
 from ..reference import groups
-from .pathways import pathway_rows, pathway_versions
+from .pathways import SUMMARY_NAMES, pathway_rows, pathway_versions
 
 #: Breakdown name → the column it groups by ("flag" is apart: a person may have several).
 BREAKDOWN_COLUMNS = {
@@ -51,20 +52,24 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def _table(query: StatisticsQuery) -> Table:
-    return pathway_rows if query.known_at is None else pathway_versions
+def _table(query: StatisticsQuery) -> FromClause:
+    """Where the summaries come from: the rows, or the summaries as known at a time."""
+    return pathway_rows if query.known_at is None else _known_at(query.known_at)
 
 
-def _scope(t: Table, query: StatisticsQuery, day: date):
-    conditions = []
-    if query.known_at is not None:
-        # First, so a scan drops the versions of other times before reading anything else; and
-        # "recorded_to > known_at, or still current" written as one expression rather than an
-        # OR of two, which SQLite could otherwise answer through an index on recorded_to: one
-        # table look-up per current version, slower than reading the table through.
-        conditions += [func.coalesce(t.c.recorded_to > query.known_at, true()),
-                       t.c.recorded_from <= query.known_at]
-    conditions.append(t.c.identified_on <= day)
+def _known_at(moment: datetime) -> FromClause:
+    """Each pathway's summary as it was known at `moment` (a pathway recorded later has none):
+    the version that held then, or else its row's summary, if that one held already."""
+    versions, rows = pathway_versions, pathway_rows
+    earlier = (select(*[versions.c[name] for name in SUMMARY_NAMES])
+               .where(versions.c.recorded_to > moment, versions.c.recorded_from <= moment))
+    current = (select(*[rows.c[name] for name in SUMMARY_NAMES])
+               .where(rows.c.summary_since <= moment))
+    return union_all(earlier, current).subquery("known")
+
+
+def _scope(t: FromClause, query: StatisticsQuery, day: date):
+    conditions = [t.c.identified_on <= day]
     if query.territory_id:
         conditions.append(t.c.territory_id == query.territory_id)
     if query.group_id:
@@ -124,7 +129,7 @@ def _year_counted_in_scan(query: StatisticsQuery) -> bool:
     return query.period_from is None and query.period_to is None
 
 
-def _detail_columns(t: Table, query: StatisticsQuery, day: date) -> list:
+def _detail_columns(t: FromClause, query: StatisticsQuery, day: date) -> list:
     """What the whole population's figures need beyond the funnel, read in the same scan:
     stages, exits by outcome, this year's identifications and the rows' values for the medians,
     the ruptures by stage and (for a past date) the stage timelines.
@@ -154,7 +159,7 @@ def _detail_columns(t: Table, query: StatisticsQuery, day: date) -> list:
 _VALUES = ("settled_stages", "exit_outcomes", "days_to_orientation", "days_to_first_hire", "ruptures", "timelines")
 
 
-def _counts(conn, t: Table, where, day: date, key=None, detail: StatisticsQuery | None = None) -> dict:
+def _counts(conn, t: FromClause, where, day: date, key=None, detail: StatisticsQuery | None = None) -> dict:
     """population, funnel and the rates' numerators per key (one grouped query).
 
     With `detail` (the query), also `_detail_columns`, in the same scan.
@@ -238,7 +243,7 @@ def _exits(counts: dict) -> dict:
     return {outcome: found[outcome] for outcome in EXIT_OUTCOMES if found[outcome]}
 
 
-def _breakdown_counts(conn, t: Table, where, query: StatisticsQuery, day: date) -> dict:
+def _breakdown_counts(conn, t: FromClause, where, query: StatisticsQuery, day: date) -> dict:
     """Counts per key of the breakdown (with the detail, so the total can be summed from them)."""
     if query.by == "flag":
         return {flag: _counts(conn, t, and_(where, t.c.flags.like(f"%,{flag},%")), day)[None]
