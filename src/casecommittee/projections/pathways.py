@@ -19,9 +19,10 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
 )
 
-from ..db import metadata
+from ..db import json_text, metadata
 from ..domain.rules import follow_up_calendar, validation_due_on
 from ..domain.state import PathwayState
 
@@ -53,10 +54,11 @@ SUMMARY_COLUMNS = (
     Column("first_rupture_on", Date),
     Column("exited_on", Date),
     Column("exit_outcome", String(32)),
-    Column("stages", JSON),
+    # JSON texts, [[day, stage], …]: read only as text, joined by the statistics queries
+    Column("stages", Text),
     Column("last_stage_change_on", Date),
     Column("stage_by_date", String(24)),
-    Column("ruptures", JSON),
+    Column("ruptures", Text),
 )
 SUMMARY_NAMES = tuple(c.name for c in SUMMARY_COLUMNS)
 
@@ -164,12 +166,12 @@ def summarize(state: PathwayState, territory_id: str | None, identification: dic
         "first_rupture_on": min((r["on"] for r in state.ruptures), default=None),
         "exited_on": (state.exit or {}).get("on"),
         "exit_outcome": (state.exit or {}).get("outcome"),
-        "stages": [[day.isoformat(), stage] for day, stage in stages],
+        "stages": json_text(stages),
         # the stage on any date from the last change on (it differs from `stage` only when a
         # step was logged late with an earlier date)
         "last_stage_change_on": max((day for day, _ in stages), default=None),
         "stage_by_date": state.stage_on(date.max),
-        "ruptures": [[r["on"].isoformat(), r["stage"]] for r in state.ruptures],
+        "ruptures": json_text([(r["on"], r["stage"]) for r in state.ruptures]),
     }
 
 
