@@ -10,6 +10,8 @@ worker process for deployments with several web processes.
 import hashlib
 import time
 from collections.abc import Callable
+from contextlib import closing
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, String, Table, delete, func, select, update
@@ -229,15 +231,17 @@ class ProjectionRunner:
             paths = project_in_partitions(
                 self.app, self._fresh_app, territory_of, VIEW_TABLES, Path(scratch), parts, stop,
                 progress=progress, batch_size=batch_size, cache_size=self.projector.cache_size)
-            with self.engine.connect() as conn:
-                try:
-                    with conn.begin():
-                        self._reset(conn)
-                        merge_partitions(conn, VIEW_TABLES, paths)
-                        conn.execute(update(positions).where(positions.c.name == self.name)
-                                     .values(position=stop))
-                finally:
-                    detach_partitions(conn)
+            with closing(paths):
+                first = next(paths)  # this process's partition: the others may still be running
+                with self.engine.connect() as conn:
+                    try:
+                        with conn.begin():
+                            self._reset(conn)
+                            merge_partitions(conn, VIEW_TABLES, chain([first], paths))
+                            conn.execute(update(positions).where(positions.c.name == self.name)
+                                         .values(position=stop))
+                    finally:
+                        detach_partitions(conn)
         self.projector.forget()
         return stop
 
