@@ -17,7 +17,6 @@ from sqlalchemy.engine import Connection
 
 from ..db import metadata
 from ..domain.committee import CommitteeSession
-from .pathways import iso_dates
 
 committee_sessions = Table(
     "committee_sessions", metadata,
@@ -78,7 +77,7 @@ class CommitteeProjector:
             conn.execute(update(committee_sessions)
                          .where(committee_sessions.c.session_id == session_id)
                          .values(status="closed", closed_at=event.timestamp,
-                                 agenda=iso_dates(event.agenda), attendance=event.attendance))
+                                 agenda=event.agenda, attendance=event.attendance))  # (orjson writes dates as ISO texts)
             self._version(conn, session_id, event)
         else:
             return False

@@ -8,6 +8,7 @@ at" a past moment without replaying the log; a version, once written, never chan
 """
 
 from datetime import date
+from operator import itemgetter
 
 from sqlalchemy import (
     JSON,
@@ -108,15 +109,7 @@ pathway_versions = Table(
 # looks them up (each index more would cost every write and a rebuild's merge).
 
 
-def iso_dates(value):
-    """Dates (and times) inside JSON columns, written as ISO strings."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: iso_dates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [iso_dates(v) for v in value]
-    return value
+_day = itemgetter(0)  # of a [day, stage] entry of a stage timeline
 
 
 def _days(start: date, end: date | None) -> int | None:
@@ -149,7 +142,12 @@ def summarize(state: PathwayState, territory_id: str | None, identification: dic
     is its `identification_summary` when the caller already has it."""
     on = state.identified_on
     orientation = state.orientation or {}
-    stages = state.stages
+    exit_ = state.exit or {}
+    ruptures = state.ruptures
+    # the last stage change by date (of those on the same day, the last logged): the stage on
+    # any date from that day on (it differs from `stage` only when a step was logged late
+    # with an earlier date)
+    last_change = max(reversed(state.stages), key=_day, default=(None, None))
     return {
         **(identification or identification_summary(state, territory_id)),
         "stage": state.stage,
@@ -159,19 +157,17 @@ def summarize(state: PathwayState, territory_id: str | None, identification: dic
         "first_oriented_on": state.first_oriented_on,
         "first_immersion_on": state.first_immersion_on,
         "first_hired_on": state.first_hired_on,
-        "first_day_105_on": min((h["day_105_on"] for h in state.hires), default=None),
+        "first_day_105_on": min([h["day_105_on"] for h in state.hires]) if state.hires else None,
         "days_to_orientation": _days(on, state.first_oriented_on),
         "days_to_first_hire": _days(on, state.first_hired_on),
         "follow_up_completed_on": state.follow_up_completed_on,
-        "first_rupture_on": min((r["on"] for r in state.ruptures), default=None),
-        "exited_on": (state.exit or {}).get("on"),
-        "exit_outcome": (state.exit or {}).get("outcome"),
-        "stages": json_text(stages),
-        # the stage on any date from the last change on (it differs from `stage` only when a
-        # step was logged late with an earlier date)
-        "last_stage_change_on": max((day for day, _ in stages), default=None),
-        "stage_by_date": state.stage_on(date.max),
-        "ruptures": json_text([(r["on"], r["stage"]) for r in state.ruptures]),
+        "first_rupture_on": min([r["on"] for r in ruptures]) if ruptures else None,
+        "exited_on": exit_.get("on"),
+        "exit_outcome": exit_.get("outcome"),
+        "stages": json_text(state.stages),
+        "last_stage_change_on": last_change[0],
+        "stage_by_date": last_change[1],
+        "ruptures": json_text([(r["on"], r["stage"]) for r in ruptures]) if ruptures else "[]",
     }
 
 
@@ -195,9 +191,10 @@ def row_of(state: PathwayState, summary: dict, recorded_at, summary_version: int
         "stage_since": state.stage_since,
         "consent_sharing": bool(state.consent.get("committee_sharing")),
         "referent_structure_id": state.referent_structure_id,
-        "orientation": iso_dates(state.orientation),
-        "immersion": iso_dates(state.immersion),
-        "job": iso_dates(state.job),
+        # (JSON columns are written by orjson, which writes dates as ISO texts)
+        "orientation": state.orientation,
+        "immersion": state.immersion,
+        "job": state.job,
         "follow_up_hired_on": follow_up["hired_on"] if follow_up else None,
         "follow_up_contacts": [c["on"].isoformat() for c in follow_up["contacts"]] if follow_up else None,
         "follow_up_next_due_on": next_due.due_on if next_due else None,
