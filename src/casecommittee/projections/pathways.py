@@ -125,7 +125,7 @@ def identification_summary(state: PathwayState, territory_id: str | None) -> dic
         "group_id": state.group_id,
         "territory_id": territory_id,
         "identified_on": on,
-        "cohort_month": f"{on:%Y-%m}",
+        "cohort_month": on.isoformat()[:7],
         "cohort_quarter": f"{on.year}-Q{(on.month - 1) // 3 + 1}",
         "cohort_year": f"{on.year}",
         "sex": profile.get("sex"),

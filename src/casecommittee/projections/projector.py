@@ -111,27 +111,29 @@ class ProjectionSession:
 
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
-        projector = self.projector
-        applied = 0
+        projector, dirty, cache = self.projector, self.dirty, self.projector._cache
+        to_domain_event, keep_version = projector.app.mapper.to_domain_event, self._keep_version
+        applied, originator_id, pid = 0, None, None
         for notification in notifications:
-            event = projector.app.mapper.to_domain_event(notification)
+            event = to_domain_event(notification)
             if not isinstance(event, StepEvent):
                 applied += projector.committees.apply(self.conn, event)
                 continue
+            if event.originator_id is not originator_id:  # (a run of one pathway's events
+                originator_id, pid = event.originator_id, str(event.originator_id)  # shares it)
             # (never twice: the runner's position claim gives each event to one session once)
-            pid = str(event.originator_id)
             known = projector.known_before(pid, event, self.conn)
-            if event.code == "corrected":
-                known.state = projector.app.get_pathway(
-                    event.originator_id, event.originator_version).state
+            code = event.code
+            if code == "corrected":
+                known.state = projector.app.get_pathway(originator_id, event.originator_version).state
             else:
                 known.state.apply(event.as_step())
             applied += 1
             known.recorded_at = event.timestamp
-            self.dirty[pid] = known
-            if event.code not in SUMMARY_NEUTRAL_STEPS:
-                self._keep_version(pid, known, event)
-            if len(projector._cache) > projector.cache_size:
+            dirty[pid] = known
+            if code not in SUMMARY_NEUTRAL_STEPS:
+                keep_version(pid, known, event)
+            if len(cache) > projector.cache_size:
                 self._evict()
         return applied
 
