@@ -1,0 +1,84 @@
+"""The bulk writer stores exactly what SQLAlchemy itself would: a rebuild's rows and a catch-up's
+must compare equal, value for value, whichever path wrote them."""
+
+from datetime import UTC, date, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    create_engine,
+    update,
+)
+
+from casecommittee.db import JSON_OPTIONS
+from casecommittee.projections.bulk import execute_many
+
+metadata = MetaData()
+sample = Table(
+    "sample", metadata,
+    Column("key", String(8), primary_key=True),
+    Column("number", Integer),
+    Column("day", Date),
+    Column("moment", DateTime(timezone=True)),
+    Column("document", JSON),
+    Column("text", Text),
+    Column("flag", Boolean),
+)
+INSERT = sample.insert().values({c.name: bindparam(c.name) for c in sample.columns})
+UPDATE = (update(sample).where(sample.c.key == bindparam("key"))
+          .values({c.name: bindparam(c.name) for c in sample.columns if c.name != "key"}))
+
+days = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
+documents = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=8) | days,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+values = st.fixed_dictionaries({
+    "number": st.none() | st.integers(-2**31, 2**31),
+    "day": st.none() | days,
+    "moment": st.none() | st.datetimes(min_value=datetime(1990, 1, 1), timezones=st.just(UTC)),
+    "document": documents,
+    "text": st.none() | st.text(max_size=20),
+    "flag": st.none() | st.booleans(),
+})
+
+
+def _stored(engine, statement, rows, *, bulk: bool) -> list:
+    """The raw values the database holds after `statement` ran over `rows` (in bulk, or each
+    row through SQLAlchemy's own statement)."""
+    with engine.begin() as conn:
+        if bulk:
+            execute_many(conn, statement, rows)
+        elif statement is INSERT:
+            conn.execute(sample.insert(), rows)
+        else:
+            for row in rows:
+                conn.execute(update(sample).where(sample.c.key == row["key"])
+                             .values({k: v for k, v in row.items() if k != "key"}))
+        return conn.exec_driver_sql("SELECT * FROM sample ORDER BY key").all()
+
+
+@given(st.lists(values, min_size=1, max_size=6), st.lists(values, min_size=1, max_size=6))
+def test_rows_written_in_bulk_are_those_sqlalchemy_writes(inserted, updated):
+    rows = [{"key": f"k{n}", **row} for n, row in enumerate(inserted)]
+    changes = [{"key": f"k{n}", **row} for n, row in enumerate(updated[:len(rows)])]
+    stored = {}
+    for bulk in (True, False):
+        engine = create_engine("sqlite://", **JSON_OPTIONS)
+        metadata.create_all(engine)
+        stored[bulk] = (_stored(engine, INSERT, rows, bulk=bulk),
+                        _stored(engine, UPDATE, changes, bulk=bulk))
+        engine.dispose()
+    assert stored[True] == stored[False]
