@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import String, and_, case, cast, func, select, union_all
+from sqlalchemy import String, and_, case, cast, false, func, select, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
@@ -69,7 +69,10 @@ def _known_at(moment: datetime) -> FromClause:
 
 
 def _scope(t: FromClause, query: StatisticsQuery, day: date):
-    conditions = [t.c.identified_on <= day]
+    # "identified by the day" holds for nearly every row: written so that SQLite reads the
+    # table through rather than looking each row up from the identification-date index (in
+    # the rows' order of identification, not the table's: three times slower at 50,000)
+    conditions = [func.coalesce(t.c.identified_on <= day, false())]
     if query.territory_id:
         conditions.append(t.c.territory_id == query.territory_id)
     if query.group_id:
