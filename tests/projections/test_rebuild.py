@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from casecommittee.demo import generate
+from casecommittee.projections import rebuild as rebuild_module
 from casecommittee.projections import runner as runner_module
 from casecommittee.projections.committees import committee_decisions, committee_sessions
 from casecommittee.projections.pathways import pathway_rows, pathway_versions
@@ -190,6 +191,23 @@ def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
 
     assert _read_models(system) == built
     assert reloads == []
+
+
+def test_a_store_read_in_the_log_order_gives_the_same_read_models(system, clock, monkeypatch):
+    """Stores other than SQLite are replayed in the log's order, each partition keeping its own
+    events from every notification: the same rows, committees included."""
+    list(generate(system.app, system.reference, system.personal_data, people=60, seed=11,
+                  today=clock.today()))
+    _a_committee_month(system)
+    built = _read_models(system)
+    monkeypatch.setattr(rebuild_module, "SQLiteApplicationRecorder", type(None))
+    reads = []
+    monkeypatch.setattr(rebuild_module, "_in_log_order",
+                        lambda *args, _read=rebuild_module._in_log_order: reads.append(args) or _read(*args))
+
+    system.projections.rebuild(partitions=2)
+
+    assert reads and _read_models(system) == built
 
 
 @given(st.integers(0, 2**128 - 1), st.integers(1, 16))
