@@ -193,6 +193,18 @@ def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
     assert reloads == []
 
 
+def test_the_merge_gives_its_connection_back_as_it_found_it(system, clock):
+    """The merge lets SQLite free the old rows' pages without zeroing them; the pooled
+    connection it used is handed back with the setting it had."""
+    list(generate(system.app, system.reference, system.personal_data, people=10, seed=2,
+                  today=clock.today()))
+    with system.engine.connect() as conn:
+        before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+    system.projections.rebuild(partitions=1)
+    with system.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == before
+
+
 def test_a_store_read_in_the_log_order_gives_the_same_read_models(system, clock, monkeypatch):
     """Stores other than SQLite are replayed in the log's order, each partition keeping its own
     events from every notification: the same rows, committees included."""

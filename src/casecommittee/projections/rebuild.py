@@ -63,7 +63,7 @@ StoredEvent = namedtuple("StoredEvent", "originator_id originator_version topic 
 ID_SPACE = 1 << 128
 #: How much smaller than the others the first partition's range is: the calling process, which
 #: runs it, also empties the live read models and merges it while the others finish.
-FIRST_PARTITION_LIGHTER_BY = 0.05
+FIRST_PARTITION_LIGHTER_BY = 0.025
 #: Each partition numbers its version rows from `part << ID_BITS_PER_PARTITION` on.
 ID_BITS_PER_PARTITION = 40
 
@@ -281,6 +281,26 @@ def merge_partitions(conn: Connection, tables, paths: Iterable[Path]) -> None:
         conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
         for table in tables:
             conn.exec_driver_sql(f"INSERT INTO main.{table.name} SELECT * FROM {schema}.{table.name}")
+
+
+@contextmanager
+def freed_pages_not_zeroed(conn: Connection) -> Iterator[None]:
+    """Lets SQLite free the emptied read models' pages without overwriting each with zeros
+    (`secure_delete`, on in Debian's build; "FAST" still clears what it deletes within the
+    pages it writes anyway): a merge writes the same rows back at once, and the read models
+    hold no name (identities live encrypted in the personal-data store). Emptying the read
+    models then takes 0.05 s instead of 0.15–1.3 s at 50,000 pathways."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+    conn.exec_driver_sql("PRAGMA secure_delete=FAST")
+    conn.commit()  # (a pragma opens no transaction in SQLite, but one in SQLAlchemy)
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA secure_delete={int(previous)}")
+        conn.commit()
 
 
 def detach_partitions(conn: Connection) -> None:

@@ -27,6 +27,7 @@ from .rebuild import (
     PARALLEL_FROM,
     default_partitions,
     detach_partitions,
+    freed_pages_not_zeroed,
     merge_partitions,
     project_in_partitions,
     scratch_directory,
@@ -233,7 +234,7 @@ class ProjectionRunner:
                 progress=progress, batch_size=batch_size, cache_size=self.projector.cache_size)
             with closing(paths):
                 first = next(paths)  # this process's partition: the others may still be running
-                with self.engine.connect() as conn:
+                with self.engine.connect() as conn, freed_pages_not_zeroed(conn):
                     try:
                         with conn.begin():
                             self._reset(conn)
