@@ -141,38 +141,62 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def replay(what: str, data_dir: Path) -> dict:
+    """One replay of the whole log, in this process: the bare library's read-and-decode
+    ("bare"), or a rebuild ("rebuild": one process per core; "rebuild-1": one process).
+    Returns the events, wall seconds and CPU seconds (the partitions' processes included)."""
+    system = _system(data_dir)
+    try:
+        started, cpu = time.perf_counter(), _cpu_seconds()
+        if what == "bare":
+            count, _ = _bare_read(system.app)
+        else:
+            count = system.projections.rebuild(partitions=1 if what == "rebuild-1" else None)
+        return {"events": count, "seconds": time.perf_counter() - started,
+                "cpu_seconds": _cpu_seconds() - cpu}
+    finally:
+        system.close()
+
+
+def _in_fresh_process(what: str, data_dir: Path) -> dict:
+    """`replay` in a new Python process: no replay runs on a heap another one left (a
+    rebuild's millions of short-lived objects slowed a bare read after it by 10 %)."""
+    code = (f"import sys,json;sys.path.insert(0,{str(HERE)!r});import run;from pathlib import Path;"
+            f"print(json.dumps(run.replay({what!r}, Path({str(data_dir)!r}))))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def bench_rebuild(people: int, runs: int) -> dict:
     """Rebuild throughput vs the bare library's read-and-decode of the same log (wall clock,
-    and CPU time summed over the processes); the same in one process; peak memory."""
+    and CPU time summed over the processes); the same in one process; peak memory. Each
+    replay runs in a fresh process, the three kinds taking turns."""
     data_dir = territory(people)
     system = _system(data_dir)
     processes = default_partitions(system.app.recorder.max_notification_id() or 0)
-    ours, ours_cpu, single, bare, bare_cpu = [], [], [], [], []
+    system.close()
+    measured = {"bare": [], "rebuild": [], "rebuild-1": []}
     for run in range(runs):
-        cpu = _cpu_seconds()
-        count, elapsed = _bare_read(system.app)
-        bare.append(count / elapsed)
-        bare_cpu.append(count / (_cpu_seconds() - cpu))
-        started, cpu = time.perf_counter(), _cpu_seconds()
-        system.projections.rebuild()
-        ours.append(count / (time.perf_counter() - started))
-        ours_cpu.append(count / (_cpu_seconds() - cpu))
-        started = time.perf_counter()
-        system.projections.rebuild(partitions=1)
-        single.append(count / (time.perf_counter() - started))
-        log(f"rebuild run {run + 1}: {ours[-1]:.0f} events/s in {processes} processes, "
-            f"{single[-1]:.0f} in one, vs bare read {bare[-1]:.0f} events/s")
+        for what, results in measured.items():
+            results.append(_in_fresh_process(what, data_dir))
+        rates = {what: results[-1]["events"] / results[-1]["seconds"] for what, results in measured.items()}
+        log(f"rebuild run {run + 1}: {rates['rebuild']:.0f} events/s in {processes} processes, "
+            f"{rates['rebuild-1']:.0f} in one, vs bare read {rates['bare']:.0f} events/s")
+    count = measured["bare"][-1]["events"]
+
+    def median_rate(what: str, seconds: str = "seconds") -> float:
+        return _median([r["events"] / r[seconds] for r in measured[what]])
+
     small = territory(max(1000, people // 5))
     memory = {f"pathways_{max(1000, people // 5)}": _peak_rss_of_rebuild(small),
               f"pathways_{people}": _peak_rss_of_rebuild(data_dir)}
     log(f"peak memory of a rebuild (MB): {memory}")
-    system.close()
+    bare, ours, single = median_rate("bare"), median_rate("rebuild"), median_rate("rebuild-1")
     return {"people": people, "events": count, "processes": processes,
-            "rebuild_events_per_s": _median(ours), "bare_read_events_per_s": _median(bare),
-            "ratio": _median(ours) / _median(bare),
-            "one_process_events_per_s": _median(single), "one_process_ratio": _median(single) / _median(bare),
-            "cpu_ratio": _median(ours_cpu) / _median(bare_cpu),
-            "peak_rss_mb": memory}
+            "rebuild_events_per_s": ours, "bare_read_events_per_s": bare, "ratio": ours / bare,
+            "one_process_events_per_s": single, "one_process_ratio": single / bare,
+            "cpu_ratio": median_rate("rebuild", "cpu_seconds") / median_rate("bare", "cpu_seconds"),
+            "runs": measured, "peak_rss_mb": memory}
 
 
 def _timed(function, runs: int) -> dict:

@@ -143,12 +143,10 @@ class ProjectionSession:
         summary = known.summarize(self.projector.territory_of)
         if summary == known.summary:
             return
-        if known.summary is not None:
-            self.versions.append({
-                "pathway_id": pid, "version": known.summary_version,
-                "recorded_from": known.summary_since, "recorded_to": event.timestamp,
-                **known.summary,
-            })
+        if known.summary is not None:  # (the replaced summary's dict becomes the version row)
+            known.summary.update(pathway_id=pid, version=known.summary_version,
+                                 recorded_from=known.summary_since, recorded_to=event.timestamp)
+            self.versions.append(known.summary)
         known.summary = summary
         known.summary_version, known.summary_since = event.originator_version, event.timestamp
 
@@ -170,8 +168,9 @@ class ProjectionSession:
         conn = self.conn
         inserts, updates = [], []
         for pid, known in pathways.items():
-            row = {"pathway_id": pid, **row_of(known.state, known.summary, known.recorded_at,
-                                                known.summary_version, known.summary_since)}
+            row = row_of(known.state, known.summary, known.recorded_at, known.summary_version,
+                         known.summary_since)
+            row["pathway_id"] = pid
             (updates if known.stored else inserts).append(row)
             known.stored = True
         execute_many(conn, VERSION_INSERT, self.versions)
