@@ -63,7 +63,7 @@ StoredEvent = namedtuple("StoredEvent", "originator_id originator_version topic 
 ID_SPACE = 1 << 128
 #: How much smaller than the others the first partition's range is: the calling process, which
 #: runs it, also empties the live read models and merges it while the others finish.
-FIRST_PARTITION_LIGHTER_BY = 0.025
+FIRST_PARTITION_LIGHTER_BY = 0.035
 #: Each partition numbers its version rows from `part << ID_BITS_PER_PARTITION` on.
 ID_BITS_PER_PARTITION = 40
 
