@@ -2,7 +2,7 @@
 
 A pathway's read models depend on its own events only (a committee session's, on its own), so
 the log splits cleanly by aggregate: partition k of n takes the aggregates whose ids lie in the
-k-th of n equal ranges of the id space. Each partition runs in its own process (one per core;
+k-th of n ranges of the id space (about equal, see `partition_bounds`). Each partition runs in its own process (one per core;
 the first in the calling process), reads its aggregates' events up to the end the log had when
 the rebuild started, aggregate after aggregate (so a pathway's state is needed only while its
 own events pass, however the log interleaves them), and writes its read models into a scratch
@@ -126,7 +126,7 @@ def _in_log_order(recorder, part: int, parts: int, stop: int,
         start = notifications[-1].id
 
 
-def _number_from(conn: Connection, tables, first: int) -> list[tuple[str, int]]:
+def _number_from(conn: Connection, tables, first: int) -> list[tuple[str, str, int]]:
     """Makes the tables with a surrogate key number their new rows from `first` on, so that
     the partitions' rows keep their numbers when merged. SQLite numbers a row one past the
     largest: a placeholder numbered `first - 1` goes in first. Returns the placeholders."""
