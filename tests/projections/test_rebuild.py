@@ -166,12 +166,9 @@ def test_empty_read_models_facing_a_long_log_are_rebuilt_not_caught_up(system, c
     assert len(rebuilds) == 1
 
 
-def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
-    system, territory, referent, monkeypatch
-):
-    """In a real Cité the steps of hundreds of pathways interleave in the log, month after
-    month: a rebuild reads each pathway's events together, so it never needs a state that left
-    its cache, however small, and never reloads a pathway from the store."""
+def _steps_that_interleave(referent) -> None:
+    """Twelve people identified, then oriented, then some hired and validated, step by step:
+    each pathway's events far apart in the log."""
     start = date(2025, 9, 1)
     pathways = [referent.identifies(start + timedelta(days=n)) for n in range(12)]
     for n, pid in enumerate(pathways):
@@ -180,6 +177,15 @@ def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
         referent.hires(pid, start + timedelta(days=60 + n))
     for n, pid in enumerate(pathways[:5]):
         referent.validates_follow_up(pid, start + timedelta(days=60 + n))
+
+
+def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
+    system, territory, referent, monkeypatch
+):
+    """In a real Cité the steps of hundreds of pathways interleave in the log, month after
+    month: a rebuild reads each pathway's events together, so it never needs a state that left
+    its cache, however small, and never reloads a pathway from the store."""
+    _steps_that_interleave(referent)
     built = _read_models(system)
     system.projections.projector.cache_size = 2
     reloads = []
@@ -205,13 +211,16 @@ def test_the_merge_gives_its_connection_back_as_it_found_it(system, clock):
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == before
 
 
-def test_a_store_read_in_the_log_order_gives_the_same_read_models(system, clock, monkeypatch):
+def test_a_store_read_in_the_log_order_gives_the_same_read_models(
+    system, territory, referent, monkeypatch
+):
     """Stores other than SQLite are replayed in the log's order, each partition keeping its own
-    events from every notification: the same rows, committees included."""
-    list(generate(system.app, system.reference, system.personal_data, people=60, seed=11,
-                  today=clock.today()))
+    events from every notification: the same rows, committees included, even when pathways
+    interleave and leave a small cache (they are then reloaded from the store)."""
+    _steps_that_interleave(referent)
     _a_committee_month(system)
     built = _read_models(system)
+    system.projections.projector.cache_size = 2
     monkeypatch.setattr(rebuild_module, "SQLiteApplicationRecorder", type(None))
     reads = []
     monkeypatch.setattr(rebuild_module, "_in_log_order",

@@ -119,8 +119,9 @@ class ProjectionSession:
             if not isinstance(event, StepEvent):
                 applied += projector.committees.apply(self.conn, event)
                 continue
-            if event.originator_id is not originator_id:  # (a run of one pathway's events
-                originator_id, pid = event.originator_id, str(event.originator_id)  # shares it)
+            # (a run of one pathway's events shares its id object: one id text per run)
+            if event.originator_id is not originator_id:
+                originator_id, pid = event.originator_id, str(event.originator_id)
             # (never twice: the runner's position claim gives each event to one session once)
             known = projector.known_before(pid, event, self.conn)
             code = event.code

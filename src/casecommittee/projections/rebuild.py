@@ -178,12 +178,11 @@ def project_partition(app, territory_of: Callable, tables, path: Path, part: int
     new scratch SQLite file at `path` (the read models' tables, their indexes built at the
     end); returns how many events it applied."""
     scratch = _scratch_engine(path)
-    by_aggregate = isinstance(app.recorder, SQLiteApplicationRecorder)
     with scratch.begin() as conn:
         for table in tables:
             conn.execute(CreateTable(table))
         placeholders = _number_from(conn, tables, part << ID_BITS_PER_PARTITION)
-    read = _by_aggregate if by_aggregate else _in_log_order
+    read = _by_aggregate if isinstance(app.recorder, SQLiteApplicationRecorder) else _in_log_order
     projector = PathwayProjector(app, territory_of, cache_size)
     applied = 0
     with fewer_collections(), scratch.begin() as conn:
