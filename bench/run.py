@@ -122,19 +122,6 @@ def _bare_read(app) -> tuple[int, float]:
         start = notifications[-1].id + 1
 
 
-def _peak_rss_of_rebuild(data_dir: Path) -> dict:
-    """Peak resident memory (MB) of a fresh process that only rebuilds the read models, and of
-    the largest of the processes it forks for the partitions."""
-    # VmHWM (not ru_maxrss, which Linux carries over from the parent across fork and exec)
-    code = (f"import sys,resource;from pathlib import Path;sys.path.insert(0,{str(HERE)!r});import run;"
-            f"s=run._system(Path({str(data_dir)!r}));s.projections.rebuild();"
-            "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0];"
-            "print(int(hwm.split()[1])/1024, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    parent, child = map(float, out.stdout.strip().splitlines()[-1].split())
-    return {"rebuilding_process": round(parent), "largest_partition_process": round(child)}
-
-
 def _cpu_seconds() -> float:
     """CPU time of this process and of its finished children (the rebuild's partitions)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -144,7 +131,8 @@ def _cpu_seconds() -> float:
 def replay(what: str, data_dir: Path) -> dict:
     """One replay of the whole log, in this process: the bare library's read-and-decode
     ("bare"), or a rebuild ("rebuild": one process per core; "rebuild-1": one process).
-    Returns the events, wall seconds and CPU seconds (the partitions' processes included)."""
+    Returns the events, wall seconds, CPU seconds (the partitions' processes included) and peak
+    memory (meaningful in a fresh process: `_in_fresh_process`)."""
     system = _system(data_dir)
     try:
         started, cpu = time.perf_counter(), _cpu_seconds()
@@ -152,10 +140,16 @@ def replay(what: str, data_dir: Path) -> dict:
             count, _ = _bare_read(system.app)
         else:
             count = system.projections.rebuild(partitions=1 if what == "rebuild-1" else None)
-        return {"events": count, "seconds": time.perf_counter() - started,
-                "cpu_seconds": _cpu_seconds() - cpu}
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     finally:
         system.close()
+    # peak memory: VmHWM (not ru_maxrss, which Linux carries over from the parent across fork
+    # and exec), and the largest of the processes forked for the partitions
+    hwm = next(line for line in Path("/proc/self/status").read_text().splitlines()
+               if line.startswith("VmHWM"))
+    return {"events": count, "seconds": seconds, "cpu_seconds": cpu,
+            "peak_mb": round(int(hwm.split()[1]) / 1024),
+            "largest_partition_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
 
 
 def _in_fresh_process(what: str, data_dir: Path) -> dict:
@@ -187,9 +181,11 @@ def bench_rebuild(people: int, runs: int) -> dict:
     def median_rate(what: str, seconds: str = "seconds") -> float:
         return _median([r["events"] / r[seconds] for r in measured[what]])
 
-    small = territory(max(1000, people // 5))
-    memory = {f"pathways_{max(1000, people // 5)}": _peak_rss_of_rebuild(small),
-              f"pathways_{people}": _peak_rss_of_rebuild(data_dir)}
+    fewer = max(1000, people // 5)
+    memory = {f"pathways_{n}": {"rebuilding_process": replayed["peak_mb"],
+                                "largest_partition_process": replayed["largest_partition_mb"]}
+              for n, replayed in ((fewer, _in_fresh_process("rebuild", territory(fewer))),
+                                  (people, measured["rebuild"][-1]))}
     log(f"peak memory of a rebuild (MB): {memory}")
     bare, ours, single = median_rate("bare"), median_rate("rebuild"), median_rate("rebuild-1")
     return {"people": people, "events": count, "processes": processes,
