@@ -1,6 +1,7 @@
 """Rebuilding the read models: in several processes, merged in one transaction, and safe for
 the other processes that keep catching up meanwhile."""
 
+import multiprocessing
 import os
 from datetime import date, timedelta
 from uuid import UUID
@@ -8,21 +9,24 @@ from uuid import UUID
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from casecommittee.demo import generate
 from casecommittee.projections import rebuild as rebuild_module
 from casecommittee.projections import runner as runner_module
+from casecommittee.projections import staging as staging_module
 from casecommittee.projections.committees import committee_decisions, committee_sessions
 from casecommittee.projections.pathways import pathway_rows, pathway_versions
 from casecommittee.projections.rebuild import (
-    _copy_through,
+    ID_SPACE,
     partition_bounds,
     partition_of,
     project_in_partitions,
+    scratch_files,
 )
 from casecommittee.projections.replay_check import replay_check
-from casecommittee.projections.runner import VIEW_TABLES, ProjectionRunner
+from casecommittee.projections.runner import VIEW_TABLES, ProjectionRunner, positions
+from casecommittee.projections.staging import Staging
 
 
 def _read_models(system) -> dict:
@@ -128,23 +132,63 @@ def test_a_partition_process_that_dies_is_reported_not_waited_for(system, clock,
     with pytest.raises(RuntimeError, match="ended with code 3"):
         system.projections.rebuild(partitions=2)
     assert _read_models(system) == built
+    assert _staging_tables(system) == []  # the rebuild dropped its own
 
 
 def test_rows_copied_through_the_driver_are_those_attached_files_give(system, clock, tmp_path):
-    """The merge's portable path (for servers that can't attach a file) copies the same rows."""
+    """The copy's portable path (for servers that can't attach a file) copies the same rows."""
     list(generate(system.app, system.reference, system.personal_data, people=30, seed=9,
                   today=clock.today()))
     runner = system.projections
     paths = list(project_in_partitions(
         system.app, runner._fresh_app, runner.projector.territory_of.every_group().get,
         VIEW_TABLES, tmp_path, 2, system.app.recorder.max_notification_id()))
+    assert len(paths) > 2  # the second partition wrote its range in pieces
     attached = _read_models(system)
-    with system.engine.begin() as conn:
-        for table in VIEW_TABLES:
-            conn.execute(table.delete())
-        for path in paths:
-            _copy_through(conn, VIEW_TABLES, path)
+    with system.engine.connect() as conn:
+        staging = Staging(conn, VIEW_TABLES)
+        with conn.begin():
+            for path in paths:
+                staging_module._copy_through(conn, VIEW_TABLES, staging.staged, path)
+        staging.swap(conn, positions.update().values(position=positions.c.position))
     assert _read_models(system) == attached
+
+
+def _staging_tables(system) -> list[str]:
+    with system.engine.connect() as conn:
+        return [name for name in inspect(conn).get_table_names() if name.startswith("rebuilding_")]
+
+
+def test_a_rebuild_drops_what_a_crashed_rebuild_left_not_what_a_running_one_fills(system, clock):
+    """A rebuild killed mid-way leaves its staging tables behind: the next rebuild drops them,
+    but not those of a rebuild whose process still runs."""
+    list(generate(system.app, system.reference, system.personal_data, people=10, seed=3,
+                  today=clock.today()))
+    ended = multiprocessing.get_context("fork").Process(target=int)
+    ended.start()
+    ended.join()
+    with system.engine.begin() as conn:
+        for pid in (ended.pid, os.getpid()):
+            conn.exec_driver_sql(f"CREATE TABLE rebuilding_{pid}_0a1b2c_pathway_rows (x INTEGER)")
+
+    system.projections.rebuild(partitions=2)
+
+    assert _staging_tables(system) == [f"rebuilding_{os.getpid()}_0a1b2c_pathway_rows"]
+
+
+@given(st.integers(1, 16), st.booleans())
+def test_the_scratch_files_cover_the_id_space_in_order(parts, pieced):
+    """Each process's files are consecutive ranges of its partition, numbered in order, and
+    together they cover every id once."""
+    plan = scratch_files(parts, pieced)
+    assert len(plan) == parts and len(plan[0]) == 1
+    files = [file for process in plan for file in process]
+    assert [number for number, _low, _high in files] == list(range(len(files)))
+    assert files[0][1] == 0 and files[-1][2] == ID_SPACE
+    assert all(low < high for _number, low, high in files)
+    assert all(a[2] == b[1] for a, b in zip(files, files[1:], strict=False))
+    for part, process in enumerate(plan):
+        assert (process[0][1], process[-1][2]) == partition_bounds(parts)[part:part + 2]
 
 
 def test_empty_read_models_facing_a_long_log_are_rebuilt_not_caught_up(system, clock, monkeypatch):

@@ -106,7 +106,7 @@ pathway_versions = Table(
     *[c._copy() for c in SUMMARY_COLUMNS],
 )
 # No secondary index: statistics known at a time read the versions through, and nothing else
-# looks them up (each index more would cost every write and a rebuild's merge).
+# looks them up (each index more would cost every write and a rebuild's swap).
 
 
 _day = itemgetter(0)  # of a [day, stage] entry of a stage timeline

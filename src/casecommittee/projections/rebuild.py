@@ -2,17 +2,20 @@
 
 A pathway's read models depend on its own events only (a committee session's, on its own), so
 the log splits cleanly by aggregate: partition k of n takes the aggregates whose ids lie in the
-k-th of n ranges of the id space (about equal, see `partition_bounds`). Each partition runs in its own process (one per core;
-the first in the calling process), reads its aggregates' events up to the end the log had when
-the rebuild started, aggregate after aggregate (so a pathway's state is needed only while its
-own events pass, however the log interleaves them), and writes its read models into a scratch
-SQLite file. The partitions are then merged into the live read models in one short
-transaction, with the position. Readers see the old read models until it commits, and writers
-wait only for the merge, not for the whole replay.
+k-th of n ranges of the id space (about equal, see `partition_bounds`). Each partition runs in
+its own process (one per core; the first in the calling process), reads its aggregates' events
+up to the end the log had when the rebuild started, aggregate after aggregate (so a pathway's
+state is needed only while its own events pass, however the log interleaves them), and writes
+its read models into scratch SQLite files: the other processes write their range in pieces,
+each smaller than the one before (`PIECES`), each in its own file. The calling process copies
+its own file, then each piece as soon as it is complete, into staging tables (`staging`),
+which it then swaps for the live read models: when the last process ends, only its last, small
+piece is left to copy.
 """
 
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import tempfile
 import traceback
@@ -25,12 +28,17 @@ from pathlib import Path
 from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateTable
 
 from ..db import JSON_OPTIONS
 from .projector import PathwayProjector
+
+#: How the other partitions cut their range, in shares of it, as they write it: while a piece
+#: is written, the calling process copies the one before, so the last, smallest one is all that
+#: is left to copy when the last process ends.
+PIECES = (1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 16)
 
 #: Below this many notifications a rebuild runs in the calling process only (forking costs more).
 PARALLEL_FROM = 20_000
@@ -43,7 +51,7 @@ def default_partitions(notifications: int) -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _scratch_engine(path: Path) -> Engine:
+def scratch_engine(path: Path) -> Engine:
     """A throwaway SQLite file: no journal, no fsync (a crash only loses the scratch)."""
     engine = create_engine(f"sqlite:///{path}", **JSON_OPTIONS)
 
@@ -62,10 +70,11 @@ StoredEvent = namedtuple("StoredEvent", "originator_id originator_version topic 
 #: Aggregate ids are UUIDs, 128-bit numbers: the partitions cut their space into ranges.
 ID_SPACE = 1 << 128
 #: How much smaller than the others the first partition's range is: the calling process, which
-#: runs it, also empties the live read models and merges it while the others finish.
-FIRST_PARTITION_LIGHTER_BY = 0.035
-#: Each partition numbers its version rows from `part << ID_BITS_PER_PARTITION` on.
-ID_BITS_PER_PARTITION = 40
+#: runs it, then copies it and the others' pieces into the staging tables while they finish
+#: (measured: 0.05 to 0.08 end the processes together at 50,000 pathways on 2 cores).
+FIRST_PARTITION_LIGHTER_BY = 0.06
+#: Each scratch file numbers its version rows from `its number << ID_BITS_PER_FILE` on.
+ID_BITS_PER_FILE = 40
 
 
 @lru_cache(maxsize=16)
@@ -84,23 +93,49 @@ def partition_of(originator_id: UUID, parts: int) -> int:
     return bisect_right(partition_bounds(parts), originator_id.int) - 1
 
 
-def _by_aggregate(recorder: SQLiteApplicationRecorder, part: int, parts: int, stop: int,
-                  batch_size: int) -> Iterator[tuple[list, int]]:
-    """The partition's stored events, up to notification `stop`, aggregate after aggregate:
-    a range of the events' primary key (aggregate id, version), read a batch at a time from
-    where the last one ended. Yields each batch with the share of the log it stands for."""
+def pieces_of(low: int, high: int, shares: Iterable[float]) -> list[tuple[int, int]]:
+    """The id range [low, high) cut in consecutive pieces of about these `shares` of it (which
+    add up to 1): their (low, high) bounds, the last ending at `high`."""
+    bounds, done = [low], 0.0
+    for share in shares:
+        done += share
+        bounds.append(low + int((high - low) * min(done, 1.0)))
+    bounds[-1] = high
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+
+
+def scratch_files(parts: int, pieced: bool) -> list[list[tuple[int, int, int]]]:
+    """What each of `parts` processes writes: its scratch files, each as (number, low, high),
+    numbered in the order they are copied. The first partition is one file; the others are
+    cut in `PIECES` when `pieced`, else one file each."""
     bounds = partition_bounds(parts)
-    low = str(UUID(int=bounds[part]))
-    high = str(UUID(int=bounds[part + 1])) if part + 1 < parts else None
+    shares = PIECES if pieced else (1.0,)
+    plan, number = [[(0, bounds[0], bounds[1])]], 1
+    for part in range(1, parts):
+        files = []
+        for low, high in pieces_of(bounds[part], bounds[part + 1], shares):
+            files.append((number, low, high))
+            number += 1
+        plan.append(files)
+    return plan
+
+
+def _by_aggregate(recorder: SQLiteApplicationRecorder, low: int, high: int, stop: int,
+                  batch_size: int) -> Iterator[tuple[list, int]]:
+    """The stored events of the aggregates whose ids lie in [low, high), up to notification
+    `stop`, aggregate after aggregate: a range of the events' primary key (aggregate id,
+    version), read a batch at a time from where the last one ended. Yields each batch with the
+    share of the log it stands for (the aggregates spread evenly over the id space)."""
+    upper = str(UUID(int=high)) if high < ID_SPACE else None
     statement = (
         f"SELECT originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
         "WHERE (originator_id, originator_version) > (?, ?) AND rowid <= ?"
-        + (" AND originator_id < ?" if high else "")
+        + (" AND originator_id < ?" if upper else "")
         + " ORDER BY originator_id, originator_version LIMIT ?")
-    after, current, originator_id = (low, 0), None, None  # (versions start at 1)
+    after, current, originator_id = (str(UUID(int=low)), 0), None, None  # (versions start at 1)
     while True:
         with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(statement, (*after, stop, *((high,) if high else ()), batch_size))
+            cursor.execute(statement, (*after, stop, *((upper,) if upper else ()), batch_size))
             rows = cursor.fetchall()
         if not rows:
             return
@@ -110,25 +145,26 @@ def _by_aggregate(recorder: SQLiteApplicationRecorder, part: int, parts: int, st
                 current, originator_id = text_id, recorder.convert_originator_id(text_id)
             events.append(StoredEvent(originator_id, version, topic, state))
         after = (text_id, version)
-        yield events, len(events) * parts  # (the partitions are about the same size)
+        yield events, len(events) * ID_SPACE // (high - low)
 
 
-def _in_log_order(recorder, part: int, parts: int, stop: int,
+def _in_log_order(recorder, low: int, high: int, stop: int,
                   batch_size: int) -> Iterator[tuple[list, int]]:
-    """The partition's stored events, up to notification `stop`, in the log's order: every
-    notification is read, and the partition's kept (for stores `_by_aggregate` cannot read)."""
+    """The stored events of the aggregates whose ids lie in [low, high), up to notification
+    `stop`, in the log's order: every notification is read, and the range's kept (for stores
+    `_by_aggregate` cannot read)."""
     start = 0
     while start < stop:
         notifications = recorder.select_notifications(start=start + 1, limit=batch_size, stop=stop)
         if not notifications:
             return
-        yield [n for n in notifications if partition_of(n.originator_id, parts) == part], len(notifications)
+        yield [n for n in notifications if low <= n.originator_id.int < high], len(notifications)
         start = notifications[-1].id
 
 
 def _number_from(conn: Connection, tables, first: int) -> list[tuple[str, str, int]]:
     """Makes the tables with a surrogate key number their new rows from `first` on, so that
-    the partitions' rows keep their numbers when merged. SQLite numbers a row one past the
+    the partitions' rows keep their numbers when copied. SQLite numbers a row one past the
     largest: a placeholder numbered `first - 1` goes in first. Returns the placeholders."""
     placeholders = []
     for table in tables:
@@ -142,14 +178,6 @@ def _number_from(conn: Connection, tables, first: int) -> list[tuple[str, str, i
             (first - 1,))
         placeholders.append((table.name, key.name, first - 1))
     return placeholders
-
-
-def _create_indexes(conn: Connection, tables) -> None:
-    """The tables' secondary indexes that are not there yet (built from the rows in one go,
-    cheaper than keeping them up to date row by row; and the merge copies them as they are)."""
-    for table in tables:
-        for index in table.indexes:
-            index.create(conn, checkfirst=True)
 
 
 @contextmanager
@@ -171,160 +199,115 @@ def fewer_collections(threshold: int = 100_000) -> Iterator[None]:
         gc.unfreeze()
 
 
-def project_partition(app, territory_of: Callable, tables, path: Path, part: int, parts: int,
-                      stop: int, *, batch_size: int = 5000, cache_size: int = 2_000,
+def reads_by_aggregate(app) -> bool:
+    """Whether the store can be read aggregate after aggregate (`_by_aggregate`: SQLite)."""
+    return isinstance(app.recorder, SQLiteApplicationRecorder)
+
+
+def project_partition(app, territory_of: Callable, tables, path: Path, number: int, low: int,
+                      high: int, stop: int, *, batch_size: int = 5000, cache_size: int = 2_000,
                       progress: Callable[[int], None] | None = None) -> int:
-    """Projects the events of partition `part` of `parts`, up to notification `stop`, into a
-    new scratch SQLite file at `path` (the read models' tables, their indexes built at the
-    end); returns how many events it applied."""
-    scratch = _scratch_engine(path)
+    """Projects the events of the aggregates whose ids lie in [low, high), up to notification
+    `stop`, into a new scratch SQLite file at `path`, the `number`-th (the read models' tables,
+    without their secondary indexes); returns how many events it applied."""
+    scratch = scratch_engine(path)
     with scratch.begin() as conn:
         for table in tables:
             conn.execute(CreateTable(table))
-        placeholders = _number_from(conn, tables, part << ID_BITS_PER_PARTITION)
-    read = _by_aggregate if isinstance(app.recorder, SQLiteApplicationRecorder) else _in_log_order
+        placeholders = _number_from(conn, tables, number << ID_BITS_PER_FILE)
+    read = _by_aggregate if reads_by_aggregate(app) else _in_log_order
     projector = PathwayProjector(app, territory_of, cache_size)
     applied = 0
     with fewer_collections(), scratch.begin() as conn:
         session = projector.session(conn)
-        for events, share in read(app.recorder, part, parts, stop, batch_size):
+        for events, share in read(app.recorder, low, high, stop, batch_size):
             applied += session.apply(events)
             if progress:
                 progress(share)
         session.flush()
-        for table, key, number in placeholders:
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ?", (number,))
-        _create_indexes(conn, tables)
+        for table, key, number_before in placeholders:
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ?", (number_before,))
     scratch.dispose()
     return applied
 
 
-def _child(app_factory, territory_of, tables, path, part, parts, stop, options, results) -> None:
+def _child(app_factory, territory_of, tables, files, stop, options, sender) -> None:
+    """A partition's process: writes its files one after the other, and sends each one's number
+    once it is complete (or what went wrong)."""
     try:
-        applied = project_partition(app_factory(), territory_of, tables, path, part, parts, stop,
-                                    **options)
-        results.put((part, applied, None))
+        app = app_factory()
+        for number, low, high, path in files:
+            project_partition(app, territory_of, tables, path, number, low, high, stop, **options)
+            sender.send(("done", number))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-        results.put((part, 0, traceback.format_exc()))
+        sender.send(("failed", traceback.format_exc()))
+    finally:
+        sender.close()
 
 
 def project_in_partitions(app, app_factory: Callable, territory_of: Callable, tables,
                           scratch_dir: Path, parts: int, stop: int, *,
                           progress: Callable[[int], None] | None = None,
                           **options) -> Iterator[Path]:
-    """Projects the log up to `stop` in `parts` scratch files (see the module docstring), and
-    yields each file once it is complete: the calling process's first, while the others may
-    still be running (the caller can start merging it), then theirs, once all have ended.
+    """Projects the log up to `stop` in `parts` partitions (see the module docstring), and
+    yields each scratch file once it is complete: the calling process's first, then the other
+    processes' pieces, as they complete them (the caller copies each meanwhile).
 
     Partitions 1… run in forked processes, each with its own application (`app_factory`):
-    database connections must not cross a fork. `options` go to `project_partition`. If the
-    caller stops early (it closes the generator), the other processes are stopped.
+    database connections must not cross a fork. `options` go to `project_partition`. If a
+    process fails, this raises what went wrong there; if the caller stops early (it closes the
+    generator), or anything fails, the other processes are stopped.
     """
-    paths = [scratch_dir / f"partition-{part}.sqlite" for part in range(parts)]
+    plan = scratch_files(parts, pieced=reads_by_aggregate(app))
+    path_of = {number: scratch_dir / f"scratch-{number}.sqlite"
+               for files in plan for number, _low, _high in files}
     context = multiprocessing.get_context("fork")
-    results = context.SimpleQueue()
-    children = [
-        context.Process(target=_child, daemon=True,
-                        args=(app_factory, territory_of, tables, paths[part], part, parts, stop, options,
-                              results))
-        for part in range(1, parts)
-    ]
-    for child in children:
-        child.start()
-    ended = False
+    children, receivers, ended = [], {}, False
     try:
-        project_partition(app, territory_of, tables, paths[0], 0, parts, stop, progress=progress,
-                          **options)
-        yield paths[0]
-        for child in children:  # a result is a few bytes: a child never blocks writing it
-            child.join()
+        for part, files in enumerate(plan[1:], start=1):
+            receiver, sender = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_child, daemon=True,
+                args=(app_factory, territory_of, tables,
+                      [(number, low, high, path_of[number]) for number, low, high in files],
+                      stop, options, sender))
+            child.start()
+            sender.close()  # (the child's copy is the only one: its end reads as end of file)
+            children.append(child)
+            receivers[receiver] = (part, child, len(files))
+        (number, low, high), = plan[0]
+        project_partition(app, territory_of, tables, path_of[number], number, low, high, stop,
+                          progress=progress, **options)
+        yield path_of[number]
+        while receivers:
+            for receiver in multiprocessing.connection.wait(list(receivers)):
+                yield from _completed(receiver, receivers, path_of)
         ended = True
-        _raise_failures(children, results)
-        yield from paths[1:]
     finally:
-        if not ended:  # the rebuild is lost anyway: don't wait for the others
-            for child in children:
+        for child in children:
+            if not ended:  # the rebuild is lost anyway: don't wait for the others
                 child.terminate()
-                child.join()
+            child.join()
 
 
-def _raise_failures(children, results) -> None:
-    """Raises what went wrong in the partitions' processes, if anything (a crashed process
-    reports nothing: its exit code says it)."""
-    reported = {}
-    while not results.empty():
-        part, _applied, failure = results.get()
-        reported[part] = failure
-    failures = [f"partition {part}:\n{reported[part]}" for part in sorted(reported) if reported[part]]
-    failures += [f"partition {part}: the process ended with code {child.exitcode} and no report"
-                 for part, child in enumerate(children, start=1) if part not in reported]
-    if failures:
-        raise RuntimeError("the rebuild failed in a partition's process:\n" + "\n".join(failures))
-
-
-def merge_partitions(conn: Connection, tables, paths: Iterable[Path]) -> None:
-    """Copies every row of the scratch files into the (emptied) read models, within the
-    transaction of `conn`, each file as soon as `paths` gives it: on SQLite by
-    `INSERT … SELECT *` from the attached files (the caller detaches them after committing,
-    see `detach_partitions`), elsewhere through the driver.
-
-    On SQLite, a scratch table has the live one's columns and indexes, and its numbered rows
-    their own range of numbers, so that SQLite copies its records and index entries as they
-    are (its "transfer optimisation") wherever the live table allows it.
-    """
-    for number, path in enumerate(paths):
-        if conn.dialect.name != "sqlite":
-            _copy_through(conn, tables, path)
-            continue
-        schema = f"partition_{number}"
-        conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
-        for table in tables:
-            conn.exec_driver_sql(f"INSERT INTO main.{table.name} SELECT * FROM {schema}.{table.name}")
-
-
-@contextmanager
-def freed_pages_not_zeroed(conn: Connection) -> Iterator[None]:
-    """Lets SQLite free the emptied read models' pages without overwriting each with zeros
-    (`secure_delete`, on in Debian's build; "FAST" still clears what it deletes within the
-    pages it writes anyway): a merge writes the same rows back at once, and the read models
-    hold no name (identities live encrypted in the personal-data store). Emptying the read
-    models then takes 0.05 s instead of 0.15–1.3 s at 50,000 pathways."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    previous = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
-    conn.exec_driver_sql("PRAGMA secure_delete=FAST")
-    conn.commit()  # (a pragma opens no transaction in SQLite, but one in SQLAlchemy)
+def _completed(receiver, receivers: dict, path_of: dict) -> Iterator[Path]:
+    """The file a partition's process reports complete, if it reports one; raises what went
+    wrong there, if anything (a process that crashed reports nothing: its exit code says it)."""
+    part, child, left = receivers[receiver]
     try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA secure_delete={int(previous)}")
-        conn.commit()
-
-
-def detach_partitions(conn: Connection) -> None:
-    """Detaches the scratch files `merge_partitions` attached (SQLite: after the commit, or
-    the rollback), whichever of them it had attached."""
-    if conn.dialect.name == "sqlite":
-        for _seq, schema, _file in conn.exec_driver_sql("PRAGMA database_list").all():
-            if schema.startswith("partition_"):
-                conn.exec_driver_sql(f"DETACH DATABASE {schema}")
-
-
-def _copied_columns(table) -> list[str]:
-    # surrogate keys are the live table's own
-    return [c.name for c in table.columns if c is not table.autoincrement_column]
-
-
-def _copy_through(conn: Connection, tables, path: Path, chunk: int = 5000) -> None:
-    scratch = _scratch_engine(path)
-    with scratch.connect() as source:
-        for table in tables:
-            columns = _copied_columns(table)
-            rows = source.execute(select(*[table.c[c] for c in columns])).mappings()
-            while batch := rows.fetchmany(chunk):
-                conn.execute(insert(table), [dict(r) for r in batch])
-    scratch.dispose()
+        kind, value = receiver.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the rebuild failed in a partition's process:\npartition {part}: "
+                           f"the process ended with code {child.exitcode} and no report") from None
+    if kind == "failed":
+        raise RuntimeError(f"the rebuild failed in a partition's process:\npartition {part}:\n{value}")
+    if left == 1:
+        del receivers[receiver]
+        receiver.close()
+    else:
+        receivers[receiver] = (part, child, left - 1)
+    yield path_of[value]
 
 
 def scratch_directory(near: str | None) -> tempfile.TemporaryDirectory:

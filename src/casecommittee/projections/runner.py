@@ -11,7 +11,6 @@ import hashlib
 import time
 from collections.abc import Callable
 from contextlib import closing
-from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, String, Table, delete, func, select, update
@@ -26,12 +25,10 @@ from .projector import PathwayProjector
 from .rebuild import (
     PARALLEL_FROM,
     default_partitions,
-    detach_partitions,
-    freed_pages_not_zeroed,
-    merge_partitions,
     project_in_partitions,
     scratch_directory,
 )
+from .staging import Staging
 
 positions = Table(
     "projection_positions", metadata,
@@ -217,10 +214,12 @@ class ProjectionRunner:
         """Drops and replays every read model from the log; returns the notifications read.
 
         The log, up to its end when the rebuild starts, is replayed in `partitions` processes
-        (by default one per core for a large log) into scratch files, then merged into the read
-        models in one transaction: readers keep the old read models until it commits, a failure
-        leaves them as they were, and events saved meanwhile are applied by the next catch-up.
-        With `stop`, the log is replayed up to that notification only.
+        (by default one per core for a large log) into scratch files, copied piece by piece
+        into staging tables, which then take the place of the read models, with the position,
+        in one transaction: readers keep the old read models until it commits, a failure
+        leaves them as they were, writers wait for one piece's copy at a time, and events
+        saved meanwhile are applied by the next catch-up. With `stop`, the log is replayed up
+        to that notification only.
         """
         if stop is None:
             stop = self.app.recorder.max_notification_id() or 0
@@ -232,17 +231,16 @@ class ProjectionRunner:
             paths = project_in_partitions(
                 self.app, self._fresh_app, territory_of, VIEW_TABLES, Path(scratch), parts, stop,
                 progress=progress, batch_size=batch_size, cache_size=self.projector.cache_size)
-            with closing(paths):
-                first = next(paths)  # this process's partition: the others may still be running
-                with self.engine.connect() as conn, freed_pages_not_zeroed(conn):
-                    try:
-                        with conn.begin():
-                            self._reset(conn)
-                            merge_partitions(conn, VIEW_TABLES, chain([first], paths))
-                            conn.execute(update(positions).where(positions.c.name == self.name)
-                                         .values(position=stop))
-                    finally:
-                        detach_partitions(conn)
+            with closing(paths), self.engine.connect() as conn:
+                staging = Staging(conn, VIEW_TABLES)
+                try:
+                    for path in paths:  # each as soon as it is complete
+                        staging.copy(conn, path)
+                    staging.swap(conn, delete(positions).where(positions.c.name == self.name),
+                                 positions.insert().values(name=self.name, position=stop))
+                except BaseException:
+                    staging.drop(conn)
+                    raise
         self.projector.forget()
         return stop
 
