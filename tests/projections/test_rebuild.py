@@ -243,6 +243,38 @@ def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
     assert reloads == []
 
 
+def test_a_referent_logs_a_step_while_the_rebuild_copies_its_pieces(
+    system, territory, referent, monkeypatch
+):
+    """Writers wait for one piece's copy at a time, not for the whole rebuild: a step logged
+    between two pieces is saved and projected at once. The swap then puts in place the read
+    models rebuilt up to where the rebuild started, and the next catch-up applies the step."""
+    _steps_that_interleave(referent)
+    pathway_id = referent.identifies(date(2025, 10, 1))
+    copy, logged = Staging.copy, []
+
+    def copy_then_log(staging, conn, path):
+        copy(staging, conn, path)
+        if not logged:  # the first piece is in: a referent orients someone meanwhile
+            logged.append(referent.orients(pathway_id, date(2025, 10, 20)))
+            with system.engine.connect() as other:
+                assert other.execute(select(pathway_rows.c.stage).where(
+                    pathway_rows.c.pathway_id == str(pathway_id))).scalar() == "oriented"
+
+    monkeypatch.setattr(Staging, "copy", copy_then_log)
+    stop = system.app.recorder.max_notification_id()
+    assert system.projections.rebuild(partitions=2) == stop
+    monkeypatch.undo()
+
+    assert logged and system.projections.position() == stop
+    system.projections.catch_up()
+    caught_up = _read_models(system)
+    system.projections.rebuild(partitions=1)
+    assert caught_up == _read_models(system)
+    assert ("stage", "oriented") in next(
+        row for row in caught_up["pathway_rows"] if ("pathway_id", str(pathway_id)) in row)
+
+
 def test_the_merge_gives_its_connection_back_as_it_found_it(system, clock):
     """The merge lets SQLite free the old rows' pages without zeroing them; the pooled
     connection it used is handed back with the setting it had."""

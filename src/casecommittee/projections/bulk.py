@@ -27,12 +27,19 @@ def _processor(column_type, dialect):
     return process
 
 
-@lru_cache(maxsize=64)
+#: (statement, kind of dialect, parameter style) → its plan: one per kind of database, not per
+#: engine (a rebuild opens a new engine per scratch file, and a plan holds its caches of dates).
+_plans: dict[tuple, tuple] = {}
+
+
 def _plan(statement: ClauseElement, dialect):
-    compiled = statement.compile(dialect=dialect)
-    names = list(compiled.positiontup or compiled.binds)
-    columns = [(itemgetter(n), _processor(compiled.binds[n].type, dialect)) for n in names]
-    return compiled, names, columns
+    key = (statement, type(dialect), dialect.paramstyle)
+    if key not in _plans:
+        compiled = statement.compile(dialect=dialect)
+        names = list(compiled.positiontup or compiled.binds)
+        columns = [(itemgetter(n), _processor(compiled.binds[n].type, dialect)) for n in names]
+        _plans[key] = compiled, names, columns
+    return _plans[key]
 
 
 def execute_many(conn: Connection, statement: ClauseElement, rows: Sequence[dict]) -> None:
