@@ -160,20 +160,25 @@ def _staging_tables(system) -> list[str]:
 
 
 def test_a_rebuild_drops_what_a_crashed_rebuild_left_not_what_a_running_one_fills(system, clock):
-    """A rebuild killed mid-way leaves its staging tables behind: the next rebuild drops them,
-    but not those of a rebuild whose process still runs."""
+    """A rebuild killed mid-way leaves its staging tables behind: the next rebuild drops them
+    (even before the killed process is reaped), but not those of a rebuild whose process still
+    runs."""
     list(generate(system.app, system.reference, system.personal_data, people=10, seed=3,
                   today=clock.today()))
-    ended = multiprocessing.get_context("fork").Process(target=int)
-    ended.start()
-    ended.join()
+    context = multiprocessing.get_context("fork")
+    reaped, killed = context.Process(target=int), context.Process(target=int)
+    for ended in (reaped, killed):
+        ended.start()
+    reaped.join()
     with system.engine.begin() as conn:
-        for pid in (ended.pid, os.getpid()):
+        for pid in (reaped.pid, killed.pid, os.getpid()):
             conn.exec_driver_sql(f"CREATE TABLE rebuilding_{pid}_0a1b2c_pathway_rows (x INTEGER)")
+    os.waitid(os.P_PID, killed.pid, os.WEXITED | os.WNOWAIT)  # ended, not reaped: a zombie
 
     system.projections.rebuild(partitions=2)
 
     assert _staging_tables(system) == [f"rebuilding_{os.getpid()}_0a1b2c_pathway_rows"]
+    killed.join()
 
 
 @given(st.integers(1, 16), st.booleans())

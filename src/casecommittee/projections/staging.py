@@ -65,7 +65,6 @@ class Staging:
         finally:
             _detach(conn, schema)
 
-
     def swap(self, conn: Connection, *first: Executable) -> None:
         """Puts the staging tables in place of the live ones, with their indexes, in one
         transaction that starts with the statements `first` (data changes: the SQLite driver
@@ -138,6 +137,13 @@ def _drop_abandoned(conn: Connection) -> None:
 
 
 def _runs(pid: int) -> bool:
+    """Whether process `pid` runs (on Linux, a process killed but not yet reaped does not)."""
+    if Path("/proc/self/stat").exists():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # (zombie, dead)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -153,8 +159,10 @@ def _copy_through(conn: Connection, tables, staged_tables, path: Path, chunk: in
     scratch = scratch_engine(path)
     with scratch.connect() as source:
         for table, staged in zip(tables, staged_tables, strict=True):
-            # (with their surrogate keys: each scratch file numbers its rows in a range of its own)
-            rows = source.execute(select(table)).mappings()
+            # (surrogate keys are the staging table's own: its sequence numbers the rows, and
+            # goes on numbering those a catch-up adds after the swap)
+            columns = [c for c in table.columns if c is not table.autoincrement_column]
+            rows = source.execute(select(*columns)).mappings()
             while batch := rows.fetchmany(chunk):
                 conn.execute(insert(staged), [dict(r) for r in batch])
     scratch.dispose()
