@@ -82,3 +82,19 @@ def test_rows_written_in_bulk_are_those_sqlalchemy_writes(inserted, updated):
                         _stored(engine, UPDATE, changes, bulk=bulk))
         engine.dispose()
     assert stored[True] == stored[False]
+
+
+@given(st.lists(values, min_size=1, max_size=6), st.permutations([c.name for c in sample.columns]))
+def test_rows_given_as_tuples_are_stored_as_the_same_rows_given_as_dictionaries(inserted, order):
+    """A rebuild hands its version rows over as tuples, in an order of its own."""
+    rows = [{"key": f"k{n}", **row} for n, row in enumerate(inserted)]
+    columns = tuple(order)
+    stored = []
+    for given_rows, given_columns in ((rows, None), ([tuple(r[c] for c in columns) for r in rows], columns)):
+        engine = create_engine("sqlite://", **JSON_OPTIONS)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            execute_many(conn, INSERT, given_rows, given_columns)
+            stored.append(conn.exec_driver_sql("SELECT * FROM sample ORDER BY key").all())
+        engine.dispose()
+    assert stored[0] == stored[1]

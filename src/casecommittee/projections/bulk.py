@@ -27,28 +27,33 @@ def _processor(column_type, dialect):
     return process
 
 
-#: (statement, kind of dialect, parameter style) → its plan: one per kind of database, not per
-#: engine (a rebuild opens a new engine per scratch file, and a plan holds its caches of dates).
+#: (statement, kind of dialect, parameter style, tuples' columns) → its plan: one per kind of
+#: database, not per engine (a rebuild opens a new engine per scratch file, and a plan holds
+#: its caches of dates).
 _plans: dict[tuple, tuple] = {}
 
 
-def _plan(statement: ClauseElement, dialect):
-    key = (statement, type(dialect), dialect.paramstyle)
+def _plan(statement: ClauseElement, dialect, columns: tuple[str, ...] | None):
+    key = (statement, type(dialect), dialect.paramstyle, columns)
     if key not in _plans:
         compiled = statement.compile(dialect=dialect)
         names = list(compiled.positiontup or compiled.binds)
-        columns = [(itemgetter(n), _processor(compiled.binds[n].type, dialect)) for n in names]
-        _plans[key] = compiled, names, columns
+        getters = [itemgetter(n if columns is None else columns.index(n)) for n in names]
+        _plans[key] = compiled, names, [
+            (get, _processor(compiled.binds[n].type, dialect)) for get, n in zip(getters, names, strict=True)]
     return _plans[key]
 
 
-def execute_many(conn: Connection, statement: ClauseElement, rows: Sequence[dict]) -> None:
-    """Runs `statement`, whose bind parameters are named like the rows' keys, once per row."""
+def execute_many(conn: Connection, statement: ClauseElement, rows: Sequence,
+                 columns: tuple[str, ...] | None = None) -> None:
+    """Runs `statement`, whose bind parameters are named like the rows' keys, once per row.
+    The rows are dictionaries or, with `columns`, tuples of the values of these columns (a
+    tuple is cheaper to make, to compare and to read than a dictionary)."""
     if not rows:
         return
-    compiled, names, columns = _plan(statement, conn.dialect)
+    compiled, names, getters = _plan(statement, conn.dialect, columns)
     values = [map(get, rows) if process is None else map(process, map(get, rows))
-              for get, process in columns]
+              for get, process in getters]
     params = list(zip(*values, strict=True))
     if not compiled.positional:  # named parameter styles (pyformat…) take dictionaries
         params = [dict(zip(names, row, strict=True)) for row in params]

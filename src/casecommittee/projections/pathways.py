@@ -28,10 +28,11 @@ from ..domain.rules import follow_up_calendar, validation_due_on
 from ..domain.state import PathwayState
 
 #: The columns a statistics query reads; a new pathway version is kept only when one changes.
+#: A summary is a tuple of their values, in this order: first what the identification fixes
+#: (`identification_summary`), then the rest (`summarize`).
 SUMMARY_COLUMNS = (
     Column("group_id", String(36)),
     Column("territory_id", String(36)),
-    Column("stage", String(24)),
     Column("identified_on", Date),
     Column("cohort_month", String(7)),
     Column("cohort_quarter", String(7)),
@@ -42,6 +43,7 @@ SUMMARY_COLUMNS = (
     Column("qualification_level", String(16)),
     Column("flags", String(64)),
     Column("channel", String(24)),
+    Column("stage", String(24)),
     Column("structure_id", String(36)),
     Column("referent_id", String(36)),
     Column("scheme", String(200)),
@@ -116,30 +118,31 @@ def _days(start: date, end: date | None) -> int | None:
     return (end - start).days if end is not None else None
 
 
-def identification_summary(state: PathwayState, territory_id: str | None) -> dict:
+def identification_summary(state: PathwayState, territory_id: str | None) -> tuple:
     """The part of the summary the identification fixes (group, cohort, profile): a pathway's
     other steps never change it, so a projector computes it once per state it folds."""
     profile = state.profile
     on = state.identified_on
-    return {
-        "group_id": state.group_id,
-        "territory_id": territory_id,
-        "identified_on": on,
-        "cohort_month": on.isoformat()[:7],
-        "cohort_quarter": f"{on.year}-Q{(on.month - 1) // 3 + 1}",
-        "cohort_year": f"{on.year}",
-        "sex": profile.get("sex"),
-        "age_bracket": state.age_bracket,
-        "qpv_code": profile.get("qpv_code"),
-        "qualification_level": profile.get("qualification_level"),
-        "flags": "," + ",".join(sorted(profile.get("flags") or ())) + ",",
-        "channel": state.channel,
-    }
+    return (
+        state.group_id,
+        territory_id,
+        on,
+        on.isoformat()[:7],
+        f"{on.year}-Q{(on.month - 1) // 3 + 1}",
+        f"{on.year}",
+        profile.get("sex"),
+        state.age_bracket,
+        profile.get("qpv_code"),
+        profile.get("qualification_level"),
+        "," + ",".join(sorted(profile.get("flags") or ())) + ",",
+        state.channel,
+    )
 
 
-def summarize(state: PathwayState, territory_id: str | None, identification: dict | None = None) -> dict:
-    """The statistical summary of a pathway (the columns of `SUMMARY_COLUMNS`); `identification`
-    is its `identification_summary` when the caller already has it."""
+def summarize(state: PathwayState, territory_id: str | None, identification: tuple | None = None) -> tuple:
+    """The statistical summary of a pathway: the values of `SUMMARY_COLUMNS`, in their order (a
+    tuple: a projector makes one per event, compares it with the last and writes it as it
+    is); `identification` is its `identification_summary` when the caller already has it."""
     on = state.identified_on
     orientation = state.orientation or {}
     exit_ = state.exit or {}
@@ -148,30 +151,30 @@ def summarize(state: PathwayState, territory_id: str | None, identification: dic
     # any date from that day on (it differs from `stage` only when a step was logged late
     # with an earlier date)
     last_change = max(reversed(state.stages), key=_day, default=(None, None))
-    return {
-        **(identification or identification_summary(state, territory_id)),
-        "stage": state.stage,
-        "structure_id": orientation.get("structure_id") or state.referent_structure_id,
-        "referent_id": state.referent_id,
-        "scheme": orientation.get("scheme"),
-        "first_oriented_on": state.first_oriented_on,
-        "first_immersion_on": state.first_immersion_on,
-        "first_hired_on": state.first_hired_on,
-        "first_day_105_on": min([h["day_105_on"] for h in state.hires]) if state.hires else None,
-        "days_to_orientation": _days(on, state.first_oriented_on),
-        "days_to_first_hire": _days(on, state.first_hired_on),
-        "follow_up_completed_on": state.follow_up_completed_on,
-        "first_rupture_on": min([r["on"] for r in ruptures]) if ruptures else None,
-        "exited_on": exit_.get("on"),
-        "exit_outcome": exit_.get("outcome"),
-        "stages": json_text(state.stages),
-        "last_stage_change_on": last_change[0],
-        "stage_by_date": last_change[1],
-        "ruptures": json_text([(r["on"], r["stage"]) for r in ruptures]) if ruptures else "[]",
-    }
+    return (
+        *(identification or identification_summary(state, territory_id)),
+        state.stage,
+        orientation.get("structure_id") or state.referent_structure_id,
+        state.referent_id,
+        orientation.get("scheme"),
+        state.first_oriented_on,
+        state.first_immersion_on,
+        state.first_hired_on,
+        min([h["day_105_on"] for h in state.hires]) if state.hires else None,
+        _days(on, state.first_oriented_on),
+        _days(on, state.first_hired_on),
+        state.follow_up_completed_on,
+        min([r["on"] for r in ruptures]) if ruptures else None,
+        exit_.get("on"),
+        exit_.get("outcome"),
+        json_text(state.stages),
+        last_change[0],
+        last_change[1],
+        json_text([(r["on"], r["stage"]) for r in ruptures]) if ruptures else "[]",
+    )
 
 
-def row_of(state: PathwayState, summary: dict, recorded_at, summary_version: int, summary_since) -> dict:
+def row_of(state: PathwayState, summary: tuple, recorded_at, summary_version: int, summary_since) -> dict:
     """The `pathway_rows` row of a pathway: its summary (with the version and time it holds
     from) plus what lists and agendas show."""
     follow_up = state.follow_up if state.stage == "employed" else None
@@ -183,7 +186,7 @@ def row_of(state: PathwayState, summary: dict, recorded_at, summary_version: int
         next_due = next((c for c in calendar if not c.done), None)
     last_contact = (follow_up or {}).get("contacts", [])[-1:] or [None]
     return {
-        **summary,
+        **dict(zip(SUMMARY_NAMES, summary, strict=True)),
         "version": state.version,
         "recorded_at": recorded_at,
         "summary_version": summary_version,

@@ -19,7 +19,14 @@ from ..domain.pathway import StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
 from .committees import CommitteeProjector
-from .pathways import identification_summary, pathway_rows, pathway_versions, row_of, summarize
+from .pathways import (
+    SUMMARY_NAMES,
+    identification_summary,
+    pathway_rows,
+    pathway_versions,
+    row_of,
+    summarize,
+)
 
 #: Steps that never change a pathway's statistical summary (no new version is kept for them).
 SUMMARY_NEUTRAL_STEPS = frozenset({"committee_referral", "follow_up_contact"})
@@ -33,6 +40,8 @@ ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
 ROW_UPDATE = (update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id"))
               .values(_every_column(pathway_rows, but="pathway_id")))
 VERSION_INSERT = pathway_versions.insert().values(_every_column(pathway_versions, but="id"))
+#: What a version row holds, in the order the projector writes it: the summary's tuple follows.
+VERSION_COLUMNS = ("pathway_id", "version", "recorded_from", "recorded_to", *SUMMARY_NAMES)
 
 
 class _Known:
@@ -44,16 +53,16 @@ class _Known:
 
     def __init__(self, state: PathwayState, stored: bool):
         self.state, self.stored = state, stored
-        self.summary: dict | None = None
+        self.summary: tuple | None = None
         self.summary_version: int | None = None
         self.summary_since = None
         self.recorded_at = None
         # the identification part of the summary, and the state it was computed for (only
         # the identification sets it; a correction folds a new state)
-        self.identification: dict | None = None
+        self.identification: tuple | None = None
         self.identification_of: PathwayState | None = None
 
-    def summarize(self, territory_of: Callable[[str | None], str | None]) -> dict:
+    def summarize(self, territory_of: Callable[[str | None], str | None]) -> tuple:
         """The state's statistical summary (its identification part computed once per state)."""
         state = self.state
         if self.identification_of is not state:
@@ -107,7 +116,7 @@ class ProjectionSession:
         self.projector = projector
         self.conn = conn
         self.dirty: dict[str, _Known] = {}
-        self.versions: list[dict] = []
+        self.versions: list[tuple] = []
 
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
@@ -144,10 +153,9 @@ class ProjectionSession:
         summary = known.summarize(self.projector.territory_of)
         if summary == known.summary:
             return
-        if known.summary is not None:  # (the replaced summary's dict becomes the version row)
-            known.summary.update(pathway_id=pid, version=known.summary_version,
-                                 recorded_from=known.summary_since, recorded_to=event.timestamp)
-            self.versions.append(known.summary)
+        if known.summary is not None:  # the replaced summary, as a version row
+            self.versions.append((pid, known.summary_version, known.summary_since, event.timestamp,
+                                  *known.summary))
         known.summary = summary
         known.summary_version, known.summary_since = event.originator_version, event.timestamp
 
@@ -174,7 +182,7 @@ class ProjectionSession:
             row["pathway_id"] = pid
             (updates if known.stored else inserts).append(row)
             known.stored = True
-        execute_many(conn, VERSION_INSERT, self.versions)
+        execute_many(conn, VERSION_INSERT, self.versions, VERSION_COLUMNS)
         self.versions = []
         execute_many(conn, ROW_INSERT, inserts)
         execute_many(conn, ROW_UPDATE, updates)
