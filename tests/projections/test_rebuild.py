@@ -146,7 +146,8 @@ def test_rows_copied_through_the_driver_are_those_attached_files_give(system, cl
     assert len(paths) > 2  # the second partition wrote its range in pieces
     attached = _read_models(system)
     with system.engine.connect() as conn:
-        staging = Staging(conn, VIEW_TABLES)
+        staging = Staging(VIEW_TABLES)
+        staging.create(conn)
         with conn.begin():
             for path in paths:
                 staging_module._copy_through(conn, VIEW_TABLES, staging.staged, path)
@@ -161,8 +162,8 @@ def _staging_tables(system) -> list[str]:
 
 def test_a_rebuild_drops_what_a_crashed_rebuild_left_not_what_a_running_one_fills(system, clock):
     """A rebuild killed mid-way leaves its staging tables behind: the next rebuild drops them
-    (even before the killed process is reaped), but not those of a rebuild whose process still
-    runs."""
+    (even before the killed process is reaped), and those an earlier rebuild of its own process
+    could not drop, but not those of a rebuild whose process still runs."""
     list(generate(system.app, system.reference, system.personal_data, people=10, seed=3,
                   today=clock.today()))
     context = multiprocessing.get_context("fork")
@@ -171,14 +172,26 @@ def test_a_rebuild_drops_what_a_crashed_rebuild_left_not_what_a_running_one_fill
         ended.start()
     reaped.join()
     with system.engine.begin() as conn:
-        for pid in (reaped.pid, killed.pid, os.getpid()):
+        for pid in (reaped.pid, killed.pid, os.getpid(), os.getppid()):
             conn.exec_driver_sql(f"CREATE TABLE rebuilding_{pid}_0a1b2c_pathway_rows (x INTEGER)")
     os.waitid(os.P_PID, killed.pid, os.WEXITED | os.WNOWAIT)  # ended, not reaped: a zombie
 
     system.projections.rebuild(partitions=2)
 
-    assert _staging_tables(system) == [f"rebuilding_{os.getpid()}_0a1b2c_pathway_rows"]
+    assert _staging_tables(system) == [f"rebuilding_{os.getppid()}_0a1b2c_pathway_rows"]
     killed.join()
+
+
+def test_a_swap_that_would_not_be_one_transaction_is_refused(system):
+    """The SQLite driver runs a table change outside any transaction until a data change opens
+    one: a swap must start with one (the position's), or a failure would leave half a swap."""
+    with system.engine.connect() as conn:
+        staging = Staging(VIEW_TABLES)
+        staging.create(conn)
+        with pytest.raises(ValueError, match="data change"):
+            staging.swap(conn)
+        staging.drop(conn)
+    assert _staging_tables(system) == []
 
 
 @given(st.integers(1, 16), st.booleans())

@@ -27,14 +27,14 @@ def _processor(column_type, dialect):
     return process
 
 
-#: (statement, kind of dialect, parameter style, tuples' columns) → its plan: one per kind of
+#: (statement, kind of dialect, parameter style, JSON writer, tuples' columns) → its plan: one per kind of
 #: database, not per engine (a rebuild opens a new engine per scratch file, and a plan holds
 #: its caches of dates).
 _plans: dict[tuple, tuple] = {}
 
 
 def _plan(statement: ClauseElement, dialect, columns: tuple[str, ...] | None):
-    key = (statement, type(dialect), dialect.paramstyle, columns)
+    key = (statement, type(dialect), dialect.paramstyle, getattr(dialect, "_json_serializer", None), columns)
     if key not in _plans:
         compiled = statement.compile(dialect=dialect)
         names = list(compiled.positiontup or compiled.binds)

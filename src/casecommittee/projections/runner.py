@@ -10,7 +10,7 @@ worker process for deployments with several web processes.
 import hashlib
 import time
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, String, Table, delete, func, select, update
@@ -232,14 +232,16 @@ class ProjectionRunner:
                 self.app, self._fresh_app, territory_of, VIEW_TABLES, Path(scratch), parts, stop,
                 progress=progress, batch_size=batch_size, cache_size=self.projector.cache_size)
             with closing(paths), self.engine.connect() as conn:
-                staging = Staging(conn, VIEW_TABLES)
+                staging = Staging(VIEW_TABLES)
                 try:
+                    staging.create(conn)
                     for path in paths:  # each as soon as it is complete
                         staging.copy(conn, path)
                     staging.swap(conn, delete(positions).where(positions.c.name == self.name),
                                  positions.insert().values(name=self.name, position=stop))
                 except BaseException:
-                    staging.drop(conn)
+                    with suppress(Exception):  # (what failed first matters; the next rebuild
+                        staging.drop(conn)     # drops what is left)
                     raise
         self.projector.forget()
         return stop

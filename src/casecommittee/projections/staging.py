@@ -29,15 +29,25 @@ from .rebuild import scratch_engine
 STAGING_NAME = re.compile(r"rebuilding_(\d+)_[0-9a-f]+_")
 
 
-class Staging:
-    """A rebuild's staging copy of `tables` (the live read models), in the database of `conn`."""
+#: The name prefixes of the staging tables this process's rebuilds are filling.
+_FILLING: set[str] = set()
 
-    def __init__(self, conn: Connection, tables: Sequence[Table]):
-        prefix = f"rebuilding_{os.getpid()}_{secrets.token_hex(3)}_"
+
+class Staging:
+    """A rebuild's staging copy of `tables` (the live read models): `create` it, `copy` scratch
+    files into it, then `swap` it for the live tables, or `drop` it."""
+
+    def __init__(self, tables: Sequence[Table]):
+        self.prefix = f"rebuilding_{os.getpid()}_{secrets.token_hex(3)}_"
         copies = MetaData()
         self.tables = list(tables)
         # (the copies' secondary indexes are never created: the swap builds the live ones)
-        self.staged = [t.to_metadata(copies, name=prefix + t.name) for t in self.tables]
+        self.staged = [t.to_metadata(copies, name=self.prefix + t.name) for t in self.tables]
+
+    def create(self, conn: Connection) -> None:
+        """Creates the staging tables in the database of `conn`, first dropping those that
+        earlier rebuilds abandoned."""
+        _FILLING.add(self.prefix)
         _drop_abandoned(conn)
         with conn.begin():
             for staged in self.staged:
@@ -69,6 +79,8 @@ class Staging:
         """Puts the staging tables in place of the live ones, with their indexes, in one
         transaction that starts with the statements `first` (data changes: the SQLite driver
         opens a transaction only before one, and would run a table change outside any)."""
+        if not first:
+            raise ValueError("a swap starts with a data change, or it would not be one transaction")
         with freed_pages_not_zeroed(conn), conn.begin():
             for statement in first:
                 conn.execute(statement)
@@ -80,9 +92,12 @@ class Staging:
                 for index in table.indexes:
                     index.create(conn)
         self.staged = []
+        _FILLING.discard(self.prefix)
 
     def drop(self, conn: Connection) -> None:
-        """Drops the staging tables (after a failure: the live read models stay as they were)."""
+        """Drops the staging tables (after a failure: the live read models stay as they were).
+        Should that fail too, the next rebuild drops them."""
+        _FILLING.discard(self.prefix)
         if conn.in_transaction():
             conn.rollback()
         with conn.begin():
@@ -124,33 +139,39 @@ def _quoted(conn: Connection, table: Table) -> str:
 
 
 def _drop_abandoned(conn: Connection) -> None:
-    """Drops the staging tables of rebuilds whose process no longer runs (SQLite only: a file's
-    processes all run on its machine, where a process id says whether one still runs)."""
+    """Drops the staging tables of rebuilds whose process no longer runs, and those this
+    process's earlier rebuilds left (SQLite only: a file's processes all run on its machine,
+    where a process id says whether one still runs)."""
     if conn.dialect.name != "sqlite":
         return
     abandoned = [name for name in inspect(conn).get_table_names()
-                 if (found := STAGING_NAME.match(name)) and not _runs(int(found.group(1)))]
+                 if (found := STAGING_NAME.match(name)) and _abandoned(found)]
     conn.rollback()
     with conn.begin():
         for name in abandoned:
             conn.execute(DropTable(Table(name, MetaData())))
 
 
+def _abandoned(name: re.Match) -> bool:
+    pid = int(name.group(1))
+    if pid == os.getpid():
+        return name.group(0) not in _FILLING
+    return not _runs(pid)
+
+
 def _runs(pid: int) -> bool:
     """Whether process `pid` runs (on Linux, a process killed but not yet reaped does not)."""
-    if Path("/proc/self/stat").exists():
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except FileNotFoundError:
-            return False
-        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # (zombie, dead)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # it runs, as another user
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc here, or not this process's
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # (zombie, dead)
 
 
 def _copy_through(conn: Connection, tables, staged_tables, path: Path, chunk: int = 5000) -> None:
