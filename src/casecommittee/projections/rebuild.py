@@ -19,11 +19,11 @@ import multiprocessing.connection
 import os
 import tempfile
 import traceback
-from bisect import bisect_right
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import accumulate, pairwise
 from pathlib import Path
 from uuid import UUID
 
@@ -88,20 +88,12 @@ def partition_bounds(parts: int) -> tuple[int, ...]:
     return (0, *(first + rest * k // (parts - 1) for k in range(parts - 1)), ID_SPACE)
 
 
-def partition_of(originator_id: UUID, parts: int) -> int:
-    """The partition (0 … parts-1) of an aggregate: the one whose id range holds its id."""
-    return bisect_right(partition_bounds(parts), originator_id.int) - 1
-
-
 def pieces_of(low: int, high: int, shares: Iterable[float]) -> list[tuple[int, int]]:
     """The id range [low, high) cut in consecutive pieces of about these `shares` of it (which
     add up to 1): their (low, high) bounds, the last ending at `high`."""
-    bounds, done = [low], 0.0
-    for share in shares:
-        done += share
-        bounds.append(low + int((high - low) * min(done, 1.0)))
+    bounds = [low, *(low + int((high - low) * min(done, 1.0)) for done in accumulate(shares))]
     bounds[-1] = high
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+    return [(a, b) for a, b in pairwise(bounds) if a < b]
 
 
 def scratch_files(parts: int, pieced: bool) -> list[list[tuple[int, int, int]]]:
@@ -204,7 +196,7 @@ def reads_by_aggregate(app) -> bool:
     return isinstance(app.recorder, SQLiteApplicationRecorder)
 
 
-def project_partition(app, territory_of: Callable, tables, path: Path, number: int, low: int,
+def project_range(app, territory_of: Callable, tables, path: Path, number: int, low: int,
                       high: int, stop: int, *, batch_size: int = 5000, cache_size: int = 2_000,
                       progress: Callable[[int], None] | None = None) -> int:
     """Projects the events of the aggregates whose ids lie in [low, high), up to notification
@@ -237,7 +229,7 @@ def _child(app_factory, territory_of, tables, files, stop, options, sender) -> N
     try:
         app = app_factory()
         for number, low, high, path in files:
-            project_partition(app, territory_of, tables, path, number, low, high, stop, **options)
+            project_range(app, territory_of, tables, path, number, low, high, stop, **options)
             sender.send(("done", number))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         sender.send(("failed", traceback.format_exc()))
@@ -254,7 +246,7 @@ def project_in_partitions(app, app_factory: Callable, territory_of: Callable, ta
     processes' pieces, as they complete them (the caller copies each meanwhile).
 
     Partitions 1… run in forked processes, each with its own application (`app_factory`):
-    database connections must not cross a fork. `options` go to `project_partition`. If a
+    database connections must not cross a fork. `options` go to `project_range`. If a
     process fails, this raises what went wrong there; if the caller stops early (it closes the
     generator), or anything fails, the other processes are stopped.
     """
@@ -276,7 +268,7 @@ def project_in_partitions(app, app_factory: Callable, territory_of: Callable, ta
             children.append(child)
             receivers[receiver] = (part, child, len(files))
         (number, low, high), = plan[0]
-        project_partition(app, territory_of, tables, path_of[number], number, low, high, stop,
+        project_range(app, territory_of, tables, path_of[number], number, low, high, stop,
                           progress=progress, **options)
         yield path_of[number]
         while receivers:
