@@ -48,7 +48,7 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     if system is None:
         system = bootstrap()
     from .. import auth  # noqa: F401  (its tables)
-    from . import access_log, idempotency  # noqa: F401  (their tables)
+    from . import access_log  # noqa: F401  (its table)
 
     metadata.create_all(system.engine)
     app.extensions["casecommittee"] = WebContext.of(system)
