@@ -1,8 +1,7 @@
 """Wires one process: settings → stores, application, personal data, reference data."""
 
-from dataclasses import dataclass
-
 from base64 import b64decode
+from dataclasses import dataclass
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
