@@ -9,10 +9,11 @@ from sqlalchemy.engine import Engine
 from .application import CaseCommittee
 from .clock import SystemClock
 from .config import Settings
-from .db import forget_old_versions, make_engine, metadata
+from .db import forget_old_versions, make_engine
 from .personal_data import PersonalDataStore
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
 from .reference import ReferenceData
+from .tables import create_all
 
 
 @dataclass
@@ -66,11 +67,9 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     settings = settings or Settings.from_env()
     settings.secure_data_dir()
     engine = make_engine(settings.sqlalchemy_url)
-    from . import auth, jobs, notifications  # noqa: F401  (their tables, created below)
-
     personal_engine = make_engine(settings.sqlalchemy_url, personal=True)
     drop_stored_responses(personal_engine)
-    metadata.create_all(engine)
+    create_all(engine)
     ensure_read_model_schema(engine)
     clock = clock or SystemClock()
     master_key = settings.resolved_key("personal_data_key", "personal-data.key")

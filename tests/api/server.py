@@ -1,6 +1,7 @@
 """A real `casecommittee serve` (gunicorn) in a process group of its own, on a store prepared
 in-process (a territory, a group, a referent and her token), spoken to over HTTP."""
 
+import http.client
 import json
 import os
 import signal
@@ -115,3 +116,5 @@ class Server:
             return Answer(error.code, json.loads(error.read() or b"{}"), dict(error.headers))
         except urllib.error.URLError as error:
             raise ConnectionError(str(error.reason)) from error
+        except http.client.HTTPException as error:  # the answer was cut short
+            raise ConnectionError(repr(error)) from error

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from casecommittee.keyed_requests import AlreadyAnswered
 from casecommittee.reference import users
-from casecommittee.web.access_log import access_log
+from casecommittee.stores.access_log import access_log
 
 from .conftest import IDENTIFY, counts
 

@@ -8,7 +8,6 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
-from ..db import metadata
 from .api import Api
 from .context import WebContext
 from .problems import register_error_handlers
@@ -47,10 +46,6 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     if system is None:
         system = bootstrap()
-    from .. import auth  # noqa: F401  (its tables)
-    from . import access_log  # noqa: F401  (its table)
-
-    metadata.create_all(system.engine)
     app.extensions["casecommittee"] = WebContext.of(system)
 
     api = Api(app)
