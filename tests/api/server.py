@@ -39,7 +39,8 @@ def prepare_store(data_dir: Path) -> str:
         system.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -66,7 +67,7 @@ class Server:
 
     def start(self, timeout: float = 60) -> None:
         """Starts gunicorn (master and workers in a new session) and waits until it answers."""
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "CASECOMMITTEE_DATA_DIR": str(self.data_dir),
                "PYTHONUNBUFFERED": "1"}
         executable = Path(sys.executable).with_name("casecommittee")
