@@ -124,3 +124,25 @@ def test_the_store_keeps_no_response_and_no_key_in_clear(client, as_, system):
     for path in system.settings.data_dir.rglob("*"):
         if path.is_file():
             assert b"benali" not in path.read_bytes().lower(), path
+
+
+def test_committee_writes_replay_their_first_answer(client, as_, identified, system):
+    def twice(url, body, key, status=201):
+        headers = {**as_("copilot"), "Idempotency-Key": key}
+        first = client.post(url, json=body, headers=headers)
+        assert first.status_code == status, first.get_json()
+        before = counts(system)
+        again = client.post(url, json=body, headers=headers)
+        assert again.status_code == status and again.headers["Idempotent-Replayed"] == "true"
+        assert again.get_json() == first.get_json() and counts(system) == before
+        return first.get_json()
+
+    session = twice("/api/v1/committees", {"group_id": "g-jeunes", "kind": "orientation",
+                                           "held_on": "2026-06-30"}, "comité")["id"]
+    decided = twice(f"/api/v1/committees/{session}/decisions", {
+        "pathway_id": identified, "decision": "orient", "note": "CEJ",
+        "orientation": {"scheme": "CEJ", "structure_id": "s-ml"}}, "décision")
+    assert decided["pathway_stage"] == "oriented"
+    closed = twice(f"/api/v1/committees/{session}/close", {"attendance": ["Mission locale"]},
+                   "clôture", status=200)
+    assert closed["status"] == "closed" and closed["decision_count"] == 1
