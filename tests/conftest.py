@@ -20,6 +20,8 @@ def clock():
 @pytest.fixture
 def system(tmp_path, clock):
     """The whole system on a fresh SQLite store in a temporary data directory."""
-    built = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(tmp_path / "var")}), clock=clock)
+    # (tokens read on every request: tests change users' groups in the tables and expect it at once)
+    built = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(tmp_path / "var"),
+                                         "CASECOMMITTEE_TOKEN_CACHE_SECONDS": "0"}), clock=clock)
     yield built
     built.close()

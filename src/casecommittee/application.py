@@ -7,6 +7,7 @@ one transaction. Personal data go to the personal-data store, never into events.
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from .clock import SystemClock
 from .domain.committee import CommitteeSession
 from .domain.errors import CommitteeRuleBroken
 from .domain.pathway import Pathway
-from .domain.state import PathwayState
+from .domain.state import PathwayState, derive
 from .domain.steps import Step
 from .keyed_requests import KeyedRequests
 from .transcodings import TRANSCODINGS
@@ -79,6 +80,8 @@ class CaseCommittee(Application):
         self.after_save = None
         #: Idempotency keys: a keyed write's answer is saved with the write (see keyed_requests).
         self.keyed_requests = KeyedRequests(self, keys_secret or b"", keys_time_to_live)
+        #: The pathways this thread has just saved, while `after_save` runs (see `state_at`).
+        self._just_saved = threading.local()
 
     def save(self, *objs, **kwargs):
         """Saves atomically, then lets the read models catch up (so a caller reads its own write).
@@ -96,11 +99,23 @@ class CaseCommittee(Application):
             raise
         self.keyed_requests.saved()
         if self.after_save is not None and recordings:
+            self._just_saved.pathways = {o.id: o for o in objs if isinstance(o, Pathway)}
             try:
                 self.after_save()
             except Exception:  # noqa: BLE001 - logged, retried by the next catch-up
                 logger.exception("read models did not catch up after a save; they will on the next one")
+            finally:
+                self._just_saved.pathways = {}
         return recordings
+
+    def state_at(self, pathway_id: UUID, version: int) -> PathwayState:
+        """The pathway's state at `version`: folded from the pathway this thread has just saved
+        when it is at hand (the inline projection of a write loads nothing), else loaded from the
+        event store. A new state each time: the caller may fold more events into it."""
+        saved = getattr(self._just_saved, "pathways", {}).get(pathway_id)
+        if saved is not None and saved.version >= version:
+            return derive(saved.steps[:version])
+        return self.get_pathway(pathway_id, version).state
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Adds dates, step records and derived states to the library's transcodings."""

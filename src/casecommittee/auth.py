@@ -13,6 +13,9 @@ Scopes (domain.md, "Who uses it"):
 
 import hashlib
 import secrets
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -85,10 +88,27 @@ class Principal:
 
 
 class Tokens:
-    """Issues, checks and revokes API tokens."""
+    """Issues, checks and revokes API tokens.
 
-    def __init__(self, engine: Engine):
+    With `cache_seconds`, a live token's user is kept that long in memory (each request
+    otherwise reads the tokens and users tables): a revocation through this object, or any
+    other `Tokens` of the process, takes effect at once; one made by another process (the
+    CLI, another web worker), or a change to the user's groups, within `cache_seconds`.
+    Unknown and revoked tokens are never kept.
+    """
+
+    #: Every `Tokens` of the process, so a revocation anywhere in it empties every cache.
+    _instances: "weakref.WeakSet[Tokens]" = weakref.WeakSet()
+    #: At most this many tokens kept; the cache is emptied when it is full.
+    max_cached = 10_000
+
+    def __init__(self, engine: Engine, cache_seconds: float = 0.0,
+                 monotonic: Callable[[], float] = time.monotonic):
         self.engine = engine
+        self.cache_seconds = cache_seconds
+        self.monotonic = monotonic
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        Tokens._instances.add(self)
 
     def issue(self, user_id: str) -> str:
         """A new token for an existing user; the clear token is returned once, never stored."""
@@ -102,17 +122,33 @@ class Tokens:
     def revoke(self, user_id: str) -> int:
         """Revokes every live token of a user; returns how many."""
         with self.engine.begin() as conn:
-            return conn.execute(
+            revoked = conn.execute(
                 update(tokens).where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
                 .values(revoked_at=datetime.now(UTC))
             ).rowcount
+        for instance in list(Tokens._instances):
+            instance._cache.clear()
+        return revoked
 
     def principal(self, token: str) -> Principal | None:
         """The user of a live token, or None for an unknown or revoked one."""
+        token_hash = hash_token(token)
+        if self.cache_seconds > 0:
+            kept = self._cache.get(token_hash)
+            if kept is not None and kept[0] > self.monotonic():
+                return kept[1]
+        principal = self._look_up(token_hash)
+        if principal is not None and self.cache_seconds > 0:
+            if len(self._cache) >= self.max_cached:
+                self._cache.clear()
+            self._cache[token_hash] = (self.monotonic() + self.cache_seconds, principal)
+        return principal
+
+    def _look_up(self, token_hash: str) -> Principal | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(users).join(tokens, tokens.c.user_id == users.c.id)
-                .where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None))
+                .where(tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None))
             ).first()
         if row is None:
             return None

@@ -13,6 +13,7 @@
 | CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 | CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
+| CASECOMMITTEE_TOKEN_CACHE_SECONDS | 5 | a web process keeps a token's user this long (0: read it on every request); a revocation by another process, or a user's new groups, apply within it |
 """
 
 import os
@@ -55,6 +56,7 @@ class Settings:
     jobs_hour: int = 6
     retention_days: int = 730
     idempotency_key_hours: int = 24
+    token_cache_seconds: int = 5
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -73,6 +75,7 @@ class Settings:
             jobs_hour=_whole_number(env, "CASECOMMITTEE_JOBS_HOUR", 6),
             retention_days=_whole_number(env, "CASECOMMITTEE_RETENTION_DAYS", 730),
             idempotency_key_hours=_whole_number(env, "CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS", 24),
+            token_cache_seconds=_whole_number(env, "CASECOMMITTEE_TOKEN_CACHE_SECONDS", 5),
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:

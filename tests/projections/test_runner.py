@@ -112,3 +112,29 @@ def test_replay_check_reports_a_tampered_read_model(system, territory, referent,
     result = runner.invoke(main, ["replay-check"])
     assert result.exit_code == 1
     assert '"stage"' in result.output and str(pid) in result.output
+
+
+def test_a_write_loads_its_pathway_once_even_when_the_projector_forgot_it(
+    system, territory, referent, monkeypatch
+):
+    """The inline projection folds the pathway the command has just saved (a store larger
+    than the projector's cache, or another worker that projected its last event, costs no
+    second load), and the rows are those a replay of the log makes."""
+    pid = referent.identifies(date(2026, 3, 2))
+    referent.orients(pid, date(2026, 3, 20))
+    loads = []
+    get = system.app.repository.get
+    monkeypatch.setattr(system.app.repository, "get",
+                        lambda *args, **kwargs: loads.append(args) or get(*args, **kwargs))
+    for step in (lambda: referent.hires(pid, date(2026, 4, 2)),
+                 lambda: referent.logs(pid, "corrected", date(2026, 4, 3), corrects_version=2,
+                                       changes={"occurred_on": date(2026, 3, 21)},
+                                       reason="date mal saisie")):
+        system.projections.projector.forget()
+        loads.clear()
+        step()
+        assert len(loads) == 1  # the command's own load
+    written = _rows(system)
+    assert written[str(pid)] == (4, "employed")
+    monkeypatch.undo()
+    assert replay_check(system.app, system.engine)["ok"]

@@ -93,7 +93,7 @@ class PathwayProjector:
         if event.originator_version == 1:
             known = _Known(PathwayState(), False)
         else:  # its row holds this state's summary
-            state = self.app.get_pathway(event.originator_id, event.originator_version - 1).state
+            state = self.app.state_at(event.originator_id, event.originator_version - 1)
             known = _Known(state, True)
             known.summary = known.summarize(self.territory_of)
             known.summary_version, known.summary_since = conn.execute(
@@ -129,7 +129,7 @@ class ProjectionSession:
             known = projector.known_before(pid, event, self.conn)
             code = event.code
             if code == "corrected":
-                known.state = projector.app.get_pathway(originator_id, event.originator_version).state
+                known.state = projector.app.state_at(originator_id, event.originator_version)
             else:
                 known.state.apply(event.as_step())
             applied += 1

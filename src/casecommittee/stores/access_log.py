@@ -29,10 +29,11 @@ class AccessLog:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def record(self, principal, pathway_id, action: str, at: datetime | None = None) -> None:
-        """One access by a user to a pathway (at the given time, default now)."""
+    def record(self, principal, pathway_id, *actions: str, at: datetime | None = None) -> None:
+        """Accesses by a user to a pathway (at the given time, default now), in one transaction
+        (a write and the read of the identity its answer shows: one commit)."""
+        at = at or datetime.now(UTC)
         with self.engine.begin() as conn:
-            conn.execute(access_log.insert().values(
-                at=at or datetime.now(UTC), user_id=principal.user_id, role=principal.role,
-                pathway_id=str(pathway_id), action=action,
-            ))
+            conn.execute(access_log.insert(), [
+                {"at": at, "user_id": principal.user_id, "role": principal.role,
+                 "pathway_id": str(pathway_id), "action": action} for action in actions])

@@ -24,7 +24,7 @@ class WebContext:
     def of(cls, system: System) -> "WebContext":
         """The web stores on the system's engine."""
         key = system.settings.resolved_key("personal_data_key", "personal-data.key")
-        return cls(system, Tokens(system.engine), AccessLog(system.engine),
+        return cls(system, Tokens(system.engine, system.settings.token_cache_seconds), AccessLog(system.engine),
                    Pseudonyms(key), StatisticsCache())
 
 

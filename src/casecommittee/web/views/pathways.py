@@ -7,7 +7,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...queries.caseload import CaseloadQuery, get_row, list_pathways
+from ...queries.caseload import CaseloadQuery, list_pathways
 from .. import commands
 from ..context import web
 from ..documents import (
@@ -41,9 +41,9 @@ def _expected_version(headers: dict) -> int | None:
     return int(value.removeprefix("W/").strip('"')) if value else None
 
 
-def _log(pathway_id, action: str) -> None:
-    """Records the access in the access log (at the system clock's time)."""
-    web().access_log.record(current_principal(), pathway_id, action, at=web().system.clock.now())
+def _log(pathway_id, *actions: str) -> None:
+    """Records the accesses in the access log (at the system clock's time), in one transaction."""
+    web().access_log.record(current_principal(), pathway_id, *actions, at=web().system.clock.now())
 
 
 def _person(pathway_id, row) -> dict | None:
@@ -56,11 +56,12 @@ def _person(pathway_id, row) -> dict | None:
         return None
 
 
-def _document(pathway_id, fields: dict, follow_up: dict, row: dict) -> dict:
+def _document(pathway_id, fields: dict, follow_up: dict, row: dict, done: tuple = ()) -> dict:
+    """The document; the accesses `done` (a write) logged with the read of the identity."""
     principal = current_principal()
     person = _person(pathway_id, row)
-    if person is not None:
-        _log(pathway_id, "read_person")
+    if person is not None or done:
+        _log(pathway_id, *done, *(("read_person",) if person is not None else ()))
     return pathway_document(
         fields, shown_id=shown_id(pathway_id), territory_id=row.get("territory_id"),
         follow_up=follow_up, reference=web().system.reference, person=person,
@@ -68,10 +69,10 @@ def _document(pathway_id, fields: dict, follow_up: dict, row: dict) -> dict:
     )
 
 
-def _state_document(pathway_id, state, row: dict) -> dict:
+def _state_document(pathway_id, state, row: dict, done: tuple = ()) -> dict:
     """The document of a state from the event store."""
     today = web().system.clock.today()
-    return _document(pathway_id, fields_of_state(state), follow_up_of(state, today), row)
+    return _document(pathway_id, fields_of_state(state), follow_up_of(state, today), row, done)
 
 
 def _row_document(pathway_id, row: dict) -> dict:
@@ -80,21 +81,22 @@ def _row_document(pathway_id, row: dict) -> dict:
     return _document(pathway_id, fields_of_row(row), follow_up, row)
 
 
-def _answer(pathway_id, state, row: dict, status: int):
-    """The response to a write: the state it left, its ETag and Location."""
-    document = _state_document(pathway_id, state, row)
+def _answer(pathway_id, state, row: dict, status: int, done: tuple = ()):
+    """The response to a write (logged as `done`): the state it left, its ETag and Location."""
+    document = _state_document(pathway_id, state, row, done)
     headers = {**_etag(state.version),
                "Location": url_for("pathways.get_pathway", pathway_ref=str(pathway_id))}
     return document, status, headers
 
 
-def _written(pathway, status: int):
-    """The response to a write: the new state, its ETag and Location."""
-    row = get_row(web().system.engine, str(pathway.id)) or {
-        "group_id": pathway.state.group_id, "territory_id": None,
-        "referent_id": pathway.state.referent_id,
-    }
-    return _answer(pathway.id, pathway.state, row, status)
+def _written(pathway, status: int, territory_id: str | None, action: str):
+    """The response to a write (`action` in the access log): the new state, its ETag and
+    Location, shown from what the command has at hand (the saved state and the group's
+    territory; no read-model read)."""
+    state = pathway.state
+    row = {"group_id": state.group_id, "territory_id": territory_id,
+           "referent_id": state.referent_id}
+    return _answer(pathway.id, state, row, status, (action,))
 
 
 def _replay_write(answer, *_args, **_kwargs):
@@ -152,8 +154,8 @@ def identify(headers, data):
     system = web().system
     command = commands.identification(system.reference, current_principal(), data)
     pathway = system.app.identify(**command)
-    _log(pathway.id, "identify")
-    return _written(pathway, 201)
+    return _written(pathway, 201, system.projections.projector.territory_of(pathway.state.group_id),
+                    "identify")
 
 
 @blp.route("/pathways/<pathway_ref>", methods=["GET"])
@@ -193,14 +195,15 @@ def get_pathway(query, pathway_ref):
 @idempotent(_replay_write)
 def log_step(headers, data, pathway_ref):
     """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
-    pathway_id, _row = visible_pathway(pathway_ref)
+    pathway_id, row = visible_pathway(pathway_ref)
     system = web().system
     code, command = commands.step(system.reference, current_principal(), data)
     pathway = system.app.log_step(
         pathway_id, code, expected_version=_expected_version(headers), **command,
     )
-    _log(pathway_id, "log_step")
-    return _written(pathway, 201)
+    territory_id = (row["territory_id"] if pathway.state.group_id == row["group_id"]
+                    else system.projections.projector.territory_of(pathway.state.group_id))
+    return _written(pathway, 201, territory_id, "log_step")
 
 
 @blp.route("/pathways/<pathway_ref>/history", methods=["GET"])
