@@ -80,18 +80,18 @@ def measure(people: int, writes: int, cold: bool = True) -> dict:
         headers = {"Authorization": f"Bearer {token}"}
         loads, snapshots = Counter(), Counter()
         repository_get = system.app.repository.get
-        take_snapshot = system.app.take_snapshot
+        put_snapshots = system.app.snapshots.put
 
         def counted_get(*args, **kwargs):
             loads["loads"] += 1
             return repository_get(*args, **kwargs)
 
-        def counted_snapshot(*args, **kwargs):
-            snapshots["snapshots"] += 1
-            return take_snapshot(*args, **kwargs)
+        def counted_snapshots(taken, *args, **kwargs):
+            snapshots["snapshots"] += len(taken)
+            return put_snapshots(taken, *args, **kwargs)
 
         system.app.repository.get = counted_get
-        system.app.take_snapshot = counted_snapshot
+        system.app.snapshots.put = counted_snapshots
         jobs = list(step_mix.dealt(step_mix.pools(system.engine, group["id"], seed=1), writes))
         statuses, kinds = Counter(), Counter()
         TRACED.clear()

@@ -108,6 +108,25 @@ class CaseCommittee(Application):
                 self._just_saved.pathways = {}
         return recordings
 
+    def _take_snapshots(self, processing_event) -> None:
+        """Snapshots the aggregates whose new version is a multiple of their interval, from the
+        aggregate just saved (the library loads it again from the store first), all in one put."""
+        if not (self.snapshots and self.snapshotting_intervals):
+            return
+        taken = []
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if not interval or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                snapshot_class = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                taken.append(snapshot_class.take(aggregate))
+            else:  # an earlier event of the same save: its state is no longer at hand
+                self.take_snapshot(event.originator_id, version=event.originator_version)
+        if taken:
+            self.snapshots.put(taken)
+
     def state_at(self, pathway_id: UUID, version: int) -> PathwayState:
         """The pathway's state at `version`: folded from the pathway this thread has just saved
         when it is at hand (the inline projection of a write loads nothing), else loaded from the
