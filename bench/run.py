@@ -92,19 +92,21 @@ def bench_write(people: int, runs: int) -> dict:
             "bare_events_per_s": _median(bare), "ratio": _median(ours) / _median(bare)}
 
 
-def territory(people: int) -> Path:
-    """A national-scale demo store (generated once per size, then reused)."""
-    data_dir = RESULTS / f"territory-{people}"
+def territory(people: int, seed: int = 2020) -> Path:
+    """A national-scale demo store, generated once per size and seed, then reused: each
+    pathway's events saved at once (no API call, no projection per event), then the read
+    models built by a partitioned rebuild."""
+    data_dir = RESULTS / f"territory-{people}-seed{seed}"
     if (data_dir / "ready").exists():
         return data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     system = _system(data_dir)
     started = time.perf_counter()
     for n, _ in enumerate(generate(system.app, system.reference, system.personal_data,
-                                   people=people, seed=2020, today=TODAY), start=1):
+                                   people=people, seed=seed, today=TODAY), start=1):
         if n % 5000 == 0:
             log(f"territory: {n}/{people} pathways ({time.perf_counter() - started:.0f} s)")
-    system.projections.catch_up()
+    system.projections.bring_up_to_date()
     system.close()
     (data_dir / "ready").write_text("ok")
     return data_dir
@@ -122,6 +124,41 @@ def _bare_read(app) -> tuple[int, float]:
         start = notifications[-1].id + 1
 
 
+def _bare_read_range(data_dir: Path, start: int, stop: int) -> int:
+    """The bare read of notifications `start`..`stop` (a forked process opens its own store)."""
+    system = _system(data_dir)
+    try:
+        count = 0
+        while start <= stop:
+            notifications = system.app.recorder.select_notifications(
+                start=start, limit=min(5000, stop - start + 1), stop=stop)
+            if not notifications:
+                break
+            for notification in notifications:
+                system.app.mapper.to_domain_event(notification)
+            count += len(notifications)
+            start = notifications[-1].id + 1
+        return count
+    finally:
+        system.close()
+
+
+def _bare_read_split(data_dir: Path, parts: int) -> int:
+    """The bare read split as the rebuild splits its work: `parts` processes at once (the
+    calling one included), each reading and decoding its share of the log."""
+    import multiprocessing
+
+    system = _system(data_dir)
+    last = system.app.recorder.max_notification_id() or 0
+    system.close()
+    bounds = [round(last * k / parts) for k in range(parts + 1)]
+    ranges = [(data_dir, bounds[k] + 1, bounds[k + 1]) for k in range(parts)]
+    with multiprocessing.get_context("fork").Pool(parts - 1) as pool:
+        others = pool.starmap_async(_bare_read_range, ranges[1:])
+        count = _bare_read_range(*ranges[0])
+        return count + sum(others.get())
+
+
 def _cpu_seconds() -> float:
     """CPU time of this process and of its finished children (the rebuild's partitions)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -130,7 +167,8 @@ def _cpu_seconds() -> float:
 
 def replay(what: str, data_dir: Path) -> dict:
     """One replay of the whole log, in this process: the bare library's read-and-decode
-    ("bare"), or a rebuild ("rebuild": one process per core; "rebuild-1": one process).
+    ("bare"; "bare-split": in as many processes as the rebuild, each its share of the log), or
+    a rebuild ("rebuild": one process per core; "rebuild-1": one process).
     Returns the events, wall seconds, CPU seconds (the partitions' processes included) and peak
     memory (meaningful in a fresh process: `_in_fresh_process`)."""
     system = _system(data_dir)
@@ -138,6 +176,9 @@ def replay(what: str, data_dir: Path) -> dict:
         started, cpu = time.perf_counter(), _cpu_seconds()
         if what == "bare":
             count, _ = _bare_read(system.app)
+        elif what == "bare-split":
+            count = _bare_read_split(data_dir, default_partitions(
+                system.app.recorder.max_notification_id() or 0))
         else:
             count = system.projections.rebuild(partitions=1 if what == "rebuild-1" else None)
         seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
@@ -169,13 +210,14 @@ def bench_rebuild(people: int, runs: int) -> dict:
     system = _system(data_dir)
     processes = default_partitions(system.app.recorder.max_notification_id() or 0)
     system.close()
-    measured = {"bare": [], "rebuild": [], "rebuild-1": []}
+    measured = {"bare": [], "bare-split": [], "rebuild": [], "rebuild-1": []}
     for run in range(runs):
         for what, results in measured.items():
             results.append(_in_fresh_process(what, data_dir))
         rates = {what: results[-1]["events"] / results[-1]["seconds"] for what, results in measured.items()}
-        log(f"rebuild run {run + 1}: {rates['rebuild']:.0f} events/s in {processes} processes, "
-            f"{rates['rebuild-1']:.0f} in one, vs bare read {rates['bare']:.0f} events/s")
+        log(f"rebuild run {run + 1}: {rates['rebuild']:.0f} events/s in {processes} processes "
+            f"vs bare read {rates['bare-split']:.0f} in as many; {rates['rebuild-1']:.0f} in one "
+            f"vs {rates['bare']:.0f}")
     count = measured["bare"][-1]["events"]
 
     def median_rate(what: str, seconds: str = "seconds") -> float:
@@ -188,9 +230,13 @@ def bench_rebuild(people: int, runs: int) -> dict:
                                   (people, measured["rebuild"][-1]))}
     log(f"peak memory of a rebuild (MB): {memory}")
     bare, ours, single = median_rate("bare"), median_rate("rebuild"), median_rate("rebuild-1")
+    split = median_rate("bare-split")
+    # like for like: N processes against the bare read in N processes, one against one
     return {"people": people, "events": count, "processes": processes,
-            "rebuild_events_per_s": ours, "bare_read_events_per_s": bare, "ratio": ours / bare,
-            "one_process_events_per_s": single, "one_process_ratio": single / bare,
+            "rebuild_events_per_s": ours, "bare_read_split_events_per_s": split,
+            "ratio": ours / split,
+            "one_process_events_per_s": single, "bare_read_events_per_s": bare,
+            "one_process_ratio": single / bare,
             "cpu_ratio": median_rate("rebuild", "cpu_seconds") / median_rate("bare", "cpu_seconds"),
             "runs": measured, "peak_rss_mb": memory}
 
@@ -230,30 +276,97 @@ def bench_queries(people: int, runs: int) -> dict:
     return {"people": people, "queries": figures}
 
 
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def table(report: dict) -> str:
+    """The report as the README's table (markdown): each figure beside its bare reference."""
+    lines = ["| figure | casecommittee | bare eventsourcing, same run | ratio | target |",
+             "|---|---|---|---|---|"]
+    add = lines.append
+    if "write" in report:
+        w = report["write"]
+        add(f"| demo writes ({w['people']:,} pathways, in process) | {w['demo_events_per_s']:,.0f} events/s "
+            f"| {w['bare_events_per_s']:,.0f} events/s | {w['ratio']:.2f}× | — |")
+    for m in report.get("mixed", {}).get("sizes", []):
+        n, se, co = m["people"], m["serial"], m["concurrent"]
+        bare = se["bare_save_and_load"]
+        ratio = se["ratios_to_bare_save_and_load_p50"].get("write")
+        add(f"| HTTP step write, 1 client, {n:,} pathways ({se['write']['count']}, 7 kinds) "
+            f"| p50 {se['write']['p50_ms']} / p99 {se['write']['p99_ms']} / max {se['write']['max_ms']} ms "
+            f"| save+load p50 {bare['p50_ms']} / p99 {bare['p99_ms']} / max {bare['max_ms']} ms "
+            f"| {ratio}× (p50) | ≤ 5×: {'met' if ratio is not None and ratio <= 5 else 'missed'} |")
+        st = se["statistics"]
+        add(f"| HTTP statistics after each write (cold), 1 client, {n:,} pathways "
+            f"| p50 {st['p50_ms']} / p99 {st['p99_ms']} / max {st['max_ms']} ms "
+            f"| save+load p50 {bare['p50_ms']} ms | {se['ratios_to_bare_save_and_load_p50'].get('statistics')}× | — |")
+        for label, f in se["by_request"].items():
+            if label.startswith("statistics:"):
+                add(f"| … `{label.split(':')[1]}` | p50 {f['p50_ms']} / p99 {f['p99_ms']} / max {f['max_ms']} ms | | | |")
+        b = co["bare_saves"]
+        wl = co["load"]
+        add(f"| HTTP step writes, {co['clients']} clients, {n:,} pathways (+ statistics every 4th request) "
+            f"| {co['writes_per_s']} writes/s (all requests p50 {wl['p50_ms']} / p99 {wl['p99_ms']} / max {wl['max_ms']} ms) "
+            f"| {b['saves_per_s']} saves/s in {b['processes']} processes, {b['one_process_saves_per_s']} in one "
+            f"| {co['ratio_to_bare_saves']}× | ≥ 0.25×: {'met' if co['ratio_to_bare_saves'] >= 0.25 else 'missed'} |")
+        add(f"| load average (1 min) during the {n:,} mixed load | start {m['load_average']['start']}, "
+            f"end {m['load_average']['end']} | | | |")
+    if "rebuild" in report:
+        r = report["rebuild"]
+        add(f"| rebuild, {r['people']:,} pathways, {r['events']:,} events, {r['processes']} processes "
+            f"| {r['rebuild_events_per_s']:,.0f} events/s | {r['bare_read_split_events_per_s']:,.0f} events/s "
+            f"(read + decode in {r['processes']} processes) | {r['ratio']:.2f}× | ≥ 0.6× |")
+        add(f"| the same rebuild in one process | {r['one_process_events_per_s']:,.0f} events/s "
+            f"| {r['bare_read_events_per_s']:,.0f} events/s (one process) | {r['one_process_ratio']:.2f}× | ≥ 0.6× |")
+        add(f"| rebuild CPU (all processes) vs bare read CPU | | | {r['cpu_ratio']:.2f}× | |")
+    for q in report.get("queries", []):
+        for name, f in q["queries"].items():
+            add(f"| `{name}`, {q['people']:,} pathways (in process, {'' if 'bare' in name else 'no cache, '}median of 9) "
+                f"| {f['median_ms']} ms (max {f['max_ms']}) | | | |")
+    add(f"| load average (1 min) | start {report['load_average']['start']}, end {report['load_average']['end']} "
+        "(2 cores; other work was running) | | | |")
+    return "\n".join(lines)
+
+
 def main() -> None:
-    """Runs the benchmarks asked for and prints (and saves) a JSON report."""
+    """Runs the benchmarks asked for; saves the JSON report and prints the table."""
+    import mixed_load
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("part", nargs="*", help="write, rebuild, queries (default: all three)")
-    parser.add_argument("--people", type=int, default=50_000, help="pathways of the national territory")
+    parser.add_argument("part", nargs="*", help="write, rebuild, queries, mixed (default: all)")
+    parser.add_argument("--people", type=int, nargs="+", default=[10_000, 50_000],
+                        help="pathways of the stores (the rebuild runs on the largest)")
     parser.add_argument("--write-people", type=int, default=2_000, help="pathways per demo-write run")
     parser.add_argument("--runs", type=int, default=3)
+    mixed_load.add_arguments(parser)
     args = parser.parse_args()
-    args.part = args.part or ["write", "rebuild", "queries"]
-    unknown = set(args.part) - {"write", "rebuild", "queries"}
+    parts = ("write", "rebuild", "queries", "mixed")
+    args.part = args.part or list(parts)
+    unknown = set(args.part) - set(parts)
     if unknown:
-        parser.error(f"unknown part(s) {', '.join(sorted(unknown))}: choose write, rebuild, queries")
+        parser.error(f"unknown part(s) {', '.join(sorted(unknown))}: choose {', '.join(parts)}")
     RESULTS.mkdir(exist_ok=True)
     report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-              "date": datetime.now(UTC).isoformat(timespec="seconds")}
+              "date": datetime.now(UTC).isoformat(timespec="seconds"),
+              "command": "python bench/run.py " + " ".join(sys.argv[1:]),
+              "load_average": {"start": _load()}}
+    for people in args.people:  # the stores first, so no part times their generation
+        territory(people, args.seed)
     if "write" in args.part:
         report["write"] = bench_write(args.write_people, args.runs)
+    if "mixed" in args.part:
+        report["mixed"] = mixed_load.bench_mixed(args.people, args)
     if "rebuild" in args.part:
-        report["rebuild"] = bench_rebuild(args.people, args.runs)
+        report["rebuild"] = bench_rebuild(max(args.people), args.runs)
     if "queries" in args.part:
-        report["queries"] = bench_queries(args.people, max(args.runs, 9))
-    text = json.dumps(report, indent=2)
-    (RESULTS / f"report-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(text)
-    print(text)
+        report["queries"] = [bench_queries(people, max(args.runs, 9)) for people in args.people]
+    report["load_average"]["end"] = _load()
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    path = RESULTS / f"report-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(text)
+    print(table(report))
+    print(f"\n(report: {path})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,305 @@
+"""Mixed read/write load over HTTP, every figure beside the bare eventsourcing library's, same run.
+
+    python bench/mixed_load.py                        # 10,000 and 50,000 pathways
+    python bench/mixed_load.py --people 10000 --serial 70 --concurrent 280   # a quick look
+
+For each size, on a scratch copy of bench/run.py's cached store (generated once per size and
+seed), `casecommittee serve --workers 2 --no-jobs` (gunicorn, inline projections), loopback:
+
+- **serial** (one client, taking turns): a step write (the kinds that change the statistics in
+  turn: orientation, immersion, hire, follow-up, rupture, exit, correction; by a co-pilot of
+  "Jeunes décrocheurs", each pathway written once), then a statistics request (in turn: plain,
+  `by=group`, `as_of` six months back, `known_at` three months back; the write before it moved
+  the read models, so no statistics cache can answer it), then, in this process, the bare
+  library loading an aggregate of a pathway's length and saving one more event to it (same
+  cipher, compressor and SQLite settings). Median, p99 and maximum of each, and the write's
+  ratio to the bare save+load (target: ≤ 5×).
+- **concurrent** (8 clients): the same writes with a statistics request every fourth request;
+  the writes per second, against the bare library saving one event a call for the same time,
+  in as many processes as the server has workers (one SQLite file, like the server's) and in
+  one (the higher is the reference; target: ≥ 0.25×).
+
+The 1-minute load average is read before and after each part: the machine is shared, so only
+the ratios of one run mean something.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import types
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import api_load  # noqa: E402  (the server, the HTTP client, the percentiles)
+import run  # noqa: E402  (the cached stores, the bare aggregate and application)
+import step_mix  # noqa: E402
+
+from casecommittee.auth import Tokens  # noqa: E402
+from casecommittee.bootstrap import bootstrap  # noqa: E402
+from casecommittee.config import Settings  # noqa: E402
+from casecommittee.demo import create_territory  # noqa: E402
+
+GROUP = api_load.GROUP
+API = api_load.API
+#: The length of the bare aggregates: about a pathway's (the national store's mean is ~5.9).
+BARE_LENGTH = 6
+TARGETS = {"write_p50_over_bare_save_and_load": 5.0, "concurrent_writes_over_bare_saves": 0.25}
+
+
+def load_average() -> float:
+    """The 1-minute load average (2 means both cores busy)."""
+    return round(os.getloadavg()[0], 2)
+
+
+def latencies(values: list[float]) -> dict:
+    """Median, p99 and maximum (ms)."""
+    if not values:
+        return {"count": 0}
+    return {"count": len(values), "p50_ms": round(statistics.median(values), 2),
+            "p99_ms": round(api_load._percentile(values, 99), 2), "max_ms": round(max(values), 2)}
+
+
+# ---- the bare library ----------------------------------------------------------------------
+
+class BareStore:
+    """The bare library on a scratch SQLite file: aggregates of a pathway's length."""
+
+    def __init__(self, scratch: Path, like_data_dir: Path, aggregates: int):
+        like = types.SimpleNamespace(
+            settings=Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(like_data_dir)}))
+        self.app = run._bare_app(scratch, like)
+        self.ids = []
+        for _ in range(aggregates):
+            aggregate = run.BareStep(0)
+            for n in range(1, BARE_LENGTH):
+                aggregate.step(n)
+            self.app.save(aggregate)
+            self.ids.append(aggregate.id)
+        self.next = 0
+
+    def save_and_load(self) -> float:
+        """Loads the next aggregate, adds one event, saves it; milliseconds."""
+        aggregate_id = self.ids[self.next % len(self.ids)]
+        self.next += 1
+        started = time.perf_counter()
+        aggregate = self.app.repository.get(aggregate_id)
+        aggregate.step(aggregate.n + 1)
+        self.app.save(aggregate)
+        return (time.perf_counter() - started) * 1000
+
+    def close(self) -> None:
+        """Closes the store."""
+        self.app.close()
+
+
+def _bare_saves_for(env: dict, seconds: float, start_at: float, queue) -> None:
+    app = run.Application(env=env)
+    aggregate = run.BareStep(0)
+    app.save(aggregate)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    count, deadline = 0, start_at + seconds
+    while time.time() < deadline:
+        aggregate.step(count)
+        app.save(aggregate)
+        count += 1
+    app.close()
+    queue.put(count)
+
+
+def bare_save_rate(env: dict, processes: int, seconds: float) -> float:
+    """Saves of one event a second by the bare library in `processes` processes at once
+    (one SQLite file), each saving its own aggregate for `seconds`."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    start_at = time.time() + 2.0  # after every process has imported and opened the store
+    workers = [context.Process(target=_bare_saves_for, args=(env, seconds, start_at, queue))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    counts = [queue.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return sum(counts) / seconds
+
+
+# ---- the store and its writes ----------------------------------------------------------------
+
+def prepare(people: int, seed: int, scratch: Path) -> dict:
+    """A scratch copy of the cached store, tokens, and the pathways each kind writes to."""
+    data_dir = scratch / "data"
+    api_load.copy_store(run.territory(people, seed), data_dir)
+    system = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(data_dir)}),
+                       inline_projections=False)
+    try:
+        territory = create_territory(system.reference)
+        issuer = Tokens(system.engine)
+        group = next(g for g in territory.groups if g["name"] == GROUP)
+        copilot = territory.users[f"copilot:{GROUP}:0"]
+        referent = territory.users[f"referent:{GROUP}:0"]
+        tokens = {"copilot": issuer.issue(copilot["id"]),
+                  "auditor": issuer.issue(territory.users["auditor"]["id"])}
+        pools = step_mix.pools(system.engine, group["id"], seed)
+    finally:
+        system.close()
+    return {"data_dir": data_dir, "tokens": tokens, "pools": pools, "referent": referent}
+
+
+def write_job(kind: str, pathway_id: str, n: int, store: dict, today: date) -> api_load.Job:
+    """The request writing the n-th step (of `kind`) to a pathway."""
+    referent = store["referent"]
+    return api_load.Job(
+        method="POST", path=f"{API}/pathways/{pathway_id}/steps", token=store["tokens"]["copilot"],
+        body=step_mix.body(kind, n, today, GROUP, referent["structure_id"], referent["id"]),
+        label=f"write:{kind}")
+
+
+def statistics_job(n: int, store: dict, today: date) -> api_load.Job:
+    """The n-th statistics request: plain, by group, as of six months back, known three
+    months back, in turn (a co-pilot and the auditor in turn)."""
+    variants = ("", "?by=group", f"?as_of={today - timedelta(days=182)}",
+                f"?known_at={datetime.combine(today - timedelta(days=91), datetime.min.time(), UTC).isoformat().replace('+', '%2B')}")
+    names = ("plain", "by_group", "as_of", "known_at")
+    token = store["tokens"]["copilot" if n % 2 else "auditor"]
+    return api_load.Job(method="GET", path=f"{API}/statistics{variants[n % 4]}", token=token,
+                        body=None, label=f"statistics:{names[n % 4]}")
+
+
+# ---- the two parts ---------------------------------------------------------------------------
+
+def serial(server, store: dict, jobs: list, bare: BareStore, today: date) -> dict:
+    """One client: a write, a statistics request, a bare save+load, in turn."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    times: dict[str, list[float]] = {"write": [], "statistics": [], "bare_save_and_load": []}
+    by_label: dict[str, list[float]] = {}
+    statuses, failures = Counter(), []
+    for n, (kind, pathway_id) in enumerate(jobs):
+        for job in (write_job(kind, pathway_id, n, store, today), statistics_job(n, store, today)):
+            started = time.perf_counter()
+            status, body = api_load._call(conn, job)
+            elapsed = (time.perf_counter() - started) * 1000
+            statuses[f"{job.label.split(':')[0]}:{status}"] += 1
+            if 200 <= status < 300:
+                times[job.label.split(":")[0]].append(elapsed)
+                by_label.setdefault(job.label, []).append(elapsed)
+            elif len(failures) < 5:
+                failures.append(f"{job.method} {job.path} -> {status}: {body[:300]!r}")
+        times["bare_save_and_load"].append(bare.save_and_load())
+    conn.close()
+    figures = {name: latencies(values) for name, values in times.items()}
+    figures["by_request"] = {label: latencies(values) for label, values in sorted(by_label.items())}
+    figures["statuses"] = dict(sorted(statuses.items()))
+    if failures:
+        figures["first_failures"] = failures
+    bare_p50 = figures["bare_save_and_load"]["p50_ms"]
+    figures["ratios_to_bare_save_and_load_p50"] = {
+        name: round(figures[name]["p50_ms"] / bare_p50, 2) for name in ("write", "statistics")
+        if figures[name].get("p50_ms")}
+    return figures
+
+
+def concurrent(server, store: dict, jobs: list, clients: int, bare_env: dict, workers: int,
+               today: date) -> dict:
+    """`clients` clients: writes with a statistics request every fourth request; then the
+    bare library's save rate for as long, in `workers` processes and in one."""
+    requests, n_statistics = [], 0
+    for n, (kind, pathway_id) in enumerate(jobs):
+        requests.append(write_job(kind, pathway_id, n, store, today))
+        if n % 3 == 2:
+            requests.append(statistics_job(n_statistics, store, today))
+            n_statistics += 1
+    loaded = api_load.load(server.port, requests, clients, 600, server)
+    write_labels = {k: v for k, v in loaded.get("by", {}).items() if k.startswith("write:")}
+    writes_done = sum(v["statuses"].get("201", 0) for v in write_labels.values())
+    writes_per_s = writes_done / loaded["seconds"]
+    seconds = max(5.0, min(20.0, loaded["seconds"]))
+    bare = {"processes": workers, "saves_per_s": round(bare_save_rate(bare_env, workers, seconds), 1),
+            "one_process_saves_per_s": round(bare_save_rate(bare_env, 1, seconds), 1),
+            "seconds": seconds}
+    reference = max(bare["saves_per_s"], bare["one_process_saves_per_s"])
+    return {"clients": clients, "writes_per_s": round(writes_per_s, 1), "load": loaded,
+            "bare_saves": bare, "ratio_to_bare_saves": round(writes_per_s / reference, 3)}
+
+
+def one_size(people: int, args) -> dict:
+    """Both parts on a scratch copy of the store of `people` pathways."""
+    scratch = Path(tempfile.mkdtemp(prefix="casecommittee-mixed-"))
+    server = None
+    try:
+        started = time.perf_counter()
+        store = prepare(people, args.seed, scratch)
+        run.log(f"{people}: store ready in {time.perf_counter() - started:.0f} s; pools "
+                f"{ {k: len(v) for k, v in store['pools'].items()} }")
+        jobs = list(step_mix.dealt(store["pools"], args.serial + args.concurrent + 14))
+        warm, jobs = jobs[:14], jobs[14:]
+        server = api_load.Server(store["data_dir"], args.workers)
+        today = date.today()
+        bare = BareStore(scratch, store["data_dir"], aggregates=500)
+        # warm-up (not measured): each worker's code paths, each kind once
+        api_load.load(server.port, [write_job(k, p, n, store, today) for n, (k, p) in enumerate(warm)]
+                      + [statistics_job(n, store, today) for n in range(4)], 2, 300, server)
+        result = {"people": people, "load_average": {"start": load_average()}}
+        result["serial"] = serial(server, store, jobs[:args.serial], bare, today)
+        result["load_average"]["after_serial"] = load_average()
+        run.log(f"{people} serial: {json.dumps(result['serial']['ratios_to_bare_save_and_load_p50'])}")
+        bare_env = dict(bare.app.env)
+        bare_env["SQLITE_DBNAME"] = str(scratch / "bare-rate.sqlite")
+        result["concurrent"] = concurrent(server, store, jobs[args.serial:], args.clients,
+                                          bare_env, args.workers, today)
+        result["load_average"]["end"] = load_average()
+        run.log(f"{people} concurrent: {result['concurrent']['writes_per_s']} writes/s, ratio "
+                f"{result['concurrent']['ratio_to_bare_saves']}")
+        bare.close()
+        return result
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def bench_mixed(sizes: list[int], args) -> dict:
+    """The mixed load at each size."""
+    return {"sizes": [one_size(people, args) for people in sizes],
+            "targets": TARGETS, "setup": {"workers": args.workers, "clients": args.clients,
+                                          "group": GROUP, "bare_aggregate_length": BARE_LENGTH}}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The mixed load's options (shared with bench/run.py)."""
+    parser.add_argument("--serial", type=int, default=140, help="writes of the one-client part")
+    parser.add_argument("--concurrent", type=int, default=700, help="writes of the 8-client part")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--seed", type=int, default=2020, help="the cached store's seed")
+
+
+def main() -> None:
+    """Runs the mixed load at each size; prints and saves the JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--people", type=int, nargs="+", default=[10_000, 50_000])
+    add_arguments(parser)
+    args = parser.parse_args()
+    report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+              "date": datetime.now(UTC).isoformat(timespec="seconds"),
+              "command": "python bench/mixed_load.py " + " ".join(sys.argv[1:]),
+              "mixed": bench_mixed(args.people, args)}
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    run.RESULTS.mkdir(exist_ok=True)
+    (run.RESULTS / f"mixed-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
