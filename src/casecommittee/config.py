@@ -11,6 +11,7 @@
 | CASECOMMITTEE_WEBHOOK_SECRET | (none) | the HMAC-SHA256 secret of those webhooks (required with the URL) |
 | CASECOMMITTEE_JOBS_HOUR | 6 | the hour (UTC) of the daily jobs |
 | CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
+| CASECOMMITTEE_MAX_BODY_BYTES | 65536 | a request body longer than this is refused (413) before it is read |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 """
 
@@ -48,6 +49,7 @@ class Settings:
     webhook_secret: str | None = None
     jobs_hour: int = 6
     retention_days: int = 730
+    max_body_bytes: int = 65536
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -65,6 +67,7 @@ class Settings:
             webhook_secret=env.get("CASECOMMITTEE_WEBHOOK_SECRET") or None,
             jobs_hour=_whole_number(env, "CASECOMMITTEE_JOBS_HOUR", 6),
             retention_days=_whole_number(env, "CASECOMMITTEE_RETENTION_DAYS", 730),
+            max_body_bytes=_whole_number(env, "CASECOMMITTEE_MAX_BODY_BYTES", 65536),
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:

@@ -27,6 +27,7 @@ from .rules import (
     immersion_days,
     validation_due_on,
 )
+from .siret import same_company
 from .state import PathwayState
 from .steps import STEP_FIELDS, Step, effective_steps
 
@@ -48,10 +49,6 @@ def _not_before(on: date, limit: date | None, what: str, name: str = "occurred_o
         raise DateOutOfOrder(
             f"la date du {_fr(on)} est antérieure à {what} ({_fr(limit)})", field=name
         )
-
-
-def _host_key(host: dict) -> str:
-    return (host.get("siret") or host.get("name", "")).strip().lower()
 
 
 def check_step(state: PathwayState, step: Step, today: date) -> None:
@@ -146,12 +143,11 @@ def _immersion_started(state, step, on, data):
     host = data.get("host") or {}
     if not (host.get("name") or "").strip():
         raise InvalidValue("le nom de la structure d'accueil est obligatoire", field="host.name")
-    key = _host_key(host)
-    same_host = [i for i in state.immersions if _host_key(i["host"]) == key]
+    same_host = [i for i in state.immersions if same_company(i["host"], host)]
     if state.immersions:
         _not_before(on, state.immersions[-1].get("ended_on"), "la fin de l'immersion précédente")
     if data.get("renews"):
-        if not state.immersions or _host_key(state.immersions[-1]["host"]) != key:
+        if not state.immersions or not same_company(state.immersions[-1]["host"], host):
             raise ImmersionRuleBroken(
                 "un renouvellement se fait avec la même structure d'accueil que l'immersion précédente",
                 field="renews",

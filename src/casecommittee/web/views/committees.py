@@ -7,7 +7,6 @@ agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 from datetime import date
 
 from flask import Response, request
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from ...application import CommitteeNotFound
@@ -22,6 +21,7 @@ from ..context import web
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
 from ..problems import Problem
+from ..request_body import Blueprint
 from ..schemas import committees as s
 from ..security import current_principal, roles
 from .common import document_errors, shown_id, visible_pathway

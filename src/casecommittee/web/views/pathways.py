@@ -4,7 +4,6 @@ personal data. Reads come from the read model, `?version=`/`?as_of=` from the ev
 from datetime import date
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...projections.caseloads import CaseloadQuery, get_row, list_pathways
@@ -21,6 +20,7 @@ from ..documents import (
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
 from ..problems import Problem
+from ..request_body import Blueprint
 from ..schemas import pathways as s
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
