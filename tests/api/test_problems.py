@@ -46,7 +46,7 @@ def _steps(pid):
      404, None),
     ("not an id", lambda c, h, pid: c.get("/api/v1/pathways/%C3%A9t%C3%A9", headers=h), 404, None),
     ("identify in the future", lambda c, h, pid: c.post("/api/v1/pathways", headers=h, json={
-        **IDENTIFY, "identified_on": "2027-01-01"}), 422, "occurred_on"),
+        **IDENTIFY, "identified_on": "2027-01-01"}), 422, "identified_on"),
     ("identify without a person", lambda c, h, pid: c.post("/api/v1/pathways", headers=h, json={
         k: v for k, v in IDENTIFY.items() if k != "person"}), 422, "person"),
     ("identify with a bad birth date", lambda c, h, pid: c.post("/api/v1/pathways", headers=h, json={

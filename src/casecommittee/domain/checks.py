@@ -56,7 +56,8 @@ def check_step(state: PathwayState, step: Step, today: date) -> None:
     _one_of(step.code, v.STEPS, "step")
     if step.occurred_on > today:
         raise DateInFuture(
-            f"la date du {_fr(step.occurred_on)} est dans le futur (aujourd'hui : {_fr(today)})",
+            f"la date du {_fr(step.occurred_on)} est dans le futur (aujourd'hui : {_fr(today)}) : "
+            "indiquez le jour où l'étape a eu lieu, au plus tard aujourd'hui",
             field="occurred_on",
         )
     if step.code == "identified":

@@ -185,11 +185,13 @@ def decide(data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
     session = _session(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
-    orientation = commands.orientation(web().system.reference, current_principal(), data["orientation"])
-    session, pathway = web().system.app.record_decision(
-        session.id, pathway_id=data["pathway_id"], decision=data["decision"], note=data["note"],
-        orientation=orientation, actor=current_principal().actor,
-    )
+    orientation = commands.orientation(web().system.reference, current_principal(),
+                                       data["orientation"], session.group_id)
+    with commands.request_fields(commands.DECISION_FIELDS):
+        session, pathway = web().system.app.record_decision(
+            session.id, pathway_id=data["pathway_id"], decision=data["decision"],
+            note=data["note"], orientation=orientation, actor=current_principal().actor,
+        )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
     return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],

@@ -132,7 +132,8 @@ def identify(headers, data):
     """Identifies someone (repérage): `person` goes to the personal-data store only."""
     system = web().system
     command = commands.identification(system.reference, current_principal(), data)
-    pathway = system.app.identify(**command)
+    with commands.request_fields(commands.IDENTIFICATION_FIELDS):
+        pathway = system.app.identify(**command)
     _log(pathway.id, "identify")
     return _written(pathway, 201)
 
@@ -174,9 +175,9 @@ def get_pathway(query, pathway_ref):
                                       "Location": {"schema": {"type": "string"}}})
 def log_step(headers, data, pathway_ref):
     """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
-    pathway_id, _row = visible_pathway(pathway_ref)
+    pathway_id, row = visible_pathway(pathway_ref)
     system = web().system
-    code, command = commands.step(system.reference, current_principal(), data)
+    code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
     pathway = system.app.log_step(
         pathway_id, code, expected_version=_expected_version(headers), **command,
     )
