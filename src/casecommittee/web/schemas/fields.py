@@ -65,7 +65,7 @@ class Text(fields.String):
 
 
 #: Free-text labels (scheme, names, reasons) are at most 200 characters (api.md).
-LABEL = validate.Length(max=200, error="au plus {max} caractères")
+LABEL = validate.Length(min=1, max=200, error="de {min} à {max} caractères")
 
 
 def label(**kwargs) -> Text:
@@ -85,7 +85,7 @@ def note_text(**kwargs) -> Text:
 
 def identifier(**kwargs) -> Text:
     """An id named in a request (a UUID, or a short code of the reference data)."""
-    return Text(validate=validate.Length(max=64, error="au plus {max} caractères"), **kwargs)
+    return Text(validate=validate.Length(min=1, max=64, error="de {min} à {max} caractères"), **kwargs)
 
 
 def one_of(choices, **kwargs) -> Text:

@@ -6,7 +6,7 @@ agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 
 from datetime import date
 
-from flask import Response, request
+from flask import request
 from sqlalchemy import func, select
 
 from ...application import CommitteeNotFound
@@ -22,6 +22,7 @@ from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..request_body import Blueprint
+from ..responses import Response
 from ..schemas import committees as s
 from ..security import current_principal, roles
 from .common import document_errors, shown_id, visible_pathway
