@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from casecommittee.personal_data import personal_data_table
 from casecommittee.reference import groups, structures, territories
-from casecommittee.web.access_log import access_log
+from casecommittee.stores.access_log import access_log
 from casecommittee.web.idempotency import idempotency_keys
 
 #: Replaces a whole string value.

@@ -8,9 +8,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
-from ..db import metadata
+from ..tables import create_all
 from .api import Api
 from .context import WebContext
+from .idempotency import idempotency_keys
 from .problems import register_error_handlers
 from .responses import Response
 from .security import authenticate
@@ -19,6 +20,9 @@ try:
     VERSION = version("casecommittee")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     VERSION = "0.0.0"
+
+#: The web's own tables (the system's are created by `bootstrap`).
+WEB_TABLES = (idempotency_keys,)
 
 #: flask-smorest settings: the OpenAPI document at /api/v1/openapi.json.
 API_CONFIG = {
@@ -56,10 +60,7 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     app.config.update(test_config or {})
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    from .. import auth  # noqa: F401  (its tables)
-    from . import access_log, idempotency  # noqa: F401  (their tables)
-
-    metadata.create_all(system.engine)
+    create_all(system.engine, WEB_TABLES)
     app.extensions["casecommittee"] = WebContext.of(system)
 
     api = Api(app)

@@ -7,13 +7,11 @@ agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 from datetime import date
 
 from flask import request
-from sqlalchemy import func, select
 
 from ...application import CommitteeNotFound
-from ...committees import agenda_document, frozen_item
-from ...db import as_utc
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...projections.committees import committee_decisions, committee_sessions
+from ...queries.session_documents import agenda_document, frozen_item
+from ...queries.sessions import sessions_page
 from ...reference import groups
 from .. import commands
 from ..committee_documents import as_csv, as_html
@@ -122,34 +120,14 @@ def schedule(data):
 def list_sessions(query):
     """The sessions of the caller's groups (of their territory for auditors), by date."""
     principal = current_principal()
-    c = committee_sessions.c
-    decisions = (select(func.count()).where(committee_decisions.c.session_id == c.session_id)
-                 .scalar_subquery().label("decision_count"))
-    statement = select(c.session_id.label("id"), c.group_id, c.kind, c.held_on, c.status,
-                       c.closed_at, decisions)
     if principal.role == "auditor":
-        territory_groups = [g["id"] for g in web().system.reference.rows(
-            groups, territory_id=principal.territory_id)]
-        statement = statement.where(c.group_id.in_(territory_groups))
+        group_ids = [g["id"] for g in web().system.reference.rows(groups, territory_id=principal.territory_id)]
     else:
-        statement = statement.where(c.group_id.in_(principal.group_ids))
-    if query["group_id"]:
-        statement = statement.where(c.group_id == query["group_id"])
-    if query["from_"]:
-        statement = statement.where(c.held_on >= query["from_"])
-    if query["to"]:
-        statement = statement.where(c.held_on <= query["to"])
+        group_ids = principal.group_ids
     after = decode_keyset(query["cursor"], date.fromisoformat)
-    if after is not None:
-        held_on, last_id = after
-        statement = statement.where(
-            (c.held_on > held_on) | ((c.held_on == held_on) & (c.session_id > last_id)))
-    statement = statement.order_by(c.held_on, c.session_id).limit(query["limit"] + 1)
     web().system.projections.catch_up()
-    with web().system.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(statement)]
-    for row in rows:
-        row["closed_at"] = as_utc(row["closed_at"])
+    rows = sessions_page(web().system.engine, group_ids, group_id=query["group_id"],
+                         from_=query["from_"], to=query["to"], after=after, limit=query["limit"] + 1)
     return page(rows, query["limit"], lambda r: [r["held_on"].isoformat(), r["id"]])
 
 

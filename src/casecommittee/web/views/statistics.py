@@ -1,6 +1,6 @@
 """Statistics route: the outcome figures of a territory or group, as of a date, as known at a time."""
 
-from ...projections.statistics import StatisticsQuery
+from ...queries.statistics import StatisticsQuery
 from ..context import web
 from ..problems import Problem
 from ..request_body import Blueprint

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
+from ..projections.pathways import SUMMARY_NAMES, pathway_rows, pathway_versions
 from ..reference import groups
-from .pathways import SUMMARY_NAMES, pathway_rows, pathway_versions
 
 #: Breakdown name → the column it groups by ("flag" is apart: a person may have several).
 BREAKDOWN_COLUMNS = {
