@@ -25,10 +25,16 @@ EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
+_NAMES = {"\x00": "NUL", "\t": "tabulation", "\n": "saut de ligne", "\r": "retour chariot",
+          "\u2028": "séparateur de ligne", "\u2029": "séparateur de paragraphe"}
+
+
 def _describe(char: str) -> str:
     if "\ud800" <= char <= "\udfff":
-        return f"U+{ord(char):04X} (demi-paire de substitution isolée)"
-    return f"U+{ord(char):04X} ({unicodedata.name(char, 'caractère de contrôle')})"
+        name = "demi-paire de substitution isolée"
+    else:
+        name = _NAMES.get(char) or unicodedata.name(char, "caractère de contrôle")
+    return f"U+{ord(char):04X} ({name})"
 
 
 class Text(fields.String):
