@@ -8,6 +8,7 @@ reading it); the nesting depth is counted on the raw text before `json.loads` se
 
 import json
 import re
+from http import HTTPStatus
 
 import flask_smorest
 from flask import current_app
@@ -16,6 +17,8 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from .problems import Problem
 
+#: What reading a JSON body may answer: malformed or too deep, too big, not JSON.
+BODY_ERRORS = (400, 413, 415)
 #: No request of this API nests deeper than 4 (a correction's changes.profile.flags).
 DEFAULT_MAX_JSON_DEPTH = 20
 #: A JSON string literal (escapes included); brackets inside strings do not nest anything.
@@ -61,6 +64,21 @@ class JsonBodyParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint reading bodies with `JsonBodyParser`."""
+    """flask-smorest's Blueprint reading bodies with `JsonBodyParser`; a route with a JSON body
+    documents its 400, 413 and 415 problems."""
 
     ARGUMENTS_PARSER = JsonBodyParser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's `arguments`, plus the body's own errors for a JSON body."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return decorator
+
+        def documented(view):
+            view = decorator(view)
+            for status in BODY_ERRORS:
+                view = self.alt_response(status, response=HTTPStatus(status).name)(view)
+            return view
+
+        return documented
