@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from casecommittee.personal_data import personal_data_table
 from casecommittee.reference import groups, structures, territories
 from casecommittee.stores.access_log import access_log
-from casecommittee.web.idempotency import idempotency_keys
 
 #: Replaces a whole string value.
 HOSTILE_STRINGS = {
@@ -151,9 +150,9 @@ def raw_bodies():
 
 
 def stored(system) -> dict:
-    """What a refused request must leave as it was: how many events, reference rows, personal
-    data records, idempotency keys and write entries of the access log there are."""
-    tables = (territories, groups, structures, personal_data_table, idempotency_keys)
+    """What a refused request must leave as it was: how many events (idempotency keys' answers
+    included), reference rows, personal data records and write entries of the access log."""
+    tables = (territories, groups, structures, personal_data_table)
     counted = [select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in tables]
     writes = (select(func.count()).select_from(access_log)
               .where(access_log.c.action.in_(("identify", "log_step", "erase_personal_data")))
