@@ -103,7 +103,7 @@ def territory(people: int, seed: int = 2020) -> Path:
     system = _system(data_dir)
     started = time.perf_counter()
     for n, _ in enumerate(generate(system.app, system.reference, system.personal_data,
-                                   people=people, seed=seed, today=TODAY), start=1):
+                                   people=people, seed=seed, today=TODAY, batch=500), start=1):
         if n % 5000 == 0:
             log(f"territory: {n}/{people} pathways ({time.perf_counter() - started:.0f} s)")
     system.projections.bring_up_to_date()

@@ -268,17 +268,20 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None
 def generate(
     app, reference, personal_data, *, people: int | None = None, seed: int = 2020,
     today: date | None = None, years: int = 2, progress: Callable[[int], None] | None = None,
+    batch: int = 1,
 ) -> Iterator[Pathway]:
     """Fills the stores with the demo territory; yields each saved pathway.
 
     `people` defaults to about 65 a year over `years`; each pathway is saved in one atomic
-    save with its identity in the personal-data store.
+    save with its identity in the personal-data store (with `batch`, that many pathways in one
+    save, their identities in one transaction before: the benchmarks' national stores).
     """
     rng = random.Random(seed)
     today = today or app.clock.today()
     territory = create_territory(reference)
     total = people if people is not None else 65 * years
     start = today - timedelta(days=365 * years)
+    pending: list[tuple[Pathway, dict]] = []
     for n in range(total):
         group_name, _t, _share, _p = rng.choices(GROUPS, [g[2] for g in GROUPS])[0]
         group = next(g for g in territory.groups if g["name"] == group_name)
@@ -289,8 +292,11 @@ def generate(
                 f"this store already holds the demo of seed {seed}: use another --seed, "
                 "or a fresh CASECOMMITTEE_DATA_DIR"
             )
-        personal_data.put(pathway.id, person)
-        app.save(pathway)
-        if progress:
-            progress(1)
-        yield pathway
+        pending.append((pathway, person))
+        if len(pending) >= batch or n == total - 1:
+            personal_data.put_many({p.id: identity for p, identity in pending})
+            app.save(*(p for p, _identity in pending))
+            if progress:
+                progress(len(pending))
+            yield from (p for p, _identity in pending)
+            pending = []

@@ -67,22 +67,28 @@ class PersonalDataStore:
 
     def put(self, pathway_id: UUID, person: dict) -> None:
         """Stores (or replaces) a person's data under a fresh key of their own."""
-        aad = str(pathway_id).encode()
-        person_key = AESGCM.generate_key(bit_length=256)
-        row = {
-            "wrapped_key": _seal(self._master, person_key, aad),
-            "ciphertext": _seal(person_key, json.dumps(person, default=str).encode(), aad),
-            "recorded_at": self.clock.now(),
-            "erased_at": None, "erasure_reason": None, "erased_by": None,
-        }
+        self.put_many({pathway_id: person})
+
+    def put_many(self, people: dict[UUID, dict]) -> None:
+        """Stores (or replaces) several people's data, each under a fresh key of their own, in
+        one transaction (the demo generator's bulk loads: one durable commit, not one each)."""
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(personal_data_table)
-                .where(personal_data_table.c.pathway_id == str(pathway_id))
-                .values(**row)
-            ).rowcount
-            if not done:
-                conn.execute(personal_data_table.insert().values(pathway_id=str(pathway_id), **row))
+            for pathway_id, person in people.items():
+                aad = str(pathway_id).encode()
+                person_key = AESGCM.generate_key(bit_length=256)
+                row = {
+                    "wrapped_key": _seal(self._master, person_key, aad),
+                    "ciphertext": _seal(person_key, json.dumps(person, default=str).encode(), aad),
+                    "recorded_at": self.clock.now(),
+                    "erased_at": None, "erasure_reason": None, "erased_by": None,
+                }
+                done = conn.execute(
+                    update(personal_data_table)
+                    .where(personal_data_table.c.pathway_id == str(pathway_id))
+                    .values(**row)
+                ).rowcount
+                if not done:
+                    conn.execute(personal_data_table.insert().values(pathway_id=str(pathway_id), **row))
 
     def get(self, pathway_id: UUID) -> dict:
         """The person's data; raises PersonalDataErased or PersonalDataMissing."""
