@@ -224,7 +224,7 @@ def concurrent(server, store: dict, jobs: list, clients: int, bare_env: dict, wo
     write_labels = {k: v for k, v in loaded.get("by", {}).items() if k.startswith("write:")}
     writes_done = sum(v["statuses"].get("201", 0) for v in write_labels.values())
     writes_per_s = writes_done / loaded["seconds"]
-    seconds = max(5.0, min(20.0, loaded["seconds"]))
+    seconds = max(5.0, min(10.0, loaded["seconds"]))
     bare = {"processes": workers, "saves_per_s": round(bare_save_rate(bare_env, workers, seconds), 1),
             "one_process_saves_per_s": round(bare_save_rate(bare_env, 1, seconds), 1),
             "seconds": seconds}
