@@ -212,25 +212,32 @@ def serial(server, store: dict, jobs: list, bare: BareStore, today: date) -> dic
 
 def concurrent(server, store: dict, jobs: list, clients: int, bare_env: dict, workers: int,
                today: date) -> dict:
-    """`clients` clients: writes with a statistics request every fourth request; then the
-    bare library's save rate for as long, in `workers` processes and in one."""
-    requests, n_statistics = [], 0
-    for n, (kind, pathway_id) in enumerate(jobs):
-        requests.append(write_job(kind, pathway_id, n, store, today))
+    """`clients` clients: the first half of the writes alone, then the second half with a
+    statistics request every fourth request; then the bare library's save rate for as long,
+    in `workers` processes and in one."""
+    half = len(jobs) // 2
+    alone = [write_job(kind, pathway_id, n, store, today) for n, (kind, pathway_id) in enumerate(jobs[:half])]
+    mixed, n_statistics = [], 0
+    for n, (kind, pathway_id) in enumerate(jobs[half:], start=half):
+        mixed.append(write_job(kind, pathway_id, n, store, today))
         if n % 3 == 2:
-            requests.append(statistics_job(n_statistics, store, today))
+            mixed.append(statistics_job(n_statistics, store, today))
             n_statistics += 1
-    loaded = api_load.load(server.port, requests, clients, 600, server)
-    write_labels = {k: v for k, v in loaded.get("by", {}).items() if k.startswith("write:")}
-    writes_done = sum(v["statuses"].get("201", 0) for v in write_labels.values())
-    writes_per_s = writes_done / loaded["seconds"]
-    seconds = max(5.0, min(10.0, loaded["seconds"]))
+    figures = {"clients": clients}
+    for name, requests in (("writes_only", alone), ("with_statistics", mixed)):
+        loaded = api_load.load(server.port, requests, clients, 600, server)
+        write_labels = {k: v for k, v in loaded.get("by", {}).items() if k.startswith("write:")}
+        writes_done = sum(v["statuses"].get("201", 0) for v in write_labels.values())
+        figures[name] = {"writes_per_s": round(writes_done / loaded["seconds"], 1), "load": loaded}
+    seconds = max(5.0, min(10.0, figures["writes_only"]["load"]["seconds"]))
     bare = {"processes": workers, "saves_per_s": round(bare_save_rate(bare_env, workers, seconds), 1),
             "one_process_saves_per_s": round(bare_save_rate(bare_env, 1, seconds), 1),
             "seconds": seconds}
     reference = max(bare["saves_per_s"], bare["one_process_saves_per_s"])
-    return {"clients": clients, "writes_per_s": round(writes_per_s, 1), "load": loaded,
-            "bare_saves": bare, "ratio_to_bare_saves": round(writes_per_s / reference, 3)}
+    figures["bare_saves"] = bare
+    for name in ("writes_only", "with_statistics"):
+        figures[name]["ratio_to_bare_saves"] = round(figures[name]["writes_per_s"] / reference, 3)
+    return figures
 
 
 def one_size(people: int, args) -> dict:
@@ -259,8 +266,10 @@ def one_size(people: int, args) -> dict:
         result["concurrent"] = concurrent(server, store, jobs[args.serial:], args.clients,
                                           bare_env, args.workers, today)
         result["load_average"]["end"] = load_average()
-        run.log(f"{people} concurrent: {result['concurrent']['writes_per_s']} writes/s, ratio "
-                f"{result['concurrent']['ratio_to_bare_saves']}")
+        for name in ("writes_only", "with_statistics"):
+            part = result["concurrent"][name]
+            run.log(f"{people} concurrent, {name}: {part['writes_per_s']} writes/s, ratio "
+                    f"{part['ratio_to_bare_saves']}")
         bare.close()
         return result
     finally:
