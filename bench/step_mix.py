@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from casecommittee.demo import SCHEMES
+from casecommittee.domain.siret import luhn_ok
 from casecommittee.projections.pathways import pathway_rows
 
 KINDS = ("orientation", "immersion", "hire", "follow_up", "rupture", "exit", "correction")
@@ -50,6 +51,12 @@ def pools(engine, group_id: str, seed: int) -> dict[str, list[str]]:
     return found
 
 
+def siret(n: int) -> str:
+    """The n-th made-up SIRET with a valid checksum (a host no demo pathway has met)."""
+    base = f"9{n:012d}"
+    return next(base + d for d in "0123456789" if luhn_ok(base + d))
+
+
 def body(kind: str, n: int, today: date, group_name: str, structure_id: str, referent_id: str) -> dict:
     """The JSON body of the n-th write of `kind`, dated `today`."""
     on = today.isoformat()
@@ -59,7 +66,7 @@ def body(kind: str, n: int, today: date, group_name: str, structure_id: str, ref
                 "structure_id": structure_id, "referent_id": referent_id}
     if kind == "immersion":
         return {"step": "immersion_started", "occurred_on": on,
-                "host": {"name": f"Atelier d'essai {n}"}, "hours_per_week": 30,
+                "host": {"name": f"Atelier d'essai {n}", "siret": siret(n)}, "hours_per_week": 30,
                 "ends_on": (today + timedelta(days=13)).isoformat(), "objective": "discover"}
     if kind == "hire":
         return {"step": "hired", "occurred_on": on, "employer": {"name": f"Employeur {n}"},
