@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from casecommittee.auth import Tokens
+from casecommittee.stores.auth import Tokens
 from casecommittee.web import create_app
 
 IDENTIFY = {
@@ -90,8 +90,8 @@ def counts(system) -> dict:
     """How many events, personal-data rows, access-log rows and idempotency keys are stored."""
     from sqlalchemy import func, select
 
-    from casecommittee.personal_data import personal_data_table
     from casecommittee.stores.access_log import access_log
+    from casecommittee.stores.personal_data import personal_data_table
     from casecommittee.web.idempotency import idempotency_keys
 
     with system.engine.connect() as conn:

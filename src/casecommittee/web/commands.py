@@ -1,9 +1,9 @@
 """From a validated request to an application command: the actor, the derived profile, and the
 checks that ids named in a body exist in the caller's territory."""
 
-from ..auth import Principal
 from ..domain.errors import InvalidValue
-from ..reference import groups, structures, users
+from ..stores.auth import Principal
+from ..stores.reference import groups, structures, users
 from .problems import Problem
 
 

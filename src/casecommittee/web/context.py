@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from ..auth import Tokens
 from ..bootstrap import System
 from ..queries.statistics import StatisticsCache
 from ..stores.access_log import AccessLog
+from ..stores.auth import Tokens
 from .idempotency import IdempotencyStore
 from .pseudonyms import Pseudonyms
 

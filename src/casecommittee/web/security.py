@@ -4,7 +4,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 
-from ..auth import Principal
+from ..stores.auth import Principal
 from .problems import Problem
 
 #: Paths served without a token.

@@ -10,10 +10,10 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from ...application import CommitteeNotFound
-from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.session_documents import agenda_document, frozen_item
 from ...queries.sessions import sessions_page
-from ...reference import groups
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
+from ...stores.reference import groups
 from .. import commands
 from ..committee_documents import as_csv, as_html
 from ..context import web

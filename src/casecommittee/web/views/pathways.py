@@ -6,8 +6,8 @@ from datetime import date
 from flask import url_for
 from flask_smorest import Blueprint
 
-from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.caseload import CaseloadQuery, get_row, list_pathways
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
 from ..context import web
 from ..documents import (

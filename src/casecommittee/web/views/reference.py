@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ...reference import AlreadyRecorded, groups, structures, territories
+from ...stores.reference import AlreadyRecorded, groups, structures, territories
 from ..context import web
 from ..pagination import decode_cursor, encode_cursor
 from ..problems import Problem

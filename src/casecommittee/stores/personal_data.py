@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, Text, delete, select, update
 from sqlalchemy.engine import Engine
 
-from .clock import SystemClock
-from .db import metadata
+from ..clock import SystemClock
+from ..db import metadata
 
 personal_data_table = Table(
     "personal_data",

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, DateTime, ForeignKey, String, Table, select, update
 from sqlalchemy.engine import Engine
 
-from .db import metadata
+from ..db import metadata
 from .reference import users
 
 tokens = Table(
