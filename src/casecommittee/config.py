@@ -12,15 +12,21 @@
 | CASECOMMITTEE_JOBS_HOUR | 6 | the hour (UTC) of the daily jobs |
 | CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
+| CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
 """
 
 import os
 import stat
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from eventsourcing.cryptography import AESCipher
+from sqlalchemy.engine import make_url
+
+#: The embedded store's files (the read models' and the event store's), under the data dir.
+SQLITE_FILES = ("casecommittee.sqlite", "events.sqlite")
 
 
 class ConfigurationError(Exception):
@@ -48,6 +54,7 @@ class Settings:
     webhook_secret: str | None = None
     jobs_hour: int = 6
     retention_days: int = 730
+    idempotency_key_hours: int = 24
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -65,6 +72,7 @@ class Settings:
             webhook_secret=env.get("CASECOMMITTEE_WEBHOOK_SECRET") or None,
             jobs_hour=_whole_number(env, "CASECOMMITTEE_JOBS_HOUR", 6),
             retention_days=_whole_number(env, "CASECOMMITTEE_RETENTION_DAYS", 730),
+            idempotency_key_hours=_whole_number(env, "CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS", 24),
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:
@@ -72,7 +80,14 @@ class Settings:
                 "CASECOMMITTEE_WEBHOOK_URL is set without CASECOMMITTEE_WEBHOOK_SECRET: "
                 "set a shared secret so the partner can check the signature"
             )
+        if values["idempotency_key_hours"] < 1:
+            raise ConfigurationError("CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS must be at least 1, e.g. 24")
         return cls(**values)
+
+    @property
+    def idempotency_key_lifetime(self) -> timedelta:
+        """How long an idempotency key's answer is replayed."""
+        return timedelta(hours=self.idempotency_key_hours)
 
     # ---- stores -------------------------------------------------------------------------
 
@@ -93,7 +108,28 @@ class Settings:
         if self.store_kind == "postgresql":
             parts = urlsplit(self.database_url)
             return f"postgresql+psycopg://{parts.netloc}{parts.path}"
-        return self.database_url or f"sqlite:///{self.data_dir / 'casecommittee.sqlite'}"
+        return self.database_url or f"sqlite:///{self.data_dir / SQLITE_FILES[0]}"
+
+    @property
+    def shown_url(self) -> str:
+        """The store's URL as it may be printed or logged: never with its password."""
+        return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+
+    def secure_data_dir(self) -> None:
+        """The embedded store's directory, private to its owner (0700), and its SQLite files,
+        created 0600 before SQLite opens them (SQLite gives `-wal` and `-shm` files the mode
+        of their database), or brought back to 0600 (stores made by older versions)."""
+        if self.store_kind != "sqlite":
+            return
+        self.data_dir.mkdir(mode=stat.S_IRWXU, parents=True, exist_ok=True)
+        os.chmod(self.data_dir, stat.S_IRWXU)
+        for name in SQLITE_FILES:
+            os.close(os.open(self.data_dir / name, os.O_WRONLY | os.O_CREAT, 0o600))
+        private = stat.S_IRUSR | stat.S_IWUSR
+        for path in [*self.data_dir.glob("*.sqlite*"), *self.data_dir.glob("keys/*")]:
+            os.chmod(path, private)
+        if (self.data_dir / "keys").is_dir():
+            os.chmod(self.data_dir / "keys", stat.S_IRWXU)
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing environment: persistence module, database, cipher, compressor."""
@@ -116,7 +152,7 @@ class Settings:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.sqlite",
-                SQLITE_DBNAME=str(self.data_dir / "events.sqlite"),
+                SQLITE_DBNAME=str(self.data_dir / SQLITE_FILES[1]),
                 SQLITE_LOCK_TIMEOUT="10",
             )
         return env

@@ -2,8 +2,8 @@
 into being because its module happened to be imported).
 
 Each table is declared where it is written: the read models beside their projector
-(`projections/`), the other stores in theirs. The web adds its own (idempotency keys) when it
-starts.
+(`projections/`), the other stores in theirs. Idempotency keys have no table: their answers
+are events (`keyed_requests`).
 """
 
 from collections.abc import Iterable

@@ -8,10 +8,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
-from ..tables import create_all
 from .api import Api
 from .context import WebContext
-from .idempotency import idempotency_keys
 from .problems import register_error_handlers
 from .security import authenticate
 
@@ -19,9 +17,6 @@ try:
     VERSION = version("casecommittee")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     VERSION = "0.0.0"
-
-#: The web's own tables (the system's are created by `bootstrap`).
-WEB_TABLES = (idempotency_keys,)
 
 #: flask-smorest settings: the OpenAPI document at /api/v1/openapi.json.
 API_CONFIG = {
@@ -51,7 +46,6 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     if system is None:
         system = bootstrap()
-    create_all(system.engine, WEB_TABLES)
     app.extensions["casecommittee"] = WebContext.of(system)
 
     api = Api(app)
