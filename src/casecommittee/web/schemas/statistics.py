@@ -8,7 +8,7 @@ from .common import ID
 _RATE = fields.Float(allow_none=True, required=True)
 
 
-class StatisticsQuery(Schema):
+class StatisticsArgs(Schema):
     """Scope, period (identification dates), breakdown, business date and recorded time."""
 
     territory_id = fields.String(load_default=None, validate=ID)

@@ -15,10 +15,10 @@ from ...queries.sessions import sessions_page
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ...stores.reference import groups
 from .. import commands
-from ..committee_documents import as_csv, as_html
 from ..context import web
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
+from ..printable import as_csv, as_html
 from ..problems import Problem
 from ..schemas import committees as s
 from ..security import current_principal, roles

@@ -192,7 +192,8 @@ def get_pathway(query, pathway_ref):
                                       "Location": {"schema": {"type": "string"}}})
 @idempotent(_replay_write)
 def log_step(headers, data, pathway_ref):
-    """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
+    """Logs a step (any code of docs/domain.md, "The pathway", but `identified`); `If-Match`
+    guards the version."""
     pathway_id, _row = visible_pathway(pathway_ref)
     system = web().system
     code, command = commands.step(system.reference, current_principal(), data)
