@@ -56,11 +56,19 @@ def _person(pathway_id, row) -> dict | None:
         return None
 
 
+def _log_read(pathway_id, document: dict, action: str | None = "read") -> None:
+    """Records a read of the pathway's document: `read_person` when it shows the identity,
+    else `action` (none when None)."""
+    if document.get("person") is not None:
+        _log(pathway_id, "read_person")
+    elif action is not None:
+        _log(pathway_id, action)
+
+
 def _document(pathway_id, fields: dict, follow_up: dict, row: dict) -> dict:
+    """The pathway document as the caller may see it (it writes nothing: the view logs the read)."""
     principal = current_principal()
     person = _person(pathway_id, row)
-    if person is not None:
-        _log(pathway_id, "read_person")
     return pathway_document(
         fields, shown_id=shown_id(pathway_id), territory_id=row.get("territory_id"),
         follow_up=follow_up, reference=web().system.reference, person=person,
@@ -106,8 +114,7 @@ def _replay_write(answer, *_args, **_kwargs):
     pathway_id, row = visible_pathway(str(pathway_id))
     state = web().system.app.get_pathway(pathway_id, version=answer.version_of(pathway_id)).state
     document, status, headers = _answer(pathway_id, state, row, 201)
-    if document.get("person") is None:
-        _log(pathway_id, "read")
+    _log_read(pathway_id, document)
     return document, status, headers
 
 
@@ -153,7 +160,9 @@ def identify(headers, data):
     command = commands.identification(system.reference, current_principal(), data)
     pathway = system.app.identify(**command)
     _log(pathway.id, "identify")
-    return _written(pathway, 201)
+    document, status, headers = _written(pathway, 201)
+    _log_read(pathway.id, document, action=None)
+    return document, status, headers
 
 
 @blp.route("/pathways/<pathway_ref>", methods=["GET"])
@@ -178,8 +187,7 @@ def get_pathway(query, pathway_ref):
         document = _row_document(pathway_id, row)
     if query["version"] is not None or query["as_of"] is not None:
         document = _state_document(pathway_id, state, row)
-    if document.get("person") is None:
-        _log(pathway_id, "read")
+    _log_read(pathway_id, document)
     return document, 200, _etag(row["version"] if query["version"] is None else query["version"])
 
 
@@ -201,7 +209,9 @@ def log_step(headers, data, pathway_ref):
         pathway_id, code, expected_version=_expected_version(headers), **command,
     )
     _log(pathway_id, "log_step")
-    return _written(pathway, 201)
+    document, status, headers = _written(pathway, 201)
+    _log_read(pathway_id, document, action=None)
+    return document, status, headers
 
 
 @blp.route("/pathways/<pathway_ref>/history", methods=["GET"])
