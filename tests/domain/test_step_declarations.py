@@ -33,32 +33,38 @@ def test_stored_events_keep_the_topics_existing_stores_hold():
         assert get_topic(event_class) == f"casecommittee.domain.pathway:Pathway.{event_class.__name__}"
 
 
-def test_a_step_event_without_its_guard_or_label_is_refused_where_the_steps_are_read():
-    class Trial(Aggregate):
-        class Visited(StepEvent, Aggregate.Event):
-            code = "visited"
-            change = staticmethod(PathwayState.on_exited)
-            occurred_on: date
-            actor: dict
-            place: str
+def _aggregate_with_a_visit(**declared) -> type:
+    """An aggregate whose one step event, `Visited` (fields: place), declares only `declared`."""
+    visited = type("Visited", (StepEvent, Aggregate.Event), {
+        "__annotations__": {"occurred_on": date, "actor": dict, "place": str},
+        "__qualname__": "Trial.Visited", **declared,
+    })
+    return type("Trial", (Aggregate,), {"Visited": visited})
 
+
+def test_a_step_event_without_its_guard_or_label_is_refused_where_the_steps_are_read():
+    trial = _aggregate_with_a_visit(code="visited", change=staticmethod(PathwayState.on_exited))
     with pytest.raises(TypeError, match="Visited is half declared: it lacks label, check"):
-        step_events(Trial)
+        step_events(trial)
 
 
 def test_defaults_for_a_field_the_step_does_not_have_are_refused():
-    class Trial(Aggregate):
-        class Visited(StepEvent, Aggregate.Event):
-            code, label = "visited", "visite"
-            defaults = {"plase": None}
-            check = staticmethod(lambda state, step, on, data: None)
-            change = staticmethod(PathwayState.on_exited)
-            occurred_on: date
-            actor: dict
-            place: str
-
+    trial = _aggregate_with_a_visit(
+        code="visited", label="visite", defaults={"plase": None},
+        check=staticmethod(lambda state, step, on, data: None),
+        change=staticmethod(PathwayState.on_exited),
+    )
     with pytest.raises(TypeError, match="plase"):
-        step_events(Trial)
+        step_events(trial)
+
+
+def test_a_fully_declared_step_is_read_with_its_fields_and_defaults():
+    trial = _aggregate_with_a_visit(
+        code="visited", label="visite", defaults={"place": "mairie"},
+        check=staticmethod(lambda state, step, on, data: None),
+        change=staticmethod(PathwayState.on_exited),
+    )
+    assert list(step_events(trial)) == ["visited"]
 
 
 def test_the_pathways_steps_are_its_nested_event_classes_in_order():
