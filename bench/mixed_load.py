@@ -44,10 +44,10 @@ import api_load  # noqa: E402  (the server, the HTTP client, the percentiles)
 import run  # noqa: E402  (the cached stores, the bare aggregate and application)
 import step_mix  # noqa: E402
 
-from casecommittee.auth import Tokens  # noqa: E402
 from casecommittee.bootstrap import bootstrap  # noqa: E402
 from casecommittee.config import Settings  # noqa: E402
 from casecommittee.demo import create_territory  # noqa: E402
+from casecommittee.stores.auth import Tokens  # noqa: E402
 
 GROUP = api_load.GROUP
 API = api_load.API

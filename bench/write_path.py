@@ -52,11 +52,11 @@ sqlite3.connect = sqlite3.dbapi2.connect = _traced_connect  # before any store o
 
 import step_mix  # noqa: E402
 
-from casecommittee.auth import Tokens  # noqa: E402
 from casecommittee.bootstrap import bootstrap  # noqa: E402
 from casecommittee.clock import FixedClock  # noqa: E402
 from casecommittee.config import Settings  # noqa: E402
 from casecommittee.demo import create_territory, generate  # noqa: E402
+from casecommittee.stores.auth import Tokens  # noqa: E402
 from casecommittee.web import create_app  # noqa: E402
 
 TODAY = date(2026, 11, 23)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from casecommittee.auth import Tokens, tokens
+from casecommittee.stores.auth import Tokens, tokens
 
 
 class Ticking:

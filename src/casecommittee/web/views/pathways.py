@@ -5,8 +5,8 @@ from datetime import date
 
 from flask import url_for
 
-from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.caseload import CaseloadQuery, list_pathways
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
 from ..context import web
 from ..documents import (
@@ -56,12 +56,24 @@ def _person(pathway_id, row) -> dict | None:
         return None
 
 
-def _document(pathway_id, fields: dict, follow_up: dict, row: dict, done: tuple = ()) -> dict:
-    """The document; the accesses `done` (a write) logged with the read of the identity."""
+def _log_read(pathway_id, document: dict, action: str | None = "read") -> None:
+    """Records a read of the pathway's document: `read_person` when it shows the identity,
+    else `action` (none when None)."""
+    if document.get("person") is not None:
+        _log(pathway_id, "read_person")
+    elif action is not None:
+        _log(pathway_id, action)
+
+
+def _log_write(pathway_id, action: str, document: dict) -> None:
+    """Records a write and, when its answer shows the identity, that read: one transaction."""
+    _log(pathway_id, action, *(("read_person",) if document.get("person") is not None else ()))
+
+
+def _document(pathway_id, fields: dict, follow_up: dict, row: dict) -> dict:
+    """The pathway document as the caller may see it (it writes nothing: the view logs the read)."""
     principal = current_principal()
     person = _person(pathway_id, row)
-    if person is not None or done:
-        _log(pathway_id, *done, *(("read_person",) if person is not None else ()))
     return pathway_document(
         fields, shown_id=shown_id(pathway_id), territory_id=row.get("territory_id"),
         follow_up=follow_up, reference=web().system.reference, person=person,
@@ -69,10 +81,10 @@ def _document(pathway_id, fields: dict, follow_up: dict, row: dict, done: tuple 
     )
 
 
-def _state_document(pathway_id, state, row: dict, done: tuple = ()) -> dict:
+def _state_document(pathway_id, state, row: dict) -> dict:
     """The document of a state from the event store."""
     today = web().system.clock.today()
-    return _document(pathway_id, fields_of_state(state), follow_up_of(state, today), row, done)
+    return _document(pathway_id, fields_of_state(state), follow_up_of(state, today), row)
 
 
 def _row_document(pathway_id, row: dict) -> dict:
@@ -81,22 +93,21 @@ def _row_document(pathway_id, row: dict) -> dict:
     return _document(pathway_id, fields_of_row(row), follow_up, row)
 
 
-def _answer(pathway_id, state, row: dict, status: int, done: tuple = ()):
-    """The response to a write (logged as `done`): the state it left, its ETag and Location."""
-    document = _state_document(pathway_id, state, row, done)
+def _answer(pathway_id, state, row: dict, status: int):
+    """The response to a write: the state it left, its ETag and Location."""
+    document = _state_document(pathway_id, state, row)
     headers = {**_etag(state.version),
                "Location": url_for("pathways.get_pathway", pathway_ref=str(pathway_id))}
     return document, status, headers
 
 
-def _written(pathway, status: int, territory_id: str | None, action: str):
-    """The response to a write (`action` in the access log): the new state, its ETag and
-    Location, shown from what the command has at hand (the saved state and the group's
-    territory; no read-model read)."""
+def _written(pathway, status: int, territory_id: str | None):
+    """The response to a write: the new state, its ETag and Location, shown from what the
+    command has at hand (the saved state and the group's territory; no read-model read)."""
     state = pathway.state
     row = {"group_id": state.group_id, "territory_id": territory_id,
            "referent_id": state.referent_id}
-    return _answer(pathway.id, state, row, status, (action,))
+    return _answer(pathway.id, state, row, status)
 
 
 def _replay_write(answer, *_args, **_kwargs):
@@ -108,8 +119,7 @@ def _replay_write(answer, *_args, **_kwargs):
     pathway_id, row = visible_pathway(str(pathway_id))
     state = web().system.app.get_pathway(pathway_id, version=answer.version_of(pathway_id)).state
     document, status, headers = _answer(pathway_id, state, row, 201)
-    if document.get("person") is None:
-        _log(pathway_id, "read")
+    _log_read(pathway_id, document)
     return document, status, headers
 
 
@@ -155,8 +165,10 @@ def identify(headers, data):
     command = commands.identification(system.reference, current_principal(), data)
     with commands.request_fields(commands.IDENTIFICATION_FIELDS):
         pathway = system.app.identify(**command)
-    return _written(pathway, 201, system.projections.projector.territory_of(pathway.state.group_id),
-                    "identify")
+    document, status, headers = _written(
+        pathway, 201, system.projections.projector.territory_of(pathway.state.group_id))
+    _log_write(pathway.id, "identify", document)
+    return document, status, headers
 
 
 @blp.route("/pathways/<pathway_ref>", methods=["GET"])
@@ -181,8 +193,7 @@ def get_pathway(query, pathway_ref):
         document = _row_document(pathway_id, row)
     if query["version"] is not None or query["as_of"] is not None:
         document = _state_document(pathway_id, state, row)
-    if document.get("person") is None:
-        _log(pathway_id, "read")
+    _log_read(pathway_id, document)
     return document, 200, _etag(row["version"] if query["version"] is None else query["version"])
 
 
@@ -195,7 +206,8 @@ def get_pathway(query, pathway_ref):
                                       "Location": {"schema": {"type": "string"}}})
 @idempotent(_replay_write)
 def log_step(headers, data, pathway_ref):
-    """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
+    """Logs a step (any code of docs/domain.md, "The pathway", but `identified`); `If-Match`
+    guards the version."""
     pathway_id, row = visible_pathway(pathway_ref)
     system = web().system
     code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
@@ -204,7 +216,9 @@ def log_step(headers, data, pathway_ref):
     )
     territory_id = (row["territory_id"] if pathway.state.group_id == row["group_id"]
                     else system.projections.projector.territory_of(pathway.state.group_id))
-    return _written(pathway, 201, territory_id, "log_step")
+    document, status, headers = _written(pathway, 201, territory_id)
+    _log_write(pathway_id, "log_step", document)
+    return document, status, headers
 
 
 @blp.route("/pathways/<pathway_ref>/history", methods=["GET"])
