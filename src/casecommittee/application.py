@@ -20,8 +20,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from .clock import SystemClock
 from .domain.committee import CommitteeSession
 from .domain.errors import CommitteeRuleBroken
-from .domain.pathway import Pathway
-from .domain.state import PathwayState, derive
+from .domain.pathway import Pathway, derive
+from .domain.state import PathwayState
 from .domain.steps import Step
 from .keyed_requests import KeyedRequests
 from .transcodings import TRANSCODINGS
