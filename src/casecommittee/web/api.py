@@ -3,6 +3,7 @@
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
 
+from .openapi import typed_property
 from .problems import PROBLEM_CONTENT_TYPE, handle_http_exception
 from .schemas.common import ProblemSchema
 
@@ -41,6 +42,8 @@ class Api(SmorestApi):
         self.spec.components.security_scheme("bearer", SECURITY_SCHEMES["bearer"])
         converter = self.ma_plugin.converter
         plain = converter.schema2jsonschema
+        field2property = converter.field2property
+        converter.field2property = lambda field: typed_property(field2property(field), self.spec)
 
         def schema2jsonschema(schema):
             variants = getattr(schema, "variants", None)

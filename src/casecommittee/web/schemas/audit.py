@@ -1,8 +1,8 @@
 """Audit: the pseudonymised event log, the replay check, the access log."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from .common import PageQuerySchema, page_of
+from .common import Document, PageQuerySchema, page_of
 from .fields import identifier
 from .pathways import HistoryItem
 
@@ -33,7 +33,7 @@ class AuditEvent(HistoryItem):
 AuditEventPage = page_of(AuditEvent, "AuditEventPage")
 
 
-class Difference(Schema):
+class Difference(Document):
     """A row where the live read model and the replayed one differ."""
 
     table = fields.String(required=True)
@@ -42,7 +42,7 @@ class Difference(Schema):
     columns = fields.List(fields.String(), required=True)
 
 
-class ReplayCheck(Schema):
+class ReplayCheck(Document):
     """The result of rebuilding every read model from the log."""
 
     ok = fields.Boolean(required=True)
@@ -59,7 +59,7 @@ class AccessLogQuery(PageQuerySchema):
     user_id = identifier(load_default=None)
 
 
-class Access(Schema):
+class Access(Document):
     """Who read or changed which pathway, when."""
 
     id = fields.Integer(required=True)

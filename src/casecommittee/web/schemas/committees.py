@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ...domain.committee import COMMITTEE_KINDS, DECISIONS
 from ...domain.vocabulary import STAGES
-from .common import PageQuerySchema, page_of
+from .common import Document, PageQuerySchema, page_of
 from .fields import Day, QueryFlag, identifier, label, note_text, one_of
 
 
@@ -25,7 +25,7 @@ class CommitteeQuery(PageQuerySchema):
     to = Day(load_default=None, days_ahead=2 * 366)
 
 
-class Committee(Schema):
+class Committee(Document):
     """A committee session."""
 
     id = fields.String(required=True)
@@ -67,7 +67,7 @@ class DecisionIn(Schema):
                                   "orientation")
 
 
-class Decision(Schema):
+class Decision(Document):
     """A decision as recorded."""
 
     pathway_id = fields.String(required=True)
@@ -78,7 +78,7 @@ class Decision(Schema):
     decided_by = fields.String(allow_none=True)
 
 
-class DecisionOut(Schema):
+class DecisionOut(Document):
     """The answer to a decision: the decision and the pathway's new version."""
 
     session_id = fields.String(required=True)
@@ -93,14 +93,14 @@ class CloseIn(Schema):
     attendance = fields.List(label(), load_default=list, validate=validate.Length(max=100))
 
 
-class Milestone(Schema):
+class Milestone(Document):
     """A dated milestone of the pathway's synthesis."""
 
     label = fields.String(required=True)
     on = fields.Date(required=True)
 
 
-class AgendaItem(Schema):
+class AgendaItem(Document):
     """One pathway on the agenda with every reason it is there (most urgent first)."""
 
     pathway_id = fields.String(required=True, metadata={"description": "a pseudonym for auditors"})
@@ -115,7 +115,7 @@ class AgendaItem(Schema):
     decision = fields.Nested(Decision, allow_none=True)
 
 
-class Agenda(Schema):
+class Agenda(Document):
     """The agenda of a session (frozen in the minutes once closed)."""
 
     session_id = fields.String(required=True)
@@ -135,7 +135,7 @@ class NotificationQuery(PageQuerySchema):
     unread = QueryFlag(load_default=False)
 
 
-class Notification(Schema):
+class Notification(Document):
     """A reminder or a notice for the caller."""
 
     id = fields.String(required=True)

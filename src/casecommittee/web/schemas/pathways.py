@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import vocabulary as v
-from .common import PageQuerySchema, page_of
+from .common import Document, PageQuerySchema, page_of
 from .fields import Day, Phone, Text, birth_day, email_address, identifier, label, one_of
 from .profile import ConsentIn, Profile, ProfileIn
 
@@ -80,7 +80,7 @@ class PathwayListQuery(PageQuerySchema):
                       metadata={"description": "the beginning of a pathway id (or a pseudonym)"})
 
 
-class Checkpoint(Schema):
+class Checkpoint(Document):
     """An expected point of the 15-week follow-up."""
 
     kind = fields.String(required=True)
@@ -88,7 +88,7 @@ class Checkpoint(Schema):
     due_on = fields.String(required=True, metadata={"format": "date"})
 
 
-class FollowUp(Schema):
+class FollowUp(Document):
     """Contacts due and overdue (expected and not logged 7 days after their date)."""
 
     hired_on = fields.Date(allow_none=True)
@@ -96,7 +96,7 @@ class FollowUp(Schema):
     overdue = fields.List(fields.Nested(Checkpoint), required=True)
 
 
-class Referent(Schema):
+class Referent(Document):
     """The référent de parcours."""
 
     user_id = fields.String(required=True)
@@ -104,7 +104,7 @@ class Referent(Schema):
     structure_id = fields.String(allow_none=True)
 
 
-class PersonOut(Schema):
+class PersonOut(Document):
     """The person's identity (only for the roles allowed to read it)."""
 
     first_name = fields.String()
@@ -115,7 +115,7 @@ class PersonOut(Schema):
     address = fields.String(allow_none=True)
 
 
-class Pathway(Schema):
+class Pathway(Document):
     """A pathway as it stands (or stood at a version or business date)."""
 
     id = fields.String(required=True, metadata={"description": "uuid, or a pseudonym for auditors"})
@@ -139,7 +139,7 @@ class Pathway(Schema):
     person = fields.Nested(PersonOut, allow_none=True)
 
 
-class PathwaySummary(Schema):
+class PathwaySummary(Document):
     """A pathway in a list (no identity: names are encrypted)."""
 
     id = fields.String(required=True)
@@ -158,7 +158,7 @@ class PathwaySummary(Schema):
 PathwayPage = page_of(PathwaySummary, "PathwayPage")
 
 
-class Actor(Schema):
+class Actor(Document):
     """Who logged a step."""
 
     user_id = fields.String(allow_none=True)
@@ -166,7 +166,7 @@ class Actor(Schema):
     structure_id = fields.String(allow_none=True)
 
 
-class HistoryItem(Schema):
+class HistoryItem(Document):
     """One event of the pathway, with its business date and recorded time."""
 
     version = fields.Integer(required=True)
@@ -177,14 +177,14 @@ class HistoryItem(Schema):
     data = fields.Dict(required=True)
 
 
-class History(Schema):
+class History(Document):
     """Every event of a pathway in order."""
 
     id = fields.String(required=True)
     items = fields.List(fields.Nested(HistoryItem), required=True)
 
 
-class PersonalData(Schema):
+class PersonalData(Document):
     """The export of a person's data (right of access), or the tombstone once erased."""
 
     pathway_id = fields.String(required=True)

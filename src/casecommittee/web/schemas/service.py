@@ -1,9 +1,11 @@
 """Service: who am I, is the service up."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from .common import Document
 
 
-class Me(Schema):
+class Me(Document):
     """The token's user."""
 
     user_id = fields.String(required=True)
@@ -14,7 +16,7 @@ class Me(Schema):
     structure_id = fields.String(allow_none=True, required=True)
 
 
-class Health(Schema):
+class Health(Document):
     """Liveness and how far the read models lag behind the log."""
 
     status = fields.String(required=True)

@@ -29,9 +29,19 @@ blp = Blueprint("committees", __name__, description="Comités : ordre du jour, d
 
 READERS = ("copilot", "referent", "auditor")
 DOCUMENT_TYPES = ("application/json", "text/html", "text/csv")
-ALTERNATE_CONTENT = {"responses": {"200": {"content": {
-    "text/html": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
-}}}}
+#: The printable alternates of the JSON document (added beside it, not replacing it), and the
+#: `Accept` header that chooses between them.
+ALTERNATE_CONTENT = {
+    "responses": {200: {"content": {
+        "text/html": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
+    }}},
+    "parameters": [{
+        "in": "header", "name": "Accept", "required": False,
+        "description": "application/json (default), text/html (printable, in French) or "
+                       "text/csv (spreadsheet, in French)",
+        "schema": {"type": "string", "enum": list(DOCUMENT_TYPES)},
+    }],
+}
 
 
 def _group_in_scope(group_id: str, writing: bool = False) -> dict:
@@ -126,6 +136,7 @@ def _negotiated(document: dict, title: str):
 
 
 @blp.route("/committees", methods=["POST"])
+@blp.doc(operationId="schedule_committee")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CommitteeIn)
@@ -139,6 +150,7 @@ def schedule(data):
 
 
 @blp.route("/committees", methods=["GET"])
+@blp.doc(operationId="list_committees")
 @roles(*READERS)
 @document_errors(blp, 400, 401, 403)
 @blp.arguments(s.CommitteeQuery, location="query")
@@ -158,6 +170,7 @@ def list_sessions(query):
 
 
 @blp.route("/committees/<session_id>", methods=["GET"])
+@blp.doc(operationId="get_committee")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.Committee)
@@ -167,6 +180,7 @@ def get_session(session_id):
 
 
 @blp.route("/committees/<session_id>/agenda", methods=["GET"])
+@blp.doc(operationId="get_agenda")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.Agenda)
@@ -181,6 +195,7 @@ def agenda(session_id):
 
 
 @blp.route("/committees/<session_id>/decisions", methods=["POST"])
+@blp.doc(operationId="record_decision")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(s.DecisionIn)
@@ -203,6 +218,7 @@ def decide(data, session_id):
 
 
 @blp.route("/committees/<session_id>/close", methods=["POST"])
+@blp.doc(operationId="close_committee")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CloseIn)
@@ -219,6 +235,7 @@ def close(data, session_id):
 
 
 @blp.route("/committees/<session_id>/minutes", methods=["GET"])
+@blp.doc(operationId="get_minutes")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404, 409)
 @blp.response(200, s.Agenda)

@@ -16,6 +16,7 @@ blp = Blueprint("notifications", __name__, description="Rappels et notifications
 
 
 @blp.route("/notifications", methods=["GET"])
+@blp.doc(operationId="list_notifications")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.NotificationQuery, location="query")
 @blp.response(200, s.NotificationPage)
@@ -28,6 +29,7 @@ def list_notifications(query):
 
 
 @blp.route("/notifications/<notification_id>/read", methods=["POST"])
+@blp.doc(operationId="mark_notification_read")
 @document_errors(blp, 401, 404)
 @blp.response(200, s.Notification)
 def read(notification_id):

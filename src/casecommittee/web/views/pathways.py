@@ -112,6 +112,7 @@ def _replay_write(answer, *_args, **_kwargs):
 
 
 @blp.route("/pathways", methods=["GET"])
+@blp.doc(operationId="list_pathways")
 @roles(*READERS)
 @document_errors(blp, 400, 401, 403)
 @blp.arguments(s.PathwayListQuery, location="query")
@@ -140,6 +141,7 @@ def list_visible(query):
 
 
 @blp.route("/pathways", methods=["POST"])
+@blp.doc(operationId="identify_person")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 409, 422)
 @blp.arguments(s.IdempotencyHeaders, location="headers")
@@ -158,6 +160,7 @@ def identify(headers, data):
 
 
 @blp.route("/pathways/<pathway_ref>", methods=["GET"])
+@blp.doc(operationId="get_pathway")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.arguments(s.PathwayQuery, location="query")
@@ -185,6 +188,7 @@ def get_pathway(query, pathway_ref):
 
 
 @blp.route("/pathways/<pathway_ref>/steps", methods=["POST"])
+@blp.doc(operationId="log_step")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(s.WriteHeaders, location="headers")
@@ -205,6 +209,7 @@ def log_step(headers, data, pathway_ref):
 
 
 @blp.route("/pathways/<pathway_ref>/history", methods=["GET"])
+@blp.doc(operationId="get_history")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.History)
@@ -241,6 +246,7 @@ def _personal_document(pathway_id) -> dict:
 
 
 @blp.route("/pathways/<pathway_ref>/personal-data", methods=["GET"])
+@blp.doc(operationId="export_personal_data")
 @roles(*WRITERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.PersonalData)
@@ -253,6 +259,7 @@ def export_personal_data(pathway_ref):
 
 
 @blp.route("/pathways/<pathway_ref>/personal-data", methods=["DELETE"])
+@blp.doc(operationId="erase_personal_data")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.ErasureIn)

@@ -46,6 +46,7 @@ def _insert(add, **values) -> dict:
 
 
 @blp.route("/territories", methods=["GET"])
+@blp.doc(operationId="list_territories")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.TerritoryPage)
@@ -55,6 +56,7 @@ def list_territories(query):
 
 
 @blp.route("/territories", methods=["POST"])
+@blp.doc(operationId="create_territory")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
 @blp.arguments(s.TerritoryIn)
@@ -65,6 +67,7 @@ def create_territory(data):
 
 
 @blp.route("/groups", methods=["GET"])
+@blp.doc(operationId="list_groups")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.GroupPage)
@@ -74,6 +77,7 @@ def list_groups(query):
 
 
 @blp.route("/groups", methods=["POST"])
+@blp.doc(operationId="create_group")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
 @blp.arguments(s.GroupIn)
@@ -85,6 +89,7 @@ def create_group(data):
 
 
 @blp.route("/structures", methods=["GET"])
+@blp.doc(operationId="list_structures")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.StructurePage)
@@ -94,6 +99,7 @@ def list_structures(query):
 
 
 @blp.route("/structures", methods=["POST"])
+@blp.doc(operationId="create_structure")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
 @blp.arguments(s.StructureIn)

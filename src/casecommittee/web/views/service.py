@@ -10,6 +10,7 @@ blp = Blueprint("service", __name__, description="Qui suis-je, état du service"
 
 
 @blp.route("/me")
+@blp.doc(operationId="get_me")
 @document_errors(blp, 401)
 @blp.response(200, Me)
 def me():
@@ -20,6 +21,7 @@ def me():
 
 
 @blp.route("/health")
+@blp.doc(operationId="get_health")
 @blp.doc(security=[])
 @blp.response(200, Health)
 def health():
