@@ -19,7 +19,7 @@ NAMED_ENUMS = {
     "RuptureKind": v.RUPTURE_KINDS, "RuptureInitiator": v.RUPTURE_INITIATORS,
     "ExitOutcome": v.EXIT_OUTCOMES, "Stage": v.STAGES, "StepCode": v.STEPS,
     "LoggableStepCode": v.LOGGABLE_STEPS, "Role": v.ROLES, "CommitteeKind": COMMITTEE_KINDS,
-    "Decision": DECISIONS, "Breakdown": BREAKDOWNS,
+    "DecisionCode": DECISIONS, "Breakdown": BREAKDOWNS,
 }
 _BY_CODES = {frozenset(codes): name for name, codes in NAMED_ENUMS.items()}
 
@@ -49,8 +49,10 @@ def typed_property(prop: dict, spec) -> dict:
     if isinstance(enum, list):
         name = _BY_CODES.get(frozenset(code for code in enum if code is not None))
         if name is not None:
+            component = {"type": "string", "enum": list(NAMED_ENUMS[name])}
             if name not in spec.components.schemas:
-                spec.components.schema(name, {"type": "string", "enum": list(NAMED_ENUMS[name])})
+                spec.components.schema(name, component)
+            assert spec.components.schemas[name] == component, f"{name} names another schema"
             ref = f"#/components/schemas/{name}"
             if None in enum or prop.get("nullable"):
                 kept = {k: val for k, val in prop.items() if k in ("description", "readOnly")}
