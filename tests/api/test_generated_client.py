@@ -122,7 +122,12 @@ def test_a_partner_runs_a_month_through_the_generated_client(generated, partner)
     history = api("pathways.get_history").sync(pathway.id, client=referent)
     assert isinstance(history, models.History)
     assert [item.version for item in history.items] == [1, 2, 3]
-    assert all(isinstance(item, models.HistoryItem) for item in history.items)
+    assert [item.step for item in history.items] == [
+        models.StepCode.IDENTIFIED, models.StepCode.REFERENT_ASSIGNED, models.StepCode.COMMITTEE_REFERRAL]
+    assert [type(item.data) for item in history.items] == [
+        models.IdentifiedData, models.ReferentAssignedData, models.CommitteeReferralData]
+    assert isinstance(history.items[0].data.consent, models.Consent)
+    assert isinstance(read.parsed.referral, models.Referral)
 
     # Statistics.
     statistics = api("statistics.get_statistics").sync(client=copilot, group_id="g-jeunes")
@@ -141,6 +146,9 @@ def test_a_partner_runs_a_month_through_the_generated_client(generated, partner)
         pathway_id=pathway.id, decision=models.DecisionCode.ORIENT,
         orientation=models.OrientationIn(scheme="Garantie jeunes")))
     assert isinstance(decided, models.DecisionOut) and decided.pathway_stage == models.Stage.ORIENTED
+    oriented = api("pathways.get_pathway").sync(pathway.id, client=copilot)
+    assert isinstance(oriented.current_orientation, models.CurrentOrientation)
+    assert oriented.current_orientation.scheme == "Garantie jeunes" and oriented.referral is None
     closed = api("committees.close_committee").sync(
         session.id, client=copilot, body=models.CloseIn(attendance=["Mission locale", "PLIE"]))
     assert isinstance(closed, models.Committee) and closed.decision_count == 1

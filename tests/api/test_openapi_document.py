@@ -58,6 +58,9 @@ def test_nullable_objects_and_enums_are_named_references(document):
     assert '{"type": "object", "nullable": true}' not in text
     assert "null]" not in text.replace(" ", ""), "an enum lists null among its values"
     assert schemas["Stage"]["enum"][0] == "identified"
+    assert schemas["Pathway"]["properties"]["stage"] == {"$ref": "#/components/schemas/Stage"}
+    assert schemas["Pathway"]["properties"]["current_job"] == {
+        "oneOf": [{"$ref": "#/components/schemas/CurrentJob"}], "nullable": True}
 
 
 def test_only_requests_refuse_unknown_members(document):

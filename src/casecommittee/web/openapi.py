@@ -7,6 +7,8 @@ no parameter carries a meaningless `default: null`.
 from ..domain import vocabulary as v
 from ..domain.committee import COMMITTEE_KINDS, DECISIONS
 from ..queries.statistics import BREAKDOWNS
+from .schemas.audit import COMMITTEE_EVENTS
+from .schemas.committees import SESSION_STATUSES
 
 #: Component name → the codes of a closed list; a field whose choices are exactly these refers
 #: to the component.
@@ -19,7 +21,8 @@ NAMED_ENUMS = {
     "RuptureKind": v.RUPTURE_KINDS, "RuptureInitiator": v.RUPTURE_INITIATORS,
     "ExitOutcome": v.EXIT_OUTCOMES, "Stage": v.STAGES, "StepCode": v.STEPS,
     "LoggableStepCode": v.LOGGABLE_STEPS, "Role": v.ROLES, "CommitteeKind": COMMITTEE_KINDS,
-    "DecisionCode": DECISIONS, "Breakdown": BREAKDOWNS,
+    "DecisionCode": DECISIONS, "Breakdown": BREAKDOWNS, "SessionStatus": SESSION_STATUSES,
+    "AuditStepCode": v.STEPS + COMMITTEE_EVENTS,
 }
 _BY_CODES = {frozenset(codes): name for name, codes in NAMED_ENUMS.items()}
 
@@ -45,6 +48,9 @@ def typed_property(prop: dict, spec) -> dict:
         if "$ref" in ref:
             del prop["anyOf"]
             prop.update(nullable_ref(ref["$ref"]))
+    if any_of and all("$ref" in branch for branch in any_of):  # an event's data: one of these
+        prop.pop("type", None)
+        prop.pop("additionalProperties", None)
     enum = prop.get("enum")
     if isinstance(enum, list):
         name = _BY_CODES.get(frozenset(code for code in enum if code is not None))

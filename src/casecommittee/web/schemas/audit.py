@@ -2,9 +2,14 @@
 
 from marshmallow import fields, validate
 
+from ...domain import vocabulary as v
 from .common import Document, PageQuerySchema, page_of
 from .fields import identifier
 from .pathways import HistoryItem
+from .situation import COMMITTEE_DATA, STEP_DATA, code, data_field
+
+#: The codes of a committee session's events in the audit log.
+COMMITTEE_EVENTS = ("committee_scheduled", "committee_decision", "committee_closed")
 
 
 class EventsQuery(PageQuerySchema):
@@ -24,10 +29,11 @@ class AuditEvent(HistoryItem):
         "description": "stable pseudonym of the pathway (of the decided one for a committee "
                        "decision; null for a session's scheduling and closing)"})
     committee_session_id = fields.String(required=True, allow_none=True)
-    step = fields.String(required=True, metadata={
+    step = code(v.STEPS + COMMITTEE_EVENTS, required=True, metadata={
         "description": "the step code, or committee_scheduled, committee_decision, committee_closed"})
     occurred_on = fields.Date(required=True, metadata={
         "description": "the business date (a committee's: the day it is held)"})
+    data = data_field(STEP_DATA + COMMITTEE_DATA)
 
 
 AuditEventPage = page_of(AuditEvent, "AuditEventPage")
@@ -65,7 +71,7 @@ class Access(Document):
     id = fields.Integer(required=True)
     at = fields.DateTime(required=True)
     user_id = fields.String(required=True)
-    role = fields.String(required=True)
+    role = code(v.ROLES, required=True)
     pathway_id = fields.String(required=True)
     action = fields.String(required=True)
 

@@ -6,6 +6,10 @@ from ...domain.committee import COMMITTEE_KINDS, DECISIONS
 from ...domain.vocabulary import STAGES
 from .common import Document, PageQuerySchema, page_of
 from .fields import Day, QueryFlag, identifier, label, note_text, one_of
+from .situation import code
+
+#: A session is scheduled until it is closed.
+SESSION_STATUSES = ("scheduled", "closed")
 
 
 class CommitteeIn(Schema):
@@ -30,9 +34,9 @@ class Committee(Document):
 
     id = fields.String(required=True)
     group_id = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = code(COMMITTEE_KINDS, required=True)
     held_on = fields.Date(required=True)
-    status = fields.String(required=True, metadata={"description": "scheduled or closed"})
+    status = code(SESSION_STATUSES, required=True)
     closed_at = fields.DateTime(allow_none=True)
     decision_count = fields.Integer(required=True)
 
@@ -67,13 +71,21 @@ class DecisionIn(Schema):
                                   "orientation")
 
 
+class OrientationOut(Document):
+    """The orientation a decision appended."""
+
+    scheme = fields.String(required=True)
+    structure_id = fields.String(allow_none=True)
+    referent_id = fields.String(allow_none=True)
+
+
 class Decision(Document):
     """A decision as recorded."""
 
     pathway_id = fields.String(required=True)
-    decision = fields.String(required=True)
+    decision = code(DECISIONS, required=True)
     note = fields.String(allow_none=True)
-    orientation = fields.Dict(allow_none=True)
+    orientation = fields.Nested(OrientationOut, allow_none=True)
     decided_at = fields.DateTime(required=True)
     decided_by = fields.String(allow_none=True)
 
@@ -105,7 +117,7 @@ class AgendaItem(Document):
 
     pathway_id = fields.String(required=True, metadata={"description": "a pseudonym for auditors"})
     label = fields.String(required=True, metadata={"description": "name if consented, else pseudonym"})
-    stage = fields.String(allow_none=True)
+    stage = code(STAGES, allow_none=True)
     stage_label = fields.String()
     reasons = fields.List(fields.String(), required=True)
     reason_labels = fields.List(fields.String())
@@ -121,9 +133,9 @@ class Agenda(Document):
     session_id = fields.String(required=True)
     group_id = fields.String(required=True)
     group_name = fields.String(allow_none=True)
-    kind = fields.String(required=True)
+    kind = code(COMMITTEE_KINDS, required=True)
     held_on = fields.Date(required=True)
-    status = fields.String(required=True)
+    status = code(SESSION_STATUSES, required=True)
     closed_at = fields.DateTime(allow_none=True)
     attendance = fields.List(fields.String())
     items = fields.List(fields.Nested(AgendaItem), required=True)

@@ -6,6 +6,17 @@ from ...domain import vocabulary as v
 from .common import Document, PageQuerySchema, page_of
 from .fields import Day, Phone, Text, birth_day, email_address, identifier, label, one_of
 from .profile import ConsentIn, Profile, ProfileIn
+from .situation import (
+    STEP_DATA,
+    Consent,
+    CurrentImmersion,
+    CurrentJob,
+    CurrentOrientation,
+    Exit,
+    Referral,
+    code,
+    data_field,
+)
 
 
 class PersonIn(Schema):
@@ -83,7 +94,7 @@ class PathwayListQuery(PageQuerySchema):
 class Checkpoint(Document):
     """An expected point of the 15-week follow-up."""
 
-    kind = fields.String(required=True)
+    kind = code(("contact", "validation"), required=True)
     week = fields.Integer(required=True)
     due_on = fields.String(required=True, metadata={"format": "date"})
 
@@ -121,19 +132,19 @@ class Pathway(Document):
     id = fields.String(required=True, metadata={"description": "uuid, or a pseudonym for auditors"})
     group_id = fields.String(required=True)
     territory_id = fields.String(allow_none=True)
-    stage = fields.String(required=True)
+    stage = code(v.STAGES, required=True)
     stage_since = fields.Date(allow_none=True)
     version = fields.Integer(required=True)
     identified_on = fields.Date(required=True)
-    channel = fields.String(allow_none=True)
+    channel = code(v.CHANNELS, allow_none=True)
     profile = fields.Nested(Profile)
-    consent = fields.Dict()
+    consent = fields.Nested(Consent)
     referent = fields.Nested(Referent, allow_none=True)
-    current_orientation = fields.Dict(allow_none=True)
-    current_immersion = fields.Dict(allow_none=True)
-    current_job = fields.Dict(allow_none=True)
-    referral = fields.Dict(allow_none=True)
-    exit = fields.Dict(allow_none=True)
+    current_orientation = fields.Nested(CurrentOrientation, allow_none=True)
+    current_immersion = fields.Nested(CurrentImmersion, allow_none=True)
+    current_job = fields.Nested(CurrentJob, allow_none=True)
+    referral = fields.Nested(Referral, allow_none=True)
+    exit = fields.Nested(Exit, allow_none=True)
     follow_up = fields.Nested(FollowUp, required=True)
     last_event_on = fields.Date(allow_none=True)
     person = fields.Nested(PersonOut, allow_none=True)
@@ -144,7 +155,7 @@ class PathwaySummary(Document):
 
     id = fields.String(required=True)
     group_id = fields.String(required=True)
-    stage = fields.String(required=True)
+    stage = code(v.STAGES, required=True)
     stage_since = fields.Date(allow_none=True)
     identified_on = fields.Date(required=True)
     referent_id = fields.String(allow_none=True)
@@ -162,7 +173,7 @@ class Actor(Document):
     """Who logged a step."""
 
     user_id = fields.String(allow_none=True)
-    role = fields.String(allow_none=True)
+    role = code(v.ROLES, allow_none=True)
     structure_id = fields.String(allow_none=True)
 
 
@@ -170,11 +181,11 @@ class HistoryItem(Document):
     """One event of the pathway, with its business date and recorded time."""
 
     version = fields.Integer(required=True)
-    step = fields.String(required=True)
+    step = code(v.STEPS, required=True)
     occurred_on = fields.Date(required=True)
     recorded_at = fields.DateTime(required=True)
     actor = fields.Nested(Actor, required=True)
-    data = fields.Dict(required=True)
+    data = data_field(STEP_DATA)
 
 
 class History(Document):

@@ -2,7 +2,9 @@
 
 from marshmallow import fields
 
+from ...domain.vocabulary import ROLES
 from .common import Document
+from .situation import code
 
 
 class Me(Document):
@@ -10,7 +12,7 @@ class Me(Document):
 
     user_id = fields.String(required=True)
     name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = code(ROLES, required=True)
     territory_id = fields.String(allow_none=True, required=True)
     group_ids = fields.List(fields.String(), required=True)
     structure_id = fields.String(allow_none=True, required=True)
