@@ -142,10 +142,20 @@ def test_a_partner_runs_a_month_through_the_generated_client(generated, partner)
     agenda = api("committees.get_agenda").sync(session.id, client=copilot)
     assert isinstance(agenda, models.Agenda)
     assert [item.pathway_id for item in agenda.items] == [pathway.id]
-    decided = api("committees.record_decision").sync(session.id, client=copilot, body=models.DecisionIn(
-        pathway_id=pathway.id, decision=models.DecisionCode.ORIENT,
-        orientation=models.OrientationIn(scheme="Garantie jeunes")))
+    decide = api("committees.record_decision")
+    orient = models.DecisionIn(pathway_id=pathway.id, decision=models.DecisionCode.ORIENT,
+                               orientation=models.OrientationIn(scheme="Garantie jeunes"))
+    stale = decide.sync_detailed(session.id, client=copilot, body=orient, if_match='"2"')
+    assert stale.status_code == 409 and stale.headers["ETag"] == '"3"'
+    answer = decide.sync_detailed(session.id, client=copilot, body=orient, if_match='"3"',
+                                  idempotency_key="comite-30-juin-ines")
+    again = decide.sync_detailed(session.id, client=copilot, body=orient, if_match='"3"',
+                                 idempotency_key="comite-30-juin-ines")
+    assert answer.status_code == again.status_code == 201 and answer.headers["ETag"] == '"4"'
+    assert again.headers["Idempotent-Replayed"] == "true"
+    decided = answer.parsed
     assert isinstance(decided, models.DecisionOut) and decided.pathway_stage == models.Stage.ORIENTED
+    assert again.parsed.to_dict() == decided.to_dict()
     oriented = api("pathways.get_pathway").sync(pathway.id, client=copilot)
     assert isinstance(oriented.current_orientation, models.CurrentOrientation)
     assert oriented.current_orientation.scheme == "Garantie jeunes" and oriented.referral is None

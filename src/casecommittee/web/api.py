@@ -32,6 +32,10 @@ class Api(SmorestApi):
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 content_type = PROBLEM_CONTENT_TYPE
+            if status == http.HTTPStatus.CONFLICT:
+                response["headers"] = {"ETag": {
+                    "description": "the pathway's current version when `If-Match` named an older one",
+                    "schema": {"type": "string"}}}
             prepare_response(response, self.spec, content_type)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Error (problem details)", "schema": self.ERROR_SCHEMA}

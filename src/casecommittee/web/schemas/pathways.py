@@ -49,26 +49,6 @@ class IdentifyIn(Schema):
             raise ValidationError("la date de naissance doit précéder le repérage", "person.birth_date")
 
 
-class WriteHeaders(Schema):
-    """Optimistic concurrency and safe retries."""
-
-    if_match = Text(
-        data_key="If-Match", load_default=None,
-        validate=validate.Regexp(r'^(W/)?"?\d{1,9}"?$', error='attendu : "<version>", ex. "3"'),
-        metadata={"description": 'the version read (ETag), e.g. "3"; a stale one gives 409'},
-    )
-    idempotency_key = Text(
-        data_key="Idempotency-Key", load_default=None, validate=validate.Length(1, 200),
-        metadata={"description": "a retried request with the same key writes nothing new"},
-    )
-
-
-class IdempotencyHeaders(Schema):
-    """Safe retries."""
-
-    idempotency_key = WriteHeaders._declared_fields["idempotency_key"]
-
-
 class PathwayQuery(Schema):
     """`?version=N` or `?as_of=YYYY-MM-DD`: the state at a version or a business date."""
 

@@ -16,14 +16,16 @@ from ...reference import groups
 from .. import commands
 from ..committee_documents import as_csv, as_html
 from ..context import web
-from ..idempotency import idempotent
+from ..idempotency import keyed
 from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..responses import Response
 from ..schemas import committees as s
+from ..schemas.headers import ETAG, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
 from .common import document_errors, shown_id, visible_pathway
+from .pathways import expected_version
 
 blp = Blueprint("committees", __name__, description="Comités : ordre du jour, décisions, compte rendu")
 
@@ -97,7 +99,7 @@ def _replay_decision(answer, *_args, **_kwargs):
     session = _session(str(session_id), version=session_version)
     visible_pathway(str(pathway_id))
     pathway = web().system.app.get_pathway(pathway_id, version=pathway_version)
-    return _decision_document(session, pathway), 201, {}
+    return _decision_document(session, pathway), 201, {"ETag": f'"{pathway_version}"'}
 
 
 def _label_of(pathway_id: str, consent: bool) -> str:
@@ -140,8 +142,8 @@ def _negotiated(document: dict, title: str):
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CommitteeIn)
-@blp.response(201, s.Committee)
-@idempotent(_replay_session(201))
+@blp.response(201, s.Committee, headers=REPLAYED)
+@keyed(blp, _replay_session(201))
 def schedule(data):
     """Schedules a session of the group's committee (co-pilots of the group)."""
     _group_in_scope(data["group_id"], writing=True)
@@ -198,10 +200,11 @@ def agenda(session_id):
 @blp.doc(operationId="record_decision")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
+@blp.arguments(IfMatchHeaders, location="headers")
 @blp.arguments(s.DecisionIn)
-@blp.response(201, s.DecisionOut)
-@idempotent(_replay_decision)
-def decide(data, session_id):
+@blp.response(201, s.DecisionOut, headers={**ETAG, **REPLAYED})
+@keyed(blp, _replay_decision)
+def decide(headers, data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
     session = _session(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
@@ -211,10 +214,11 @@ def decide(data, session_id):
         session, pathway = web().system.app.record_decision(
             session.id, pathway_id=data["pathway_id"], decision=data["decision"],
             note=data["note"], orientation=orientation, actor=current_principal().actor,
+            expected_version=expected_version(headers),
         )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
-    return _decision_document(session, pathway), 201, {}
+    return _decision_document(session, pathway), 201, {"ETag": f'"{pathway.version}"'}
 
 
 @blp.route("/committees/<session_id>/close", methods=["POST"])
@@ -222,8 +226,8 @@ def decide(data, session_id):
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CloseIn)
-@blp.response(200, s.Committee)
-@idempotent(_replay_session(200))
+@blp.response(200, s.Committee, headers=REPLAYED)
+@keyed(blp, _replay_session(200))
 def close(data, session_id):
     """Closes the session: its agenda and decisions are frozen as the minutes."""
     session = _session(session_id, writing=True)

@@ -17,11 +17,12 @@ from ..documents import (
     pathway_document,
     step_document,
 )
-from ..idempotency import idempotent
+from ..idempotency import keyed
 from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..schemas import pathways as s
+from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
 from .common import document_errors, not_found, shown_id, visible_pathway
@@ -36,7 +37,8 @@ def _etag(version: int) -> dict:
     return {"ETag": f'"{version}"'}
 
 
-def _expected_version(headers: dict) -> int | None:
+def expected_version(headers: dict) -> int | None:
+    """The version an `If-Match` header names (None without one)."""
     value = headers.get("if_match")
     return int(value.removeprefix("W/").strip('"')) if value else None
 
@@ -144,12 +146,10 @@ def list_visible(query):
 @blp.doc(operationId="identify_person")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 409, 422)
-@blp.arguments(s.IdempotencyHeaders, location="headers")
 @blp.arguments(s.IdentifyIn)
-@blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
-                                      "Location": {"schema": {"type": "string"}}})
-@idempotent(_replay_write)
-def identify(headers, data):
+@blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
+@keyed(blp, _replay_write)
+def identify(data):
     """Identifies someone (repérage): `person` goes to the personal-data store only."""
     system = web().system
     command = commands.identification(system.reference, current_principal(), data)
@@ -164,7 +164,7 @@ def identify(headers, data):
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.arguments(s.PathwayQuery, location="query")
-@blp.response(200, s.Pathway, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.response(200, s.Pathway, headers=ETAG)
 def get_pathway(query, pathway_ref):
     """A pathway as it stands, or at `?version=N`, or as of a business date `?as_of=`."""
     pathway_id, row = visible_pathway(pathway_ref)
@@ -191,18 +191,17 @@ def get_pathway(query, pathway_ref):
 @blp.doc(operationId="log_step")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
-@blp.arguments(s.WriteHeaders, location="headers")
+@blp.arguments(IfMatchHeaders, location="headers")
 @blp.arguments(StepIn)
-@blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
-                                      "Location": {"schema": {"type": "string"}}})
-@idempotent(_replay_write)
+@blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
+@keyed(blp, _replay_write)
 def log_step(headers, data, pathway_ref):
     """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
     pathway_id, row = visible_pathway(pathway_ref)
     system = web().system
     code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
     pathway = system.app.log_step(
-        pathway_id, code, expected_version=_expected_version(headers), **command,
+        pathway_id, code, expected_version=expected_version(headers), **command,
     )
     _log(pathway_id, "log_step")
     return _written(pathway, 201)
