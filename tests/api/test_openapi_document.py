@@ -76,3 +76,30 @@ def test_no_parameter_has_a_meaningless_default(document):
         for method, operation in item.items():
             for parameter in operation.get("parameters", []) if method != "parameters" else []:
                 assert parameter.get("schema", {}).get("default", 0) is not None, (path, parameter)
+
+
+def test_every_request_body_has_examples_that_pass_its_schema(document):
+    from openapi_schema_validator import OAS30Validator
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody") if method != "parameters" else None
+            if body is None:
+                continue
+            content = body["content"]["application/json"]
+            examples = ([content["example"]] if "example" in content
+                        else [e["value"] for e in content.get("examples", {}).values()])
+            assert examples, f"{method.upper()} {path} has no example body"
+            schema = {**content["schema"], "components": document["components"]}
+            for example in examples:
+                OAS30Validator(schema).validate(example)
+
+
+def test_each_operation_says_who_may_call_it_and_the_problems_are_listed(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                assert "Roles:" in operation["description"], f"{method.upper()} {path}"
+    for problem in ("validation", "version_conflict", "step_not_allowed", "pmsmp_rule"):
+        assert f"`/problems/{problem}`" in document["info"]["description"]
+    assert "://" in document["servers"][0]["url"]

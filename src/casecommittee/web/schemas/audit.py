@@ -16,7 +16,9 @@ class EventsQuery(PageQuerySchema):
     """Events after a position of the global log (`cursor`, the previous page's next_cursor,
     wins over `after`)."""
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62), metadata={
+        "deprecated": True,
+        "description": "kept for v1 clients: page with `cursor` (the previous page's next_cursor)"})
 
 
 class AuditEvent(HistoryItem):

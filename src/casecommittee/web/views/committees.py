@@ -22,6 +22,7 @@ from ..problems import Problem
 from ..request_body import Blueprint
 from ..responses import Response
 from ..schemas import committees as s
+from ..schemas import examples
 from ..schemas.headers import ETAG, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
 from .common import document_errors, shown_id, visible_pathway
@@ -141,7 +142,7 @@ def _negotiated(document: dict, title: str):
 @blp.doc(operationId="schedule_committee")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
-@blp.arguments(s.CommitteeIn)
+@blp.arguments(s.CommitteeIn, example=examples.COMMITTEE)
 @blp.response(201, s.Committee, headers=REPLAYED)
 @keyed(blp, _replay_session(201))
 def schedule(data):
@@ -201,7 +202,7 @@ def agenda(session_id):
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(IfMatchHeaders, location="headers")
-@blp.arguments(s.DecisionIn)
+@blp.arguments(s.DecisionIn, example=examples.DECISION)
 @blp.response(201, s.DecisionOut, headers={**ETAG, **REPLAYED})
 @keyed(blp, _replay_decision)
 def decide(headers, data, session_id):
@@ -225,7 +226,7 @@ def decide(headers, data, session_id):
 @blp.doc(operationId="close_committee")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
-@blp.arguments(s.CloseIn)
+@blp.arguments(s.CloseIn, example=examples.CLOSING)
 @blp.response(200, s.Committee, headers=REPLAYED)
 @keyed(blp, _replay_session(200))
 def close(data, session_id):

@@ -21,6 +21,7 @@ from ..idempotency import keyed
 from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..request_body import Blueprint
+from ..schemas import examples
 from ..schemas import pathways as s
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.steps import StepIn
@@ -146,7 +147,7 @@ def list_visible(query):
 @blp.doc(operationId="identify_person")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 409, 422)
-@blp.arguments(s.IdentifyIn)
+@blp.arguments(s.IdentifyIn, example=examples.IDENTIFICATION)
 @blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
 @keyed(blp, _replay_write)
 def identify(data):
@@ -192,7 +193,7 @@ def get_pathway(query, pathway_ref):
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(IfMatchHeaders, location="headers")
-@blp.arguments(StepIn)
+@blp.arguments(StepIn, examples=examples.STEP_EXAMPLES)
 @blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
 @keyed(blp, _replay_write)
 def log_step(headers, data, pathway_ref):
@@ -261,7 +262,7 @@ def export_personal_data(pathway_ref):
 @blp.doc(operationId="erase_personal_data")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 404, 422)
-@blp.arguments(s.ErasureIn)
+@blp.arguments(s.ErasureIn, example=examples.ERASURE)
 @blp.response(200, s.PersonalData)
 def erase_personal_data(data, pathway_ref):
     """Erases the person's data and key (history and statistics remain); idempotent."""

@@ -6,6 +6,7 @@ from ..context import web
 from ..pagination import decode_cursor, encode_cursor
 from ..problems import Problem
 from ..request_body import Blueprint
+from ..schemas import examples
 from ..schemas import reference as s
 from ..security import current_principal, roles
 from .common import document_errors
@@ -51,7 +52,10 @@ def _insert(add, **values) -> dict:
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.TerritoryPage)
 def list_territories(query):
-    """The territories (Cités de l'emploi) the caller belongs to (all of them for a national admin)."""
+    """The territories (Cités de l'emploi) the caller belongs to (all of them for a national admin).
+
+    Roles: every role.
+    """
     return _page(territories, query, by_territory=False)
 
 
@@ -59,7 +63,7 @@ def list_territories(query):
 @blp.doc(operationId="create_territory")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
-@blp.arguments(s.TerritoryIn)
+@blp.arguments(s.TerritoryIn, example=examples.TERRITORY)
 @blp.response(201, s.Territory)
 def create_territory(data):
     """Creates a territory (admin)."""
@@ -72,7 +76,10 @@ def create_territory(data):
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.GroupPage)
 def list_groups(query):
-    """The working groups of the caller's territory."""
+    """The working groups of the caller's territory.
+
+    Roles: every role.
+    """
     return _page(groups, query)
 
 
@@ -80,7 +87,7 @@ def list_groups(query):
 @blp.doc(operationId="create_group")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
-@blp.arguments(s.GroupIn)
+@blp.arguments(s.GroupIn, example=examples.GROUP)
 @blp.response(201, s.Group)
 def create_group(data):
     """Creates a working group with its yearly target (admin)."""
@@ -94,7 +101,10 @@ def create_group(data):
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.StructurePage)
 def list_structures(query):
-    """The partner structures of the caller's territory."""
+    """The partner structures of the caller's territory.
+
+    Roles: every role.
+    """
     return _page(structures, query)
 
 
@@ -102,7 +112,7 @@ def list_structures(query):
 @blp.doc(operationId="create_structure")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
-@blp.arguments(s.StructureIn)
+@blp.arguments(s.StructureIn, example=examples.STRUCTURE)
 @blp.response(201, s.Structure)
 def create_structure(data):
     """Creates a partner structure (admin)."""

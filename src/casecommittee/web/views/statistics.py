@@ -20,6 +20,8 @@ def statistics(query):
     """Population, stages, funnel, rates, median delays, exits, breakdown and target.
 
     Counts of pathways only (no identity): every role reads them for its own territory.
+
+    Roles: every role.
     """
     principal = current_principal()
     territory_id = query["territory_id"]
