@@ -59,16 +59,21 @@ def _module(package, name: str):
 
 @pytest.fixture
 def partner(generated, app, tokens):
-    """user id → the generated client with that user's token, bound to the app."""
+    """user id (or `.with_token(token)`) → the generated client with that user's token, bound
+    to the app."""
     client_module = _module(generated, "client")
 
-    def as_(user_id: str):
-        return client_module.AuthenticatedClient(
-            base_url="http://partner.test", token=tokens[user_id],
-            httpx_args={"transport": httpx.WSGITransport(app=app)},
-        )
+    class Partner:
+        def __call__(self, user_id: str):
+            return self.with_token(tokens[user_id])
 
-    return as_
+        def with_token(self, token: str):
+            return client_module.AuthenticatedClient(
+                base_url="http://partner.test", token=token,
+                httpx_args={"transport": httpx.WSGITransport(app=app)},
+            )
+
+    return Partner()
 
 
 def test_a_partner_runs_a_month_through_the_generated_client(generated, partner):
@@ -86,6 +91,26 @@ def test_a_partner_runs_a_month_through_the_generated_client(generated, partner)
     structure = api("reference.create_structure").sync(client=admin, body=models.StructureIn(
         territory_id="t-belfort", name="PLIE du Territoire", kind=models.StructureKind.PLIE))
     assert isinstance(structure, models.Structure) and structure.kind == models.StructureKind.PLIE
+
+    # A referent for the new group, with her token; then her groups change; a token revoked.
+    camille = api("users.create_user").sync(client=admin, body=models.UserIn(
+        name="Camille Martin", role=models.Role.REFERENT, group_ids=[group.id],
+        structure_id=structure.id))
+    assert isinstance(camille, models.User) and camille.territory_id == "t-belfort"
+    issued = api("users.issue_token").sync(camille.id, client=admin)
+    assert isinstance(issued, models.IssuedToken)
+    as_camille = partner.with_token(issued.token)
+    me = api("service.get_me").sync(client=as_camille)
+    assert isinstance(me, models.Me) and me.role == models.Role.REFERENT and me.group_ids == [group.id]
+    changed = api("users.change_user").sync(camille.id, client=admin, body=models.UserChanges(
+        group_ids=[group.id, "g-jeunes"]))
+    assert changed.group_ids == [group.id, "g-jeunes"]
+    listed = api("users.list_users").sync(client=admin)
+    assert camille.id in [user.id for user in listed.items]
+    revoked = api("users.revoke_tokens").sync(camille.id, client=admin)
+    assert isinstance(revoked, models.Revoked) and revoked.revoked == 1
+    refused = api("service.get_me").sync_detailed(client=as_camille)
+    assert refused.status_code == 401 and refused.parsed.type_ == "/problems/unauthorized"
 
     # Identification, then two steps each guarded by the version read.
     created = api("pathways.identify_person").sync_detailed(

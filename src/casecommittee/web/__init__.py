@@ -90,8 +90,10 @@ def register_blueprints(api: Api) -> None:
         reference,
         service,
         statistics,
+        users,
     )
 
-    for module in (reference, pathways, committees, statistics, audit, notifications, service):
+    for module in (reference, users, pathways, committees, statistics, audit, notifications,
+                   service):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api._app.register_blueprint(docs.bp)

@@ -40,3 +40,6 @@ DECISION = {"pathway_id": "0b7c5a0e-3f6d-4a8e-9a51-2f1c0f6f8e21", "decision": "o
             "note": "accord de tous les partenaires",
             "orientation": {"scheme": "Parcours emploi compétences", "structure_id": "s-ml"}}
 CLOSING = {"attendance": ["Mission locale", "France Travail", "PLIE"]}
+USER = {"name": "Camille Martin", "role": "referent", "group_ids": ["g-jeunes"],
+        "structure_id": "s-ml"}
+USER_CHANGES = {"role": "copilot", "group_ids": ["g-jeunes", "g-familles"]}

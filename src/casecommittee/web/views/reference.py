@@ -14,7 +14,8 @@ from .common import document_errors
 blp = Blueprint("reference", __name__, description="Données de référence (coordination)")
 
 
-def _page(table, query: dict, by_territory: bool = True) -> dict:
+def territory_page(table, query: dict, by_territory: bool = True) -> dict:
+    """A page of a reference table, within the caller's territory."""
     principal = current_principal()
     territory_id = query["territory_id"]
     if principal.territory_id is not None:
@@ -56,7 +57,7 @@ def list_territories(query):
 
     Roles: every role.
     """
-    return _page(territories, query, by_territory=False)
+    return territory_page(territories, query, by_territory=False)
 
 
 @blp.route("/territories", methods=["POST"])
@@ -80,7 +81,7 @@ def list_groups(query):
 
     Roles: every role.
     """
-    return _page(groups, query)
+    return territory_page(groups, query)
 
 
 @blp.route("/groups", methods=["POST"])
@@ -105,7 +106,7 @@ def list_structures(query):
 
     Roles: every role.
     """
-    return _page(structures, query)
+    return territory_page(structures, query)
 
 
 @blp.route("/structures", methods=["POST"])
