@@ -71,11 +71,12 @@ def test_only_requests_refuse_unknown_members(document):
         assert schemas[name]["additionalProperties"] is False, name
 
 
-def test_no_parameter_has_a_meaningless_default(document):
+def test_no_parameter_has_a_meaningless_default_or_null(document):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             for parameter in operation.get("parameters", []) if method != "parameters" else []:
                 assert parameter.get("schema", {}).get("default", 0) is not None, (path, parameter)
+                assert "nullable" not in parameter.get("schema", {}), (path, parameter)
 
 
 def test_every_request_body_has_examples_that_pass_its_schema(document):

@@ -51,6 +51,18 @@ class Api(SmorestApi):
         plain = converter.schema2jsonschema
         field2property = converter.field2property
         converter.field2property = lambda field: typed_property(field2property(field), self.spec)
+        field2parameter = converter._field2parameter
+
+        def parameter(field, *, name, location):
+            """A parameter is absent or has a value: never documented as nullable."""
+            documented = field2parameter(field, name=name, location=location)
+            schema = documented.get("schema", {})
+            schema.pop("nullable", None)
+            if list(schema) == ["oneOf"] and len(schema["oneOf"]) == 1:
+                documented["schema"] = schema["oneOf"][0]
+            return documented
+
+        converter._field2parameter = parameter
 
         def schema2jsonschema(schema):
             variants = getattr(schema, "variants", None)
