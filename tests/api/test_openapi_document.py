@@ -104,3 +104,19 @@ def test_each_operation_says_who_may_call_it_and_the_problems_are_listed(documen
     for problem in ("validation", "version_conflict", "step_not_allowed", "pmsmp_rule"):
         assert f"`/problems/{problem}`" in document["info"]["description"]
     assert "://" in document["servers"][0]["url"]
+
+
+def test_links_feed_a_created_id_into_operations_that_take_it(document):
+    operations = {operation["operationId"]: (path, operation)
+                  for path, item in document["paths"].items()
+                  for method, operation in item.items() if method != "parameters"}
+    followed = set()
+    for _path, operation in operations.values():
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                target_path, _target = operations[link["operationId"]]
+                for parameter, source in link["parameters"].items():
+                    assert "{" + parameter + "}" in target_path, (link, target_path)
+                    assert source == "$response.body#/id"
+                followed.add(link["operationId"])
+    assert {"log_step", "get_history", "record_decision", "get_minutes", "issue_token"} <= followed

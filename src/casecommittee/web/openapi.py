@@ -65,3 +65,13 @@ def typed_property(prop: dict, spec) -> dict:
                 return {**kept, **nullable_ref(ref)}
             return {"$ref": ref}
     return prop
+
+
+def links(status: int, parameter: str, source: str, *operation_ids: str) -> dict:
+    """`@blp.doc` arguments linking a response to the operations its id feeds (OpenAPI links:
+    generated clients and stateful testers follow them)."""
+    return {"responses": {status: {"links": {
+        operation_id: {"operationId": operation_id,
+                       "parameters": {parameter: f"$response.body#/{source}"}}
+        for operation_id in operation_ids
+    }}}}

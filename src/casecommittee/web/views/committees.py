@@ -17,6 +17,7 @@ from .. import commands
 from ..committee_documents import as_csv, as_html
 from ..context import web
 from ..idempotency import keyed
+from ..openapi import links
 from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..request_body import Blueprint
@@ -139,7 +140,9 @@ def _negotiated(document: dict, title: str):
 
 
 @blp.route("/committees", methods=["POST"])
-@blp.doc(operationId="schedule_committee")
+@blp.doc(operationId="schedule_committee", **links(
+    201, "session_id", "id", "get_committee", "get_agenda", "record_decision", "close_committee",
+    "get_minutes"))
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CommitteeIn, example=examples.COMMITTEE)

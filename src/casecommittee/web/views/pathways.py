@@ -18,6 +18,7 @@ from ..documents import (
     step_document,
 )
 from ..idempotency import keyed
+from ..openapi import links
 from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..request_body import Blueprint
@@ -144,7 +145,8 @@ def list_visible(query):
 
 
 @blp.route("/pathways", methods=["POST"])
-@blp.doc(operationId="identify_person")
+@blp.doc(operationId="identify_person", **links(
+    201, "pathway_ref", "id", "get_pathway", "log_step", "get_history", "export_personal_data"))
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 409, 422)
 @blp.arguments(s.IdentifyIn, example=examples.IDENTIFICATION)

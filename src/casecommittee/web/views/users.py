@@ -7,6 +7,7 @@ territory) manages everyone.
 
 from ...reference import groups, structures, territories, users
 from ..context import web
+from ..openapi import links
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..schemas import examples
@@ -62,7 +63,8 @@ def _territory_of(data: dict) -> str | None:
 
 
 @blp.route("/users", methods=["POST"])
-@blp.doc(operationId="create_user")
+@blp.doc(operationId="create_user", **links(
+    201, "user_id", "id", "change_user", "issue_token", "revoke_tokens"))
 @roles("admin")
 @document_errors(blp, 401, 403, 422)
 @blp.arguments(s.UserIn, example=examples.USER)
