@@ -29,38 +29,6 @@ class CompanyOut(Document):
     siret = fields.String(allow_none=True)
 
 
-class CurrentOrientation(Document):
-    """The orientation in force."""
-
-    scheme = fields.String(required=True)
-    structure_id = fields.String(allow_none=True)
-    referent_id = fields.String(allow_none=True)
-    committee_session_id = fields.String(allow_none=True)
-    decided_by = code(("committee", "referent"))
-    oriented_on = day(required=True)
-
-
-class CurrentImmersion(Document):
-    """The immersion (PMSMP) under way."""
-
-    host = fields.Nested(CompanyOut, required=True)
-    starts_on = day(required=True)
-    ends_on = day(required=True)
-    hours_per_week = fields.Float(required=True)
-    objective = code(v.IMMERSION_OBJECTIVES, required=True)
-    renews = fields.Boolean()
-
-
-class CurrentJob(Document):
-    """The job held (its 15-week follow-up is `follow_up`)."""
-
-    employer = fields.Nested(CompanyOut, required=True)
-    contract_type = code(v.CONTRACT_TYPES, required=True)
-    contract_months = fields.Integer(allow_none=True)
-    weekly_hours = fields.Float(required=True)
-    starts_on = day(required=True)
-
-
 class Referral(Document):
     """A pending request to bring the pathway before the committee."""
 
@@ -207,6 +175,25 @@ class CommitteeClosedData(Document):
 
     attendance = fields.List(fields.String(), required=True)
     agenda = fields.List(fields.Nested(AgendaEntry), required=True)
+
+
+class CurrentOrientation(OrientedData):
+    """The orientation in force."""
+
+    decided_by = code(("committee", "referent"))
+    oriented_on = day(required=True)
+
+
+class CurrentImmersion(ImmersionStartedData):
+    """The immersion (PMSMP) under way."""
+
+    starts_on = day(required=True)
+
+
+class CurrentJob(HiredData):
+    """The job held (its 15-week follow-up is `follow_up`)."""
+
+    starts_on = day(required=True)
 
 
 #: The data of a pathway's events, the most demanding first (a client tries them in order).
