@@ -6,6 +6,7 @@ no parameter carries a meaningless `default: null`.
 
 from ..domain import vocabulary as v
 from ..domain.committee import COMMITTEE_KINDS, DECISIONS
+from ..domain.pathway import LOGGABLE_STEPS, STEPS
 from ..queries.statistics import BREAKDOWNS
 from .schemas.audit import COMMITTEE_EVENTS
 from .schemas.committees import SESSION_STATUSES
@@ -19,10 +20,10 @@ NAMED_ENUMS = {
     "ContractType": v.CONTRACT_TYPES, "FollowUpContacted": v.FOLLOW_UP_CONTACTED,
     "FollowUpStatus": v.FOLLOW_UP_STATUSES, "RuptureScope": v.RUPTURE_SCOPES,
     "RuptureKind": v.RUPTURE_KINDS, "RuptureInitiator": v.RUPTURE_INITIATORS,
-    "ExitOutcome": v.EXIT_OUTCOMES, "Stage": v.STAGES, "StepCode": v.STEPS,
-    "LoggableStepCode": v.LOGGABLE_STEPS, "Role": v.ROLES, "CommitteeKind": COMMITTEE_KINDS,
+    "ExitOutcome": v.EXIT_OUTCOMES, "Stage": v.STAGES, "StepCode": STEPS,
+    "LoggableStepCode": LOGGABLE_STEPS, "Role": v.ROLES, "CommitteeKind": COMMITTEE_KINDS,
     "DecisionCode": DECISIONS, "Breakdown": BREAKDOWNS, "SessionStatus": SESSION_STATUSES,
-    "AuditStepCode": v.STEPS + COMMITTEE_EVENTS,
+    "AuditStepCode": STEPS + COMMITTEE_EVENTS,
 }
 _BY_CODES = {frozenset(codes): name for name, codes in NAMED_ENUMS.items()}
 

@@ -3,6 +3,7 @@
 from marshmallow import fields, validate
 
 from ...domain import vocabulary as v
+from ...domain.pathway import STEPS
 from .common import Document, PageQuerySchema, page_of
 from .fields import identifier
 from .pathways import HistoryItem
@@ -31,7 +32,7 @@ class AuditEvent(HistoryItem):
         "description": "stable pseudonym of the pathway (of the decided one for a committee "
                        "decision; null for a session's scheduling and closing)"})
     committee_session_id = fields.String(required=True, allow_none=True)
-    step = code(v.STEPS + COMMITTEE_EVENTS, required=True, metadata={
+    step = code(STEPS + COMMITTEE_EVENTS, required=True, metadata={
         "description": "the step code, or committee_scheduled, committee_decision, committee_closed"})
     occurred_on = fields.Date(required=True, metadata={
         "description": "the business date (a committee's: the day it is held)"})

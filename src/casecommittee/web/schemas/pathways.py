@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import vocabulary as v
+from ...domain.pathway import STEPS
 from .common import Document, PageQuerySchema, page_of
 from .fields import Day, Phone, Text, birth_day, email_address, identifier, label, one_of
 from .profile import ConsentIn, Profile, ProfileIn
@@ -161,7 +162,7 @@ class HistoryItem(Document):
     """One event of the pathway, with its business date and recorded time."""
 
     version = fields.Integer(required=True)
-    step = code(v.STEPS, required=True)
+    step = code(STEPS, required=True)
     occurred_on = fields.Date(required=True)
     recorded_at = fields.DateTime(required=True)
     actor = fields.Nested(Actor, required=True)

@@ -5,7 +5,7 @@ An admin with a territory manages the users of that territory only; a national a
 territory) manages everyone.
 """
 
-from ...reference import groups, structures, territories, users
+from ...stores.reference import groups, structures, territories, users
 from ..context import web
 from ..openapi import links
 from ..problems import Problem
