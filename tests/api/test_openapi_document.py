@@ -120,3 +120,12 @@ def test_links_feed_a_created_id_into_operations_that_take_it(document):
                     assert source == "$response.body#/id"
                 followed.add(link["operationId"])
     assert {"log_step", "get_history", "record_decision", "get_minutes", "issue_token"} <= followed
+
+
+def test_each_step_s_data_schema_lists_the_fields_its_event_carries(document):
+    from casecommittee.domain.pathway import STEP_FIELDS
+
+    schemas = document["components"]["schemas"]
+    for code, fields in STEP_FIELDS.items():
+        name = "".join(part.title() for part in code.split("_")) + "Data"
+        assert set(schemas[name]["properties"]) == set(fields), code
