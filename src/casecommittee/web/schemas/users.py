@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ...domain.vocabulary import ROLES
 from .common import Document, PageQuerySchema, page_of
-from .fields import identifier, label, one_of
+from .fields import distinct, identifier, label, one_of
 from .situation import code
 
 #: Roles that work within groups (and so need at least one).
@@ -12,7 +12,8 @@ GROUP_ROLES = ("referent", "copilot")
 
 
 def _groups(**kwargs) -> fields.List:
-    return fields.List(identifier(), validate=validate.Length(max=50), **kwargs)
+    return fields.List(identifier(), validate=[distinct, validate.Length(max=50)],
+                       metadata={"uniqueItems": True}, **kwargs)
 
 
 class UserIn(Schema):

@@ -51,7 +51,9 @@ def _territory_of(data: dict) -> str | None:
     territory_id = data["territory_id"]
     if territory_id is None and data["group_ids"]:
         first = reference.get(groups, data["group_ids"][0])
-        territory_id = first["territory_id"] if first else None
+        if first is None:
+            raise _invalid("group_ids.0", f"groupe {data['group_ids'][0]} inconnu")
+        territory_id = first["territory_id"]
     territory_id = territory_id or scope
     if scope not in (None, territory_id):
         raise Problem(403, "vous gérez les utilisateurs d'un autre territoire", type_="forbidden")
