@@ -44,7 +44,7 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     settings = settings or Settings.from_env()
     if settings.store_kind == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, **settings.engine_options())
     from . import auth, jobs, notifications  # noqa: F401  (their tables, created below)
 
     metadata.create_all(engine)

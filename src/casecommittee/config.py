@@ -3,7 +3,11 @@
 | variable | default | meaning |
 |---|---|---|
 | CASECOMMITTEE_DATA_DIR | ./var | where the embedded SQLite files and generated keys live |
-| CASECOMMITTEE_DATABASE_URL | (SQLite in the data dir) | a `postgresql://user:pw@host:port/db` URL to scale out |
+| CASECOMMITTEE_DATABASE_URL | (SQLite in the data dir) | a `postgresql://user:pw@host:port/db` URL to scale out (see below) |
+| CASECOMMITTEE_DB_POOL_SIZE | 5 | PostgreSQL connections each pool of a process keeps open |
+| CASECOMMITTEE_DB_MAX_OVERFLOW | 5 | connections a pool may open beyond that under load |
+| CASECOMMITTEE_DB_POOL_TIMEOUT | 30 | seconds a request waits for a free connection before failing |
+| CASECOMMITTEE_DB_CONNECT_TIMEOUT | 10 | seconds to establish one connection |
 | CASECOMMITTEE_CIPHER_KEY | generated into DATA_DIR/keys | AES key (base64) for the event store |
 | CASECOMMITTEE_PERSONAL_DATA_KEY | generated into DATA_DIR/keys | AES key (base64) wrapping each person's key |
 | CASECOMMITTEE_SNAPSHOT_INTERVAL | 10 | a pathway snapshot every N events |
@@ -12,15 +16,29 @@
 | CASECOMMITTEE_JOBS_HOUR | 6 | the hour (UTC) of the daily jobs |
 | CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
+
+One URL configures both the event store and the read models; it is parsed by SQLAlchemy's
+`make_url`, so a password is percent-encoded (`p%40ss` for `p@ss`), a Unix socket is a `host`
+query option (`postgresql://app@/cite?host=/var/run/postgresql`), and every other query option
+(`sslmode=verify-full`, `sslrootcert=…`, `application_name=…`) goes to libpq for both stores.
+
+Connection budget: each process opens two pools (event store and read models), each of at
+most POOL_SIZE + MAX_OVERFLOW connections, and a worker one more to listen for new events. So
+(web processes × 2 + workers × 3) × (POOL_SIZE + MAX_OVERFLOW) must stay below the server's
+`max_connections` (100 by default): two nodes of 2 gunicorn workers and one projection worker
+with the defaults need (4 × 2 + 3) × 10 = 110 at the very worst, so lower MAX_OVERFLOW or raise
+`max_connections` there.
 """
 
+import json
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from eventsourcing.cryptography import AESCipher
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class ConfigurationError(Exception):
@@ -48,6 +66,10 @@ class Settings:
     webhook_secret: str | None = None
     jobs_hour: int = 6
     retention_days: int = 730
+    pool_size: int = 5
+    max_overflow: int = 5
+    pool_timeout: int = 30
+    connect_timeout: int = 10
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -65,6 +87,10 @@ class Settings:
             webhook_secret=env.get("CASECOMMITTEE_WEBHOOK_SECRET") or None,
             jobs_hour=_whole_number(env, "CASECOMMITTEE_JOBS_HOUR", 6),
             retention_days=_whole_number(env, "CASECOMMITTEE_RETENTION_DAYS", 730),
+            pool_size=_whole_number(env, "CASECOMMITTEE_DB_POOL_SIZE", 5),
+            max_overflow=_whole_number(env, "CASECOMMITTEE_DB_MAX_OVERFLOW", 5),
+            pool_timeout=_whole_number(env, "CASECOMMITTEE_DB_POOL_TIMEOUT", 30),
+            connect_timeout=_whole_number(env, "CASECOMMITTEE_DB_CONNECT_TIMEOUT", 10),
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:
@@ -77,23 +103,43 @@ class Settings:
     # ---- stores -------------------------------------------------------------------------
 
     @property
-    def store_kind(self) -> str:
-        """"sqlite" (embedded) or "postgresql"."""
-        if self.database_url and self.database_url.startswith(("postgresql", "postgres")):
-            return "postgresql"
-        if self.database_url and not self.database_url.startswith("sqlite"):
+    def parsed_url(self) -> URL | None:
+        """CASECOMMITTEE_DATABASE_URL as SQLAlchemy reads it, or None for the embedded store."""
+        if not self.database_url:
+            return None
+        try:
+            return make_url(self.database_url)
+        except ArgumentError:
             raise ConfigurationError(
-                f"CASECOMMITTEE_DATABASE_URL={self.database_url!r}: use postgresql://… or leave it unset"
-            )
-        return "sqlite"
+                "CASECOMMITTEE_DATABASE_URL is not a URL: use postgresql://user:password@host/db"
+            ) from None
 
     @property
-    def sqlalchemy_url(self) -> str:
+    def store_kind(self) -> str:
+        """"sqlite" (embedded) or "postgresql"."""
+        url = self.parsed_url
+        if url is None or url.get_backend_name() == "sqlite":
+            return "sqlite"
+        if url.drivername.split("+")[0] in ("postgresql", "postgres"):
+            return "postgresql"
+        raise ConfigurationError(
+            f"CASECOMMITTEE_DATABASE_URL uses {url.drivername!r}: use postgresql://… or leave it unset"
+        )
+
+    @property
+    def sqlalchemy_url(self) -> URL:
         """The SQLAlchemy URL of the read models, personal data and reference data."""
         if self.store_kind == "postgresql":
-            parts = urlsplit(self.database_url)
-            return f"postgresql+psycopg://{parts.netloc}{parts.path}"
-        return self.database_url or f"sqlite:///{self.data_dir / 'casecommittee.sqlite'}"
+            return self.parsed_url.set(drivername="postgresql+psycopg")
+        return self.parsed_url or make_url(f"sqlite:///{self.data_dir / 'casecommittee.sqlite'}")
+
+    def engine_options(self) -> dict:
+        """The SQLAlchemy engine's pool settings (PostgreSQL; SQLite keeps its defaults)."""
+        if self.store_kind != "postgresql":
+            return {}
+        return {"pool_size": self.pool_size, "max_overflow": self.max_overflow,
+                "pool_timeout": self.pool_timeout,
+                "connect_args": {"connect_timeout": self.connect_timeout}}
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing environment: persistence module, database, cipher, compressor."""
@@ -103,14 +149,22 @@ class Settings:
             "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
         }
         if self.store_kind == "postgresql":
-            parts = urlsplit(self.database_url)
+            url = self.parsed_url
+            options = {key: value if isinstance(value, str) else value[-1]
+                       for key, value in url.query.items()}
+            host = options.pop("host", None) or url.host or "127.0.0.1"
             env.update(
-                PERSISTENCE_MODULE="eventsourcing.postgres",
-                POSTGRES_DBNAME=parts.path.lstrip("/"),
-                POSTGRES_HOST=parts.hostname or "127.0.0.1",
-                POSTGRES_PORT=str(parts.port or 5432),
-                POSTGRES_USER=parts.username or "",
-                POSTGRES_PASSWORD=parts.password or "",
+                PERSISTENCE_MODULE="casecommittee.event_store:ConfiguredPostgresFactory",
+                POSTGRES_DBNAME=url.database or "",
+                POSTGRES_HOST=host,
+                POSTGRES_PORT=str(url.port or options.pop("port", None) or 5432),
+                POSTGRES_USER=url.username or "",
+                POSTGRES_PASSWORD=url.password or "",
+                POSTGRES_POOL_SIZE=str(self.pool_size),
+                POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
+                POSTGRES_CONNECT_TIMEOUT=str(self.pool_timeout),
+                POSTGRES_PRE_PING="y",
+                LIBPQ_OPTIONS=json.dumps({"connect_timeout": self.connect_timeout, **options}),
             )
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)

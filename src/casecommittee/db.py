@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = MetaData()
 
@@ -19,9 +19,11 @@ def json_text(value) -> str:
 JSON_OPTIONS = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
-    if url.startswith("sqlite"):
+def make_engine(url: str | URL, **options) -> Engine:
+    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys; `options`
+    (pool sizes, timeouts) go to SQLAlchemy for a server database."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30}, **JSON_OPTIONS)
 
         @event.listens_for(engine, "connect")
@@ -33,7 +35,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **JSON_OPTIONS)
+    return create_engine(url, pool_pre_ping=True, **options, **JSON_OPTIONS)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

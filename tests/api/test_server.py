@@ -34,9 +34,9 @@ def _call(url, token=None, body=None):
         return error.code, json.loads(error.read())
 
 
-def test_serve_demo_answers_over_http(tmp_path):
+def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
     port = _free_port()
-    env = {**os.environ, "CASECOMMITTEE_DATA_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **store_env, "PYTHONUNBUFFERED": "1"}
     executable = Path(sys.executable).with_name("casecommittee")
     log = open(tmp_path / "serve.log", "w+")
     server = subprocess.Popen(
@@ -54,7 +54,7 @@ def test_serve_demo_answers_over_http(tmp_path):
                 assert server.poll() is None, (tmp_path / "serve.log").read_text()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.3)
-        assert status == 200 and health["store"] == "sqlite" and health["projections_behind"] == 0
+        assert status == 200 and health["store"] == stores.kind and health["projections_behind"] == 0
         printed = (tmp_path / "serve.log").read_text()
         tokens = dict(line.split()[:2] for line in printed.splitlines()
                       if line.startswith("  ") and len(line.split()) == 2)

@@ -101,10 +101,12 @@ def test_a_rebuild_with_a_tiny_cache_writes_evicted_pathways_and_stays_exact(
     assert replay_check(system.app, system.engine)["ok"]
 
 
-def test_replay_check_reports_a_tampered_read_model(system, territory, referent, monkeypatch):
+def test_replay_check_reports_a_tampered_read_model(system, store_env, territory, referent,
+                                                    monkeypatch):
     pid = referent.identifies(date(2026, 3, 2))
     runner = CliRunner()
-    monkeypatch.setenv("CASECOMMITTEE_DATA_DIR", str(system.settings.data_dir))
+    for name, value in store_env.items():
+        monkeypatch.setenv(name, value)
     assert runner.invoke(main, ["replay-check"]).exit_code == 0
     with system.engine.begin() as conn:
         conn.execute(update(pathway_rows).where(pathway_rows.c.pathway_id == str(pid))

@@ -22,9 +22,9 @@ committee_sessions = Table(
     "committee_sessions", metadata,
     Column("session_id", String(36), primary_key=True),
     Column("group_id", String(36), nullable=False, index=True),
-    Column("kind", String(16), nullable=False),
+    Column("kind", String, nullable=False),
     Column("held_on", Date, nullable=False),
-    Column("status", String(8), nullable=False),  # scheduled | closed
+    Column("status", String, nullable=False),  # scheduled | closed (codes are unbounded)
     Column("scheduled_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("agenda", JSON),
@@ -38,11 +38,11 @@ committee_decisions = Table(
     Column("pathway_id", String(36), primary_key=True),
     Column("group_id", String(36), nullable=False),
     Column("held_on", Date, nullable=False),
-    Column("decision", String(16), nullable=False),
+    Column("decision", String, nullable=False),
     Column("note", Text),
     Column("orientation", JSON),
     Column("decided_at", DateTime(timezone=True), nullable=False),
-    Column("decided_by", String(36)),
+    Column("decided_by", String),
 )
 Index("ix_committee_decisions_pathway", committee_decisions.c.pathway_id, committee_decisions.c.held_on)
 

@@ -30,6 +30,9 @@ from ..domain.state import PathwayState
 #: The columns a statistics query reads; a new pathway version is kept only when one changes.
 #: A summary is a tuple of their values, in this order: first what the identification fixes
 #: (`identification_summary`), then the rest (`summarize`).
+# Codes and texts are unbounded (PostgreSQL's varchar without a length, as fast as a bounded
+# one): a projection must never fail on a value the domain accepted. Ids and cohorts keep
+# their fixed widths (tests/projections/test_column_types.py checks every bound).
 SUMMARY_COLUMNS = (
     Column("group_id", String(36)),
     Column("territory_id", String(36)),
@@ -37,16 +40,16 @@ SUMMARY_COLUMNS = (
     Column("cohort_month", String(7)),
     Column("cohort_quarter", String(7)),
     Column("cohort_year", String(4)),
-    Column("sex", String(1)),
-    Column("age_bracket", String(10)),
-    Column("qpv_code", String(16)),
-    Column("qualification_level", String(16)),
-    Column("flags", String(64)),
-    Column("channel", String(24)),
-    Column("stage", String(24)),
+    Column("sex", String),
+    Column("age_bracket", String),
+    Column("qpv_code", String),
+    Column("qualification_level", String),
+    Column("flags", String),
+    Column("channel", String),
+    Column("stage", String),
     Column("structure_id", String(36)),
     Column("referent_id", String(36)),
-    Column("scheme", String(200)),
+    Column("scheme", String),
     Column("first_oriented_on", Date),
     Column("first_immersion_on", Date),
     Column("first_hired_on", Date),
@@ -56,11 +59,11 @@ SUMMARY_COLUMNS = (
     Column("follow_up_completed_on", Date),
     Column("first_rupture_on", Date),
     Column("exited_on", Date),
-    Column("exit_outcome", String(32)),
+    Column("exit_outcome", String),
     # JSON texts, [[day, stage], …]: read only as text, joined by the statistics queries
     Column("stages", Text),
     Column("last_stage_change_on", Date),
-    Column("stage_by_date", String(24)),
+    Column("stage_by_date", String),
     Column("ruptures", Text),
 )
 SUMMARY_NAMES = tuple(c.name for c in SUMMARY_COLUMNS)
@@ -83,11 +86,11 @@ pathway_rows = Table(
     Column("follow_up_hired_on", Date),
     Column("follow_up_contacts", JSON),
     Column("follow_up_next_due_on", Date),
-    Column("follow_up_next_kind", String(12)),
+    Column("follow_up_next_kind", String),
     Column("follow_up_difficulty", Boolean),
     Column("validation_due_on", Date),
     Column("referral_on", Date),
-    Column("referral_reason", String(200)),
+    Column("referral_reason", String),
     Column("awaiting_next_step_since", Date),
     Column("last_rupture_on", Date),
     Column("last_event_on", Date),
