@@ -1,12 +1,31 @@
 """SQLAlchemy engine and metadata shared by the read models, personal data and reference data."""
 
+import re
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = MetaData()
+
+#: The control characters a stored text never holds (tab, line feed and carriage return stay).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CleanText(TypeDecorator):
+    """Text stored without control characters: NUL above all, which PostgreSQL refuses (a read
+    model that refused an event would stop), and the other C0 controls, which no name, code or
+    note of the domain holds. The door refuses them first; the store does not depend on it."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """The value without its control characters."""
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            return CONTROL_CHARACTERS.sub("", value)
+        return value
 
 
 def json_text(value) -> str:

@@ -7,24 +7,22 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    String,
     Table,
-    Text,
     select,
     update,
 )
 from sqlalchemy.engine import Connection
 
-from ..db import metadata
+from ..db import CleanText, metadata
 from ..domain.committee import CommitteeSession
 
 committee_sessions = Table(
     "committee_sessions", metadata,
-    Column("session_id", String(36), primary_key=True),
-    Column("group_id", String(36), nullable=False, index=True),
-    Column("kind", String, nullable=False),
+    Column("session_id", CleanText(36), primary_key=True),
+    Column("group_id", CleanText(36), nullable=False, index=True),
+    Column("kind", CleanText, nullable=False),
     Column("held_on", Date, nullable=False),
-    Column("status", String, nullable=False),  # scheduled | closed (codes are unbounded)
+    Column("status", CleanText, nullable=False),  # scheduled | closed (codes are unbounded)
     Column("scheduled_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("agenda", JSON),
@@ -34,15 +32,15 @@ committee_sessions = Table(
 
 committee_decisions = Table(
     "committee_decisions", metadata,
-    Column("session_id", String(36), primary_key=True),
-    Column("pathway_id", String(36), primary_key=True),
-    Column("group_id", String(36), nullable=False),
+    Column("session_id", CleanText(36), primary_key=True),
+    Column("pathway_id", CleanText(36), primary_key=True),
+    Column("group_id", CleanText(36), nullable=False),
     Column("held_on", Date, nullable=False),
-    Column("decision", String, nullable=False),
-    Column("note", Text),
+    Column("decision", CleanText, nullable=False),
+    Column("note", CleanText),
     Column("orientation", JSON),
     Column("decided_at", DateTime(timezone=True), nullable=False),
-    Column("decided_by", String),
+    Column("decided_by", CleanText),
 )
 Index("ix_committee_decisions_pathway", committee_decisions.c.pathway_id, committee_decisions.c.held_on)
 

@@ -18,12 +18,10 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    String,
     Table,
-    Text,
 )
 
-from ..db import json_text, metadata
+from ..db import CleanText, json_text, metadata
 from ..domain.rules import follow_up_calendar, validation_due_on
 from ..domain.state import PathwayState
 
@@ -34,22 +32,22 @@ from ..domain.state import PathwayState
 # one): a projection must never fail on a value the domain accepted. Ids and cohorts keep
 # their fixed widths (tests/projections/test_column_types.py checks every bound).
 SUMMARY_COLUMNS = (
-    Column("group_id", String(36)),
-    Column("territory_id", String(36)),
+    Column("group_id", CleanText(36)),
+    Column("territory_id", CleanText(36)),
     Column("identified_on", Date),
-    Column("cohort_month", String(7)),
-    Column("cohort_quarter", String(7)),
-    Column("cohort_year", String(4)),
-    Column("sex", String),
-    Column("age_bracket", String),
-    Column("qpv_code", String),
-    Column("qualification_level", String),
-    Column("flags", String),
-    Column("channel", String),
-    Column("stage", String),
-    Column("structure_id", String(36)),
-    Column("referent_id", String(36)),
-    Column("scheme", String),
+    Column("cohort_month", CleanText(7)),
+    Column("cohort_quarter", CleanText(7)),
+    Column("cohort_year", CleanText(4)),
+    Column("sex", CleanText),
+    Column("age_bracket", CleanText),
+    Column("qpv_code", CleanText),
+    Column("qualification_level", CleanText),
+    Column("flags", CleanText),
+    Column("channel", CleanText),
+    Column("stage", CleanText),
+    Column("structure_id", CleanText(36)),
+    Column("referent_id", CleanText(36)),
+    Column("scheme", CleanText),
     Column("first_oriented_on", Date),
     Column("first_immersion_on", Date),
     Column("first_hired_on", Date),
@@ -59,18 +57,18 @@ SUMMARY_COLUMNS = (
     Column("follow_up_completed_on", Date),
     Column("first_rupture_on", Date),
     Column("exited_on", Date),
-    Column("exit_outcome", String),
+    Column("exit_outcome", CleanText),
     # JSON texts, [[day, stage], …]: read only as text, joined by the statistics queries
-    Column("stages", Text),
+    Column("stages", CleanText),
     Column("last_stage_change_on", Date),
-    Column("stage_by_date", String),
-    Column("ruptures", Text),
+    Column("stage_by_date", CleanText),
+    Column("ruptures", CleanText),
 )
 SUMMARY_NAMES = tuple(c.name for c in SUMMARY_COLUMNS)
 
 pathway_rows = Table(
     "pathway_rows", metadata,
-    Column("pathway_id", String(36), primary_key=True),
+    Column("pathway_id", CleanText(36), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     *[c._copy() for c in SUMMARY_COLUMNS],
@@ -79,18 +77,18 @@ pathway_rows = Table(
     Column("summary_since", DateTime(timezone=True), nullable=False),
     Column("stage_since", Date),
     Column("consent_sharing", Boolean),
-    Column("referent_structure_id", String(36)),
+    Column("referent_structure_id", CleanText(36)),
     Column("orientation", JSON),
     Column("immersion", JSON),
     Column("job", JSON),
     Column("follow_up_hired_on", Date),
     Column("follow_up_contacts", JSON),
     Column("follow_up_next_due_on", Date),
-    Column("follow_up_next_kind", String),
+    Column("follow_up_next_kind", CleanText),
     Column("follow_up_difficulty", Boolean),
     Column("validation_due_on", Date),
     Column("referral_on", Date),
-    Column("referral_reason", String),
+    Column("referral_reason", CleanText),
     Column("awaiting_next_step_since", Date),
     Column("last_rupture_on", Date),
     Column("last_event_on", Date),
@@ -104,7 +102,7 @@ Index("ix_pathway_rows_first_rupture_on", pathway_rows.c.first_rupture_on)
 pathway_versions = Table(
     "pathway_versions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("pathway_id", String(36), nullable=False),
+    Column("pathway_id", CleanText(36), nullable=False),
     Column("version", Integer, nullable=False),
     Column("recorded_from", DateTime(timezone=True), nullable=False),
     Column("recorded_to", DateTime(timezone=True), nullable=False),
