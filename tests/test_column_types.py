@@ -8,15 +8,17 @@ list that fits; codes and texts of the read models are unbounded.
 
 from sqlalchemy import String, TypeDecorator
 
-from casecommittee import auth, jobs, notifications  # noqa: F401  (their tables)
+from casecommittee import auth, jobs, notifications, personal_data  # noqa: F401  (their tables)
 from casecommittee.db import CleanText, metadata
 from casecommittee.domain.vocabulary import ROLES, STRUCTURE_KINDS
 from casecommittee.jobs import DAILY_JOBS
 from casecommittee.projections.runner import VIEW_TABLES
+from casecommittee.web import access_log, idempotency  # noqa: F401  (their tables)
 
 #: Closed lists, by table and column.
 VOCABULARIES = {
     ("users", "role"): ROLES,
+    ("access_log", "role"): ROLES,
     ("structures", "kind"): STRUCTURE_KINDS,
     ("job_runs", "job"): tuple(DAILY_JOBS),
     ("projection_positions", "name"): ("read_models",),
