@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Flask
 
 from ..db import metadata
+from . import consistency
 from .api import Api
 from .context import WebContext
 from .problems import register_error_handlers
@@ -56,6 +57,7 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     api = Api(app)
     register_error_handlers(app)
     app.before_request(authenticate)
+    consistency.register(app)
     register_blueprints(api)
     return app
 
