@@ -23,6 +23,16 @@ def pytest_report_header(config):
     return f"store: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite'}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Leaves out the tests of the other backend's own mechanisms (marked sqlite_only or
+    postgres_only): they are deselected, and the summary counts them."""
+    other = "sqlite_only" if TEST_DATABASE_URL else "postgres_only"
+    left_out = [item for item in items if item.get_closest_marker(other)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
 @pytest.fixture(scope="session")
 def stores():
     """The scratch-store maker of this pass (SQLite or PostgreSQL)."""
