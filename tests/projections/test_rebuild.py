@@ -283,14 +283,13 @@ def _steps_that_interleave(referent) -> None:
         referent.validates_follow_up(pid, start + timedelta(days=60 + n))
 
 
-@pytest.mark.sqlite_only
 def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
     system, territory, referent, monkeypatch
 ):
     """In a real Cité the steps of hundreds of pathways interleave in the log, month after
     month: a rebuild reads each pathway's events together, so it never needs a state that left
-    its cache, however small, and never reloads a pathway from the store. (Other stores are
-    read in the log's order: the test after the next one.)"""
+    its cache, however small, and never reloads a pathway from the store (SQLite and
+    PostgreSQL both read a range of the events' primary key)."""
     _steps_that_interleave(referent)
     built = _read_models(system)
     system.projections.projector.cache_size = 2
@@ -354,14 +353,14 @@ def test_the_swap_gives_its_connection_back_as_it_found_it(system, clock):
 def test_a_store_read_in_the_log_order_gives_the_same_read_models(
     system, territory, referent, monkeypatch
 ):
-    """Stores other than SQLite are replayed in the log's order, each partition keeping its own
+    """Stores other than SQLite and PostgreSQL are replayed in the log's order, each partition keeping its own
     events from every notification: the same rows, committees included, even when pathways
     interleave and leave a small cache (they are then reloaded from the store)."""
     _steps_that_interleave(referent)
     _a_committee_month(system)
     built = _read_models(system)
     system.projections.projector.cache_size = 2
-    monkeypatch.setattr(rebuild_module, "SQLiteApplicationRecorder", type(None))
+    monkeypatch.setattr(rebuild_module, "_reader_of", lambda app: rebuild_module._in_log_order)
     reads = []
     monkeypatch.setattr(rebuild_module, "_in_log_order",
                         lambda *args, _read=rebuild_module._in_log_order: reads.append(args) or _read(*args))
