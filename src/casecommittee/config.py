@@ -4,8 +4,8 @@
 |---|---|---|
 | CASECOMMITTEE_DATA_DIR | ./var | where the embedded SQLite files and generated keys live |
 | CASECOMMITTEE_DATABASE_URL | (SQLite in the data dir) | a `postgresql://user:pw@host:port/db` URL to scale out (see below) |
-| CASECOMMITTEE_DB_POOL_SIZE | 5 | PostgreSQL connections each pool of a process keeps open |
-| CASECOMMITTEE_DB_MAX_OVERFLOW | 5 | connections a pool may open beyond that under load |
+| CASECOMMITTEE_DB_POOL_SIZE | 2 | PostgreSQL connections each pool of a process keeps open |
+| CASECOMMITTEE_DB_MAX_OVERFLOW | 3 | connections a pool may open beyond that under load |
 | CASECOMMITTEE_DB_POOL_TIMEOUT | 30 | seconds a request waits for a free connection before failing |
 | CASECOMMITTEE_DB_CONNECT_TIMEOUT | 10 | seconds to establish one connection |
 | CASECOMMITTEE_CIPHER_KEY | generated into DATA_DIR/keys | AES key (base64) for the event store |
@@ -16,29 +16,33 @@
 | CASECOMMITTEE_JOBS_HOUR | 6 | the hour (UTC) of the daily jobs |
 | CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
+| CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
 
 One URL configures both the event store and the read models; it is parsed by SQLAlchemy's
 `make_url`, so a password is percent-encoded (`p%40ss` for `p@ss`), a Unix socket is a `host`
 query option (`postgresql://app@/cite?host=/var/run/postgresql`), and every other query option
 (`sslmode=verify-full`, `sslrootcert=…`, `application_name=…`) goes to libpq for both stores.
 
-Connection budget: each process opens two pools (event store and read models), each of at
-most POOL_SIZE + MAX_OVERFLOW connections, and a worker one more to listen for new events. So
-(web processes × 2 + workers × 3) × (POOL_SIZE + MAX_OVERFLOW) must stay below the server's
-`max_connections` (100 by default): two nodes of 2 gunicorn workers and one projection worker
-with the defaults need (4 × 2 + 3) × 10 = 110 at the very worst, so lower MAX_OVERFLOW or raise
-`max_connections` there.
+Connection budget: each process opens three pools (event store, read models, personal data),
+each of at most POOL_SIZE + MAX_OVERFLOW connections, and a worker one more to listen for new
+events. So (processes × 3) × (POOL_SIZE + MAX_OVERFLOW) + workers must stay below the server's
+`max_connections` (100 by default): two nodes of 2 gunicorn workers and one worker need at
+most 5 × 3 × 5 + 1 = 76 with the defaults.
 """
 
 import json
 import os
 import stat
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from eventsourcing.cryptography import AESCipher
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+#: The embedded store's files (the read models' and the event store's), under the data dir.
+SQLITE_FILES = ("casecommittee.sqlite", "events.sqlite")
 
 
 class ConfigurationError(Exception):
@@ -66,10 +70,11 @@ class Settings:
     webhook_secret: str | None = None
     jobs_hour: int = 6
     retention_days: int = 730
-    pool_size: int = 5
-    max_overflow: int = 5
+    pool_size: int = 2
+    max_overflow: int = 3
     pool_timeout: int = 30
     connect_timeout: int = 10
+    idempotency_key_hours: int = 24
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -87,10 +92,11 @@ class Settings:
             webhook_secret=env.get("CASECOMMITTEE_WEBHOOK_SECRET") or None,
             jobs_hour=_whole_number(env, "CASECOMMITTEE_JOBS_HOUR", 6),
             retention_days=_whole_number(env, "CASECOMMITTEE_RETENTION_DAYS", 730),
-            pool_size=_whole_number(env, "CASECOMMITTEE_DB_POOL_SIZE", 5),
-            max_overflow=_whole_number(env, "CASECOMMITTEE_DB_MAX_OVERFLOW", 5),
+            pool_size=_whole_number(env, "CASECOMMITTEE_DB_POOL_SIZE", 2),
+            max_overflow=_whole_number(env, "CASECOMMITTEE_DB_MAX_OVERFLOW", 3),
             pool_timeout=_whole_number(env, "CASECOMMITTEE_DB_POOL_TIMEOUT", 30),
             connect_timeout=_whole_number(env, "CASECOMMITTEE_DB_CONNECT_TIMEOUT", 10),
+            idempotency_key_hours=_whole_number(env, "CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS", 24),
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:
@@ -98,7 +104,14 @@ class Settings:
                 "CASECOMMITTEE_WEBHOOK_URL is set without CASECOMMITTEE_WEBHOOK_SECRET: "
                 "set a shared secret so the partner can check the signature"
             )
+        if values["idempotency_key_hours"] < 1:
+            raise ConfigurationError("CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS must be at least 1, e.g. 24")
         return cls(**values)
+
+    @property
+    def idempotency_key_lifetime(self) -> timedelta:
+        """How long an idempotency key's answer is replayed."""
+        return timedelta(hours=self.idempotency_key_hours)
 
     # ---- stores -------------------------------------------------------------------------
 
@@ -131,7 +144,7 @@ class Settings:
         """The SQLAlchemy URL of the read models, personal data and reference data."""
         if self.store_kind == "postgresql":
             return self.parsed_url.set(drivername="postgresql+psycopg")
-        return self.parsed_url or make_url(f"sqlite:///{self.data_dir / 'casecommittee.sqlite'}")
+        return self.parsed_url or make_url(f"sqlite:///{self.data_dir / SQLITE_FILES[0]}")
 
     def engine_options(self) -> dict:
         """The SQLAlchemy engine's pool settings (PostgreSQL; SQLite keeps its defaults)."""
@@ -140,6 +153,27 @@ class Settings:
         return {"pool_size": self.pool_size, "max_overflow": self.max_overflow,
                 "pool_timeout": self.pool_timeout,
                 "connect_args": {"connect_timeout": self.connect_timeout}}
+
+    @property
+    def shown_url(self) -> str:
+        """The store's URL as it may be printed or logged: never with its password."""
+        return self.sqlalchemy_url.render_as_string(hide_password=True)
+
+    def secure_data_dir(self) -> None:
+        """The embedded store's directory, private to its owner (0700), and its SQLite files,
+        created 0600 before SQLite opens them (SQLite gives `-wal` and `-shm` files the mode
+        of their database), or brought back to 0600 (stores made by older versions)."""
+        if self.store_kind != "sqlite":
+            return
+        self.data_dir.mkdir(mode=stat.S_IRWXU, parents=True, exist_ok=True)
+        os.chmod(self.data_dir, stat.S_IRWXU)
+        for name in SQLITE_FILES:
+            os.close(os.open(self.data_dir / name, os.O_WRONLY | os.O_CREAT, 0o600))
+        private = stat.S_IRUSR | stat.S_IWUSR
+        for path in [*self.data_dir.glob("*.sqlite*"), *self.data_dir.glob("keys/*")]:
+            os.chmod(path, private)
+        if (self.data_dir / "keys").is_dir():
+            os.chmod(self.data_dir / "keys", stat.S_IRWXU)
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing environment: persistence module, database, cipher, compressor."""
@@ -170,7 +204,7 @@ class Settings:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.sqlite",
-                SQLITE_DBNAME=str(self.data_dir / "events.sqlite"),
+                SQLITE_DBNAME=str(self.data_dir / SQLITE_FILES[1]),
                 SQLITE_LOCK_TIMEOUT="10",
             )
         return env

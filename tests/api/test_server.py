@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from .server import free_port
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(url, token=None, body=None):
@@ -35,7 +30,7 @@ def _call(url, token=None, body=None):
 
 
 def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **store_env, "PYTHONUNBUFFERED": "1"}
     executable = Path(sys.executable).with_name("casecommittee")
     log = open(tmp_path / "serve.log", "w+")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.api.conftest import IDENTIFY
-from tests.api.test_server import _free_port
+from tests.api.server import free_port
 
 from casecommittee.auth import Tokens
 from casecommittee.bootstrap import bootstrap
@@ -69,7 +69,7 @@ def test_a_write_through_one_node_is_read_through_the_other(tmp_path, store_env)
     env = {**os.environ, **store_env, "CASECOMMITTEE_PROJECTIONS": "worker", "PYTHONUNBUFFERED": "1"}
     tokens = _territory(env)
     executable = str(Path(sys.executable).with_name("casecommittee"))
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     commands = {f"node{n}": [executable, "serve", "--no-jobs", "--host", "127.0.0.1",
                              "--port", str(port), "--workers", "1"]
                 for n, port in enumerate(ports)}

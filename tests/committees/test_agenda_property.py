@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from casecommittee.clock import FixedClock
 from casecommittee.domain.errors import DomainError
 from casecommittee.domain.rules import follow_up_calendar
-from casecommittee.projections.agenda import agenda_inputs
+from casecommittee.queries.agenda import agenda_inputs
 
 START = date(2026, 1, 5)
 STEPS = {

@@ -42,7 +42,6 @@ def load_demo(settings: Settings) -> dict[str, str] | None:
               help="Run the scheduled jobs in the web processes (else run `casecommittee worker`).")
 def serve(host, port, workers, demo, jobs):
     """Serve the HTTP API with gunicorn on the store of CASECOMMITTEE_DATA_DIR."""
-    from ..auth import tokens  # noqa: F401  (creates its table with the others)
     from ..bootstrap import bootstrap
     from ..web.gunicorn import serve as run
 

@@ -8,7 +8,6 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
-from ..db import metadata
 from . import consistency
 from .api import Api
 from .context import WebContext
@@ -48,10 +47,6 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     if system is None:
         system = bootstrap()
-    from .. import auth  # noqa: F401  (its tables)
-    from . import access_log, idempotency  # noqa: F401  (their tables)
-
-    metadata.create_all(system.engine)
     app.extensions["casecommittee"] = WebContext.of(system)
 
     api = Api(app)

@@ -8,13 +8,11 @@ from datetime import date
 
 from flask import Response, request
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from ...application import CommitteeNotFound
-from ...committees import agenda_document, frozen_item
-from ...db import as_utc
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...projections.committees import committee_decisions, committee_sessions
+from ...queries.session_documents import agenda_document, frozen_item
+from ...queries.sessions import sessions_page
 from ...reference import groups
 from .. import commands
 from ..committee_documents import as_csv, as_html
@@ -50,9 +48,9 @@ def _group_in_scope(group_id: str, writing: bool = False) -> dict:
     return group
 
 
-def _session(session_id: str, writing: bool = False):
+def _session(session_id: str, writing: bool = False, version: int | None = None):
     try:
-        session = web().system.app.get_committee(session_id)
+        session = web().system.app.get_committee(session_id, version=version)
     except CommitteeNotFound:
         raise Problem(404, "aucun comité de ce numéro dans votre périmètre", type_="not_found") from None
     _group_in_scope(session.group_id, writing)
@@ -63,6 +61,32 @@ def _summary(session) -> dict:
     return {"id": str(session.id), "group_id": session.group_id, "kind": session.kind,
             "held_on": session.held_on, "status": "closed" if session.is_closed else "scheduled",
             "closed_at": session.closed_at, "decision_count": len(session.decisions)}
+
+
+def _replay_session(status: int):
+    """The replay of a keyed write to a session: the session at the version the write left it,
+    if the caller may still read its group."""
+
+    def replay(answer, *_args, **_kwargs):
+        session_id, version = answer.saved[-1]
+        return _summary(_session(str(session_id), version=version)), status, {}
+
+    return replay
+
+
+def _decision_document(session, pathway) -> dict:
+    return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],
+            "pathway_version": pathway.version, "pathway_stage": pathway.state.stage}
+
+
+def _replay_decision(answer, *_args, **_kwargs):
+    """The replay of a keyed decision: the session and the pathway as the decision left them,
+    if the caller may still read both."""
+    (pathway_id, pathway_version), (session_id, session_version) = answer.saved
+    session = _session(str(session_id), version=session_version)
+    visible_pathway(str(pathway_id))
+    pathway = web().system.app.get_pathway(pathway_id, version=pathway_version)
+    return _decision_document(session, pathway), 201, {}
 
 
 def _label_of(pathway_id: str, consent: bool) -> str:
@@ -104,13 +128,13 @@ def _negotiated(document: dict, title: str):
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CommitteeIn)
-@idempotent
 @blp.response(201, s.Committee)
+@idempotent(_replay_session(201))
 def schedule(data):
     """Schedules a session of the group's committee (co-pilots of the group)."""
     _group_in_scope(data["group_id"], writing=True)
     session = web().system.app.schedule_committee(actor=current_principal().actor, **data)
-    return _summary(session)
+    return _summary(session), 201, {}
 
 
 @blp.route("/committees", methods=["GET"])
@@ -121,34 +145,14 @@ def schedule(data):
 def list_sessions(query):
     """The sessions of the caller's groups (of their territory for auditors), by date."""
     principal = current_principal()
-    c = committee_sessions.c
-    decisions = (select(func.count()).where(committee_decisions.c.session_id == c.session_id)
-                 .scalar_subquery().label("decision_count"))
-    statement = select(c.session_id.label("id"), c.group_id, c.kind, c.held_on, c.status,
-                       c.closed_at, decisions)
     if principal.role == "auditor":
-        territory_groups = [g["id"] for g in web().system.reference.rows(
-            groups, territory_id=principal.territory_id)]
-        statement = statement.where(c.group_id.in_(territory_groups))
+        group_ids = [g["id"] for g in web().system.reference.rows(groups, territory_id=principal.territory_id)]
     else:
-        statement = statement.where(c.group_id.in_(principal.group_ids))
-    if query["group_id"]:
-        statement = statement.where(c.group_id == query["group_id"])
-    if query["from_"]:
-        statement = statement.where(c.held_on >= query["from_"])
-    if query["to"]:
-        statement = statement.where(c.held_on <= query["to"])
+        group_ids = principal.group_ids
     after = decode_keyset(query["cursor"], date.fromisoformat)
-    if after is not None:
-        held_on, last_id = after
-        statement = statement.where(
-            (c.held_on > held_on) | ((c.held_on == held_on) & (c.session_id > last_id)))
-    statement = statement.order_by(c.held_on, c.session_id).limit(query["limit"] + 1)
     web().system.projections.catch_up()
-    with web().system.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(statement)]
-    for row in rows:
-        row["closed_at"] = as_utc(row["closed_at"])
+    rows = sessions_page(web().system.engine, group_ids, group_id=query["group_id"],
+                         from_=query["from_"], to=query["to"], after=after, limit=query["limit"] + 1)
     return page(rows, query["limit"], lambda r: [r["held_on"].isoformat(), r["id"]])
 
 
@@ -179,8 +183,8 @@ def agenda(session_id):
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(s.DecisionIn)
-@idempotent
 @blp.response(201, s.DecisionOut)
+@idempotent(_replay_decision)
 def decide(data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
     session = _session(session_id, writing=True)
@@ -192,16 +196,15 @@ def decide(data, session_id):
     )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
-    return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],
-            "pathway_version": pathway.version, "pathway_stage": pathway.state.stage}
+    return _decision_document(session, pathway), 201, {}
 
 
 @blp.route("/committees/<session_id>/close", methods=["POST"])
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CloseIn)
-@idempotent
 @blp.response(200, s.Committee)
+@idempotent(_replay_session(200))
 def close(data, session_id):
     """Closes the session: its agenda and decisions are frozen as the minutes."""
     session = _session(session_id, writing=True)
@@ -209,7 +212,7 @@ def close(data, session_id):
     frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
     session = web().system.app.close_committee(
         session.id, agenda=frozen, attendance=data["attendance"], actor=current_principal().actor)
-    return _summary(session)
+    return _summary(session), 200, {}
 
 
 @blp.route("/committees/<session_id>/minutes", methods=["GET"])

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...projections.caseloads import CaseloadQuery, get_row, list_pathways
+from ...queries.caseload import CaseloadQuery, get_row, list_pathways
 from .. import commands
 from ..context import web
 from ..documents import (
@@ -80,15 +80,34 @@ def _row_document(pathway_id, row: dict) -> dict:
     return _document(pathway_id, fields_of_row(row), follow_up, row)
 
 
+def _answer(pathway_id, state, row: dict, status: int):
+    """The response to a write: the state it left, its ETag and Location."""
+    document = _state_document(pathway_id, state, row)
+    headers = {**_etag(state.version),
+               "Location": url_for("pathways.get_pathway", pathway_ref=str(pathway_id))}
+    return document, status, headers
+
+
 def _written(pathway, status: int):
     """The response to a write: the new state, its ETag and Location."""
     row = get_row(web().system.engine, str(pathway.id)) or {
         "group_id": pathway.state.group_id, "territory_id": None,
         "referent_id": pathway.state.referent_id,
     }
-    document = _state_document(pathway.id, pathway.state, row)
-    headers = {**_etag(pathway.version),
-               "Location": url_for("pathways.get_pathway", pathway_ref=str(pathway.id))}
+    return _answer(pathway.id, pathway.state, row, status)
+
+
+def _replay_write(answer, *_args, **_kwargs):
+    """A keyed write's answer again, read as now: the pathway at the version the write left it,
+    shown within the caller's current scope (the identity only to whom may read it, not after
+    an erasure), the read in the access log."""
+    pathway_id = answer.saved[0][0]
+    web().system.projections.catch_up()
+    pathway_id, row = visible_pathway(str(pathway_id))
+    state = web().system.app.get_pathway(pathway_id, version=answer.version_of(pathway_id)).state
+    document, status, headers = _answer(pathway_id, state, row, 201)
+    if document.get("person") is None:
+        _log(pathway_id, "read")
     return document, status, headers
 
 
@@ -125,9 +144,9 @@ def list_visible(query):
 @document_errors(blp, 400, 401, 403, 409, 422)
 @blp.arguments(s.IdempotencyHeaders, location="headers")
 @blp.arguments(s.IdentifyIn)
-@idempotent
 @blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
                                       "Location": {"schema": {"type": "string"}}})
+@idempotent(_replay_write)
 def identify(headers, data):
     """Identifies someone (repérage): `person` goes to the personal-data store only."""
     system = web().system
@@ -169,9 +188,9 @@ def get_pathway(query, pathway_ref):
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(s.WriteHeaders, location="headers")
 @blp.arguments(StepIn)
-@idempotent
 @blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
                                       "Location": {"schema": {"type": "string"}}})
+@idempotent(_replay_write)
 def log_step(headers, data, pathway_ref):
     """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
     pathway_id, _row = visible_pathway(pathway_ref)
