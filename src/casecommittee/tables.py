@@ -16,6 +16,7 @@ from .db import metadata
 from .notifications import notifications, webhook_deliveries
 from .personal_data import personal_data_table
 from .projections.runner import VIEW_TABLES, positions, read_model_schema
+from .projections.stalls import projection_stalls
 from .reference import groups, structures, territories, users
 from .stores.access_log import access_log
 from .stores.job_runs import job_runs
@@ -24,7 +25,7 @@ from .stores.job_runs import job_runs
 STORE_TABLES = (territories, groups, structures, users, tokens, personal_data_table,
                 notifications, webhook_deliveries, job_runs, access_log)
 #: The read models, their position in the log and their schema's fingerprint.
-READ_MODEL_TABLES = (*VIEW_TABLES, positions, read_model_schema)
+READ_MODEL_TABLES = (*VIEW_TABLES, positions, read_model_schema, projection_stalls)
 TABLES = (*STORE_TABLES, *READ_MODEL_TABLES)
 
 
