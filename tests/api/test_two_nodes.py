@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.api.conftest import IDENTIFY
-from tests.api.server import free_port
+from tests.api.server import free_port, prepare_store
 
 from casecommittee.auth import Tokens
 from casecommittee.bootstrap import bootstrap
@@ -50,17 +50,15 @@ def _wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
 
 
 def _territory(env: dict) -> dict:
-    """Belfort's "jeunes" group, a referent and a co-pilot; returns their tokens."""
+    """Belfort's "jeunes" group with its referent (`prepare_store`) and a co-pilot; returns
+    their tokens."""
+    tokens = {"referent": prepare_store(env)}
     system = bootstrap(Settings.from_env(env))
     try:
-        ref = system.reference
-        ref.add_territory("Cité de l'emploi de Belfort", id="t-belfort")
-        ref.add_group("t-belfort", "Jeunes décrocheurs", 25, id="g-jeunes")
-        ref.add_structure("t-belfort", "Mission locale", "mission_locale", id="s-ml")
-        ref.add_user("Référente", "referent", "t-belfort", ["g-jeunes"], "s-ml", id="referent")
-        ref.add_user("Co-pilote", "copilot", "t-belfort", ["g-jeunes"], "s-ml", id="copilot")
-        issuer = Tokens(system.engine)
-        return {user: issuer.issue(user) for user in ("referent", "copilot")}
+        system.reference.add_user("Co-pilote", "copilot", "t-belfort", ["g-jeunes"], "s-ml",
+                                  id="copilot")
+        tokens["copilot"] = Tokens(system.engine).issue("copilot")
+        return tokens
     finally:
         system.close()
 
