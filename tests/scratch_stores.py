@@ -26,6 +26,7 @@ class ScratchStores:
         self.keys = {"CASECOMMITTEE_CIPHER_KEY": AESCipher.create_key(32),
                      "CASECOMMITTEE_PERSONAL_DATA_KEY": AESCipher.create_key(32)}
         self._admin = create_engine(self.server, isolation_level="AUTOCOMMIT") if self.server else None
+        self._template: str | None = None
 
     @property
     def kind(self) -> str:
@@ -33,16 +34,33 @@ class ScratchStores:
         return "postgresql" if self.server else "sqlite"
 
     def env(self, data_dir: Path | str, **extra: str) -> dict[str, str]:
-        """The CASECOMMITTEE_* variables of a new, empty store (for settings or a subprocess)."""
+        """The CASECOMMITTEE_* variables of a new, empty store (for settings or a subprocess).
+
+        On PostgreSQL, a copy of a template database whose tables a first bootstrap created:
+        copying is several times faster than creating the tables for every test."""
         env = {"CASECOMMITTEE_DATA_DIR": str(data_dir)}
         if self.server:
+            if self._template is None:
+                self._template = f"template_{uuid4().hex[:12]}"
+                self._create(self._template, data_dir)
+                bootstrap(Settings.from_env(self._database_env(self._template, data_dir))).close()
             name = f"test_{uuid4().hex[:16]}"
-            with self._admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            env.update(self.keys, CASECOMMITTEE_DB_POOL_SIZE="1", CASECOMMITTEE_DB_MAX_OVERFLOW="4",
-                       CASECOMMITTEE_DATABASE_URL=self.server.set(database=name, drivername="postgresql")
-                       .render_as_string(hide_password=False))
+            self._create(name, data_dir, template=self._template)
+            env = self._database_env(name, data_dir)
         return {**env, **extra}
+
+    def _create(self, name: str, data_dir, template: str | None = None) -> None:
+        with self._admin.connect() as conn:
+            if template:
+                _connections_left(conn, template)  # (a copy needs its template alone)
+            conn.execute(text(f'CREATE DATABASE "{name}"'
+                              + (f' TEMPLATE "{template}"' if template else "")))
+
+    def _database_env(self, name: str, data_dir) -> dict[str, str]:
+        url = self.server.set(database=name, drivername="postgresql")
+        return {"CASECOMMITTEE_DATA_DIR": str(data_dir), **self.keys,
+                "CASECOMMITTEE_DB_POOL_SIZE": "1", "CASECOMMITTEE_DB_MAX_OVERFLOW": "4",
+                "CASECOMMITTEE_DATABASE_URL": url.render_as_string(hide_password=False)}
 
     def settings(self, data_dir: Path | str, **extra: str) -> Settings:
         """Settings of a new, empty store."""
@@ -56,13 +74,7 @@ class ScratchStores:
             return
         name = make_url(url).database
         with self._admin.connect() as conn:
-            deadline = time.monotonic() + 3  # a closed connection's server process ends just after
-            while True:
-                left_open = conn.execute(text("SELECT count(*) FROM pg_stat_activity "
-                                              "WHERE datname = :name"), {"name": name}).scalar()
-                if not left_open or time.monotonic() > deadline:
-                    break
-                time.sleep(0.02)
+            left_open = _connections_left(conn, name)
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         assert not left_open, f"{left_open} connection(s) to the test's database left open"
 
@@ -80,6 +92,20 @@ class ScratchStores:
             self.drop(settings)
 
     def close(self) -> None:
-        """Releases the connection to the server."""
+        """Drops the template database and releases the connection to the server."""
+        if self._template is not None:
+            self.drop({"CASECOMMITTEE_DATABASE_URL": str(self.server.set(database=self._template))})
         if self._admin is not None:
             self._admin.dispose()
+
+
+def _connections_left(conn, name: str, seconds: float = 3) -> int:
+    """How many connections to database `name` are still open after waiting up to `seconds`
+    (a closed connection's server process ends just after)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left_open = conn.execute(text("SELECT count(*) FROM pg_stat_activity "
+                                      "WHERE datname = :name"), {"name": name}).scalar()
+        if not left_open or time.monotonic() > deadline:
+            return left_open
+        time.sleep(0.02)

@@ -20,7 +20,7 @@ POSTGRES = f"postgresql://casecommittee:{PASSWORD}@db.example.org:5432/cite"
 def test_init_never_prints_the_database_password(monkeypatch):
     settings = Settings.from_env({"CASECOMMITTEE_DATABASE_URL": POSTGRES,
                                   "CASECOMMITTEE_CIPHER_KEY": "x", "CASECOMMITTEE_PERSONAL_DATA_KEY": "y"})
-    monkeypatch.setattr(cli, "bootstrap", lambda: SimpleNamespace(settings=settings))
+    monkeypatch.setattr(cli, "bootstrap", lambda: SimpleNamespace(settings=settings, close=lambda: None))
     result = CliRunner().invoke(cli.main, ["init"])
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
