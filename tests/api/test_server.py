@@ -67,6 +67,13 @@ def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
         assert status == 200 and stats["population"] > 100
         status, problem = _call(f"{base}/pathways", tokens["auditor"], {"group_id": "x"})
         assert status == 403 and problem["status"] == 403
+        # limits at the door: a body past CASECOMMITTEE_MAX_BODY_BYTES is refused unread (413,
+        # a problem document); a request line past gunicorn's limit gets gunicorn's own 414
+        status, problem = _call(f"{base}/pathways", tokens["referent"], {"x": "y" * 100_000})
+        assert status == 413 and problem["status"] == 413
+        with pytest.raises(urllib.error.HTTPError) as too_long:
+            urllib.request.urlopen(f"{base}/pathways?q={'x' * 5000}", timeout=10)
+        assert too_long.value.code == 414
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -12,6 +12,7 @@ from . import consistency
 from .api import Api
 from .context import WebContext
 from .problems import register_error_handlers
+from .responses import Response
 from .security import authenticate
 
 try:
@@ -28,7 +29,13 @@ API_CONFIG = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "API_SPEC_OPTIONS": {
         "info": {"description": "Parcours, étapes et statistiques d'une Cité de l'emploi. "
-                                "Erreurs au format application/problem+json (RFC 9457)."},
+                                "Erreurs au format application/problem+json (RFC 9457). "
+                                "Limites : corps JSON de 64 Kio au plus (413, réglable par "
+                                "CASECOMMITTEE_MAX_BODY_BYTES), imbriqué sur 20 niveaux au plus "
+                                "(400), corps non JSON refusé (415). Seules exceptions au format "
+                                "problem+json : une ligne de requête de plus de 4094 octets (414) "
+                                "ou des en-têtes trop nombreux ou trop longs (431) sont refusés "
+                                "par le serveur HTTP (gunicorn) avant l'application, en text/html."},
         "security": [{"bearer": []}],
         "servers": [{"url": "/"}],
     },
@@ -41,12 +48,14 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     from ..bootstrap import bootstrap
 
     app = Flask(__name__)
+    app.response_class = Response
     app.config.update(API_CONFIG)
+    if system is None:
+        system = bootstrap()
+    app.config["MAX_CONTENT_LENGTH"] = system.settings.max_body_bytes
     app.config.update(test_config or {})
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    if system is None:
-        system = bootstrap()
     app.extensions["casecommittee"] = WebContext.of(system)
 
     api = Api(app)

@@ -6,8 +6,7 @@ agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 
 from datetime import date
 
-from flask import Response, request
-from flask_smorest import Blueprint
+from flask import request
 
 from ...application import CommitteeNotFound
 from ...personal_data import PersonalDataErased, PersonalDataMissing
@@ -20,6 +19,8 @@ from ..context import web
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
 from ..problems import Problem
+from ..request_body import Blueprint
+from ..responses import Response
 from ..schemas import committees as s
 from ..security import current_principal, roles
 from .common import document_errors, shown_id, visible_pathway
@@ -189,11 +190,13 @@ def decide(data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
     session = _session(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
-    orientation = commands.orientation(web().system.reference, current_principal(), data["orientation"])
-    session, pathway = web().system.app.record_decision(
-        session.id, pathway_id=data["pathway_id"], decision=data["decision"], note=data["note"],
-        orientation=orientation, actor=current_principal().actor,
-    )
+    orientation = commands.orientation(web().system.reference, current_principal(),
+                                       data["orientation"], session.group_id)
+    with commands.request_fields(commands.DECISION_FIELDS):
+        session, pathway = web().system.app.record_decision(
+            session.id, pathway_id=data["pathway_id"], decision=data["decision"],
+            note=data["note"], orientation=orientation, actor=current_principal().actor,
+        )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
     return _decision_document(session, pathway), 201, {}

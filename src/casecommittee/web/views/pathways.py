@@ -4,7 +4,6 @@ personal data. Reads come from the read model, `?version=`/`?as_of=` from the ev
 from datetime import date
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.caseload import CaseloadQuery, get_row, list_pathways
@@ -21,6 +20,7 @@ from ..documents import (
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
 from ..problems import Problem
+from ..request_body import Blueprint
 from ..schemas import pathways as s
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
@@ -151,7 +151,8 @@ def identify(headers, data):
     """Identifies someone (repérage): `person` goes to the personal-data store only."""
     system = web().system
     command = commands.identification(system.reference, current_principal(), data)
-    pathway = system.app.identify(**command)
+    with commands.request_fields(commands.IDENTIFICATION_FIELDS):
+        pathway = system.app.identify(**command)
     _log(pathway.id, "identify")
     return _written(pathway, 201)
 
@@ -193,9 +194,9 @@ def get_pathway(query, pathway_ref):
 @idempotent(_replay_write)
 def log_step(headers, data, pathway_ref):
     """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
-    pathway_id, _row = visible_pathway(pathway_ref)
+    pathway_id, row = visible_pathway(pathway_ref)
     system = web().system
-    code, command = commands.step(system.reference, current_principal(), data)
+    code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
     pathway = system.app.log_step(
         pathway_id, code, expected_version=_expected_version(headers), **command,
     )
