@@ -11,8 +11,8 @@ from sqlalchemy import String, TypeDecorator
 from casecommittee.db import CleanText
 from casecommittee.domain.vocabulary import ROLES, STRUCTURE_KINDS
 from casecommittee.jobs import DAILY_JOBS
-from casecommittee.notifications import notifications
 from casecommittee.projections.runner import VIEW_TABLES
+from casecommittee.stores.notifications import notifications
 from casecommittee.tables import TABLES
 
 #: Closed lists, by table and column.
@@ -74,7 +74,7 @@ def test_read_models_bound_nothing_but_ids_and_cohorts():
 
 
 def test_read_models_reference_data_and_notifications_store_text_without_control_characters():
-    from casecommittee.reference import groups, structures, territories, users
+    from casecommittee.stores.reference import groups, structures, territories, users
 
     for table in (*VIEW_TABLES, territories, groups, structures, users,
                   notifications):

@@ -19,9 +19,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from casecommittee.auth import Tokens
 from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
+from casecommittee.stores.auth import Tokens
 from casecommittee.web import create_app
 from scratch_stores import TEST_DATABASE_URL, ScratchStores
 

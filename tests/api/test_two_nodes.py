@@ -15,9 +15,9 @@ import pytest
 from tests.api.conftest import IDENTIFY
 from tests.api.server import free_port, prepare_store
 
-from casecommittee.auth import Tokens
 from casecommittee.bootstrap import bootstrap
 from casecommittee.config import Settings
+from casecommittee.stores.auth import Tokens
 
 pytestmark = pytest.mark.slow
 

@@ -18,9 +18,8 @@ from hypothesis import strategies as st
 
 from casecommittee.application import CaseCommittee
 from casecommittee.clock import FixedClock
-from casecommittee.domain.checks import check_history
 from casecommittee.domain.errors import DomainError
-from casecommittee.domain.state import derive
+from casecommittee.domain.pathway import check_history, derive
 from casecommittee.domain.vocabulary import (
     CHANNELS,
     CONTRACT_TYPES,

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from casecommittee.projections.pathways import pathway_rows
-from casecommittee.reference import groups, territories
+from casecommittee.stores.reference import groups, territories
 
 
 def _row(system, pid):

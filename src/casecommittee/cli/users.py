@@ -2,9 +2,9 @@
 
 import click
 
-from ..auth import Tokens
 from ..domain.vocabulary import ROLES
-from ..reference import groups, structures, territories, users
+from ..stores.auth import Tokens
+from ..stores.reference import groups, structures, territories, users
 from . import main, pass_context
 
 

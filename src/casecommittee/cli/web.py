@@ -8,10 +8,10 @@ from . import bring_read_models_up_to_date, main
 
 def load_demo(settings: Settings) -> dict[str, str] | None:
     """Loads the demo territory if the store has none; returns a token per demo role (or None)."""
-    from ..auth import Tokens
     from ..bootstrap import bootstrap
     from ..demo import create_territory, generate
-    from ..reference import territories
+    from ..stores.auth import Tokens
+    from ..stores.reference import territories
 
     system = bootstrap(settings, inline_projections=False)
     try:

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..db import as_utc, metadata
-from ..notifications import notify
-from ..reference import users
+from ..stores.notifications import notify
+from ..stores.reference import users
 
 logger = logging.getLogger(__name__)
 

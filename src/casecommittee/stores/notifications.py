@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, Table, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import CleanText, metadata
+from ..db import CleanText, metadata
 
 notifications = Table(
     "notifications", metadata,
