@@ -219,12 +219,16 @@ class CaseCommittee(Application):
     def record_decision(
         self, session_id: UUID, *, pathway_id: UUID, decision: str, actor: dict,
         note: str | None = None, orientation: dict | None = None,
+        expected_version: int | None = None,
     ) -> tuple[CommitteeSession, Pathway]:
-        """Records a committee decision; an orientation appends `oriented` in the same save."""
+        """Records a committee decision; an orientation appends `oriented` in the same save,
+        optionally only if the pathway is still at `expected_version`."""
 
         def attempt() -> tuple[CommitteeSession, Pathway]:
             session = self.get_committee(session_id)
             pathway = self.get_pathway(pathway_id)
+            if expected_version is not None and pathway.version != expected_version:
+                raise VersionConflict(pathway_id, expected_version, pathway.version)
             if pathway.state.group_id != session.group_id:
                 raise CommitteeRuleBroken(
                     "ce parcours n'est pas suivi par le groupe de ce comité", field="pathway_id"
@@ -240,7 +244,7 @@ class CaseCommittee(Application):
             self.save_atomically(pathway, session)
             return session, pathway
 
-        return self.retrying(attempt)
+        return self.retrying(attempt, guarded=expected_version is not None)
 
     def close_committee(
         self, session_id: UUID, *, agenda: list[dict], attendance: list[str], actor: dict,

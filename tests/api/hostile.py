@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from casecommittee.stores.access_log import access_log
 from casecommittee.stores.personal_data import personal_data_table
-from casecommittee.stores.reference import groups, structures, territories
+from casecommittee.stores.reference import groups, structures, territories, users
 
 #: Replaces a whole string value.
 HOSTILE_STRINGS = {
@@ -151,8 +151,8 @@ def raw_bodies():
 
 def stored(system) -> dict:
     """What a refused request must leave as it was: how many events (idempotency keys' answers
-    included), reference rows, personal data records and write entries of the access log."""
-    tables = (territories, groups, structures, personal_data_table)
+    included), reference rows and users, personal data records and write entries of the access log."""
+    tables = (territories, groups, structures, users, personal_data_table)
     counted = [select(func.count()).select_from(t).scalar_subquery().label(t.name) for t in tables]
     writes = (select(func.count()).select_from(access_log)
               .where(access_log.c.action.in_(("identify", "log_step", "erase_personal_data")))

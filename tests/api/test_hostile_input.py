@@ -101,11 +101,19 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
           "copilot", 201)
     route("POST", "/api/v1/committees/{session_id}/close", f"/api/v1/committees/{session}/close",
           {"attendance": ["Mission locale", "Unis-Cité"]}, "copilot", 200)
+    route("POST", "/api/v1/users", "/api/v1/users",
+          {"name": "Camille Martin", "role": "referent", "group_ids": ["g-jeunes"],
+           "structure_id": "s-ml"}, "admin", 201)
+    route("PATCH", "/api/v1/users/{user_id}", "/api/v1/users/referent2",
+          {"role": "copilot", "group_ids": ["g-jeunes", "g-familles"], "structure_id": "s-ml"},
+          "admin", 200)
     assert not body_of, f"write routes without a base body here: {sorted(body_of)}"
     return routes
 
 
 def _reader(url: str) -> str:
+    if url.startswith("/api/v1/users"):
+        return "admin"
     return "auditor" if url.startswith("/api/v1/audit") else "copilot"
 
 

@@ -95,6 +95,13 @@ class ReferenceData:
             structure_id=structure_id, **({"id": id} if id else {}),
         )
 
+    def change_user(self, user_id: str, **values) -> dict | None:
+        """Changes a user's role, territory, groups or structure; the user as changed (None for
+        an unknown id)."""
+        with self.engine.begin() as conn:
+            changed = conn.execute(users.update().where(users.c.id == user_id).values(**values))
+        return self.get(users, user_id) if changed.rowcount else None
+
     def rows(self, table: Table, **where) -> list[dict]:
         """Every row of a table matching the given column values, as dicts."""
         query = select(table)

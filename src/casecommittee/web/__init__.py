@@ -11,7 +11,7 @@ from flask import Flask
 from . import consistency
 from .api import Api
 from .context import WebContext
-from .problems import register_error_handlers
+from .problems import problem_types, register_error_handlers
 from .responses import Response
 from .security import authenticate
 
@@ -19,6 +19,23 @@ try:
     VERSION = version("casecommittee")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     VERSION = "0.0.0"
+
+def _api_description() -> str:
+    types = "\n".join(f"- `/problems/{name}`: {meaning}" for name, meaning in problem_types().items())
+    return (
+        "Parcours, étapes et statistiques d'une Cité de l'emploi. Erreurs au format "
+        "application/problem+json (RFC 9457). Limites : corps JSON de 64 Kio au plus (413, "
+        "réglable par CASECOMMITTEE_MAX_BODY_BYTES), imbriqué sur 20 niveaux au plus (400), "
+        "corps non JSON refusé (415). Seules exceptions au format problem+json : une ligne de "
+        "requête de plus de 4094 octets (414) ou des en-têtes trop nombreux ou trop longs (431) "
+        "sont refusés par le serveur HTTP (gunicorn) avant l'application, en text/html.\n\n"
+        "Each operation says which roles may call it. Response documents may gain fields "
+        "within v1: ignore the members you do not know.\n\n"
+        f"Problem types (`type`; `about:blank` for plain HTTP errors such as 405 or 413):\n{types}"
+    )
+
+
+API_DESCRIPTION = _api_description()
 
 #: flask-smorest settings: the OpenAPI document at /api/v1/openapi.json.
 API_CONFIG = {
@@ -28,16 +45,14 @@ API_CONFIG = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "API_SPEC_OPTIONS": {
-        "info": {"description": "Parcours, étapes et statistiques d'une Cité de l'emploi. "
-                                "Erreurs au format application/problem+json (RFC 9457). "
-                                "Limites : corps JSON de 64 Kio au plus (413, réglable par "
-                                "CASECOMMITTEE_MAX_BODY_BYTES), imbriqué sur 20 niveaux au plus "
-                                "(400), corps non JSON refusé (415). Seules exceptions au format "
-                                "problem+json : une ligne de requête de plus de 4094 octets (414) "
-                                "ou des en-têtes trop nombreux ou trop longs (431) sont refusés "
-                                "par le serveur HTTP (gunicorn) avant l'application, en text/html."},
+        "info": {"description": API_DESCRIPTION},
         "security": [{"bearer": []}],
-        "servers": [{"url": "/"}],
+        "servers": [{
+            "url": "{scheme}://{host}",
+            "description": "the service (`casecommittee serve`; `make run` listens on 127.0.0.1:8000)",
+            "variables": {"scheme": {"enum": ["https", "http"], "default": "http"},
+                          "host": {"default": "127.0.0.1:8000"}},
+        }],
     },
     "JSON_SORT_KEYS": False,
 }
@@ -77,8 +92,10 @@ def register_blueprints(api: Api) -> None:
         reference,
         service,
         statistics,
+        users,
     )
 
-    for module in (reference, pathways, committees, statistics, audit, notifications, service):
+    for module in (reference, users, pathways, committees, statistics, audit, notifications,
+                   service):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api._app.register_blueprint(docs.bp)

@@ -3,8 +3,10 @@
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
 
+from .openapi import typed_property
 from .problems import PROBLEM_CONTENT_TYPE, handle_http_exception
 from .schemas.common import ProblemSchema
+from .schemas.situation import COMMITTEE_DATA, STEP_DATA
 
 #: The bearer scheme every route but health and the documents requires.
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer",
@@ -30,6 +32,10 @@ class Api(SmorestApi):
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 content_type = PROBLEM_CONTENT_TYPE
+            if status == http.HTTPStatus.CONFLICT:
+                response["headers"] = {"ETag": {
+                    "description": "the pathway's current version when `If-Match` named an older one",
+                    "schema": {"type": "string"}}}
             prepare_response(response, self.spec, content_type)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Error (problem details)", "schema": self.ERROR_SCHEMA}
@@ -39,8 +45,24 @@ class Api(SmorestApi):
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         self.spec.components.security_scheme("bearer", SECURITY_SCHEMES["bearer"])
+        for schema in STEP_DATA + COMMITTEE_DATA:  # named by the events' `data`
+            self.spec.components.schema(schema.__name__, schema=schema)
         converter = self.ma_plugin.converter
         plain = converter.schema2jsonschema
+        field2property = converter.field2property
+        converter.field2property = lambda field: typed_property(field2property(field), self.spec)
+        field2parameter = converter._field2parameter
+
+        def parameter(field, *, name, location):
+            """A parameter is absent or has a value: never documented as nullable."""
+            documented = field2parameter(field, name=name, location=location)
+            schema = documented.get("schema", {})
+            schema.pop("nullable", None)
+            if list(schema) == ["oneOf"] and len(schema["oneOf"]) == 1:
+                documented["schema"] = schema["oneOf"][0]
+            return documented
+
+        converter._field2parameter = parameter
 
         def schema2jsonschema(schema):
             variants = getattr(schema, "variants", None)

@@ -17,6 +17,7 @@ from flask import request
 from ..keyed_requests import AlreadyAnswered, KeyReused
 from .context import current_principal, web
 from .problems import Problem
+from .schemas.headers import IdempotencyHeaders
 
 
 def _canonical_request() -> bytes:
@@ -31,6 +32,23 @@ def _canonical_request() -> bytes:
 def _replayed(result: tuple) -> tuple:
     document, status, headers = result
     return document, status, {**headers, "Idempotent-Replayed": "true"}
+
+
+def keyed(blp, replay):
+    """`idempotent(replay)`, with the `Idempotency-Key` header documented (and its format
+    checked) on the route; place it under `response`."""
+
+    def decorator(view):
+        honoured = idempotent(replay)(view)
+
+        @wraps(honoured)
+        def without_header(*args, idempotency=None, **kwargs):
+            return honoured(*args, **kwargs)
+
+        return blp.arguments(IdempotencyHeaders, location="headers",
+                             arg_name="idempotency")(without_header)
+
+    return decorator
 
 
 def idempotent(replay):

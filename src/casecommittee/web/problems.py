@@ -18,6 +18,33 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+#: The problem types the HTTP layer answers (`/problems/<type>`), with their status.
+HTTP_PROBLEMS = {
+    "validation": "422 — the request does not pass validation: `errors`, field by field",
+    "invalid_value": "422 — a value outside its list, or an unknown reference",
+    "idempotency_key_reused": "422 — this Idempotency-Key was used for another request",
+    "invalid_json": "400 — a JSON value that cannot be read (a number too long)",
+    "json_too_deep": "400 — JSON nested too deep",
+    "invalid_cursor": "400 — a cursor this server did not give",
+    "unauthorized": "401 — no token, an unknown or a revoked one",
+    "forbidden": "403 — a valid token outside its role or scope",
+    "not_found": "404 — nothing of that id within the caller's scope",
+    "duplicate": "409 — already recorded (a name in use)",
+    "version_conflict": "409 — If-Match named an older version (ETag: the current one)",
+    "not_closed": "409 — the session is not closed yet (no minutes)",
+    "unsupported_media_type": "415 — the body is not JSON",
+}
+
+
+def problem_types() -> dict[str, str]:
+    """Every problem type the API answers, with what it means (domain rules included: 422)."""
+    rules, pending = {}, list(DomainError.__subclasses__())
+    while pending:
+        error = pending.pop(0)
+        pending += error.__subclasses__()
+        rules.setdefault(error.code, f"422 — {(error.__doc__ or '').strip().splitlines()[0]}")
+    return {**HTTP_PROBLEMS, **rules}
+
 
 class Problem(Exception):
     """An error a view raises to answer a given status with a clear detail."""

@@ -43,6 +43,7 @@ def roles(*allowed: str):
                 raise Problem(403, f"réservé aux rôles : {', '.join(allowed)}", type_="forbidden")
             return view(*args, **kwargs)
 
+        wrapper.__doc__ = f"{(view.__doc__ or '').rstrip()}\n\nRoles: {', '.join(allowed)}."
         return wrapper
 
     return decorator

@@ -1,17 +1,25 @@
 """Audit: the pseudonymised event log, the replay check, the access log."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from .common import PageQuerySchema, page_of
+from ...domain import vocabulary as v
+from ...domain.pathway import STEPS
+from .common import Document, PageQuerySchema, page_of
 from .fields import identifier
 from .pathways import HistoryItem
+from .situation import COMMITTEE_DATA, STEP_DATA, code, data_field
+
+#: The codes of a committee session's events in the audit log.
+COMMITTEE_EVENTS = ("committee_scheduled", "committee_decision", "committee_closed")
 
 
 class EventsQuery(PageQuerySchema):
     """Events after a position of the global log (`cursor`, the previous page's next_cursor,
     wins over `after`)."""
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62), metadata={
+        "deprecated": True,
+        "description": "kept for v1 clients: page with `cursor` (the previous page's next_cursor)"})
 
 
 class AuditEvent(HistoryItem):
@@ -24,16 +32,17 @@ class AuditEvent(HistoryItem):
         "description": "stable pseudonym of the pathway (of the decided one for a committee "
                        "decision; null for a session's scheduling and closing)"})
     committee_session_id = fields.String(required=True, allow_none=True)
-    step = fields.String(required=True, metadata={
+    step = code(STEPS + COMMITTEE_EVENTS, required=True, metadata={
         "description": "the step code, or committee_scheduled, committee_decision, committee_closed"})
     occurred_on = fields.Date(required=True, metadata={
         "description": "the business date (a committee's: the day it is held)"})
+    data = data_field(STEP_DATA + COMMITTEE_DATA)
 
 
 AuditEventPage = page_of(AuditEvent, "AuditEventPage")
 
 
-class Difference(Schema):
+class Difference(Document):
     """A row where the live read model and the replayed one differ."""
 
     table = fields.String(required=True)
@@ -42,7 +51,7 @@ class Difference(Schema):
     columns = fields.List(fields.String(), required=True)
 
 
-class ReplayCheck(Schema):
+class ReplayCheck(Document):
     """The result of rebuilding every read model from the log."""
 
     ok = fields.Boolean(required=True)
@@ -59,13 +68,13 @@ class AccessLogQuery(PageQuerySchema):
     user_id = identifier(load_default=None)
 
 
-class Access(Schema):
+class Access(Document):
     """Who read or changed which pathway, when."""
 
     id = fields.Integer(required=True)
     at = fields.DateTime(required=True)
     user_id = fields.String(required=True)
-    role = fields.String(required=True)
+    role = code(v.ROLES, required=True)
     pathway_id = fields.String(required=True)
     action = fields.String(required=True)
 

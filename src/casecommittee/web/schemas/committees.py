@@ -4,8 +4,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ...domain.committee import COMMITTEE_KINDS, DECISIONS
 from ...domain.vocabulary import STAGES
-from .common import PageQuerySchema, page_of
+from .common import Document, PageQuerySchema, page_of
 from .fields import Day, QueryFlag, identifier, label, note_text, one_of
+from .situation import code
+
+#: A session is scheduled until it is closed.
+SESSION_STATUSES = ("scheduled", "closed")
 
 
 class CommitteeIn(Schema):
@@ -25,14 +29,14 @@ class CommitteeQuery(PageQuerySchema):
     to = Day(load_default=None, days_ahead=2 * 366)
 
 
-class Committee(Schema):
+class Committee(Document):
     """A committee session."""
 
     id = fields.String(required=True)
     group_id = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = code(COMMITTEE_KINDS, required=True)
     held_on = fields.Date(required=True)
-    status = fields.String(required=True, metadata={"description": "scheduled or closed"})
+    status = code(SESSION_STATUSES, required=True)
     closed_at = fields.DateTime(allow_none=True)
     decision_count = fields.Integer(required=True)
 
@@ -67,18 +71,26 @@ class DecisionIn(Schema):
                                   "orientation")
 
 
-class Decision(Schema):
+class OrientationOut(Document):
+    """The orientation a decision appended."""
+
+    scheme = fields.String(required=True)
+    structure_id = fields.String(allow_none=True)
+    referent_id = fields.String(allow_none=True)
+
+
+class Decision(Document):
     """A decision as recorded."""
 
     pathway_id = fields.String(required=True)
-    decision = fields.String(required=True)
+    decision = code(DECISIONS, required=True)
     note = fields.String(allow_none=True)
-    orientation = fields.Dict(allow_none=True)
+    orientation = fields.Nested(OrientationOut, allow_none=True)
     decided_at = fields.DateTime(required=True)
     decided_by = fields.String(allow_none=True)
 
 
-class DecisionOut(Schema):
+class DecisionOut(Document):
     """The answer to a decision: the decision and the pathway's new version."""
 
     session_id = fields.String(required=True)
@@ -93,19 +105,19 @@ class CloseIn(Schema):
     attendance = fields.List(label(), load_default=list, validate=validate.Length(max=100))
 
 
-class Milestone(Schema):
+class Milestone(Document):
     """A dated milestone of the pathway's synthesis."""
 
     label = fields.String(required=True)
     on = fields.Date(required=True)
 
 
-class AgendaItem(Schema):
+class AgendaItem(Document):
     """One pathway on the agenda with every reason it is there (most urgent first)."""
 
     pathway_id = fields.String(required=True, metadata={"description": "a pseudonym for auditors"})
     label = fields.String(required=True, metadata={"description": "name if consented, else pseudonym"})
-    stage = fields.String(allow_none=True)
+    stage = code(STAGES, allow_none=True)
     stage_label = fields.String()
     reasons = fields.List(fields.String(), required=True)
     reason_labels = fields.List(fields.String())
@@ -115,15 +127,15 @@ class AgendaItem(Schema):
     decision = fields.Nested(Decision, allow_none=True)
 
 
-class Agenda(Schema):
+class Agenda(Document):
     """The agenda of a session (frozen in the minutes once closed)."""
 
     session_id = fields.String(required=True)
     group_id = fields.String(required=True)
     group_name = fields.String(allow_none=True)
-    kind = fields.String(required=True)
+    kind = code(COMMITTEE_KINDS, required=True)
     held_on = fields.Date(required=True)
-    status = fields.String(required=True)
+    status = code(SESSION_STATUSES, required=True)
     closed_at = fields.DateTime(allow_none=True)
     attendance = fields.List(fields.String())
     items = fields.List(fields.Nested(AgendaItem), required=True)
@@ -135,7 +147,7 @@ class NotificationQuery(PageQuerySchema):
     unread = QueryFlag(load_default=False)
 
 
-class Notification(Schema):
+class Notification(Document):
     """A reminder or a notice for the caller."""
 
     id = fields.String(required=True)

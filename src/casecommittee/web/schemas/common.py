@@ -1,11 +1,20 @@
 """Schemas shared by every resource: problems, pages; the request fields are in `fields`."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .fields import Text
 
 
-class ProblemSchema(Schema):
+class Document(Schema):
+    """A response document: clients must ignore members they do not know (the API grows new
+    fields within v1, and RFC 9457 allows extension members), so no `additionalProperties:
+    false` is documented for it; request schemas keep refusing unknown fields."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ProblemSchema(Document):
     """An error (RFC 9457 problem details)."""
 
     type = fields.String(required=True, metadata={"description": "URI reference of the problem type"})
@@ -27,7 +36,7 @@ class PageQuerySchema(Schema):
 
 def page_of(item_schema, name: str) -> type[Schema]:
     """The `{"items": [...], "next_cursor": ...}` schema of a list of `item_schema`."""
-    return Schema.from_dict(
+    return Document.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
             "next_cursor": fields.String(allow_none=True, required=True),

@@ -3,9 +3,21 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import vocabulary as v
-from .common import PageQuerySchema, page_of
+from ...domain.pathway import STEPS
+from .common import Document, PageQuerySchema, page_of
 from .fields import Day, Phone, Text, birth_day, email_address, identifier, label, one_of
 from .profile import ConsentIn, Profile, ProfileIn
+from .situation import (
+    STEP_DATA,
+    Consent,
+    CurrentImmersion,
+    CurrentJob,
+    CurrentOrientation,
+    Exit,
+    Referral,
+    code,
+    data_field,
+)
 
 
 class PersonIn(Schema):
@@ -38,26 +50,6 @@ class IdentifyIn(Schema):
             raise ValidationError("la date de naissance doit précéder le repérage", "person.birth_date")
 
 
-class WriteHeaders(Schema):
-    """Optimistic concurrency and safe retries."""
-
-    if_match = Text(
-        data_key="If-Match", load_default=None,
-        validate=validate.Regexp(r'^(W/)?"?\d{1,9}"?$', error='attendu : "<version>", ex. "3"'),
-        metadata={"description": 'the version read (ETag), e.g. "3"; a stale one gives 409'},
-    )
-    idempotency_key = Text(
-        data_key="Idempotency-Key", load_default=None, validate=validate.Length(1, 200),
-        metadata={"description": "a retried request with the same key writes nothing new"},
-    )
-
-
-class IdempotencyHeaders(Schema):
-    """Safe retries."""
-
-    idempotency_key = WriteHeaders._declared_fields["idempotency_key"]
-
-
 class PathwayQuery(Schema):
     """`?version=N` or `?as_of=YYYY-MM-DD`: the state at a version or a business date."""
 
@@ -80,15 +72,15 @@ class PathwayListQuery(PageQuerySchema):
                       metadata={"description": "the beginning of a pathway id (or a pseudonym)"})
 
 
-class Checkpoint(Schema):
+class Checkpoint(Document):
     """An expected point of the 15-week follow-up."""
 
-    kind = fields.String(required=True)
+    kind = code(("contact", "validation"), required=True)
     week = fields.Integer(required=True)
     due_on = fields.String(required=True, metadata={"format": "date"})
 
 
-class FollowUp(Schema):
+class FollowUp(Document):
     """Contacts due and overdue (expected and not logged 7 days after their date)."""
 
     hired_on = fields.Date(allow_none=True)
@@ -96,7 +88,7 @@ class FollowUp(Schema):
     overdue = fields.List(fields.Nested(Checkpoint), required=True)
 
 
-class Referent(Schema):
+class Referent(Document):
     """The référent de parcours."""
 
     user_id = fields.String(required=True)
@@ -104,7 +96,7 @@ class Referent(Schema):
     structure_id = fields.String(allow_none=True)
 
 
-class PersonOut(Schema):
+class PersonOut(Document):
     """The person's identity (only for the roles allowed to read it)."""
 
     first_name = fields.String()
@@ -115,36 +107,36 @@ class PersonOut(Schema):
     address = fields.String(allow_none=True)
 
 
-class Pathway(Schema):
+class Pathway(Document):
     """A pathway as it stands (or stood at a version or business date)."""
 
     id = fields.String(required=True, metadata={"description": "uuid, or a pseudonym for auditors"})
     group_id = fields.String(required=True)
     territory_id = fields.String(allow_none=True)
-    stage = fields.String(required=True)
+    stage = code(v.STAGES, required=True)
     stage_since = fields.Date(allow_none=True)
     version = fields.Integer(required=True)
     identified_on = fields.Date(required=True)
-    channel = fields.String(allow_none=True)
+    channel = code(v.CHANNELS, allow_none=True)
     profile = fields.Nested(Profile)
-    consent = fields.Dict()
+    consent = fields.Nested(Consent)
     referent = fields.Nested(Referent, allow_none=True)
-    current_orientation = fields.Dict(allow_none=True)
-    current_immersion = fields.Dict(allow_none=True)
-    current_job = fields.Dict(allow_none=True)
-    referral = fields.Dict(allow_none=True)
-    exit = fields.Dict(allow_none=True)
+    current_orientation = fields.Nested(CurrentOrientation, allow_none=True)
+    current_immersion = fields.Nested(CurrentImmersion, allow_none=True)
+    current_job = fields.Nested(CurrentJob, allow_none=True)
+    referral = fields.Nested(Referral, allow_none=True)
+    exit = fields.Nested(Exit, allow_none=True)
     follow_up = fields.Nested(FollowUp, required=True)
     last_event_on = fields.Date(allow_none=True)
     person = fields.Nested(PersonOut, allow_none=True)
 
 
-class PathwaySummary(Schema):
+class PathwaySummary(Document):
     """A pathway in a list (no identity: names are encrypted)."""
 
     id = fields.String(required=True)
     group_id = fields.String(required=True)
-    stage = fields.String(required=True)
+    stage = code(v.STAGES, required=True)
     stage_since = fields.Date(allow_none=True)
     identified_on = fields.Date(required=True)
     referent_id = fields.String(allow_none=True)
@@ -158,33 +150,33 @@ class PathwaySummary(Schema):
 PathwayPage = page_of(PathwaySummary, "PathwayPage")
 
 
-class Actor(Schema):
+class Actor(Document):
     """Who logged a step."""
 
     user_id = fields.String(allow_none=True)
-    role = fields.String(allow_none=True)
+    role = code(v.ROLES, allow_none=True)
     structure_id = fields.String(allow_none=True)
 
 
-class HistoryItem(Schema):
+class HistoryItem(Document):
     """One event of the pathway, with its business date and recorded time."""
 
     version = fields.Integer(required=True)
-    step = fields.String(required=True)
+    step = code(STEPS, required=True)
     occurred_on = fields.Date(required=True)
     recorded_at = fields.DateTime(required=True)
     actor = fields.Nested(Actor, required=True)
-    data = fields.Dict(required=True)
+    data = data_field(STEP_DATA)
 
 
-class History(Schema):
+class History(Document):
     """Every event of a pathway in order."""
 
     id = fields.String(required=True)
     items = fields.List(fields.Nested(HistoryItem), required=True)
 
 
-class PersonalData(Schema):
+class PersonalData(Document):
     """The export of a person's data (right of access), or the tombstone once erased."""
 
     pathway_id = fields.String(required=True)

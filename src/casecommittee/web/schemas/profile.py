@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from ...domain import vocabulary as v
+from .common import Document
 from .fields import Boolean, Day, Integer, Text, codes, one_of
 
 #: A QPV code: Q and 5 to 9 capital letters or digits (QP090001 in the 2015 list, QN09001M in 2024).
@@ -19,7 +20,7 @@ class ProfileIn(Schema):
     flags = codes(v.FLAGS, load_default=list)
 
 
-class Profile(ProfileIn):
+class Profile(ProfileIn, Document):
     """The profile as events carry it."""
 
     birth_year = fields.Integer(allow_none=True)

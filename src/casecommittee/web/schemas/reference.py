@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from ...domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ...domain.vocabulary import STRUCTURE_KINDS
-from .common import PageQuerySchema, page_of
+from .common import Document, PageQuerySchema, page_of
 from .fields import Integer, identifier, label, one_of
 
 
@@ -14,7 +14,7 @@ class TerritoryIn(Schema):
     name = label(required=True)
 
 
-class Territory(TerritoryIn):
+class Territory(TerritoryIn, Document):
     """A territory."""
 
     id = fields.String(required=True)
@@ -31,7 +31,7 @@ class GroupIn(Schema):
     )
 
 
-class Group(GroupIn):
+class Group(GroupIn, Document):
     """A working group."""
 
     id = fields.String(required=True)
@@ -45,7 +45,7 @@ class StructureIn(Schema):
     kind = one_of(STRUCTURE_KINDS, required=True)
 
 
-class Structure(StructureIn):
+class Structure(StructureIn, Document):
     """A partner structure."""
 
     id = fields.String(required=True)

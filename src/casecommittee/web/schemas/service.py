@@ -1,20 +1,24 @@
 """Service: who am I, is the service up."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from ...domain.vocabulary import ROLES
+from .common import Document
+from .situation import code
 
 
-class Me(Schema):
+class Me(Document):
     """The token's user."""
 
     user_id = fields.String(required=True)
     name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = code(ROLES, required=True)
     territory_id = fields.String(allow_none=True, required=True)
     group_ids = fields.List(fields.String(), required=True)
     structure_id = fields.String(allow_none=True, required=True)
 
 
-class Health(Schema):
+class Health(Document):
     """Liveness and how far the read models lag behind the log."""
 
     status = fields.String(required=True)
@@ -24,7 +28,7 @@ class Health(Schema):
     stall = fields.Nested(lambda: Stall(), metadata={"description": "only while stopped"})
 
 
-class Stall(Schema):
+class Stall(Document):
     """Where the read models stopped, and why."""
 
     position = fields.Integer(required=True, metadata={"description": "the last event applied"})

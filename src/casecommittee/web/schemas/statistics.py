@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...queries.statistics import BREAKDOWNS
+from .common import Document
 from .fields import Day, Text, identifier
 
 _RATE = fields.Float(allow_none=True, required=True)
@@ -28,7 +29,7 @@ class StatisticsArgs(Schema):
             raise ValidationError("`from` doit précéder `to`", "from")
 
 
-class Funnel(Schema):
+class Funnel(Document):
     """Pathways that ever reached each step."""
 
     identified = fields.Integer(required=True)
@@ -38,7 +39,7 @@ class Funnel(Schema):
     follow_up_completed = fields.Integer(required=True)
 
 
-class Rates(Schema):
+class Rates(Document):
     """Fractions in [0, 1]; null where the denominator is 0."""
 
     orientation = _RATE
@@ -49,14 +50,14 @@ class Rates(Schema):
     positive_exit = _RATE
 
 
-class MedianDays(Schema):
+class MedianDays(Document):
     """Median delays from identification."""
 
     to_orientation = fields.Float(allow_none=True, required=True)
     to_first_hire = fields.Float(allow_none=True, required=True)
 
 
-class BreakdownRow(Schema):
+class BreakdownRow(Document):
     """The figures of one value of the breakdown."""
 
     key = fields.String(allow_none=True, required=True)
@@ -65,7 +66,7 @@ class BreakdownRow(Schema):
     rates = fields.Nested(Rates, required=True)
 
 
-class Target(Schema):
+class Target(Document):
     """Cohort progress against the groups' yearly targets."""
 
     per_year = fields.Integer(required=True)
@@ -73,7 +74,7 @@ class Target(Schema):
     identified_this_year = fields.Integer(required=True)
 
 
-class Statistics(Schema):
+class Statistics(Document):
     """Outcome statistics, as of a business date and as known at a recorded time."""
 
     as_of = fields.String(required=True, metadata={"format": "date"})

@@ -32,6 +32,7 @@ def _in_territory(pathway_ids: list[str]) -> set[str]:
 
 
 @blp.route("/audit/events")
+@blp.doc(operationId="list_audit_events")
 @roles(*AUDITORS)
 @document_errors(blp, 400, 401, 403)
 @blp.arguments(s.EventsQuery, location="query")
@@ -102,6 +103,7 @@ def _committee_document(event, session: dict, pseudonyms) -> dict:
 
 
 @blp.route("/audit/replay-check")
+@blp.doc(operationId="check_replay")
 @roles(*AUDITORS)
 @document_errors(blp, 401, 403)
 @blp.response(200, s.ReplayCheck)
@@ -119,6 +121,7 @@ def replay():
 
 
 @blp.route("/audit/access-log")
+@blp.doc(operationId="list_access_log")
 @roles(*AUDITORS)
 @document_errors(blp, 400, 401, 403)
 @blp.arguments(s.AccessLogQuery, location="query")

@@ -15,23 +15,37 @@ from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ...stores.reference import groups
 from .. import commands
 from ..context import web
-from ..idempotency import idempotent
+from ..idempotency import keyed
+from ..openapi import links
 from ..pagination import decode_keyset, page
 from ..printable import as_csv, as_html
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..responses import Response
 from ..schemas import committees as s
+from ..schemas import examples
+from ..schemas.headers import ETAG, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
 from .common import document_errors, shown_id, visible_pathway
+from .pathways import expected_version
 
 blp = Blueprint("committees", __name__, description="Comités : ordre du jour, décisions, compte rendu")
 
 READERS = ("copilot", "referent", "auditor")
 DOCUMENT_TYPES = ("application/json", "text/html", "text/csv")
-ALTERNATE_CONTENT = {"responses": {"200": {"content": {
-    "text/html": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
-}}}}
+#: The printable alternates of the JSON document (added beside it, not replacing it), and the
+#: `Accept` header that chooses between them.
+ALTERNATE_CONTENT = {
+    "responses": {200: {"content": {
+        "text/html": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
+    }}},
+    "parameters": [{
+        "in": "header", "name": "Accept", "required": False,
+        "description": "application/json (default), text/html (printable, in French) or "
+                       "text/csv (spreadsheet, in French)",
+        "schema": {"type": "string", "enum": list(DOCUMENT_TYPES)},
+    }],
+}
 
 
 def _group_in_scope(group_id: str, writing: bool = False) -> dict:
@@ -87,7 +101,7 @@ def _replay_decision(answer, *_args, **_kwargs):
     session = _session(str(session_id), version=session_version)
     visible_pathway(str(pathway_id))
     pathway = web().system.app.get_pathway(pathway_id, version=pathway_version)
-    return _decision_document(session, pathway), 201, {}
+    return _decision_document(session, pathway), 201, {"ETag": f'"{pathway_version}"'}
 
 
 def _labels() -> tuple:
@@ -145,11 +159,14 @@ def _negotiated(document: dict, title: str):
 
 
 @blp.route("/committees", methods=["POST"])
+@blp.doc(operationId="schedule_committee", **links(
+    201, "session_id", "id", "get_committee", "get_agenda", "record_decision", "close_committee",
+    "get_minutes"))
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
-@blp.arguments(s.CommitteeIn)
-@blp.response(201, s.Committee)
-@idempotent(_replay_session(201))
+@blp.arguments(s.CommitteeIn, example=examples.COMMITTEE)
+@blp.response(201, s.Committee, headers=REPLAYED)
+@keyed(blp, _replay_session(201))
 def schedule(data):
     """Schedules a session of the group's committee (co-pilots of the group)."""
     _group_in_scope(data["group_id"], writing=True)
@@ -158,6 +175,7 @@ def schedule(data):
 
 
 @blp.route("/committees", methods=["GET"])
+@blp.doc(operationId="list_committees")
 @roles(*READERS)
 @document_errors(blp, 400, 401, 403)
 @blp.arguments(s.CommitteeQuery, location="query")
@@ -177,6 +195,7 @@ def list_sessions(query):
 
 
 @blp.route("/committees/<session_id>", methods=["GET"])
+@blp.doc(operationId="get_committee")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.Committee)
@@ -186,6 +205,7 @@ def get_session(session_id):
 
 
 @blp.route("/committees/<session_id>/agenda", methods=["GET"])
+@blp.doc(operationId="get_agenda")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.Agenda)
@@ -200,12 +220,14 @@ def agenda(session_id):
 
 
 @blp.route("/committees/<session_id>/decisions", methods=["POST"])
+@blp.doc(operationId="record_decision")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
-@blp.arguments(s.DecisionIn)
-@blp.response(201, s.DecisionOut)
-@idempotent(_replay_decision)
-def decide(data, session_id):
+@blp.arguments(IfMatchHeaders, location="headers")
+@blp.arguments(s.DecisionIn, example=examples.DECISION)
+@blp.response(201, s.DecisionOut, headers={**ETAG, **REPLAYED})
+@keyed(blp, _replay_decision)
+def decide(headers, data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
     session = _session(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
@@ -215,18 +237,20 @@ def decide(data, session_id):
         session, pathway = web().system.app.record_decision(
             session.id, pathway_id=data["pathway_id"], decision=data["decision"],
             note=data["note"], orientation=orientation, actor=current_principal().actor,
+            expected_version=expected_version(headers),
         )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
-    return _decision_document(session, pathway), 201, {}
+    return _decision_document(session, pathway), 201, {"ETag": f'"{pathway.version}"'}
 
 
 @blp.route("/committees/<session_id>/close", methods=["POST"])
+@blp.doc(operationId="close_committee")
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
-@blp.arguments(s.CloseIn)
-@blp.response(200, s.Committee)
-@idempotent(_replay_session(200))
+@blp.arguments(s.CloseIn, example=examples.CLOSING)
+@blp.response(200, s.Committee, headers=REPLAYED)
+@keyed(blp, _replay_session(200))
 def close(data, session_id):
     """Closes the session: its agenda and decisions are frozen as the minutes."""
     session = _session(session_id, writing=True)
@@ -238,6 +262,7 @@ def close(data, session_id):
 
 
 @blp.route("/committees/<session_id>/minutes", methods=["GET"])
+@blp.doc(operationId="get_minutes")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404, 409)
 @blp.response(200, s.Agenda)

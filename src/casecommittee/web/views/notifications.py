@@ -16,11 +16,15 @@ blp = Blueprint("notifications", __name__, description="Rappels et notifications
 
 
 @blp.route("/notifications", methods=["GET"])
+@blp.doc(operationId="list_notifications")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.NotificationQuery, location="query")
 @blp.response(200, s.NotificationPage)
 def list_notifications(query):
-    """The caller's notifications, newest first (`?unread=true` for the unread ones)."""
+    """The caller's notifications, newest first (`?unread=true` for the unread ones).
+
+    Roles: every role (its own notifications).
+    """
     after = decode_keyset(query["cursor"], datetime.fromisoformat)
     rows = for_user(web().system.engine, current_principal().user_id, unread_only=query["unread"],
                     limit=query["limit"] + 1, after=after)
@@ -28,10 +32,14 @@ def list_notifications(query):
 
 
 @blp.route("/notifications/<notification_id>/read", methods=["POST"])
+@blp.doc(operationId="mark_notification_read")
 @document_errors(blp, 401, 404)
 @blp.response(200, s.Notification)
 def read(notification_id):
-    """Marks one of the caller's notifications as read."""
+    """Marks one of the caller's notifications as read.
+
+    Roles: every role (its own notifications).
+    """
     system = web().system
     if not mark_read(system.engine, notification_id, current_principal().user_id, system.clock.now()):
         raise Problem(404, "aucune notification de ce numéro pour vous", type_="not_found")

@@ -17,11 +17,14 @@ from ..documents import (
     pathway_document,
     step_document,
 )
-from ..idempotency import idempotent
+from ..idempotency import keyed
+from ..openapi import links
 from ..pagination import decode_keyset, page
 from ..problems import Problem
 from ..request_body import Blueprint
+from ..schemas import examples
 from ..schemas import pathways as s
+from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
 from .common import document_errors, not_found, shown_id, visible_pathway
@@ -36,7 +39,8 @@ def _etag(version: int) -> dict:
     return {"ETag": f'"{version}"'}
 
 
-def _expected_version(headers: dict) -> int | None:
+def expected_version(headers: dict) -> int | None:
+    """The version an `If-Match` header names (None without one)."""
     value = headers.get("if_match")
     return int(value.removeprefix("W/").strip('"')) if value else None
 
@@ -119,6 +123,7 @@ def _replay_write(answer, *_args, **_kwargs):
 
 
 @blp.route("/pathways", methods=["GET"])
+@blp.doc(operationId="list_pathways")
 @roles(*READERS)
 @document_errors(blp, 400, 401, 403)
 @blp.arguments(s.PathwayListQuery, location="query")
@@ -147,14 +152,14 @@ def list_visible(query):
 
 
 @blp.route("/pathways", methods=["POST"])
+@blp.doc(operationId="identify_person", **links(
+    201, "pathway_ref", "id", "get_pathway", "log_step", "get_history", "export_personal_data"))
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 409, 422)
-@blp.arguments(s.IdempotencyHeaders, location="headers")
-@blp.arguments(s.IdentifyIn)
-@blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
-                                      "Location": {"schema": {"type": "string"}}})
-@idempotent(_replay_write)
-def identify(headers, data):
+@blp.arguments(s.IdentifyIn, example=examples.IDENTIFICATION)
+@blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
+@keyed(blp, _replay_write)
+def identify(data):
     """Identifies someone (repérage): `person` goes to the personal-data store only."""
     system = web().system
     command = commands.identification(system.reference, current_principal(), data)
@@ -167,10 +172,11 @@ def identify(headers, data):
 
 
 @blp.route("/pathways/<pathway_ref>", methods=["GET"])
+@blp.doc(operationId="get_pathway")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.arguments(s.PathwayQuery, location="query")
-@blp.response(200, s.Pathway, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.response(200, s.Pathway, headers=ETAG)
 def get_pathway(query, pathway_ref):
     """A pathway as it stands, or at `?version=N`, or as of a business date `?as_of=`."""
     pathway_id, row = visible_pathway(pathway_ref)
@@ -193,13 +199,13 @@ def get_pathway(query, pathway_ref):
 
 
 @blp.route("/pathways/<pathway_ref>/steps", methods=["POST"])
+@blp.doc(operationId="log_step")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
-@blp.arguments(s.WriteHeaders, location="headers")
-@blp.arguments(StepIn)
-@blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
-                                      "Location": {"schema": {"type": "string"}}})
-@idempotent(_replay_write)
+@blp.arguments(IfMatchHeaders, location="headers")
+@blp.arguments(StepIn, examples=examples.STEP_EXAMPLES)
+@blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
+@keyed(blp, _replay_write)
 def log_step(headers, data, pathway_ref):
     """Logs a step (any code of docs/domain.md, "The pathway", but `identified`); `If-Match`
     guards the version."""
@@ -207,7 +213,7 @@ def log_step(headers, data, pathway_ref):
     system = web().system
     code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
     pathway = system.app.log_step(
-        pathway_id, code, expected_version=_expected_version(headers), **command,
+        pathway_id, code, expected_version=expected_version(headers), **command,
     )
     _log(pathway_id, "log_step")
     document, status, headers = _written(pathway, 201)
@@ -216,6 +222,7 @@ def log_step(headers, data, pathway_ref):
 
 
 @blp.route("/pathways/<pathway_ref>/history", methods=["GET"])
+@blp.doc(operationId="get_history")
 @roles(*READERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.History)
@@ -252,6 +259,7 @@ def _personal_document(pathway_id) -> dict:
 
 
 @blp.route("/pathways/<pathway_ref>/personal-data", methods=["GET"])
+@blp.doc(operationId="export_personal_data")
 @roles(*WRITERS)
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.PersonalData)
@@ -264,9 +272,10 @@ def export_personal_data(pathway_ref):
 
 
 @blp.route("/pathways/<pathway_ref>/personal-data", methods=["DELETE"])
+@blp.doc(operationId="erase_personal_data")
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 404, 422)
-@blp.arguments(s.ErasureIn)
+@blp.arguments(s.ErasureIn, example=examples.ERASURE)
 @blp.response(200, s.PersonalData)
 def erase_personal_data(data, pathway_ref):
     """Erases the person's data and key (history and statistics remain); idempotent."""

@@ -6,6 +6,7 @@ from ..context import web
 from ..pagination import decode_cursor, encode_cursor
 from ..problems import Problem
 from ..request_body import Blueprint
+from ..schemas import examples
 from ..schemas import reference as s
 from ..security import current_principal, roles
 from .common import document_errors
@@ -13,7 +14,8 @@ from .common import document_errors
 blp = Blueprint("reference", __name__, description="Données de référence (coordination)")
 
 
-def _page(table, query: dict, by_territory: bool = True) -> dict:
+def territory_page(table, query: dict, by_territory: bool = True) -> dict:
+    """A page of a reference table, within the caller's territory."""
     principal = current_principal()
     territory_id = query["territory_id"]
     if principal.territory_id is not None:
@@ -46,18 +48,23 @@ def _insert(add, **values) -> dict:
 
 
 @blp.route("/territories", methods=["GET"])
+@blp.doc(operationId="list_territories")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.TerritoryPage)
 def list_territories(query):
-    """The territories (Cités de l'emploi) the caller belongs to (all of them for a national admin)."""
-    return _page(territories, query, by_territory=False)
+    """The territories (Cités de l'emploi) the caller belongs to (all of them for a national admin).
+
+    Roles: every role.
+    """
+    return territory_page(territories, query, by_territory=False)
 
 
 @blp.route("/territories", methods=["POST"])
+@blp.doc(operationId="create_territory")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
-@blp.arguments(s.TerritoryIn)
+@blp.arguments(s.TerritoryIn, example=examples.TERRITORY)
 @blp.response(201, s.Territory)
 def create_territory(data):
     """Creates a territory (admin)."""
@@ -65,18 +72,23 @@ def create_territory(data):
 
 
 @blp.route("/groups", methods=["GET"])
+@blp.doc(operationId="list_groups")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.GroupPage)
 def list_groups(query):
-    """The working groups of the caller's territory."""
-    return _page(groups, query)
+    """The working groups of the caller's territory.
+
+    Roles: every role.
+    """
+    return territory_page(groups, query)
 
 
 @blp.route("/groups", methods=["POST"])
+@blp.doc(operationId="create_group")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
-@blp.arguments(s.GroupIn)
+@blp.arguments(s.GroupIn, example=examples.GROUP)
 @blp.response(201, s.Group)
 def create_group(data):
     """Creates a working group with its yearly target (admin)."""
@@ -85,18 +97,23 @@ def create_group(data):
 
 
 @blp.route("/structures", methods=["GET"])
+@blp.doc(operationId="list_structures")
 @document_errors(blp, 400, 401)
 @blp.arguments(s.ReferenceQuery, location="query")
 @blp.response(200, s.StructurePage)
 def list_structures(query):
-    """The partner structures of the caller's territory."""
-    return _page(structures, query)
+    """The partner structures of the caller's territory.
+
+    Roles: every role.
+    """
+    return territory_page(structures, query)
 
 
 @blp.route("/structures", methods=["POST"])
+@blp.doc(operationId="create_structure")
 @roles("admin")
 @document_errors(blp, 401, 403, 409)
-@blp.arguments(s.StructureIn)
+@blp.arguments(s.StructureIn, example=examples.STRUCTURE)
 @blp.response(201, s.Structure)
 def create_structure(data):
     """Creates a partner structure (admin)."""

@@ -10,23 +10,31 @@ blp = Blueprint("service", __name__, description="Qui suis-je, état du service"
 
 
 @blp.route("/me")
+@blp.doc(operationId="get_me")
 @document_errors(blp, 401)
 @blp.response(200, Me)
 def me():
-    """The token's user: role, territory, groups, structure."""
+    """The token's user: role, territory, groups, structure.
+
+    Roles: every role.
+    """
     p = current_principal()
     return {"user_id": p.user_id, "name": p.name, "role": p.role, "territory_id": p.territory_id,
             "group_ids": list(p.group_ids), "structure_id": p.structure_id}
 
 
 @blp.route("/health")
+@blp.doc(operationId="get_health")
 @blp.doc(security=[])
 @blp.response(200, Health)
 @blp.alt_response(503, schema=Health, description="The read models stopped at an event they "
                   "cannot apply: `stall` says where and why")
 def health():
-    """Liveness (no token needed): version, store kind, read models' lag behind the log; 503
-    while the read models are stopped at an event they cannot apply."""
+    """Liveness: version, store kind, read models' lag behind the log; 503 while the read
+    models are stopped at an event they cannot apply (`stall`).
+
+    Roles: none needed (no token).
+    """
     from .. import VERSION
 
     system = web().system

@@ -12,6 +12,7 @@ blp = Blueprint("statistics", __name__, description="Statistiques de parcours (b
 
 
 @blp.route("/statistics")
+@blp.doc(operationId="get_statistics")
 @document_errors(blp, 401, 403)
 @blp.arguments(s.StatisticsArgs, location="query")
 @blp.response(200, s.Statistics)
@@ -19,6 +20,8 @@ def statistics(query):
     """Population, stages, funnel, rates, median delays, exits, breakdown and target.
 
     Counts of pathways only (no identity): every role reads them for its own territory.
+
+    Roles: every role.
     """
     principal = current_principal()
     territory_id = query["territory_id"]

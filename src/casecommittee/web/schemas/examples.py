@@ -1,0 +1,45 @@
+"""An example body for every request, as the OpenAPI document shows them (each one valid)."""
+
+TERRITORY = {"name": "Cité de l'emploi de Belfort"}
+GROUP = {"territory_id": "t-belfort", "name": "Jeunes décrocheurs", "target_per_year": 25,
+         "stalled_after_days": 45}
+STRUCTURE = {"territory_id": "t-belfort", "name": "Mission locale du Territoire",
+             "kind": "mission_locale"}
+IDENTIFICATION = {
+    "group_id": "g-jeunes", "identified_on": "2026-03-02", "channel": "aller_vers",
+    "identified_by_structure_id": "s-ml",
+    "person": {"first_name": "Inès", "last_name": "Benali", "birth_date": "2007-04-02",
+               "phone": "06 12 34 56 78", "email": "ines.benali@exemple.fr"},
+    "profile": {"sex": "F", "qpv_code": "QN09001M", "qualification_level": "below_cap",
+                "flags": ["rsa"]},
+    "consent": {"committee_sharing": True, "given_on": "2026-03-02"},
+}
+#: One body per step code.
+STEPS = {
+    "referent_assigned": {"referent_id": "u-referente", "structure_id": "s-ml"},
+    "committee_referral": {"reason": "projet professionnel à construire avec les partenaires"},
+    "oriented": {"scheme": "Contrat d'engagement jeune", "structure_id": "s-ml"},
+    "immersion_started": {"host": {"name": "Boulangerie du Centre", "siret": "73282932000074"},
+                          "ends_on": "2026-03-20", "hours_per_week": 35, "objective": "discover"},
+    "immersion_ended": {"status": "completed", "led_to_hire": True},
+    "hired": {"employer": {"name": "Boulangerie du Centre", "siret": "73282932000074"},
+              "contract_type": "cdd", "contract_months": 6, "weekly_hours": 35},
+    "follow_up_contact": {"contacted": "beneficiary", "status": "fine",
+                          "note": "premier point : tout va bien"},
+    "follow_up_completed": {"still_employed": True},
+    "rupture": {"scope": "job", "kind": "trial_period", "initiated_by": "employer"},
+    "exited": {"outcome": "sustainable_employment"},
+    "corrected": {"corrects_version": 3, "changes": {"occurred_on": "2026-03-05"},
+                  "reason": "date mal saisie"},
+}
+STEP_EXAMPLES = {code: {"summary": code, "value": {"step": code, "occurred_on": "2026-03-09", **body}}
+                 for code, body in STEPS.items()}
+ERASURE = {"reason": "demande d'effacement de la personne (RGPD, article 17)"}
+COMMITTEE = {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-03-12"}
+DECISION = {"pathway_id": "0b7c5a0e-3f6d-4a8e-9a51-2f1c0f6f8e21", "decision": "orient",
+            "note": "accord de tous les partenaires",
+            "orientation": {"scheme": "Parcours emploi compétences", "structure_id": "s-ml"}}
+CLOSING = {"attendance": ["Mission locale", "France Travail", "PLIE"]}
+USER = {"name": "Camille Martin", "role": "referent", "group_ids": ["g-jeunes"],
+        "structure_id": "s-ml"}
+USER_CHANGES = {"role": "copilot", "group_ids": ["g-jeunes", "g-familles"]}
