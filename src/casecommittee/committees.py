@@ -101,3 +101,10 @@ def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dic
         "closed_at": session.closed_at,
         "attendance": list(session.attendance), "items": items,
     }
+
+
+def close_session(system, session: CommitteeSession, attendance: list[str], actor: dict) -> CommitteeSession:
+    """Closes a session: its live agenda (without names) and decisions become the minutes."""
+    live = agenda_document(system, session, lambda pathway_id, consent: pathway_id)
+    frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
+    return system.app.close_committee(session.id, agenda=frozen, attendance=attendance, actor=actor)

@@ -87,6 +87,13 @@ class ReferenceData:
             structure_id=structure_id, **({"id": id} if id else {}),
         )
 
+    def update_user(self, user_id: str, **values) -> None:
+        """Changes a user's role, groups or structure."""
+        from sqlalchemy import update
+
+        with self.engine.begin() as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
     def rows(self, table: Table, **where) -> list[dict]:
         """Every row of a table matching the given column values, as dicts."""
         query = select(table)

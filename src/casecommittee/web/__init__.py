@@ -49,6 +49,7 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
         system = bootstrap()
     from .. import auth  # noqa: F401  (its tables)
     from . import access_log, idempotency  # noqa: F401  (their tables)
+    from .pages import sessions  # noqa: F401  (its table)
 
     metadata.create_all(system.engine)
     app.extensions["casecommittee"] = WebContext.of(system)
@@ -57,6 +58,9 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(authenticate)
     register_blueprints(api)
+    from .pages import register_pages
+
+    register_pages(app)
     return app
 
 

@@ -8,13 +8,11 @@ from datetime import date
 
 from flask import Response, request
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from ...application import CommitteeNotFound
-from ...committees import agenda_document, frozen_item
-from ...db import as_utc
+from ...committees import agenda_document, close_session
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...projections.committees import committee_decisions, committee_sessions
+from ...projections.committees import sessions_of
 from ...reference import groups
 from .. import commands
 from ..committee_documents import as_csv, as_html
@@ -50,7 +48,7 @@ def _group_in_scope(group_id: str, writing: bool = False) -> dict:
     return group
 
 
-def _session(session_id: str, writing: bool = False):
+def session_in_scope(session_id: str, writing: bool = False):
     try:
         session = web().system.app.get_committee(session_id)
     except CommitteeNotFound:
@@ -65,7 +63,7 @@ def _summary(session) -> dict:
             "closed_at": session.closed_at, "decision_count": len(session.decisions)}
 
 
-def _label_of(pathway_id: str, consent: bool) -> str:
+def agenda_label(pathway_id: str, consent: bool) -> str:
     """A name (first name and initial) for consenting people and readers allowed names; else a pseudonym."""
     principal = current_principal()
     pseudonym = web().pseudonyms.of(pathway_id)
@@ -121,34 +119,16 @@ def schedule(data):
 def list_sessions(query):
     """The sessions of the caller's groups (of their territory for auditors), by date."""
     principal = current_principal()
-    c = committee_sessions.c
-    decisions = (select(func.count()).where(committee_decisions.c.session_id == c.session_id)
-                 .scalar_subquery().label("decision_count"))
-    statement = select(c.session_id.label("id"), c.group_id, c.kind, c.held_on, c.status,
-                       c.closed_at, decisions)
     if principal.role == "auditor":
-        territory_groups = [g["id"] for g in web().system.reference.rows(
+        group_ids = [g["id"] for g in web().system.reference.rows(
             groups, territory_id=principal.territory_id)]
-        statement = statement.where(c.group_id.in_(territory_groups))
     else:
-        statement = statement.where(c.group_id.in_(principal.group_ids))
-    if query["group_id"]:
-        statement = statement.where(c.group_id == query["group_id"])
-    if query["from_"]:
-        statement = statement.where(c.held_on >= query["from_"])
-    if query["to"]:
-        statement = statement.where(c.held_on <= query["to"])
-    after = decode_keyset(query["cursor"], date.fromisoformat)
-    if after is not None:
-        held_on, last_id = after
-        statement = statement.where(
-            (c.held_on > held_on) | ((c.held_on == held_on) & (c.session_id > last_id)))
-    statement = statement.order_by(c.held_on, c.session_id).limit(query["limit"] + 1)
+        group_ids = principal.group_ids
     web().system.projections.catch_up()
-    with web().system.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(statement)]
-    for row in rows:
-        row["closed_at"] = as_utc(row["closed_at"])
+    rows = sessions_of(web().system.engine, group_ids, group_id=query["group_id"],
+                       held_from=query["from_"], held_to=query["to"],
+                       after=decode_keyset(query["cursor"], date.fromisoformat),
+                       limit=query["limit"] + 1)
     return page(rows, query["limit"], lambda r: [r["held_on"].isoformat(), r["id"]])
 
 
@@ -158,7 +138,7 @@ def list_sessions(query):
 @blp.response(200, s.Committee)
 def get_session(session_id):
     """One session."""
-    return _summary(_session(session_id))
+    return _summary(session_in_scope(session_id))
 
 
 @blp.route("/committees/<session_id>/agenda", methods=["GET"])
@@ -171,8 +151,8 @@ def agenda(session_id):
 
     `Accept: text/html` gives the printable agenda, `text/csv` the spreadsheet (in French).
     """
-    session = _session(session_id)
-    return _negotiated(_shown(agenda_document(web().system, session, _label_of)), "Ordre du jour")
+    session = session_in_scope(session_id)
+    return _negotiated(_shown(agenda_document(web().system, session, agenda_label)), "Ordre du jour")
 
 
 @blp.route("/committees/<session_id>/decisions", methods=["POST"])
@@ -183,7 +163,7 @@ def agenda(session_id):
 @blp.response(201, s.DecisionOut)
 def decide(data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
-    session = _session(session_id, writing=True)
+    session = session_in_scope(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
     orientation = commands.orientation(web().system.reference, current_principal(), data["orientation"])
     session, pathway = web().system.app.record_decision(
@@ -204,11 +184,8 @@ def decide(data, session_id):
 @blp.response(200, s.Committee)
 def close(data, session_id):
     """Closes the session: its agenda and decisions are frozen as the minutes."""
-    session = _session(session_id, writing=True)
-    live = agenda_document(web().system, session, lambda pid, consent: pid)
-    frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
-    session = web().system.app.close_committee(
-        session.id, agenda=frozen, attendance=data["attendance"], actor=current_principal().actor)
+    session = session_in_scope(session_id, writing=True)
+    session = close_session(web().system, session, data["attendance"], current_principal().actor)
     return _summary(session)
 
 
@@ -222,8 +199,8 @@ def minutes(session_id):
 
     `Accept: text/html` or `text/csv` for the printable French versions.
     """
-    session = _session(session_id)
+    session = session_in_scope(session_id)
     if not session.is_closed:
         raise Problem(409, "le comité n'est pas encore clos : son compte rendu n'existe pas encore",
                       type_="not_closed")
-    return _negotiated(_shown(agenda_document(web().system, session, _label_of)), "Compte rendu")
+    return _negotiated(_shown(agenda_document(web().system, session, agenda_label)), "Compte rendu")
