@@ -5,8 +5,12 @@ import re
 
 import pytest
 
-from api.conftest import IDENTIFY, app, as_, client, reference, tokens  # noqa: F401  (fixtures)
+from api import conftest as api
 from casecommittee.auth import Passwords
+
+#: The API's scratch territory and its clients, shared with the pages' tests.
+IDENTIFY = api.IDENTIFY
+app, as_, client, reference, tokens = api.app, api.as_, api.client, api.reference, api.tokens
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -49,7 +53,10 @@ class Browser:
     def sign_in(self, user_id: str, password: str | None = None):
         """Signs in through the form."""
         self.get("/connexion")
-        return self.post("/connexion", {"login": user_id, "password": password or password_of(user_id)})
+        answer = self.post("/connexion", {"login": user_id, "password": password or password_of(user_id)})
+        if answer.status_code == 302:
+            self.get(answer.headers["Location"], follow_redirects=True)  # a fresh session's token
+        return answer
 
 
 @pytest.fixture
