@@ -15,6 +15,7 @@ from .domain.committee import CommitteeSession
 from .domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from .domain.vocabulary import STAGE_LABELS
 from .projections.agenda import REASON_LABELS, agenda_inputs
+from .projections.caseloads import get_row
 from .projections.committees import committee_sessions
 from .reference import groups
 
@@ -89,8 +90,10 @@ def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dic
     listed = {item["pathway_id"] for item in items}
     for pathway_id in session.decisions:  # a decision on a pathway that left the agenda
         if pathway_id not in listed:
-            items.append({"pathway_id": pathway_id, "label": label_of(pathway_id, False),
-                          "stage": None, "reasons": [], "reason_labels": [], "synthesis": []})
+            consent = bool((get_row(system.engine, pathway_id) or {}).get("consent_sharing"))
+            items.append({"pathway_id": pathway_id, "label": label_of(pathway_id, consent),
+                          "consent_sharing": consent, "stage": None, "reasons": [],
+                          "reason_labels": [], "synthesis": []})
     for item in items:
         item["decision"] = session.decisions.get(item["pathway_id"])
     group = system.reference.get(groups, session.group_id) or {}

@@ -39,7 +39,7 @@ class Browser:
     def get(self, url, **kwargs):
         """GET a page; remembers its CSRF token."""
         answer = self.client.get(url, **kwargs)
-        found = CSRF.search(answer.get_data(as_text=True))
+        found = answer.mimetype == "text/html" and CSRF.search(answer.get_data(as_text=True))
         if found:
             self.token = found[1]
         return answer

@@ -59,10 +59,10 @@ class Document(FPDF):
     def heading(self, text: str, notes=()) -> None:
         """The title in bold and its notes below."""
         self.set_font("Helvetica", style="B", size=14)
-        self.multi_cell(0, 8, pdf_text(text))
+        self.multi_cell(0, 8, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", size=9)
         for note in notes:
-            self.multi_cell(0, 5, pdf_text(note))
+            self.multi_cell(0, 5, pdf_text(note), new_x="LMARGIN", new_y="NEXT")
         self.ln(3)
 
     def table_of(self, headers, rows, widths=None) -> None:
