@@ -217,6 +217,7 @@ def bilan_pdf(title: str, notes: list[str], document: dict, chart_list, known_at
             pdf.add_page()
         pdf.set_font("Helvetica", style="B", size=11)
         pdf.cell(0, 8, exports.pdf_text(chart_title), new_x="LMARGIN", new_y="NEXT")
-        pdf.image(io.BytesIO(svg.encode()), w=170)
+        latin = svg.replace("—", "-").encode("latin-1", "replace")  # the SVG text's core font
+        pdf.image(io.BytesIO(latin.decode("latin-1").encode()), w=170)
         pdf.ln(4)
     return bytes(pdf.output())
