@@ -24,9 +24,9 @@ from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.demo import generate
-from casecommittee.projections.agenda import agenda_inputs
 from casecommittee.projections.rebuild import default_partitions
-from casecommittee.projections.statistics import StatisticsQuery, compute_statistics
+from casecommittee.queries.agenda import agenda_inputs
+from casecommittee.queries.statistics import StatisticsQuery, compute_statistics
 from casecommittee.reference import groups
 
 HERE = Path(__file__).parent

@@ -7,10 +7,11 @@ from sqlalchemy.engine import Engine
 from .application import CaseCommittee
 from .clock import SystemClock
 from .config import Settings
-from .db import make_engine, metadata
+from .db import make_engine
 from .personal_data import PersonalDataStore
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
 from .reference import ReferenceData
+from .tables import create_all
 
 
 @dataclass
@@ -45,9 +46,7 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     if settings.store_kind == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
-    from . import auth, jobs, notifications  # noqa: F401  (their tables, created below)
-
-    metadata.create_all(engine)
+    create_all(engine)
     ensure_read_model_schema(engine)
     clock = clock or SystemClock()
     personal_data = PersonalDataStore(

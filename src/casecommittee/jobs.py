@@ -9,26 +9,15 @@ a missed day, never run the same day's job twice.
 from datetime import date, timedelta
 from uuid import UUID
 
-from sqlalchemy import Column, Date, DateTime, String, Table, Text, select
-from sqlalchemy.exc import IntegrityError
-
-from .committees import live_agenda
-from .db import metadata
 from .domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
 from .notifications import deliver_pending, notify
-from .personal_data import personal_data_table
-from .projections.committees import committee_sessions
-from .projections.pathways import pathway_rows as r
 from .projections.replay_check import replay_check
+from .queries.caseload import in_follow_up, still_open
+from .queries.retention import identities_idle_since, identities_without_pathway
+from .queries.session_documents import live_agenda
+from .queries.sessions import scheduled_between
 from .reference import groups, users
-
-job_runs = Table(
-    "job_runs", metadata,
-    Column("job", String(40), primary_key=True),
-    Column("run_on", Date, primary_key=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("outcome", Text),
-)
+from .stores import job_runs
 
 #: Contacts and validations announced this many days before they are due.
 REMIND_DAYS_BEFORE = 3
@@ -57,9 +46,7 @@ def follow_up_reminders(system, today: date) -> int:
     system.projections.catch_up()
     sent = 0
     send = _notifier(system)
-    with system.engine.connect() as conn:
-        rows = conn.execute(select(r).where(r.c.stage == "employed")).all()
-    for row in rows:
+    for row in in_follow_up(system.engine):
         pid, due = row.pathway_id, row.follow_up_next_due_on
         if due is not None and row.follow_up_next_kind == "contact":
             if today > due + timedelta(days=OVERDUE_AFTER_DAYS):
@@ -84,12 +71,7 @@ def follow_up_reminders(system, today: date) -> int:
 def agenda_drafts(system, today: date) -> int:
     """Tells a group's co-pilots, 7 days before a session, that its draft agenda is ready."""
     sent = 0
-    with system.engine.connect() as conn:
-        sessions = conn.execute(select(committee_sessions).where(
-            committee_sessions.c.status == "scheduled",
-            committee_sessions.c.held_on > today,
-            committee_sessions.c.held_on <= today + timedelta(days=AGENDA_DRAFT_DAYS_BEFORE),
-        )).all()
+    sessions = scheduled_between(system.engine, today, today + timedelta(days=AGENDA_DRAFT_DAYS_BEFORE))
     copilots = [u for u in system.reference.rows(users) if u["role"] == "copilot"]
     for row in sessions:
         session = system.app.get_committee(row.session_id)
@@ -111,9 +93,7 @@ def stalled_pathways(system, today: date) -> int:
     thresholds = {g["id"]: g["stalled_after_days"] for g in system.reference.rows(groups)}
     sent = 0
     send = _notifier(system)
-    with system.engine.connect() as conn:
-        rows = conn.execute(select(r).where(r.c.stage.not_in(("exited", "follow_up_completed")))).all()
-    for row in rows:
+    for row in still_open(system.engine):
         days = thresholds.get(row.group_id, DEFAULT_STALLED_AFTER_DAYS)
         if row.last_event_on is not None and row.last_event_on < today - timedelta(days=days):
             sent += send(row.referent_id, kind="stalled", pathway_id=row.pathway_id,
@@ -141,13 +121,7 @@ def retention_deadlines(system, today: date) -> int:
     system.projections.catch_up()
     retention = timedelta(days=system.settings.retention_days)
     send = _notifier(system)
-    with system.engine.connect() as conn:
-        rows = conn.execute(
-            select(r.c.pathway_id, r.c.referent_id, r.c.last_event_on)
-            .join(personal_data_table, personal_data_table.c.pathway_id == r.c.pathway_id)
-            .where(personal_data_table.c.erased_at.is_(None),
-                   r.c.last_event_on < today - retention + timedelta(days=RETENTION_WARNING_DAYS))
-        ).all()
+    rows = identities_idle_since(system.engine, today - retention + timedelta(days=RETENTION_WARNING_DAYS))
     done = _discard_orphans(system)
     for row in rows:
         deadline = row.last_event_on + retention
@@ -168,12 +142,7 @@ def _discard_orphans(system) -> int:
     """Removes identities whose pathway was never saved (a crash between the two stores during
     an identification): older than a day and with no event in the log."""
     cutoff = system.clock.now() - timedelta(days=1)
-    with system.engine.connect() as conn:
-        candidates = conn.execute(
-            select(personal_data_table.c.pathway_id)
-            .outerjoin(r, r.c.pathway_id == personal_data_table.c.pathway_id)
-            .where(r.c.pathway_id.is_(None), personal_data_table.c.recorded_at < cutoff)
-        ).scalars().all()
+    candidates = identities_without_pathway(system.engine, cutoff)
     orphans = [pid for pid in candidates if UUID(pid) not in system.app.repository]
     for pathway_id in orphans:
         system.personal_data.discard(pathway_id)
@@ -198,15 +167,10 @@ DAILY_JOBS = {
 
 def run_once(system, job: str, day: date) -> str | None:
     """Runs a daily job for a day unless another process already did; returns its outcome."""
-    try:
-        with system.engine.begin() as conn:
-            conn.execute(job_runs.insert().values(job=job, run_on=day, started_at=system.clock.now()))
-    except IntegrityError:  # another process claimed this day's run
-        return None
+    if not job_runs.claim(system.engine, job, day, system.clock.now()):
+        return None  # another process claimed this day's run
     outcome = f"{DAILY_JOBS[job](system, day)} action(s)"
-    with system.engine.begin() as conn:
-        conn.execute(job_runs.update().where(job_runs.c.job == job, job_runs.c.run_on == day)
-                     .values(outcome=outcome))
+    job_runs.record_outcome(system.engine, job, day, outcome)
     return outcome
 
 

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from .db import metadata
 from .domain.rules import DEFAULT_STALLED_AFTER_DAYS
@@ -45,6 +46,10 @@ users = Table(
 )
 
 
+class AlreadyRecorded(Exception):
+    """A row with the same unique value (a territory's name, an id) is already recorded."""
+
+
 class ReferenceData:
     """Creates and reads territories, groups, structures and users."""
 
@@ -53,8 +58,11 @@ class ReferenceData:
 
     def _insert(self, table: Table, **values) -> dict:
         values.setdefault("id", str(uuid.uuid4()))
-        with self.engine.begin() as conn:
-            conn.execute(table.insert().values(**values))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(table.insert().values(**values))
+        except IntegrityError as error:
+            raise AlreadyRecorded(str(error.orig)) from error
         return values
 
     def add_territory(self, name: str, id: str | None = None) -> dict:

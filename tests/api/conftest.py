@@ -91,7 +91,7 @@ def counts(system) -> dict:
     from sqlalchemy import func, select
 
     from casecommittee.personal_data import personal_data_table
-    from casecommittee.web.access_log import access_log
+    from casecommittee.stores.access_log import access_log
     from casecommittee.web.idempotency import idempotency_keys
 
     with system.engine.connect() as conn:

@@ -12,7 +12,7 @@ from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.domain.errors import DomainError
 from casecommittee.domain.rules import follow_up_calendar
-from casecommittee.projections.agenda import agenda_inputs
+from casecommittee.queries.agenda import agenda_inputs
 
 START = date(2026, 1, 5)
 STEPS = {

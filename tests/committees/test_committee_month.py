@@ -6,10 +6,10 @@ from datetime import date, timedelta
 import pytest
 from committee_people import actor, identify, log
 
-from casecommittee.committees import agenda_document
 from casecommittee.domain.errors import CommitteeRuleBroken, DateInFuture
 from casecommittee.jobs import run_once
-from casecommittee.notifications import for_user
+from casecommittee.queries.notifications import for_user
+from casecommittee.queries.session_documents import agenda_document
 
 
 def label(pathway_id: str, consent: bool) -> str:

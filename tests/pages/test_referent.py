@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from casecommittee.web.access_log import access_log
+from casecommittee.stores.access_log import access_log
 
 from .conftest import identify_form
 

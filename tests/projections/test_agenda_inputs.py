@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from casecommittee.projections.agenda import agenda_inputs
+from casecommittee.queries.agenda import agenda_inputs
 
 SESSION = date(2026, 6, 30)
 LAST_SESSION = date(2026, 5, 29)

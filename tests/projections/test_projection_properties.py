@@ -14,7 +14,7 @@ from casecommittee.config import Settings
 from casecommittee.domain.errors import DomainError
 from casecommittee.domain.vocabulary import POSITIVE_OUTCOMES, STAGES
 from casecommittee.projections.replay_check import replay_check
-from casecommittee.projections.statistics import StatisticsQuery, compute_statistics
+from casecommittee.queries.statistics import StatisticsQuery, compute_statistics
 
 START = date(2025, 1, 6)
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from casecommittee.projections.statistics import StatisticsQuery, compute_statistics
+from casecommittee.queries.statistics import StatisticsQuery, compute_statistics
 
 
 def stats(system, **query):
@@ -129,7 +129,7 @@ def test_rates_are_null_when_nobody_is_in_the_denominator(system, territory):
 
 def test_cached_figures_follow_every_new_event(system, territory, referent):
     """A dashboard asking again gets the same figures until a step is projected."""
-    from casecommittee.projections.statistics import StatisticsCache
+    from casecommittee.queries.statistics import StatisticsCache
 
     cache = StatisticsCache()
     pid = referent.identifies(date(2026, 1, 5))

@@ -10,7 +10,7 @@ from eventsourcing.cryptography import AESCipher
 from ..application import PathwayNotFound
 from ..demo import DemoAlreadyLoaded, generate
 from ..domain.vocabulary import STAGES, STEP_LABELS
-from ..projections.caseloads import CaseloadQuery, list_pathways
+from ..queries.caseload import CaseloadQuery, list_pathways
 from . import bring_read_models_up_to_date, main, pass_context
 
 

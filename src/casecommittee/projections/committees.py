@@ -89,36 +89,3 @@ class CommitteeProjector:
                      .where(committee_sessions.c.session_id == session_id)
                      .values(version=event.originator_version))
 
-
-def sessions_of(engine, group_ids, *, group_id=None, held_from=None, held_to=None,
-                after=None, limit: int = 50) -> list[dict]:
-    """Sessions of the given groups by date (then id), each with its number of decisions.
-
-    `after` is the (held_on, session id) of the previous page's last session.
-    """
-    from sqlalchemy import func
-
-    from ..db import as_utc
-
-    c = committee_sessions.c
-    decisions = (select(func.count()).where(committee_decisions.c.session_id == c.session_id)
-                 .scalar_subquery().label("decision_count"))
-    statement = (select(c.session_id.label("id"), c.group_id, c.kind, c.held_on, c.status,
-                        c.closed_at, decisions)
-                 .where(c.group_id.in_(tuple(group_ids))))
-    if group_id:
-        statement = statement.where(c.group_id == group_id)
-    if held_from:
-        statement = statement.where(c.held_on >= held_from)
-    if held_to:
-        statement = statement.where(c.held_on <= held_to)
-    if after is not None:
-        held_on, last_id = after
-        statement = statement.where(
-            (c.held_on > held_on) | ((c.held_on == held_on) & (c.session_id > last_id)))
-    statement = statement.order_by(c.held_on, c.session_id).limit(limit)
-    with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(statement)]
-    for row in rows:
-        row["closed_at"] = as_utc(row["closed_at"])
-    return rows

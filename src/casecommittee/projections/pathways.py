@@ -7,9 +7,6 @@ times (`recorded_from` ≤ t < `recorded_to`). Together they let the statistics 
 at" a past moment without replaying the log; a version, once written, never changes.
 """
 
-from datetime import date
-from operator import itemgetter
-
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -20,50 +17,12 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
 )
 
-from ..db import json_text, metadata
+from ..db import metadata
 from ..domain.rules import follow_up_calendar, validation_due_on
 from ..domain.state import PathwayState
-
-#: The columns a statistics query reads; a new pathway version is kept only when one changes.
-#: A summary is a tuple of their values, in this order: first what the identification fixes
-#: (`identification_summary`), then the rest (`summarize`).
-SUMMARY_COLUMNS = (
-    Column("group_id", String(36)),
-    Column("territory_id", String(36)),
-    Column("identified_on", Date),
-    Column("cohort_month", String(7)),
-    Column("cohort_quarter", String(7)),
-    Column("cohort_year", String(4)),
-    Column("sex", String(1)),
-    Column("age_bracket", String(10)),
-    Column("qpv_code", String(16)),
-    Column("qualification_level", String(16)),
-    Column("flags", String(64)),
-    Column("channel", String(24)),
-    Column("stage", String(24)),
-    Column("structure_id", String(36)),
-    Column("referent_id", String(36)),
-    Column("scheme", String(200)),
-    Column("first_oriented_on", Date),
-    Column("first_immersion_on", Date),
-    Column("first_hired_on", Date),
-    Column("first_day_105_on", Date),
-    Column("days_to_orientation", Integer),
-    Column("days_to_first_hire", Integer),
-    Column("follow_up_completed_on", Date),
-    Column("first_rupture_on", Date),
-    Column("exited_on", Date),
-    Column("exit_outcome", String(32)),
-    # JSON texts, [[day, stage], …]: read only as text, joined by the statistics queries
-    Column("stages", Text),
-    Column("last_stage_change_on", Date),
-    Column("stage_by_date", String(24)),
-    Column("ruptures", Text),
-)
-SUMMARY_NAMES = tuple(c.name for c in SUMMARY_COLUMNS)
+from .summary import SUMMARY_COLUMNS, Summary
 
 pathway_rows = Table(
     "pathway_rows", metadata,
@@ -111,70 +70,7 @@ pathway_versions = Table(
 # looks them up (each index more would cost every write and a rebuild's swap).
 
 
-_day = itemgetter(0)  # of a [day, stage] entry of a stage timeline
-
-
-def _days(start: date, end: date | None) -> int | None:
-    return (end - start).days if end is not None else None
-
-
-def identification_summary(state: PathwayState, territory_id: str | None) -> tuple:
-    """The part of the summary the identification fixes (group, cohort, profile): a pathway's
-    other steps never change it, so a projector computes it once per state it folds."""
-    profile = state.profile
-    on = state.identified_on
-    return (
-        state.group_id,
-        territory_id,
-        on,
-        on.isoformat()[:7],
-        f"{on.year}-Q{(on.month - 1) // 3 + 1}",
-        f"{on.year}",
-        profile.get("sex"),
-        state.age_bracket,
-        profile.get("qpv_code"),
-        profile.get("qualification_level"),
-        "," + ",".join(sorted(profile.get("flags") or ())) + ",",
-        state.channel,
-    )
-
-
-def summarize(state: PathwayState, territory_id: str | None, identification: tuple | None = None) -> tuple:
-    """The statistical summary of a pathway: the values of `SUMMARY_COLUMNS`, in their order (a
-    tuple: a projector makes one per event, compares it with the last and writes it as it
-    is); `identification` is its `identification_summary` when the caller already has it."""
-    on = state.identified_on
-    orientation = state.orientation or {}
-    exit_ = state.exit or {}
-    ruptures = state.ruptures
-    # the last stage change by date (of those on the same day, the last logged): the stage on
-    # any date from that day on (it differs from `stage` only when a step was logged late
-    # with an earlier date)
-    last_change = max(reversed(state.stages), key=_day, default=(None, None))
-    return (
-        *(identification or identification_summary(state, territory_id)),
-        state.stage,
-        orientation.get("structure_id") or state.referent_structure_id,
-        state.referent_id,
-        orientation.get("scheme"),
-        state.first_oriented_on,
-        state.first_immersion_on,
-        state.first_hired_on,
-        min([h["day_105_on"] for h in state.hires]) if state.hires else None,
-        _days(on, state.first_oriented_on),
-        _days(on, state.first_hired_on),
-        state.follow_up_completed_on,
-        min([r["on"] for r in ruptures]) if ruptures else None,
-        exit_.get("on"),
-        exit_.get("outcome"),
-        json_text(state.stages),
-        last_change[0],
-        last_change[1],
-        json_text([(r["on"], r["stage"]) for r in ruptures]) if ruptures else "[]",
-    )
-
-
-def row_of(state: PathwayState, summary: tuple, recorded_at, summary_version: int, summary_since) -> dict:
+def row_of(state: PathwayState, summary: Summary, recorded_at, summary_version: int, summary_since) -> dict:
     """The `pathway_rows` row of a pathway: its summary (with the version and time it holds
     from) plus what lists and agendas show."""
     follow_up = state.follow_up if state.stage == "employed" else None
@@ -186,7 +82,7 @@ def row_of(state: PathwayState, summary: tuple, recorded_at, summary_version: in
         next_due = next((c for c in calendar if not c.done), None)
     last_contact = (follow_up or {}).get("contacts", [])[-1:] or [None]
     return {
-        **dict(zip(SUMMARY_NAMES, summary, strict=True)),
+        **summary._asdict(),
         "version": state.version,
         "recorded_at": recorded_at,
         "summary_version": summary_version,

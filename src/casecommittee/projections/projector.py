@@ -19,14 +19,8 @@ from ..domain.pathway import StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
 from .committees import CommitteeProjector
-from .pathways import (
-    SUMMARY_NAMES,
-    identification_summary,
-    pathway_rows,
-    pathway_versions,
-    row_of,
-    summarize,
-)
+from .pathways import pathway_rows, pathway_versions, row_of
+from .summary import SUMMARY_NAMES, Identification, Summary, identification_summary, summarize
 
 #: Steps that never change a pathway's statistical summary (no new version is kept for them).
 SUMMARY_NEUTRAL_STEPS = frozenset({"committee_referral", "follow_up_contact"})
@@ -53,16 +47,16 @@ class _Known:
 
     def __init__(self, state: PathwayState, stored: bool):
         self.state, self.stored = state, stored
-        self.summary: tuple | None = None
+        self.summary: Summary | None = None
         self.summary_version: int | None = None
         self.summary_since = None
         self.recorded_at = None
         # the identification part of the summary, and the state it was computed for (only
         # the identification sets it; a correction folds a new state)
-        self.identification: tuple | None = None
+        self.identification: Identification | None = None
         self.identification_of: PathwayState | None = None
 
-    def summarize(self, territory_of: Callable[[str | None], str | None]) -> tuple:
+    def summarize(self, territory_of: Callable[[str | None], str | None]) -> Summary:
         """The state's statistical summary (its identification part computed once per state)."""
         state = self.state
         if self.identification_of is not state:

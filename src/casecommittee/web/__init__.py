@@ -8,9 +8,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
-from ..db import metadata
+from ..tables import create_all
 from .api import Api
 from .context import WebContext
+from .idempotency import idempotency_keys
+from .pages.sessions import web_sessions
 from .problems import register_error_handlers
 from .security import authenticate
 
@@ -18,6 +20,9 @@ try:
     VERSION = version("casecommittee")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     VERSION = "0.0.0"
+
+#: The web's own tables (the system's are created by `bootstrap`).
+WEB_TABLES = (idempotency_keys, web_sessions)
 
 #: flask-smorest settings: the OpenAPI document at /api/v1/openapi.json.
 API_CONFIG = {
@@ -47,11 +52,7 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     if system is None:
         system = bootstrap()
-    from .. import auth  # noqa: F401  (its tables)
-    from . import access_log, idempotency  # noqa: F401  (their tables)
-    from .pages import sessions  # noqa: F401  (its table)
-
-    metadata.create_all(system.engine)
+    create_all(system.engine, WEB_TABLES)
     app.extensions["casecommittee"] = WebContext.of(system)
 
     api = Api(app)

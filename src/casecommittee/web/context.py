@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from ..auth import Tokens
 from ..bootstrap import System
-from ..projections.statistics import StatisticsCache
-from .access_log import AccessLog
+from ..queries.statistics import StatisticsCache
+from ..stores.access_log import AccessLog
 from .idempotency import IdempotencyStore
 from .pseudonyms import Pseudonyms
 

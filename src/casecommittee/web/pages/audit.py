@@ -6,7 +6,7 @@ each pathway's history is the pathway page as an auditor sees it.
 
 from flask import Blueprint, g, render_template, request
 
-from ...projections.caseloads import CaseloadQuery, list_pathways
+from ...queries.caseload import CaseloadQuery, list_pathways
 from ..context import web
 from ..views.audit import event_page, replay_report
 from . import role_required

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from ...domain.errors import DomainError
 from ...domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...projections.caseloads import CaseloadQuery, list_pathways
+from ...queries.caseload import CaseloadQuery, list_pathways
 from ...reference import groups, structures
 from .. import commands
 from ..context import web

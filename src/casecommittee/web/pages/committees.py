@@ -7,10 +7,10 @@ page, CSV, XLSX, PDF). Same scopes, commands and documents as `/api/v1/committee
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from ...committees import agenda_document, close_session
 from ...domain.committee import KIND_LABELS
 from ...domain.errors import DomainError
-from ...projections.committees import sessions_of
+from ...queries.session_documents import agenda_document, close_session
+from ...queries.sessions import sessions_page
 from ...reference import groups, structures
 from .. import commands
 from ..committee_documents import CSV_COLUMNS, as_csv, rows
@@ -57,7 +57,7 @@ def index():
             return redirect(url_for(".agenda", session_id=str(session.id)))
     web().system.projections.catch_up()
     names = {gr["id"]: gr["name"] for gr in mine}
-    sessions = sorted(sessions_of(web().system.engine, list(names), limit=1000),
+    sessions = sorted(sessions_page(web().system.engine, list(names), limit=1000),
                       key=lambda s: s["held_on"], reverse=True)
     return render_template("pages/committees.html", sessions=sessions, names=names,
                            groups=list(names.items()), kinds=list(KIND_LABELS.items()),

@@ -7,7 +7,7 @@ from flask import Flask, g
 
 from ...domain import vocabulary as v
 from ...domain.committee import DECISION_LABELS, KIND_LABELS
-from ...projections.agenda import REASON_LABELS
+from ...queries.agenda import REASON_LABELS
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, g, render_template, request
 from marshmallow import ValidationError
 
-from ...projections.statistics import BREAKDOWNS, StatisticsQuery
+from ...queries.statistics import BREAKDOWNS, StatisticsQuery
 from ...reference import groups, structures, users
 from ..context import web
 from ..problems import Problem

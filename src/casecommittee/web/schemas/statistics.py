@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ...projections.statistics import BREAKDOWNS
+from ...queries.statistics import BREAKDOWNS
 from .common import ID
 
 _RATE = fields.Float(allow_none=True, required=True)

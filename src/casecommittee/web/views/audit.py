@@ -1,14 +1,13 @@
 """Audit routes: the pseudonymised event log, the replay check, the access log."""
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ...domain.committee import CommitteeSession
 from ...domain.pathway import StepEvent
-from ...projections.caseloads import territories_of
-from ...projections.committees import committee_sessions
 from ...projections.replay_check import replay_check
-from ...reference import groups
+from ...queries.audit import access_entries
+from ...queries.caseload import territories_of
+from ...queries.sessions import session_places
 from ..context import web
 from ..documents import MASK, step_document
 from ..pagination import decode_cursor, encode_cursor
@@ -70,21 +69,9 @@ def event_page(after: int, limit: int) -> dict:
 def _sessions(committee_events) -> dict[str, dict]:
     """Group, territory and date of the sessions of these events (a session's later events do
     not repeat them): from a Scheduled event of the page, else from the read model."""
-    found = {str(e.originator_id): {"group_id": e.group_id, "held_on": e.held_on}
-             for _, e in committee_events if isinstance(e, CommitteeSession.Scheduled)}
-    missing = {str(e.originator_id) for _, e in committee_events} - set(found)
-    engine = web().system.engine
-    with engine.connect() as conn:
-        if missing:
-            rows = conn.execute(select(committee_sessions.c.session_id, committee_sessions.c.group_id,
-                                       committee_sessions.c.held_on)
-                                .where(committee_sessions.c.session_id.in_(missing)))
-            found.update({r.session_id: {"group_id": r.group_id, "held_on": r.held_on} for r in rows})
-        territory = dict(conn.execute(select(groups.c.id, groups.c.territory_id)
-                                      .where(groups.c.id.in_({f["group_id"] for f in found.values()}))).all())
-    for session in found.values():
-        session["territory_id"] = territory.get(session["group_id"])
-    return found
+    scheduled = {str(e.originator_id): {"group_id": e.group_id, "held_on": e.held_on}
+                 for _, e in committee_events if isinstance(e, CommitteeSession.Scheduled)}
+    return session_places(web().system.engine, scheduled, {str(e.originator_id) for _, e in committee_events})
 
 
 def _visible_session(session: dict) -> bool:
@@ -155,8 +142,8 @@ def access_log(query):
         if found is None:
             return {"items": [], "next_cursor": None}
         pathway_id = str(found)
-    rows = web().access_log.entries(
-        pathway_id=pathway_id, user_id=query["user_id"],
+    rows = access_entries(
+        web().system.engine, pathway_id=pathway_id, user_id=query["user_id"],
         after_id=decode_cursor(query["cursor"], int), limit=query["limit"],
     )
     visible = _in_territory([r["pathway_id"] for r in rows])

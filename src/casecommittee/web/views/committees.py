@@ -10,9 +10,9 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from ...application import CommitteeNotFound
-from ...committees import agenda_document, close_session
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...projections.committees import sessions_of
+from ...queries.session_documents import agenda_document, close_session
+from ...queries.sessions import sessions_page
 from ...reference import groups
 from .. import commands
 from ..committee_documents import as_csv, as_html
@@ -120,15 +120,13 @@ def list_sessions(query):
     """The sessions of the caller's groups (of their territory for auditors), by date."""
     principal = current_principal()
     if principal.role == "auditor":
-        group_ids = [g["id"] for g in web().system.reference.rows(
-            groups, territory_id=principal.territory_id)]
+        group_ids = [g["id"] for g in web().system.reference.rows(groups, territory_id=principal.territory_id)]
     else:
         group_ids = principal.group_ids
+    after = decode_keyset(query["cursor"], date.fromisoformat)
     web().system.projections.catch_up()
-    rows = sessions_of(web().system.engine, group_ids, group_id=query["group_id"],
-                       held_from=query["from_"], held_to=query["to"],
-                       after=decode_keyset(query["cursor"], date.fromisoformat),
-                       limit=query["limit"] + 1)
+    rows = sessions_page(web().system.engine, group_ids, group_id=query["group_id"],
+                         from_=query["from_"], to=query["to"], after=after, limit=query["limit"] + 1)
     return page(rows, query["limit"], lambda r: [r["held_on"].isoformat(), r["id"]])
 
 

@@ -3,7 +3,7 @@
 import uuid
 from http import HTTPStatus
 
-from ...projections.caseloads import get_row
+from ...queries.caseload import get_row
 from ..context import web
 from ..problems import Problem
 from ..security import current_principal

@@ -4,7 +4,8 @@ from datetime import datetime
 
 from flask_smorest import Blueprint
 
-from ...notifications import for_user, mark_read
+from ...notifications import mark_read
+from ...queries.notifications import for_user
 from ..context import web
 from ..pagination import decode_keyset, page
 from ..problems import Problem

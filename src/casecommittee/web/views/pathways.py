@@ -7,7 +7,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...projections.caseloads import CaseloadQuery, get_row, list_pathways
+from ...queries.caseload import CaseloadQuery, get_row, list_pathways
 from .. import commands
 from ..context import web
 from ..documents import (

@@ -1,9 +1,8 @@
 """Reference data routes: territories, groups, structures (written by the admin)."""
 
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 
-from ...reference import groups, structures, territories
+from ...reference import AlreadyRecorded, groups, structures, territories
 from ..context import web
 from ..pagination import decode_cursor, encode_cursor
 from ..problems import Problem
@@ -41,7 +40,7 @@ def known_territory(territory_id: str) -> None:
 def insert_reference(add, **values) -> dict:
     try:
         return add(**values)
-    except IntegrityError:
+    except AlreadyRecorded:
         raise Problem(409, "cet enregistrement existe déjà (nom déjà utilisé)",
                       type_="duplicate") from None
 

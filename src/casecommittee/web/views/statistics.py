@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ...projections.statistics import StatisticsQuery
+from ...queries.statistics import StatisticsQuery
 from ..context import web
 from ..problems import Problem
 from ..schemas import statistics as s

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 
-from .pathways import pathway_rows as r
+from ..projections.pathways import pathway_rows as r
 
 #: The columns a list shows.
 LIST_COLUMNS = (
@@ -79,3 +79,15 @@ def territories_of(engine: Engine, pathway_ids: list[str]) -> dict[str, str | No
             ):
                 found[pid] = territory
     return found
+
+
+def in_follow_up(engine: Engine) -> list:
+    """The rows of the pathways in their 15-week follow-up (stage `employed`)."""
+    with engine.connect() as conn:
+        return conn.execute(select(r).where(r.c.stage == "employed")).all()
+
+
+def still_open(engine: Engine) -> list:
+    """The rows of the pathways neither exited nor completed."""
+    with engine.connect() as conn:
+        return conn.execute(select(r).where(r.c.stage.not_in(("exited", "follow_up_completed")))).all()

@@ -3,10 +3,10 @@ and every write)."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, select
+from sqlalchemy import Column, DateTime, Integer, String, Table
 from sqlalchemy.engine import Engine
 
-from ..db import as_utc, metadata
+from ..db import metadata
 
 access_log = Table(
     "access_log", metadata,
@@ -24,7 +24,7 @@ ACTIONS = ("read", "read_person", "read_history", "identify", "log_step",
 
 
 class AccessLog:
-    """Records and lists accesses to pathways."""
+    """Records accesses to pathways (`queries.audit.access_entries` lists them)."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -36,19 +36,3 @@ class AccessLog:
                 at=at or datetime.now(UTC), user_id=principal.user_id, role=principal.role,
                 pathway_id=str(pathway_id), action=action,
             ))
-
-    def entries(self, *, pathway_id: str | None = None, user_id: str | None = None,
-                after_id: int | None = None, limit: int = 50) -> list[dict]:
-        """Accesses in order, optionally for one pathway or one user, after a given entry."""
-        query = select(access_log).order_by(access_log.c.id).limit(limit)
-        if pathway_id is not None:
-            query = query.where(access_log.c.pathway_id == pathway_id)
-        if user_id is not None:
-            query = query.where(access_log.c.user_id == user_id)
-        if after_id is not None:
-            query = query.where(access_log.c.id > after_id)
-        with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
-        for row in rows:
-            row["at"] = as_utc(row["at"])
-        return rows

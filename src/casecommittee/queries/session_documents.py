@@ -7,30 +7,16 @@ web layer decides what a reader may see: a name for consenting people, a pseudon
 """
 
 from collections.abc import Callable
-from datetime import date
 
-from sqlalchemy import select
-
-from .domain.committee import CommitteeSession
-from .domain.rules import DEFAULT_STALLED_AFTER_DAYS
-from .domain.vocabulary import STAGE_LABELS
-from .projections.agenda import REASON_LABELS, agenda_inputs
-from .projections.caseloads import get_row
-from .projections.committees import committee_sessions
-from .reference import groups
+from ..domain.committee import CommitteeSession
+from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
+from ..domain.vocabulary import STAGE_LABELS
+from ..reference import groups
+from .agenda import REASON_LABELS, agenda_inputs
+from .caseload import get_row
+from .sessions import previous_session_on
 
 LabelOf = Callable[[str, bool], str]
-
-
-def previous_session_on(engine, group_id: str, before: date, kind: str = "orientation") -> date | None:
-    """The date of the group's last session of that kind held before `before`."""
-    with engine.connect() as conn:
-        return conn.execute(
-            select(committee_sessions.c.held_on)
-            .where(committee_sessions.c.group_id == group_id, committee_sessions.c.kind == kind,
-                   committee_sessions.c.held_on < before)
-            .order_by(committee_sessions.c.held_on.desc()).limit(1)
-        ).scalar()
 
 
 def synthesis(row: dict) -> list[dict]:

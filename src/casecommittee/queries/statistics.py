@@ -19,8 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
+from ..projections.pathways import pathway_rows, pathway_versions
+from ..projections.summary import SUMMARY_NAMES
 from ..reference import groups
-from .pathways import SUMMARY_NAMES, pathway_rows, pathway_versions
 
 #: Breakdown name → the column it groups by ("flag" is apart: a person may have several).
 BREAKDOWN_COLUMNS = {
@@ -95,7 +96,9 @@ def _values_if(condition, column):
     comma-separated text (NULL if none): `group_concat` on SQLite, `string_agg` on PostgreSQL.
 
     This is what lets a single scan return, next to the counts, what is not a count (the days
-    the medians are taken from, the JSON timelines), instead of scanning the population again.
+    the medians are taken from, the JSON timelines), instead of scanning the population again:
+    with FILTER counts, the default statistics went from 164–196 ms to 69–77 ms at 50,000
+    pathways (bench/README.md).
     """
     values = column if condition is None else case((condition, column))
     return func.aggregate_strings(cast(values, String), ",")
@@ -116,8 +119,9 @@ def _json_values(text: str | None):
     """The JSON values joined by `_values_if`, decoded one at a time.
 
     One at a time, so that each is dropped once used: tens of thousands of lists alive at once
-    (a single json.loads of "[" + text + "]") set off the garbage collector's full passes, which
-    made the as_of statistics 40 ms slower on the national store.
+    (a single json.loads of "[" + text + "]", the plain way, tested to give the same values)
+    set off the garbage collector's full passes, which made the as_of statistics 40 ms slower
+    on the national store.
     """
     decode, position = _DECODER.raw_decode, 0
     while text and position < len(text):

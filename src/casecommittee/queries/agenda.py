@@ -12,8 +12,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
-from .committees import committee_decisions as d
-from .pathways import pathway_rows as r
+from ..projections.committees import committee_decisions as d
+from ..projections.pathways import pathway_rows as r
 
 #: The reasons, most urgent first (their order is the agenda's order).
 REASONS = (

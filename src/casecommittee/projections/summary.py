@@ -1,0 +1,152 @@
+"""A pathway's statistical summary: the values a statistics query reads, one named field each.
+
+`pathway_rows` holds each pathway's current summary and `pathway_versions` the ones it replaced;
+a new version is kept only when a field changes. A projector makes one summary per event and
+compares it with the last, so a summary is a tuple (a `NamedTuple`: built by keyword, compared,
+written as it is). Its fields are the read models' columns, in the same order by construction.
+"""
+
+from datetime import date
+from operator import itemgetter
+from typing import NamedTuple
+
+from sqlalchemy import Column, Date, Integer, String, Text
+
+from ..db import json_text
+from ..domain.state import PathwayState
+
+
+class Identification(NamedTuple):
+    """What the identification fixes (group, cohort, profile): a pathway's other steps never
+    change it, so a projector computes it once per state it folds."""
+
+    group_id: str | None
+    territory_id: str | None
+    identified_on: date
+    cohort_month: str
+    cohort_quarter: str
+    cohort_year: str
+    sex: str | None
+    age_bracket: str | None
+    qpv_code: str | None
+    qualification_level: str | None
+    flags: str  # ",a,b," so that a flag is found with LIKE '%,a,%'
+    channel: str | None
+
+
+class Summary(NamedTuple):
+    """The statistical summary of a pathway: its `Identification`, then where it went since."""
+
+    group_id: str | None
+    territory_id: str | None
+    identified_on: date
+    cohort_month: str
+    cohort_quarter: str
+    cohort_year: str
+    sex: str | None
+    age_bracket: str | None
+    qpv_code: str | None
+    qualification_level: str | None
+    flags: str
+    channel: str | None
+    stage: str
+    structure_id: str | None
+    referent_id: str | None
+    scheme: str | None
+    first_oriented_on: date | None
+    first_immersion_on: date | None
+    first_hired_on: date | None
+    first_day_105_on: date | None
+    days_to_orientation: int | None
+    days_to_first_hire: int | None
+    follow_up_completed_on: date | None
+    first_rupture_on: date | None
+    exited_on: date | None
+    exit_outcome: str | None
+    # JSON texts, [[day, stage], …]: read only as text, joined by the statistics queries
+    stages: str
+    last_stage_change_on: date | None
+    stage_by_date: str | None
+    ruptures: str
+
+
+if Summary._fields[:len(Identification._fields)] != Identification._fields:
+    raise TypeError("a Summary starts with the fields of an Identification, in their order")
+
+#: The SQL type of each field of a summary.
+_TYPES = {
+    "group_id": String(36), "territory_id": String(36), "identified_on": Date,
+    "cohort_month": String(7), "cohort_quarter": String(7), "cohort_year": String(4),
+    "sex": String(1), "age_bracket": String(10), "qpv_code": String(16),
+    "qualification_level": String(16), "flags": String(64), "channel": String(24),
+    "stage": String(24), "structure_id": String(36), "referent_id": String(36),
+    "scheme": String(200), "first_oriented_on": Date, "first_immersion_on": Date,
+    "first_hired_on": Date, "first_day_105_on": Date, "days_to_orientation": Integer,
+    "days_to_first_hire": Integer, "follow_up_completed_on": Date, "first_rupture_on": Date,
+    "exited_on": Date, "exit_outcome": String(32), "stages": Text,
+    "last_stage_change_on": Date, "stage_by_date": String(24), "ruptures": Text,
+}
+#: The columns of a summary in the read models, in the order of its fields.
+SUMMARY_COLUMNS = tuple(Column(name, _TYPES[name]) for name in Summary._fields)
+SUMMARY_NAMES = Summary._fields
+
+_day = itemgetter(0)  # of a [day, stage] entry of a stage timeline
+
+
+def _days(start: date, end: date | None) -> int | None:
+    return (end - start).days if end is not None else None
+
+
+def identification_summary(state: PathwayState, territory_id: str | None) -> Identification:
+    """The part of the summary the identification fixes."""
+    profile = state.profile
+    on = state.identified_on
+    return Identification(
+        group_id=state.group_id,
+        territory_id=territory_id,
+        identified_on=on,
+        cohort_month=on.isoformat()[:7],
+        cohort_quarter=f"{on.year}-Q{(on.month - 1) // 3 + 1}",
+        cohort_year=f"{on.year}",
+        sex=profile.get("sex"),
+        age_bracket=state.age_bracket,
+        qpv_code=profile.get("qpv_code"),
+        qualification_level=profile.get("qualification_level"),
+        flags="," + ",".join(sorted(profile.get("flags") or ())) + ",",
+        channel=state.channel,
+    )
+
+
+def summarize(state: PathwayState, territory_id: str | None,
+              identification: Identification | None = None) -> Summary:
+    """The statistical summary of a pathway; `identification` is its `identification_summary`
+    when the caller already has it."""
+    on = state.identified_on
+    orientation = state.orientation or {}
+    exit_ = state.exit or {}
+    ruptures = state.ruptures
+    # the last stage change by date (of those on the same day, the last logged): the stage on
+    # any date from that day on (it differs from `stage` only when a step was logged late
+    # with an earlier date)
+    last_change = max(reversed(state.stages), key=_day, default=(None, None))
+    return Summary(
+        *(identification or identification_summary(state, territory_id)),  # its fields, in order
+        stage=state.stage,
+        structure_id=orientation.get("structure_id") or state.referent_structure_id,
+        referent_id=state.referent_id,
+        scheme=orientation.get("scheme"),
+        first_oriented_on=state.first_oriented_on,
+        first_immersion_on=state.first_immersion_on,
+        first_hired_on=state.first_hired_on,
+        first_day_105_on=min([h["day_105_on"] for h in state.hires]) if state.hires else None,
+        days_to_orientation=_days(on, state.first_oriented_on),
+        days_to_first_hire=_days(on, state.first_hired_on),
+        follow_up_completed_on=state.follow_up_completed_on,
+        first_rupture_on=min([r["on"] for r in ruptures]) if ruptures else None,
+        exited_on=exit_.get("on"),
+        exit_outcome=exit_.get("outcome"),
+        stages=json_text(state.stages),
+        last_stage_change_on=last_change[0],
+        stage_by_date=last_change[1],
+        ruptures=json_text([(r["on"], r["stage"]) for r in ruptures]) if ruptures else "[]",
+    )

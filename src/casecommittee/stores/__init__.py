@@ -1,0 +1,1 @@
+"""Stores that are not the event store: rows the services write and read as they are."""

@@ -1,0 +1,33 @@
+"""Every table of the system, listed in one place and created by `create_all` (no table comes
+into being because its module happened to be imported).
+
+Each table is declared where it is written: the read models beside their projector
+(`projections/`), the other stores in theirs. The web adds its own (idempotency keys) when it
+starts.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Engine
+
+from .auth import passwords, tokens
+from .db import metadata
+from .notifications import notifications, webhook_deliveries
+from .personal_data import personal_data_table
+from .projections.runner import VIEW_TABLES, positions, read_model_schema
+from .reference import groups, structures, territories, users
+from .stores.access_log import access_log
+from .stores.job_runs import job_runs
+
+#: Reference data, identities and the services' own rows.
+STORE_TABLES = (territories, groups, structures, users, tokens, passwords, personal_data_table,
+                notifications, webhook_deliveries, job_runs, access_log)
+#: The read models, their position in the log and their schema's fingerprint.
+READ_MODEL_TABLES = (*VIEW_TABLES, positions, read_model_schema)
+TABLES = (*STORE_TABLES, *READ_MODEL_TABLES)
+
+
+def create_all(engine: Engine, tables: Iterable[Table] = TABLES) -> None:
+    """Creates the tables that do not exist yet (all of the system's by default)."""
+    metadata.create_all(engine, tables=list(tables))
