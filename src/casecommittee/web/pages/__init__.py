@@ -117,7 +117,7 @@ def register_pages(app: Flask) -> None:
     app.before_request(_signed_in_user)
     app.register_error_handler(CSRFError, _csrf_error)
     bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
-                   static_url_path="/static")
+                   static_url_path="/assets")
     bp.add_url_rule("/", "home", home)
     for module in (auth, caseload, pathway, committees, statistics, audit, admin, notifications):
         bp.register_blueprint(module.bp)

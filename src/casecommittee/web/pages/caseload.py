@@ -17,6 +17,7 @@ from .. import commands
 from ..context import web
 from ..problems import Problem
 from ..schemas.pathways import IdentifyIn
+from ..schemas.steps import STEP_SCHEMAS
 from . import role_required
 from .forms import field_errors, load
 
@@ -110,6 +111,17 @@ def _identify_choices(principal) -> dict:
     }
 
 
+def _assign_to_me(pathway, on: date) -> None:
+    """The referent who identified someone becomes their referent (a `referent_assigned` step)."""
+    principal, system = g.principal, web().system
+    data = STEP_SCHEMAS["referent_assigned"]().load({
+        "step": "referent_assigned", "occurred_on": on.isoformat(), "referent_id": principal.user_id,
+        "structure_id": principal.structure_id})
+    code, command = commands.step(system.reference, principal, data)
+    system.app.log_step(pathway.id, code, expected_version=pathway.version, **command)
+    web().access_log.record(principal, pathway.id, "log_step", at=system.clock.now())
+
+
 @bp.route("/reperage", methods=["GET", "POST"])
 @role_required("referent", "copilot")
 def identify():
@@ -119,7 +131,7 @@ def identify():
     values = request.form if request.method == "POST" else {
         "identified_on": web().system.clock.today().isoformat(),
         "group_id": principal.group_ids[0] if principal.group_ids else "",
-        "identified_by_structure_id": principal.structure_id or "",
+        "identified_by_structure_id": principal.structure_id or "", "assign_me": "1",
     }
     if request.method == "POST":
         system = web().system
@@ -135,6 +147,8 @@ def identify():
             errors = field_errors(error)
         else:
             web().access_log.record(principal, pathway.id, "identify", at=system.clock.now())
+            if request.form.get("assign_me") and principal.role == "referent":
+                _assign_to_me(pathway, data["identified_on"])
             return redirect(url_for("pages.pathway.show", pathway_id=str(pathway.id), created=1))
     return render_template("pages/identify.html", errors=errors, values=values,
                            **_identify_choices(principal)), (422 if errors else 200)
