@@ -14,6 +14,7 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
     from ..auth import Passwords, Tokens
     from ..bootstrap import bootstrap
     from ..demo import create_territory, generate
+    from ..demo_sessions import generate_sessions
     from ..reference import territories
 
     system = bootstrap(settings, inline_projections=False)
@@ -25,6 +26,8 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
             pass
         system.projections.catch_up()
         territory = create_territory(system.reference)
+        generate_sessions(system)
+        system.projections.catch_up()
         tokens = Tokens(system.engine)
         picks = {
             "admin": territory.users["admin"], "auditor": territory.users["auditor"],

@@ -36,6 +36,13 @@ def synthesis(row: dict) -> list[dict]:
     return [{"label": label, "on": on} for label, on in milestones if on]
 
 
+def reason_label(reason: str, last_event_on, on) -> str:
+    """A reason in words, with its figure where it has one ("aucune étape depuis 63 jours")."""
+    if reason == "stalled" and last_event_on is not None:
+        return f"aucune étape depuis {(on - last_event_on).days} jours"
+    return REASON_LABELS[reason]
+
+
 def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[dict]:
     """The agenda of an open session: every pathway of the group that needs the committee."""
     system.projections.catch_up()
@@ -52,7 +59,7 @@ def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[di
         "stage": item.stage,
         "stage_label": STAGE_LABELS[item.stage],
         "reasons": list(item.reasons),
-        "reason_labels": [REASON_LABELS[r] for r in item.reasons],
+        "reason_labels": [reason_label(r, item.last_event_on, session.held_on) for r in item.reasons],
         "details": item.details,
         "days_in_stage": item.days_in_stage,
         "last_event_on": item.last_event_on,
