@@ -78,8 +78,13 @@ def percent(rate) -> str:
     return f"{rate * 100:.1f}".replace(".", ",") + " %"
 
 
+def capfirst(text: str) -> str:
+    """The text with its first letter in capitals (the rest untouched: "PMSMP" stays)."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
 def register(app: Flask) -> None:
     """Installs the filters and globals the templates use."""
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters.update(fr_date=fr_date, label=label, percent=percent)
+    app.jinja_env.filters.update(fr_date=fr_date, label=label, percent=percent, capfirst=capfirst)
     app.jinja_env.globals.update(LABELS=LABELS, current_user=lambda: g.get("principal"))

@@ -15,7 +15,8 @@ from ..problems import Problem, flatten
 GENERAL = "_"
 
 
-def _value(field: fields.Field, form: MultiDict, name: str):
+def value_of(field: fields.Field, form: MultiDict, name: str):
+    """The value of one form field in the JSON type the schema field expects (None when empty)."""
     if isinstance(field, fields.List):
         return [v for v in form.getlist(name) if v != ""]
     raw = form.get(name)
@@ -43,7 +44,7 @@ def body_of(schema: Schema, form: MultiDict, prefix: str = "", extra: dict | Non
             if field.required or any(v not in (None, []) for v in nested.values()):
                 body[key] = nested
             continue
-        value = _value(field, form, path)
+        value = value_of(field, form, path)
         if value is not None:
             body[key] = value
     body.update(extra or {})

@@ -26,8 +26,9 @@ from ..schemas.steps import CORRECTABLE, STEP_SCHEMAS
 from ..views.common import shown_id, visible_pathway
 from . import role_required
 from .caseload import person_name
-from .forms import GENERAL, _value, field_errors, load
-from .step_forms import FORM_STEPS, controls
+from .filters import fr_date, label
+from .forms import GENERAL, field_errors, load, value_of
+from .step_forms import FIELD_LABELS, FORM_STEPS, controls
 
 bp = Blueprint("pathway", __name__, url_prefix="/parcours")
 
@@ -64,8 +65,38 @@ def _choices(principal) -> dict:
                 structures, territory_id=principal.territory_id)]}
 
 
+#: Which list of labels names a history field's codes (the same words as the forms).
+HISTORY_CODES = {"channel": "channel", "objective": "objective", "contract_type": "contract_type",
+                 "contacted": "contacted", "scope": "rupture_scope", "kind": "rupture_kind",
+                 "initiated_by": "initiated_by", "outcome": "outcome"}
+
+
+def step_details(step: dict, names: dict) -> list[tuple[str, str]]:
+    """A history item's fields in words: French field names, labels for codes, names for ids."""
+    found = []
+    for key, value in step["data"].items():
+        if value in (None, "", [], {}) or key in ("profile", "group_id", "committee_session_id"):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(str(v) for v in value.values() if v not in (None, ""))
+        elif isinstance(value, bool):
+            value = "oui" if value else "non"
+        elif key.endswith("_id"):
+            value = names.get(value, value)
+        elif key == "status":
+            value = label(value, "immersion_status" if step["step"] == "immersion_ended" else "follow_up_status")
+        elif key in HISTORY_CODES:
+            value = label(value, HISTORY_CODES[key])
+        elif key.endswith("_on"):
+            value = fr_date(value)
+        found.append((FIELD_LABELS.get(key, key.replace("_", " ")), str(value)))
+    return found
+
+
 def _actor_names() -> dict:
-    return {u["id"]: u["name"] for u in web().system.reference.rows(users)}
+    reference = web().system.reference
+    return {**{s["id"]: s["name"] for s in reference.rows(structures)},
+            **{u["id"]: u["name"] for u in reference.rows(users)}}
 
 
 def _page(pathway_ref: str, errors: dict | None = None, open_form: str | None = None,
@@ -85,7 +116,7 @@ def _page(pathway_ref: str, errors: dict | None = None, open_form: str | None = 
         choices=_choices(principal), errors=errors or {}, open_form=open_form,
         values=values or {"occurred_on": today.isoformat()},
         correction_fields=CORRECTION_FIELDS, actors=_actor_names(),
-        reads_person=principal.reads_person(row),
+        reads_person=principal.reads_person(row), step_details=step_details,
     ), status
 
 
@@ -133,7 +164,7 @@ def correct(pathway_id):
     if name not in CORRECTION_FIELDS:
         return _page(pathway_id, {"change_field": ["choisissez le champ à corriger"]},
                      open_form="corrected", values=request.form, status=422)
-    value = _value(CORRECTABLE[name], request.form, "change_value")
+    value = value_of(CORRECTABLE[name], request.form, "change_value")
     return _write(pathway_id, "corrected", {"changes": {name: value}})
 
 

@@ -22,7 +22,9 @@ FIELD_LABELS = {
     "weekly_hours": "Heures par semaine", "contacted": "Échange avec", "note": "Note",
     "still_employed": "Toujours en emploi", "scope": "Ce qui est rompu", "kind": "Nature",
     "initiated_by": "À l'initiative de", "outcome": "Situation de sortie",
-    "host": "Entreprise d'accueil", "employer": "Employeur",
+    "host": "Entreprise d'accueil", "employer": "Employeur", "channel": "Canal",
+    "identified_by_structure_id": "Repéré par", "consent": "Consentement",
+    "corrects_version": "Version corrigée", "changes": "Changements",
 }
 #: The business date's words where "date of the step" would be vague.
 DATE_LABELS = {"immersion_started": "Premier jour de l'immersion",
