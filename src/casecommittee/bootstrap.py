@@ -1,13 +1,15 @@
 """Wires one process: settings → stores, application, personal data, reference data."""
 
+from base64 import b64decode
 from dataclasses import dataclass
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from .application import CaseCommittee
 from .clock import SystemClock
 from .config import Settings
-from .db import make_engine
+from .db import forget_old_versions, make_engine
 from .personal_data import PersonalDataStore
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
 from .reference import ReferenceData
@@ -34,6 +36,26 @@ class System:
         """Releases database connections."""
         self.app.close()
         self.engine.dispose()
+        self.personal_data.engine.dispose()
+
+
+#: The table where earlier versions kept whole responses (identities included) per key.
+LEGACY_RESPONSES = "idempotency_keys"
+
+
+def drop_stored_responses(engine: Engine) -> bool:
+    """Upgrading from a version that stored idempotent responses (with the person's identity)
+    in clear: drops that table and rewrites the database file (VACUUM keeps no free page, the
+    WAL is then truncated), so nothing of them remains on disk. True if there was one."""
+    if LEGACY_RESPONSES not in inspect(engine).get_table_names():
+        return False
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE {LEGACY_RESPONSES}")
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM")
+        forget_old_versions(engine, LEGACY_RESPONSES)
+    return True
 
 
 def bootstrap(settings: Settings | None = None, clock=None, inline_projections: bool | None = None) -> System:
@@ -43,18 +65,20 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     models catch up right after each save, in the same process.
     """
     settings = settings or Settings.from_env()
-    if settings.store_kind == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.secure_data_dir()
     engine = make_engine(settings.sqlalchemy_url)
+    personal_engine = make_engine(settings.sqlalchemy_url, personal=True)
+    drop_stored_responses(personal_engine)
     create_all(engine)
     ensure_read_model_schema(engine)
     clock = clock or SystemClock()
-    personal_data = PersonalDataStore(
-        engine, settings.resolved_key("personal_data_key", "personal-data.key"), clock=clock
-    )
+    master_key = settings.resolved_key("personal_data_key", "personal-data.key")
+    personal_data = PersonalDataStore(personal_engine, master_key, clock=clock)
+    personal_data.forget_old_versions()
     app = CaseCommittee(
         env=settings.event_store_env(), clock=clock, personal_data=personal_data,
-        snapshot_interval=settings.snapshot_interval,
+        snapshot_interval=settings.snapshot_interval, keys_secret=b64decode(master_key),
+        keys_time_to_live=settings.idempotency_key_lifetime,
     )
     projections = ProjectionRunner(app, engine)
     if settings.inline_projections if inline_projections is None else inline_projections:

@@ -14,16 +14,23 @@
 | CASECOMMITTEE_SESSION_IDLE_MINUTES | 30 | a signed-in page session ends after this long without a request |
 | CASECOMMITTEE_SIGN_IN_MAX_FAILURES | 5 | wrong passwords in a row before the account is locked |
 | CASECOMMITTEE_LOCKOUT_MINUTES | 15 | how long a locked account stays locked |
+| CASECOMMITTEE_MAX_BODY_BYTES | 65536 | a request body longer than this is refused (413) before it is read |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
+| CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
 """
 
 import os
 import stat
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from eventsourcing.cryptography import AESCipher
+from sqlalchemy.engine import make_url
+
+#: The embedded store's files (the read models' and the event store's), under the data dir.
+SQLITE_FILES = ("casecommittee.sqlite", "events.sqlite")
 
 
 class ConfigurationError(Exception):
@@ -54,6 +61,8 @@ class Settings:
     session_idle_minutes: int = 30
     sign_in_max_failures: int = 5
     lockout_minutes: int = 15
+    max_body_bytes: int = 65536
+    idempotency_key_hours: int = 24
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -74,6 +83,8 @@ class Settings:
             session_idle_minutes=_whole_number(env, "CASECOMMITTEE_SESSION_IDLE_MINUTES", 30),
             sign_in_max_failures=_whole_number(env, "CASECOMMITTEE_SIGN_IN_MAX_FAILURES", 5),
             lockout_minutes=_whole_number(env, "CASECOMMITTEE_LOCKOUT_MINUTES", 15),
+            max_body_bytes=_whole_number(env, "CASECOMMITTEE_MAX_BODY_BYTES", 65536),
+            idempotency_key_hours=_whole_number(env, "CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS", 24),
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:
@@ -81,7 +92,14 @@ class Settings:
                 "CASECOMMITTEE_WEBHOOK_URL is set without CASECOMMITTEE_WEBHOOK_SECRET: "
                 "set a shared secret so the partner can check the signature"
             )
+        if values["idempotency_key_hours"] < 1:
+            raise ConfigurationError("CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS must be at least 1, e.g. 24")
         return cls(**values)
+
+    @property
+    def idempotency_key_lifetime(self) -> timedelta:
+        """How long an idempotency key's answer is replayed."""
+        return timedelta(hours=self.idempotency_key_hours)
 
     # ---- stores -------------------------------------------------------------------------
 
@@ -102,7 +120,28 @@ class Settings:
         if self.store_kind == "postgresql":
             parts = urlsplit(self.database_url)
             return f"postgresql+psycopg://{parts.netloc}{parts.path}"
-        return self.database_url or f"sqlite:///{self.data_dir / 'casecommittee.sqlite'}"
+        return self.database_url or f"sqlite:///{self.data_dir / SQLITE_FILES[0]}"
+
+    @property
+    def shown_url(self) -> str:
+        """The store's URL as it may be printed or logged: never with its password."""
+        return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+
+    def secure_data_dir(self) -> None:
+        """The embedded store's directory, private to its owner (0700), and its SQLite files,
+        created 0600 before SQLite opens them (SQLite gives `-wal` and `-shm` files the mode
+        of their database), or brought back to 0600 (stores made by older versions)."""
+        if self.store_kind != "sqlite":
+            return
+        self.data_dir.mkdir(mode=stat.S_IRWXU, parents=True, exist_ok=True)
+        os.chmod(self.data_dir, stat.S_IRWXU)
+        for name in SQLITE_FILES:
+            os.close(os.open(self.data_dir / name, os.O_WRONLY | os.O_CREAT, 0o600))
+        private = stat.S_IRUSR | stat.S_IWUSR
+        for path in [*self.data_dir.glob("*.sqlite*"), *self.data_dir.glob("keys/*")]:
+            os.chmod(path, private)
+        if (self.data_dir / "keys").is_dir():
+            os.chmod(self.data_dir / "keys", stat.S_IRWXU)
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing environment: persistence module, database, cipher, compressor."""
@@ -125,7 +164,7 @@ class Settings:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.sqlite",
-                SQLITE_DBNAME=str(self.data_dir / "events.sqlite"),
+                SQLITE_DBNAME=str(self.data_dir / SQLITE_FILES[1]),
                 SQLITE_LOCK_TIMEOUT="10",
             )
         return env

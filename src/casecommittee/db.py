@@ -1,5 +1,6 @@
 """SQLAlchemy engine and metadata shared by the read models, personal data and reference data."""
 
+import time
 from datetime import UTC, datetime
 
 import orjson
@@ -19,21 +20,48 @@ def json_text(value) -> str:
 JSON_OPTIONS = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, *, personal: bool = False) -> Engine:
+    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys.
+
+    A `personal` engine (the personal-data store's) commits durably (`synchronous=FULL`: the
+    WAL is synced at each commit, so an identity is on disk before its event is written) and
+    overwrites what it deletes or replaces with zeros (`secure_delete`: no erased identity
+    nor destroyed key lingers in a page's free space or on the free list).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **JSON_OPTIONS)
+        synchronous = "FULL" if personal else "NORMAL"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            if personal:
+                cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True, **JSON_OPTIONS)
+
+
+def forget_old_versions(engine: Engine, table: str) -> bool:
+    """Lets no copy of `table`'s replaced or deleted rows outlive their change on disk: on
+    SQLite, the WAL (which keeps every page as it was) is checkpointed and truncated to zero
+    bytes, with `secure_delete` having zeroed the freed space; on PostgreSQL, the dead row
+    versions of `table` are vacuumed. True when done (False: SQLite readers kept it busy)."""
+    if engine.dialect.name == "sqlite":
+        for attempt in range(5):
+            with engine.connect() as conn:
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM {table}")
+    return True
 
 
 def as_utc(value: datetime | None) -> datetime | None:

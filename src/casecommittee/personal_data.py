@@ -4,9 +4,15 @@ Events carry only pseudonymous, statistical attributes. A person's names, birth 
 contacts live here, encrypted with a key of their own (AES-GCM), itself wrapped by the store's
 master key. Erasure destroys the data and the person's key and keeps a tombstone (when, why),
 so the pathway's history and every statistic still replay.
+
+Destroying means on disk too (crypto-shredding): the store's engine zeroes what it deletes or
+replaces (`secure_delete`) and an erasure then truncates the WAL, so no page of the data
+directory keeps the wrapped key the master key would open; on PostgreSQL the erasure vacuums
+the table's dead row versions. Writes are durable at commit (`synchronous=FULL`).
 """
 
 import json
+import logging
 import os
 from base64 import b64decode
 from uuid import UUID
@@ -17,7 +23,9 @@ from sqlalchemy import Column, DateTime, LargeBinary, String, Table, Text, delet
 from sqlalchemy.engine import Engine
 
 from .clock import SystemClock
-from .db import metadata
+from .db import forget_old_versions, metadata
+
+logger = logging.getLogger(__name__)
 
 personal_data_table = Table(
     "personal_data",
@@ -111,7 +119,7 @@ class PersonalDataStore:
     def erase(self, pathway_id: UUID, reason: str, erased_by: str | None = None) -> bool:
         """Destroys the person's data and key, keeping a tombstone; False if nothing to erase."""
         with self.engine.begin() as conn:
-            return bool(
+            erased = bool(
                 conn.execute(
                     update(personal_data_table)
                     .where(personal_data_table.c.pathway_id == str(pathway_id))
@@ -122,6 +130,15 @@ class PersonalDataStore:
                     )
                 ).rowcount
             )
+        if erased:
+            self.forget_old_versions()
+        return erased
+
+    def forget_old_versions(self) -> None:
+        """Makes sure no earlier version of a row (a destroyed key) stays in the store's files."""
+        if not forget_old_versions(self.engine, personal_data_table.name):
+            logger.warning("the WAL could not be truncated after an erasure (readers kept it "
+                           "busy): the next erasure or restart truncates it")
 
     def discard(self, pathway_id: UUID) -> None:
         """Removes a record whose pathway was never saved (compensates a failed identification)."""
@@ -129,3 +146,4 @@ class PersonalDataStore:
             conn.execute(
                 delete(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
             )
+        self.forget_old_versions()

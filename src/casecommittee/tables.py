@@ -2,8 +2,8 @@
 into being because its module happened to be imported).
 
 Each table is declared where it is written: the read models beside their projector
-(`projections/`), the other stores in theirs. The web adds its own (idempotency keys) when it
-starts.
+(`projections/`), the other stores in theirs. Idempotency keys have no table: their answers
+are events (`keyed_requests`).
 """
 
 from collections.abc import Iterable
@@ -19,10 +19,11 @@ from .projections.runner import VIEW_TABLES, positions, read_model_schema
 from .reference import groups, structures, territories, users
 from .stores.access_log import access_log
 from .stores.job_runs import job_runs
+from .stores.page_sessions import page_sessions
 
 #: Reference data, identities and the services' own rows.
 STORE_TABLES = (territories, groups, structures, users, tokens, passwords, personal_data_table,
-                notifications, webhook_deliveries, job_runs, access_log)
+                notifications, webhook_deliveries, job_runs, access_log, page_sessions)
 #: The read models, their position in the log and their schema's fingerprint.
 READ_MODEL_TABLES = (*VIEW_TABLES, positions, read_model_schema)
 TABLES = (*STORE_TABLES, *READ_MODEL_TABLES)

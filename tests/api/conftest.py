@@ -87,16 +87,16 @@ def identified(client, as_):
 
 
 def counts(system) -> dict:
-    """How many events, personal-data rows, access-log rows and idempotency keys are stored."""
+    """How many events (idempotency keys' answers included), personal-data rows and access-log
+    rows of writes are stored."""
     from sqlalchemy import func, select
 
     from casecommittee.personal_data import personal_data_table
     from casecommittee.stores.access_log import access_log
-    from casecommittee.web.idempotency import idempotency_keys
 
     with system.engine.connect() as conn:
         stored = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
-                  for t in (personal_data_table, idempotency_keys)}
+                  for t in (personal_data_table,)}
         writes = conn.execute(select(func.count()).select_from(access_log).where(
             access_log.c.action.in_(("identify", "log_step", "erase_personal_data")))).scalar()
     return {"events": system.app.recorder.max_notification_id() or 0, "writes": writes, **stored}

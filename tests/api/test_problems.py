@@ -35,7 +35,7 @@ def _steps(pid):
         "step": "follow_up_completed", "occurred_on": "2026-06-10", "still_employed": True}), 422, None),
     ("PMSMP over 30 days", lambda c, h, pid: c.post(_steps(pid), headers=h, json={
         "step": "immersion_started", "occurred_on": "2026-06-03", "ends_on": "2026-07-20",
-        "host": {"name": "Alstom"}, "hours_per_week": 35, "objective": "discover"}), 422, "ends_on"),
+        "host": {"name": "Alstom", "siret": "38965558600003"}, "hours_per_week": 35, "objective": "discover"}), 422, "ends_on"),
     ("stale If-Match", lambda c, h, pid: c.post(_steps(pid), headers={**h, "If-Match": '"1"'}, json={
         "step": "committee_referral", "occurred_on": "2026-06-10", "reason": "x"}), 409, None),
     ("bad If-Match", lambda c, h, pid: c.post(_steps(pid), headers={**h, "If-Match": "latest"}, json={
@@ -46,7 +46,7 @@ def _steps(pid):
      404, None),
     ("not an id", lambda c, h, pid: c.get("/api/v1/pathways/%C3%A9t%C3%A9", headers=h), 404, None),
     ("identify in the future", lambda c, h, pid: c.post("/api/v1/pathways", headers=h, json={
-        **IDENTIFY, "identified_on": "2027-01-01"}), 422, "occurred_on"),
+        **IDENTIFY, "identified_on": "2027-01-01"}), 422, "identified_on"),
     ("identify without a person", lambda c, h, pid: c.post("/api/v1/pathways", headers=h, json={
         k: v for k, v in IDENTIFY.items() if k != "person"}), 422, "person"),
     ("identify with a bad birth date", lambda c, h, pid: c.post("/api/v1/pathways", headers=h, json={

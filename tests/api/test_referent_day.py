@@ -25,11 +25,11 @@ def test_a_referent_identifies_orients_and_follows_a_hire(client, as_, system, c
         {"step": "oriented", "occurred_on": "2026-06-05", "scheme": "Contrat d'engagement jeune (CEJ)",
          "structure_id": "s-ml"},
         {"step": "immersion_started", "occurred_on": "2026-06-08", "ends_on": "2026-06-19",
-         "host": {"name": "Boulangerie du Lion"}, "hours_per_week": 35, "objective": "recruit"},
+         "host": {"name": "Boulangerie du Lion", "siret": "44306184100005"}, "hours_per_week": 35, "objective": "recruit"},
         {"step": "immersion_ended", "occurred_on": "2026-06-19", "status": "completed",
          "led_to_hire": True},
         {"step": "hired", "occurred_on": "2026-06-22", "employer": {"name": "Boulangerie du Lion",
-         "siret": "12345678900012"}, "contract_type": "cdd", "contract_months": 6, "weekly_hours": 35},
+         "siret": "12345678900007"}, "contract_type": "cdd", "contract_months": 6, "weekly_hours": 35},
     ]
     for version, step in enumerate(steps, start=2):
         logged = client.post(f"/api/v1/pathways/{pid}/steps", json=step, headers={

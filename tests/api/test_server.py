@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from .server import free_port
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(url, token=None, body=None):
@@ -35,7 +30,7 @@ def _call(url, token=None, body=None):
 
 
 def test_serve_demo_answers_over_http(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CASECOMMITTEE_DATA_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
     executable = Path(sys.executable).with_name("casecommittee")
     log = open(tmp_path / "serve.log", "w+")
@@ -76,6 +71,13 @@ def test_serve_demo_answers_over_http(tmp_path):
         assert status == 200 and stats["population"] > 100
         status, problem = _call(f"{base}/pathways", tokens["auditor"], {"group_id": "x"})
         assert status == 403 and problem["status"] == 403
+        # limits at the door: a body past CASECOMMITTEE_MAX_BODY_BYTES is refused unread (413,
+        # a problem document); a request line past gunicorn's limit gets gunicorn's own 414
+        status, problem = _call(f"{base}/pathways", tokens["referent"], {"x": "y" * 100_000})
+        assert status == 413 and problem["status"] == 413
+        with pytest.raises(urllib.error.HTTPError) as too_long:
+            urllib.request.urlopen(f"{base}/pathways?q={'x' * 5000}", timeout=10)
+        assert too_long.value.code == 414
     finally:
         server.terminate()
         server.wait(timeout=30)

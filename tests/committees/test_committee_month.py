@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from committee_people import actor, identify, log
 
-from casecommittee.domain.errors import CommitteeRuleBroken, DateInFuture
+from casecommittee.domain.errors import CommitteeRuleBroken
 from casecommittee.jobs import run_once
 from casecommittee.queries.notifications import for_user
 from casecommittee.queries.session_documents import agenda_document
@@ -47,10 +47,11 @@ def test_a_committee_month(system, cite, clock):
     assert items[str(referred)]["reasons"] == ["committee_referral"]
     assert document["items"][0]["reasons"][0] == "not_yet_oriented"
 
-    # decisions can't be taken before the session is held
-    with pytest.raises(DateInFuture):
-        system.app.record_decision(session.id, pathway_id=waiting, decision="orient",
-                                   orientation={"scheme": "CEJ"}, actor=actor(copilot))
+    # decisions can't be taken before the session is held, whatever they are
+    for early in ({"decision": "orient", "orientation": {"scheme": "CEJ"}}, {"decision": "continue"}):
+        with pytest.raises(CommitteeRuleBroken) as refused:
+            system.app.record_decision(session.id, pathway_id=waiting, actor=actor(copilot), **early)
+        assert refused.value.field == "decision" and "pas encore eu lieu" in refused.value.message
     clock.current = date(2026, 6, 26)
     system.app.record_decision(session.id, pathway_id=waiting, decision="orient",
                                orientation={"scheme": "Contrat d'engagement jeune (CEJ)"},

@@ -80,7 +80,8 @@ def test_a_rule_refused_is_shown_next_to_its_field(signed_in, system):
     _step(b, url, "oriented", occurred_on="2026-06-03", scheme="PMSMP")
     before = system.app.recorder.max_notification_id()
     answer = _step(b, url, "immersion_started", occurred_on="2026-06-04", **{
-        "host.name": "Garage Vidal", "ends_on": "2026-07-20", "hours_per_week": "30",
+        "host.name": "Garage Vidal", "host.siret": "73282932000074", "ends_on": "2026-07-20",
+        "hours_per_week": "30",
         "objective": "discover"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422

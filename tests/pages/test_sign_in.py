@@ -3,7 +3,8 @@
 
 from sqlalchemy import select
 
-from casecommittee.web.pages.sessions import COOKIE_NAME, web_sessions
+from casecommittee.stores.page_sessions import page_sessions as web_sessions
+from casecommittee.web.pages.sessions import COOKIE_NAME
 
 
 def test_a_referent_signs_in_and_lands_on_her_file_active(browser):

@@ -19,7 +19,7 @@ from . import bring_read_models_up_to_date, main, pass_context
 def init(ctx):
     """Create the stores (tables, keys) if they do not exist yet."""
     system = ctx.system
-    click.echo(f"store ready: {system.settings.store_kind} ({system.settings.sqlalchemy_url})")
+    click.echo(f"store ready: {system.settings.store_kind} ({system.settings.shown_url})")
 
 
 @main.command()

@@ -55,13 +55,10 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
 def serve(host, port, workers, demo, jobs):
     """Serve the HTTP API with gunicorn on the store of CASECOMMITTEE_DATA_DIR."""
     from ..bootstrap import bootstrap
-    from ..tables import create_all
-    from ..web import WEB_TABLES
     from ..web.gunicorn import serve as run
 
     settings = Settings.from_env()
     system = bootstrap(settings)  # creates the store (tables, keys) once, before the workers
-    create_all(system.engine, WEB_TABLES)
     # e.g. after an upgrade that changed the read models: replay before serving
     bring_read_models_up_to_date(system, "read models catching up")
     system.close()

@@ -27,6 +27,7 @@ from .rules import (
     immersion_days,
     validation_due_on,
 )
+from .siret import same_company
 from .state import PathwayState
 from .steps import STEP_FIELDS, Step, effective_steps
 
@@ -50,16 +51,13 @@ def _not_before(on: date, limit: date | None, what: str, name: str = "occurred_o
         )
 
 
-def _host_key(host: dict) -> str:
-    return (host.get("siret") or host.get("name", "")).strip().lower()
-
-
 def check_step(state: PathwayState, step: Step, today: date) -> None:
     """Raises the DomainError that refuses `step` on a pathway in `state`, or returns None."""
     _one_of(step.code, v.STEPS, "step")
     if step.occurred_on > today:
         raise DateInFuture(
-            f"la date du {_fr(step.occurred_on)} est dans le futur (aujourd'hui : {_fr(today)})",
+            f"la date du {_fr(step.occurred_on)} est dans le futur (aujourd'hui : {_fr(today)}) : "
+            "indiquez le jour où l'étape a eu lieu, au plus tard aujourd'hui",
             field="occurred_on",
         )
     if step.code == "identified":
@@ -146,12 +144,11 @@ def _immersion_started(state, step, on, data):
     host = data.get("host") or {}
     if not (host.get("name") or "").strip():
         raise InvalidValue("le nom de la structure d'accueil est obligatoire", field="host.name")
-    key = _host_key(host)
-    same_host = [i for i in state.immersions if _host_key(i["host"]) == key]
+    same_host = [i for i in state.immersions if same_company(i["host"], host)]
     if state.immersions:
         _not_before(on, state.immersions[-1].get("ended_on"), "la fin de l'immersion précédente")
     if data.get("renews"):
-        if not state.immersions or _host_key(state.immersions[-1]["host"]) != key:
+        if not state.immersions or not same_company(state.immersions[-1]["host"], host):
             raise ImmersionRuleBroken(
                 "un renouvellement se fait avec la même structure d'accueil que l'immersion précédente",
                 field="renews",

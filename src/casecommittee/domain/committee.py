@@ -95,8 +95,15 @@ class CommitteeSession(Aggregate):
 
     def record_decision(self, *, pathway_id: str, decision: str, actor: dict, note: str | None = None,
                         orientation: dict | None = None, recorded_at: datetime | None = None) -> None:
-        """Records the committee's decision for one pathway (one decision per pathway)."""
+        """Records the committee's decision for one pathway (one decision per pathway), from the
+        day the session is held on (`recorded_at`, in the server's calendar)."""
         self._check_open()
+        if recorded_at is not None and recorded_at.astimezone().date() < self.held_on:
+            raise CommitteeRuleBroken(
+                f"le comité du {self.held_on:%d/%m/%Y} n'a pas encore eu lieu : ses décisions "
+                "s'enregistrent à partir de ce jour-là",
+                field="decision",
+            )
         if decision not in DECISIONS:
             raise InvalidValue(
                 f"décision « {decision} » inconnue ; valeurs possibles : {', '.join(DECISIONS)}",

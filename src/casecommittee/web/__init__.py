@@ -8,21 +8,16 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
-from ..tables import create_all
 from .api import Api
 from .context import WebContext
-from .idempotency import idempotency_keys
-from .pages.sessions import web_sessions
 from .problems import register_error_handlers
+from .responses import Response
 from .security import authenticate
 
 try:
     VERSION = version("casecommittee")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     VERSION = "0.0.0"
-
-#: The web's own tables (the system's are created by `bootstrap`).
-WEB_TABLES = (idempotency_keys, web_sessions)
 
 #: flask-smorest settings: the OpenAPI document at /api/v1/openapi.json.
 API_CONFIG = {
@@ -33,7 +28,13 @@ API_CONFIG = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "API_SPEC_OPTIONS": {
         "info": {"description": "Parcours, étapes et statistiques d'une Cité de l'emploi. "
-                                "Erreurs au format application/problem+json (RFC 9457)."},
+                                "Erreurs au format application/problem+json (RFC 9457). "
+                                "Limites : corps JSON de 64 Kio au plus (413, réglable par "
+                                "CASECOMMITTEE_MAX_BODY_BYTES), imbriqué sur 20 niveaux au plus "
+                                "(400), corps non JSON refusé (415). Seules exceptions au format "
+                                "problem+json : une ligne de requête de plus de 4094 octets (414) "
+                                "ou des en-têtes trop nombreux ou trop longs (431) sont refusés "
+                                "par le serveur HTTP (gunicorn) avant l'application, en text/html."},
         "security": [{"bearer": []}],
         "servers": [{"url": "/"}],
     },
@@ -46,13 +47,14 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     from ..bootstrap import bootstrap
 
     app = Flask(__name__)
+    app.response_class = Response
     app.config.update(API_CONFIG)
+    if system is None:
+        system = bootstrap()
+    app.config["MAX_CONTENT_LENGTH"] = system.settings.max_body_bytes
     app.config.update(test_config or {})
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    if system is None:
-        system = bootstrap()
-    create_all(system.engine, WEB_TABLES)
     app.extensions["casecommittee"] = WebContext.of(system)
 
     api = Api(app)

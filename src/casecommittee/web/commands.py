@@ -1,8 +1,12 @@
-"""From a validated request to an application command: the actor, the derived profile, and the
-checks that ids named in a body exist in the caller's territory."""
+"""From a validated request to an application command: the actor, the derived profile, the
+checks that ids named in a body exist in the caller's territory (and that a referent named for a
+pathway is one of its group's), and domain errors named after the request's fields."""
 
-from ..auth import Principal
-from ..domain.errors import InvalidValue
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from ..auth import WRITING_ROLES, Principal
+from ..domain.errors import DomainError, InvalidValue
 from ..reference import groups, structures, users
 from .problems import Problem
 
@@ -15,13 +19,39 @@ def _structure_exists(reference, principal: Principal, structure_id, field: str)
         raise InvalidValue(f"structure {structure_id} inconnue sur votre territoire", field=field)
 
 
-def _referent_exists(reference, principal: Principal, user_id, field: str) -> None:
+def _referent_of_group(reference, principal: Principal, user_id, group_id: str, field: str) -> None:
+    """Refuses a referent who is unknown, outside the territory, or not in the pathway's group
+    (they could not see the pathway they are given)."""
     if user_id is None:
         return
     found = reference.get(users, user_id)
-    if (found is None or found["role"] not in ("referent", "copilot")
+    if (found is None or found["role"] not in WRITING_ROLES
             or (principal.territory_id and found["territory_id"] != principal.territory_id)):
         raise InvalidValue(f"référent {user_id} inconnu sur votre territoire", field=field)
+    if group_id not in (found["group_ids"] or ()):
+        raise InvalidValue(
+            f"{found['name']} n'est pas membre du groupe de travail de ce parcours : désignez un "
+            "référent de ce groupe, ou demandez à la coordination de l'y ajouter", field=field,
+        )
+
+
+@contextmanager
+def request_fields(names: Mapping[str, str]) -> Iterator[None]:
+    """Renames the field of a domain error raised inside to the request's name for it
+    (`occurred_on` of an identification is its `identified_on`, …)."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field in names:
+            error.field = names[error.field]
+        raise
+
+
+#: The request's names of the domain's fields, per command.
+IDENTIFICATION_FIELDS = {"occurred_on": "identified_on", "profile.birth_year": "person.birth_date"}
+DECISION_FIELDS = {"occurred_on": "decision", "scheme": "orientation.scheme",
+                   "structure_id": "orientation.structure_id",
+                   "referent_id": "orientation.referent_id"}
 
 
 def identification(reference, principal: Principal, data: dict) -> dict:
@@ -43,22 +73,27 @@ def identification(reference, principal: Principal, data: dict) -> dict:
     }
 
 
-def step(reference, principal: Principal, data: dict) -> tuple[str, dict]:
-    """(step code, keyword arguments of `CaseCommittee.log_step`) for a validated step."""
+def step(reference, principal: Principal, data: dict, group_id: str) -> tuple[str, dict]:
+    """(step code, keyword arguments of `CaseCommittee.log_step`) for a validated step on a
+    pathway of `group_id`."""
     fields = dict(data)
     code = fields.pop("step")
-    for name in ("referent_id",):
-        _referent_exists(reference, principal, fields.get(name), name)
-    for name in ("structure_id",):
-        _structure_exists(reference, principal, fields.get(name), name)
+    changes = fields.get("changes") or {}
+    _referent_of_group(reference, principal, fields.get("referent_id"), group_id, "referent_id")
+    _referent_of_group(reference, principal, changes.get("referent_id"),
+                       changes.get("group_id") or group_id, "changes.referent_id")
+    _structure_exists(reference, principal, fields.get("structure_id"), "structure_id")
+    _structure_exists(reference, principal, changes.get("structure_id"), "changes.structure_id")
     occurred_on = fields.pop("occurred_on")
     return code, {"actor": principal.actor, "occurred_on": occurred_on, **fields}
 
 
-def orientation(reference, principal: Principal, data: dict | None) -> dict | None:
-    """The fields of the `oriented` step a committee decision appends, ids checked."""
+def orientation(reference, principal: Principal, data: dict | None, group_id: str) -> dict | None:
+    """The fields of the `oriented` step a committee decision appends on a pathway of
+    `group_id`, ids checked."""
     if data is None:
         return None
-    _referent_exists(reference, principal, data.get("referent_id"), "orientation.referent_id")
+    _referent_of_group(reference, principal, data.get("referent_id"), group_id,
+                       "orientation.referent_id")
     _structure_exists(reference, principal, data.get("structure_id"), "orientation.structure_id")
     return data

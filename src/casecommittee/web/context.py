@@ -6,18 +6,16 @@ from ..auth import Tokens
 from ..bootstrap import System
 from ..queries.statistics import StatisticsCache
 from ..stores.access_log import AccessLog
-from .idempotency import IdempotencyStore
 from .pseudonyms import Pseudonyms
 
 
 @dataclass
 class WebContext:
-    """The system plus tokens, access log, idempotency keys, pseudonyms and a statistics cache."""
+    """The system plus tokens, access log, pseudonyms and a statistics cache."""
 
     system: System
     tokens: Tokens
     access_log: AccessLog
-    idempotency: IdempotencyStore
     pseudonyms: Pseudonyms
     #: Statistics documents per (query, day, projection position) for this process.
     statistics: StatisticsCache
@@ -27,7 +25,7 @@ class WebContext:
         """The web stores on the system's engine."""
         key = system.settings.resolved_key("personal_data_key", "personal-data.key")
         return cls(system, Tokens(system.engine), AccessLog(system.engine),
-                   IdempotencyStore(system.engine), Pseudonyms(key), StatisticsCache())
+                   Pseudonyms(key), StatisticsCache())
 
 
 def web() -> WebContext:

@@ -1,4 +1,9 @@
-"""Runs the app under gunicorn, programmatically (`BaseApplication`)."""
+"""Runs the app under gunicorn, programmatically (`BaseApplication`).
+
+gunicorn refuses a request line longer than `LIMIT_REQUEST_LINE` (414) and headers beyond
+`LIMIT_REQUEST_FIELDS`/`LIMIT_REQUEST_FIELD_SIZE` (431) before the app sees the request: those
+answers are gunicorn's own, in `text/html` (documented in the OpenAPI document).
+"""
 
 from gunicorn.app.base import BaseApplication
 
@@ -28,9 +33,17 @@ class CaseCommitteeServer(BaseApplication):
         return app
 
 
+#: The longest request line (method, path and query) gunicorn reads; no route needs 1 kB.
+LIMIT_REQUEST_LINE = 4094
+LIMIT_REQUEST_FIELDS = 50
+LIMIT_REQUEST_FIELD_SIZE = 8190
+
+
 def serve(host: str, port: int, workers: int, jobs: bool = True) -> None:
     """Serves until stopped (SIGTERM/SIGINT), with the scheduled jobs unless `jobs` is False."""
     CaseCommitteeServer({
         "bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
         "accesslog": "-", "timeout": 120, "graceful_timeout": 10,
+        "limit_request_line": LIMIT_REQUEST_LINE, "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
     }, jobs=jobs).run()

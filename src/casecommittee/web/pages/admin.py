@@ -9,15 +9,15 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ...auth import Tokens
 from ...domain.vocabulary import ROLES, STRUCTURE_KINDS
 from ...reference import groups, structures, territories, users
+from ...stores.page_sessions import end_sessions_of
 from ..context import web
 from ..problems import Problem
-from ..schemas.common import ID, label
+from ..schemas.fields import identifier, label
 from ..schemas.reference import GroupIn, StructureIn
 from ..views.reference import insert_reference, known_territory
 from . import role_required
 from .auth import passwords
 from .forms import field_errors, load
-from .sessions import end_sessions_of
 
 bp = Blueprint("admin", __name__, url_prefix="/administration")
 
@@ -29,15 +29,15 @@ class UserIn(Schema):
     login = fields.String(required=True, validate=validate.Regexp(
         r"^[a-z0-9._@-]{3,200}$", error="lettres minuscules, chiffres et . _ @ - (3 caractères au moins)"))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    group_ids = fields.List(fields.String(validate=ID), load_default=list)
-    structure_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    group_ids = fields.List(identifier(), load_default=list)
+    structure_id = identifier(load_default=None, allow_none=True)
 
 
 class UserChange(Schema):
     """A user's new role and groups."""
 
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    group_ids = fields.List(fields.String(validate=ID), load_default=list)
+    group_ids = fields.List(identifier(), load_default=list)
 
 
 def _territory_id() -> str:

@@ -117,7 +117,7 @@ def _assign_to_me(pathway, on: date) -> None:
     data = STEP_SCHEMAS["referent_assigned"]().load({
         "step": "referent_assigned", "occurred_on": on.isoformat(), "referent_id": principal.user_id,
         "structure_id": principal.structure_id})
-    code, command = commands.step(system.reference, principal, data)
+    code, command = commands.step(system.reference, principal, data, pathway.state.group_id)
     system.app.log_step(pathway.id, code, expected_version=pathway.version, **command)
     web().access_log.record(principal, pathway.id, "log_step", at=system.clock.now())
 
@@ -140,7 +140,8 @@ def identify():
             if not data["consent"]["committee_sharing"]:
                 data["consent"]["given_on"] = None
             command = commands.identification(system.reference, principal, data)
-            pathway = system.app.identify(**command)
+            with commands.request_fields(commands.IDENTIFICATION_FIELDS):
+                pathway = system.app.identify(**command)
         except (ValidationError, DomainError, Problem) as error:
             if isinstance(error, Problem) and error.status not in (403, 422):
                 raise

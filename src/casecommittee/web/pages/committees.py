@@ -94,10 +94,12 @@ def decide(session_id):
     try:
         data = load(DecisionIn(), request.form)
         visible_pathway(data["pathway_id"])
-        orientation = commands.orientation(system.reference, principal, data["orientation"])
-        session, pathway = system.app.record_decision(
-            session.id, pathway_id=data["pathway_id"], decision=data["decision"],
-            note=data["note"], orientation=orientation, actor=principal.actor)
+        orientation = commands.orientation(system.reference, principal, data["orientation"],
+                                           session.group_id)
+        with commands.request_fields(commands.DECISION_FIELDS):
+            session, pathway = system.app.record_decision(
+                session.id, pathway_id=data["pathway_id"], decision=data["decision"],
+                note=data["note"], orientation=orientation, actor=principal.actor)
     except REFUSALS as error:
         if isinstance(error, Problem) and error.status == 404:
             raise

@@ -133,7 +133,7 @@ def _write(pathway_id: str, code: str, body_extra: dict | None = None, changes: 
     system = web().system
     try:
         data = load(STEP_SCHEMAS[code](), request.form, extra={"step": code, **(body_extra or {})})
-        code, command = commands.step(system.reference, g.principal, data)
+        code, command = commands.step(system.reference, g.principal, data, row["group_id"])
         version = request.form.get("version", type=int)
         system.app.log_step(pid, code, expected_version=version, **command)
     except REFUSALS as error:

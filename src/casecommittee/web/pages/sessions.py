@@ -10,19 +10,11 @@ import secrets
 from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import JSON, Column, DateTime, String, Table, delete, select, update
+from sqlalchemy import delete, select, update
 from werkzeug.datastructures import CallbackDict
 
-from ...db import as_utc, metadata
-
-web_sessions = Table(
-    "web_sessions", metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("user_id", String(36), nullable=True, index=True),
-    Column("data", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen_at", DateTime(timezone=True), nullable=False),
-)
+from ...db import as_utc
+from ...stores.page_sessions import page_sessions as web_sessions
 
 COOKIE_NAME = "casecommittee_session"
 
@@ -93,8 +85,3 @@ class ServerSessionInterface(SessionInterface):
                              .values(data=data, user_id=data.get("user_id"), last_seen_at=now))
         response.set_cookie(COOKIE_NAME, session.sid, **cookie)
 
-
-def end_sessions_of(engine, user_id: str) -> int:
-    """Ends every page session of a user (revocation); returns how many."""
-    with engine.begin() as conn:
-        return conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount

@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import ID, PageQuerySchema, page_of
+from .common import PageQuerySchema, page_of
+from .fields import identifier
 from .pathways import HistoryItem
 
 
@@ -10,7 +11,7 @@ class EventsQuery(PageQuerySchema):
     """Events after a position of the global log (`cursor`, the previous page's next_cursor,
     wins over `after`)."""
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
 
 
 class AuditEvent(HistoryItem):
@@ -54,8 +55,8 @@ class ReplayCheck(Schema):
 class AccessLogQuery(PageQuerySchema):
     """Filters of the access log."""
 
-    pathway_id = fields.String(load_default=None, validate=ID)
-    user_id = fields.String(load_default=None, validate=ID)
+    pathway_id = identifier(load_default=None)
+    user_id = identifier(load_default=None)
 
 
 class Access(Schema):

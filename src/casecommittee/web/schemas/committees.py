@@ -4,23 +4,25 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ...domain.committee import COMMITTEE_KINDS, DECISIONS
 from ...domain.vocabulary import STAGES
-from .common import ID, PageQuerySchema, label, one_of, optional_label, page_of
+from .common import PageQuerySchema, page_of
+from .fields import Day, QueryFlag, identifier, label, note_text, one_of
 
 
 class CommitteeIn(Schema):
     """A session to schedule for a group."""
 
-    group_id = fields.String(required=True, validate=ID)
+    group_id = identifier(required=True)
     kind = one_of(COMMITTEE_KINDS, required=True)
-    held_on = fields.Date(required=True)
+    held_on = Day(required=True, days_ahead=2 * 366, metadata={
+        "description": "the day the session is held (from 2000 on, at most two years ahead)"})
 
 
 class CommitteeQuery(PageQuerySchema):
     """Sessions of a group, between two dates."""
 
-    group_id = fields.String(load_default=None, validate=ID)
-    from_ = fields.Date(load_default=None, data_key="from")
-    to = fields.Date(load_default=None)
+    group_id = identifier(load_default=None)
+    from_ = Day(load_default=None, data_key="from", days_ahead=2 * 366)
+    to = Day(load_default=None, days_ahead=2 * 366)
 
 
 class Committee(Schema):
@@ -42,16 +44,16 @@ class OrientationIn(Schema):
     """The fields of the `oriented` step a decision appends."""
 
     scheme = label(required=True)
-    structure_id = fields.String(load_default=None, allow_none=True, validate=ID)
-    referent_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    structure_id = identifier(load_default=None, allow_none=True)
+    referent_id = identifier(load_default=None, allow_none=True)
 
 
 class DecisionIn(Schema):
     """The committee's decision on one pathway."""
 
-    pathway_id = fields.String(required=True, validate=ID)
+    pathway_id = identifier(required=True)
     decision = one_of(DECISIONS, required=True)
-    note = optional_label()
+    note = note_text()
     orientation = fields.Nested(OrientationIn, load_default=None, allow_none=True)
 
     @validates_schema
@@ -130,7 +132,7 @@ class Agenda(Schema):
 class NotificationQuery(PageQuerySchema):
     """The caller's notifications, newest first."""
 
-    unread = fields.Boolean(load_default=False)
+    unread = QueryFlag(load_default=False)
 
 
 class Notification(Schema):

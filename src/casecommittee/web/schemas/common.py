@@ -1,25 +1,8 @@
-"""Schemas shared by every resource: problems, pages, labels, ids."""
+"""Schemas shared by every resource: problems, pages; the request fields are in `fields`."""
 
 from marshmallow import Schema, fields, validate
 
-#: Free-text labels (scheme, names, notes) are at most 200 characters (api.md).
-LABEL = validate.Length(min=1, max=200)
-ID = validate.Length(min=1, max=64)
-
-
-def label(**kwargs) -> fields.String:
-    """A required free-text label of 1 to 200 characters."""
-    return fields.String(validate=LABEL, **kwargs)
-
-
-def optional_label(**kwargs) -> fields.String:
-    """An optional free-text label (null allowed)."""
-    return fields.String(validate=LABEL, allow_none=True, load_default=None, **kwargs)
-
-
-def one_of(choices, **kwargs) -> fields.String:
-    """A code from one of the closed lists of `domain.vocabulary`."""
-    return fields.String(validate=validate.OneOf(choices), **kwargs)
+from .fields import Text
 
 
 class ProblemSchema(Schema):
@@ -39,7 +22,7 @@ class PageQuerySchema(Schema):
     """`?limit=` (default 50, at most 500) and the opaque `?cursor=` of the previous page."""
 
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = Text(load_default=None, validate=validate.Length(max=500))
 
 
 def page_of(item_schema, name: str) -> type[Schema]:

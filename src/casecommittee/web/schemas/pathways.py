@@ -3,7 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import vocabulary as v
-from .common import ID, PageQuerySchema, label, one_of, page_of
+from .common import PageQuerySchema, page_of
+from .fields import Day, Phone, Text, birth_day, email_address, identifier, label, one_of
 from .profile import ConsentIn, Profile, ProfileIn
 
 
@@ -12,18 +13,19 @@ class PersonIn(Schema):
 
     first_name = label(required=True)
     last_name = label(required=True)
-    birth_date = fields.Date(required=True)
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    birth_date = birth_day(required=True)
+    phone = Phone(load_default=None, allow_none=True,
+                  metadata={"description": "06 12 34 56 78 or +33 6 12 34 56 78"})
+    email = email_address(load_default=None, allow_none=True)
+    address = label(load_default=None, allow_none=True)
 
 
 class IdentifyIn(Schema):
     """Identify someone (repérage): opens their pathway."""
 
-    group_id = fields.String(required=True, validate=ID)
-    identified_on = fields.Date(required=True)
-    identified_by_structure_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    group_id = identifier(required=True)
+    identified_on = Day(required=True)
+    identified_by_structure_id = identifier(load_default=None, allow_none=True)
     channel = one_of(v.CHANNELS, required=True)
     person = fields.Nested(PersonIn, required=True)
     profile = fields.Nested(ProfileIn, required=True)
@@ -39,12 +41,12 @@ class IdentifyIn(Schema):
 class WriteHeaders(Schema):
     """Optimistic concurrency and safe retries."""
 
-    if_match = fields.String(
+    if_match = Text(
         data_key="If-Match", load_default=None,
         validate=validate.Regexp(r'^(W/)?"?\d{1,9}"?$', error='attendu : "<version>", ex. "3"'),
         metadata={"description": 'the version read (ETag), e.g. "3"; a stale one gives 409'},
     )
-    idempotency_key = fields.String(
+    idempotency_key = Text(
         data_key="Idempotency-Key", load_default=None, validate=validate.Length(1, 200),
         metadata={"description": "a retried request with the same key writes nothing new"},
     )
@@ -60,7 +62,7 @@ class PathwayQuery(Schema):
     """`?version=N` or `?as_of=YYYY-MM-DD`: the state at a version or a business date."""
 
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1_000_000))
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
 
     @validates_schema
     def _one_of_them(self, data, **kwargs):
@@ -71,10 +73,10 @@ class PathwayQuery(Schema):
 class PathwayListQuery(PageQuerySchema):
     """Filters of the caller's visible pathways."""
 
-    group_id = fields.String(load_default=None, validate=ID)
+    group_id = identifier(load_default=None)
     stage = one_of(v.STAGES, load_default=None)
-    referent_id = fields.String(load_default=None, validate=ID)
-    q = fields.String(load_default=None, validate=validate.Length(1, 64),
+    referent_id = identifier(load_default=None)
+    q = Text(load_default=None, validate=validate.Length(1, 64),
                       metadata={"description": "the beginning of a pathway id (or a pseudonym)"})
 
 

@@ -3,17 +3,20 @@
 from marshmallow import Schema, fields, validate
 
 from ...domain import vocabulary as v
-from .common import one_of
+from .fields import Boolean, Day, Integer, Text, codes, one_of
+
+#: A QPV code: Q and 5 to 9 capital letters or digits (QP090001 in the 2015 list, QN09001M in 2024).
+QPV_CODE = validate.Regexp(r"^Q[A-Z0-9]{5,9}$", error="code QPV invalide, ex. QN09001M")
 
 
 class ProfileIn(Schema):
     """Statistical attributes only (the birth year is derived from person.birth_date)."""
 
     sex = one_of(v.SEXES, required=True)
-    qpv_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 16),
-                             metadata={"description": "code du quartier prioritaire (QPV)"})
+    qpv_code = Text(load_default=None, allow_none=True, validate=QPV_CODE,
+                    metadata={"description": "code du quartier prioritaire (QPV), ex. QN09001M"})
     qualification_level = one_of(v.QUALIFICATION_LEVELS, load_default=None, allow_none=True)
-    flags = fields.List(one_of(v.FLAGS), load_default=list, validate=validate.Length(max=len(v.FLAGS)))
+    flags = codes(v.FLAGS, load_default=list)
 
 
 class Profile(ProfileIn):
@@ -27,21 +30,21 @@ class ProfileChanges(Schema):
     """Corrected profile attributes (any subset)."""
 
     sex = one_of(v.SEXES)
-    qpv_code = fields.String(allow_none=True, validate=validate.Length(1, 16))
+    qpv_code = Text(allow_none=True, validate=QPV_CODE)
     qualification_level = one_of(v.QUALIFICATION_LEVELS, allow_none=True)
-    flags = fields.List(one_of(v.FLAGS), validate=validate.Length(max=len(v.FLAGS)))
-    birth_year = fields.Integer(validate=validate.Range(min=1900, max=2100))
+    flags = codes(v.FLAGS)
+    birth_year = Integer(validate=validate.Range(min=1900, max=2100))
 
 
 class ConsentIn(Schema):
     """Consent to committee sharing (secret professionnel partagé)."""
 
-    committee_sharing = fields.Boolean(required=True)
-    given_on = fields.Date(load_default=None, allow_none=True)
+    committee_sharing = Boolean(required=True)
+    given_on = Day(load_default=None, allow_none=True)
 
 
 class ConsentChanges(Schema):
     """Corrected consent (any subset)."""
 
-    committee_sharing = fields.Boolean()
-    given_on = fields.Date(allow_none=True)
+    committee_sharing = Boolean()
+    given_on = Day(allow_none=True)

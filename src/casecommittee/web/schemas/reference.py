@@ -4,7 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from ...domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ...domain.vocabulary import STRUCTURE_KINDS
-from .common import ID, PageQuerySchema, label, one_of, page_of
+from .common import PageQuerySchema, page_of
+from .fields import Integer, identifier, label, one_of
 
 
 class TerritoryIn(Schema):
@@ -22,10 +23,10 @@ class Territory(TerritoryIn):
 class GroupIn(Schema):
     """A new working group (groupe de travail par public prioritaire)."""
 
-    territory_id = fields.String(required=True, validate=ID)
+    territory_id = identifier(required=True)
     name = label(required=True)
-    target_per_year = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
-    stalled_after_days = fields.Integer(
+    target_per_year = Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    stalled_after_days = Integer(
         load_default=DEFAULT_STALLED_AFTER_DAYS, validate=validate.Range(min=1, max=3650),
     )
 
@@ -39,7 +40,7 @@ class Group(GroupIn):
 class StructureIn(Schema):
     """A new partner structure (Mission locale, PLIE, association…)."""
 
-    territory_id = fields.String(required=True, validate=ID)
+    territory_id = identifier(required=True)
     name = label(required=True)
     kind = one_of(STRUCTURE_KINDS, required=True)
 
@@ -53,7 +54,7 @@ class Structure(StructureIn):
 class ReferenceQuery(PageQuerySchema):
     """Filters and page of a reference list."""
 
-    territory_id = fields.String(load_default=None, validate=ID)
+    territory_id = identifier(load_default=None)
 
 
 TerritoryPage = page_of(Territory, "TerritoryPage")

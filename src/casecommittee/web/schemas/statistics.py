@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...queries.statistics import BREAKDOWNS
-from .common import ID
+from .fields import Day, Text, identifier
 
 _RATE = fields.Float(allow_none=True, required=True)
 
@@ -11,12 +11,12 @@ _RATE = fields.Float(allow_none=True, required=True)
 class StatisticsQuery(Schema):
     """Scope, period (identification dates), breakdown, business date and recorded time."""
 
-    territory_id = fields.String(load_default=None, validate=ID)
-    group_id = fields.String(load_default=None, validate=ID)
-    period_from = fields.Date(data_key="from", load_default=None)
-    period_to = fields.Date(data_key="to", load_default=None)
-    by = fields.String(load_default=None, validate=validate.OneOf(tuple(BREAKDOWNS)))
-    as_of = fields.Date(load_default=None, metadata={"description": "a business date"})
+    territory_id = identifier(load_default=None)
+    group_id = identifier(load_default=None)
+    period_from = Day(data_key="from", load_default=None)
+    period_to = Day(data_key="to", load_default=None)
+    by = Text(load_default=None, validate=validate.OneOf(tuple(BREAKDOWNS)))
+    as_of = Day(load_default=None, metadata={"description": "a business date"})
     known_at = fields.AwareDateTime(
         load_default=None, default_timezone=None,
         metadata={"description": "a recorded time with its offset, e.g. 2026-03-02T18:00:00+00:00"},

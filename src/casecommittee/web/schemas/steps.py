@@ -7,23 +7,41 @@ schema, and the OpenAPI document shows it as a `oneOf` with a discriminator on `
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ...domain import vocabulary as v
-from .common import ID, label, one_of, optional_label
+from .fields import (
+    LABEL,
+    Boolean,
+    Day,
+    Integer,
+    Number,
+    Siret,
+    Text,
+    identifier,
+    label,
+    note_text,
+    one_of,
+    optional_label,
+)
 from .profile import ConsentChanges, ProfileChanges
 
 
 class Company(Schema):
-    """A host company or employer: name and, when known, SIRET (14 digits)."""
+    """An employer: name and, when it has one, SIRET (a household employer has none)."""
 
     name = label(required=True)
-    siret = fields.String(
-        load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{14}$", error="14 chiffres"),
-    )
+    siret = Siret(load_default=None, allow_none=True,
+                  metadata={"description": "14 digits with a valid checksum"})
+
+
+class Host(Company):
+    """The host of an immersion (PMSMP), identified by its SIRET."""
+
+    siret = Siret(required=True, metadata={"description": "14 digits with a valid checksum"})
 
 
 def _step_schema(code: str, doc: str, **declared) -> type[Schema]:
     declared = {
-        "step": fields.String(required=True, validate=validate.OneOf([code])),
-        "occurred_on": fields.Date(required=True, metadata={"description": "business date"}),
+        "step": one_of([code], required=True),
+        "occurred_on": Day(required=True, metadata={"description": "business date"}),
         **declared,
     }
     schema = Schema.from_dict(declared, name="".join(p.title() for p in code.split("_")) + "Step")
@@ -31,28 +49,28 @@ def _step_schema(code: str, doc: str, **declared) -> type[Schema]:
     return schema
 
 
-def _hours(maximum: float, required: bool = True) -> fields.Float:
-    return fields.Float(required=required,
+def _hours(maximum: float, required: bool = True) -> Number:
+    return Number(required=required,
                         validate=validate.Range(min=0, max=maximum, min_inclusive=False))
 
 
 #: Fields a correction may change, typed as in the step that carries them.
 CORRECTABLE = {
-    "occurred_on": fields.Date(), "ends_on": fields.Date(),
+    "occurred_on": Day(), "ends_on": Day(),
     "hours_per_week": _hours(48, False), "weekly_hours": _hours(48, False),
-    "contract_months": fields.Integer(validate=validate.Range(min=1, max=120), allow_none=True),
-    "renews": fields.Boolean(), "led_to_hire": fields.Boolean(), "still_employed": fields.Boolean(),
-    "host": fields.Nested(Company), "employer": fields.Nested(Company),
+    "contract_months": Integer(validate=validate.Range(min=1, max=120), allow_none=True),
+    "renews": Boolean(), "led_to_hire": Boolean(), "still_employed": Boolean(),
+    "host": fields.Nested(Host), "employer": fields.Nested(Company),
     "objective": one_of(v.IMMERSION_OBJECTIVES), "contract_type": one_of(v.CONTRACT_TYPES),
     "contacted": one_of(v.FOLLOW_UP_CONTACTED), "scope": one_of(v.RUPTURE_SCOPES),
     "kind": one_of(v.RUPTURE_KINDS), "initiated_by": one_of(v.RUPTURE_INITIATORS),
     "outcome": one_of(v.EXIT_OUTCOMES), "channel": one_of(v.CHANNELS),
-    "status": fields.String(validate=validate.OneOf(v.IMMERSION_STATUSES + v.FOLLOW_UP_STATUSES)),
-    "scheme": label(), "reason": label(), "note": label(allow_none=True),
-    "referent_id": fields.String(validate=ID), "structure_id": fields.String(validate=ID, allow_none=True),
-    "identified_by_structure_id": fields.String(validate=ID, allow_none=True),
-    "committee_session_id": fields.String(validate=ID, allow_none=True),
-    "group_id": fields.String(validate=ID),
+    "status": one_of(v.IMMERSION_STATUSES + v.FOLLOW_UP_STATUSES),
+    "scheme": label(), "reason": label(), "note": Text(multiline=True, validate=LABEL, allow_none=True),
+    "referent_id": identifier(), "structure_id": identifier(allow_none=True),
+    "identified_by_structure_id": identifier(allow_none=True),
+    "committee_session_id": identifier(allow_none=True),
+    "group_id": identifier(),
 }
 
 
@@ -66,8 +84,8 @@ CorrectionChanges = Schema.from_dict(CORRECTABLE, name="CorrectionChanges")
 STEP_SCHEMAS: dict[str, type[Schema]] = {
     "referent_assigned": _step_schema(
         "referent_assigned", "Référent désigné.",
-        referent_id=fields.String(required=True, validate=ID),
-        structure_id=fields.String(load_default=None, allow_none=True, validate=ID),
+        referent_id=identifier(required=True),
+        structure_id=identifier(load_default=None, allow_none=True),
     ),
     "committee_referral": _step_schema(
         "committee_referral", "Demande de passage en comité.", reason=label(required=True),
@@ -75,25 +93,25 @@ STEP_SCHEMAS: dict[str, type[Schema]] = {
     "oriented": _step_schema(
         "oriented", "Orientation vers un dispositif.",
         scheme=label(required=True),
-        structure_id=fields.String(load_default=None, allow_none=True, validate=ID),
-        referent_id=fields.String(load_default=None, allow_none=True, validate=ID),
-        committee_session_id=fields.String(load_default=None, allow_none=True, validate=ID),
+        structure_id=identifier(load_default=None, allow_none=True),
+        referent_id=identifier(load_default=None, allow_none=True),
+        committee_session_id=identifier(load_default=None, allow_none=True),
     ),
     "immersion_started": _step_schema(
         "immersion_started", "Début d'immersion (PMSMP) ; occurred_on est le premier jour.",
-        host=fields.Nested(Company, required=True), ends_on=fields.Date(required=True),
+        host=fields.Nested(Host, required=True), ends_on=Day(required=True),
         hours_per_week=_hours(48), objective=one_of(v.IMMERSION_OBJECTIVES, required=True),
-        renews=fields.Boolean(load_default=False),
+        renews=Boolean(load_default=False),
     ),
     "immersion_ended": _step_schema(
         "immersion_ended", "Fin d'immersion.",
-        status=one_of(v.IMMERSION_STATUSES, required=True), led_to_hire=fields.Boolean(required=True),
+        status=one_of(v.IMMERSION_STATUSES, required=True), led_to_hire=Boolean(required=True),
     ),
     "hired": _step_schema(
         "hired", "Embauche ; occurred_on est le premier jour de travail.",
         employer=fields.Nested(Company, required=True),
         contract_type=one_of(v.CONTRACT_TYPES, required=True),
-        contract_months=fields.Integer(
+        contract_months=Integer(
             load_default=None, allow_none=True, validate=validate.Range(min=1, max=120),
             metadata={"description": "obligatoire pour cdd, interim, cddi"},
         ),
@@ -102,11 +120,11 @@ STEP_SCHEMAS: dict[str, type[Schema]] = {
     "follow_up_contact": _step_schema(
         "follow_up_contact", "Point de suivi pendant les 15 semaines.",
         contacted=one_of(v.FOLLOW_UP_CONTACTED, required=True),
-        status=one_of(v.FOLLOW_UP_STATUSES, required=True), note=optional_label(),
+        status=one_of(v.FOLLOW_UP_STATUSES, required=True), note=note_text(),
     ),
     "follow_up_completed": _step_schema(
         "follow_up_completed", "Validation du suivi 15 semaines.",
-        still_employed=fields.Boolean(required=True),
+        still_employed=Boolean(required=True),
     ),
     "rupture": _step_schema(
         "rupture", "Rupture du parcours, du contrat ou de l'immersion.",
@@ -118,7 +136,7 @@ STEP_SCHEMAS: dict[str, type[Schema]] = {
     ),
     "corrected": _step_schema(
         "corrected", "Correction d'une étape déjà enregistrée (jamais réécrite).",
-        corrects_version=fields.Integer(required=True, validate=validate.Range(min=1)),
+        corrects_version=Integer(required=True, validate=validate.Range(min=1, max=1_000_000)),
         changes=fields.Nested(CorrectionChanges, required=True),
         reason=label(required=True),
     ),

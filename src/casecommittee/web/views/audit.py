@@ -1,6 +1,5 @@
 """Audit routes: the pseudonymised event log, the replay check, the access log."""
 
-from flask_smorest import Blueprint
 
 from ...domain.committee import CommitteeSession
 from ...domain.pathway import StepEvent
@@ -11,6 +10,7 @@ from ...queries.sessions import session_places
 from ..context import web
 from ..documents import MASK, step_document
 from ..pagination import decode_cursor, encode_cursor
+from ..request_body import Blueprint
 from ..schemas import audit as s
 from ..security import current_principal, roles
 from .common import document_errors

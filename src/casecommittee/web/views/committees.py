@@ -6,8 +6,7 @@ agenda and the minutes answer JSON, or printable French HTML / CSV by `Accept`.
 
 from datetime import date
 
-from flask import Response, request
-from flask_smorest import Blueprint
+from flask import request
 
 from ...application import CommitteeNotFound
 from ...personal_data import PersonalDataErased, PersonalDataMissing
@@ -20,6 +19,8 @@ from ..context import web
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
 from ..problems import Problem
+from ..request_body import Blueprint
+from ..responses import Response
 from ..schemas import committees as s
 from ..security import current_principal, roles
 from .common import document_errors, shown_id, visible_pathway
@@ -48,9 +49,9 @@ def _group_in_scope(group_id: str, writing: bool = False) -> dict:
     return group
 
 
-def session_in_scope(session_id: str, writing: bool = False):
+def session_in_scope(session_id: str, writing: bool = False, version: int | None = None):
     try:
-        session = web().system.app.get_committee(session_id)
+        session = web().system.app.get_committee(session_id, version=version)
     except CommitteeNotFound:
         raise Problem(404, "aucun comité de ce numéro dans votre périmètre", type_="not_found") from None
     _group_in_scope(session.group_id, writing)
@@ -61,6 +62,32 @@ def _summary(session) -> dict:
     return {"id": str(session.id), "group_id": session.group_id, "kind": session.kind,
             "held_on": session.held_on, "status": "closed" if session.is_closed else "scheduled",
             "closed_at": session.closed_at, "decision_count": len(session.decisions)}
+
+
+def _replay_session(status: int):
+    """The replay of a keyed write to a session: the session at the version the write left it,
+    if the caller may still read its group."""
+
+    def replay(answer, *_args, **_kwargs):
+        session_id, version = answer.saved[-1]
+        return _summary(session_in_scope(str(session_id), version=version)), status, {}
+
+    return replay
+
+
+def _decision_document(session, pathway) -> dict:
+    return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],
+            "pathway_version": pathway.version, "pathway_stage": pathway.state.stage}
+
+
+def _replay_decision(answer, *_args, **_kwargs):
+    """The replay of a keyed decision: the session and the pathway as the decision left them,
+    if the caller may still read both."""
+    (pathway_id, pathway_version), (session_id, session_version) = answer.saved
+    session = session_in_scope(str(session_id), version=session_version)
+    visible_pathway(str(pathway_id))
+    pathway = web().system.app.get_pathway(pathway_id, version=pathway_version)
+    return _decision_document(session, pathway), 201, {}
 
 
 def agenda_label(pathway_id: str, consent: bool) -> str:
@@ -102,13 +129,13 @@ def _negotiated(document: dict, title: str):
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CommitteeIn)
-@idempotent
 @blp.response(201, s.Committee)
+@idempotent(_replay_session(201))
 def schedule(data):
     """Schedules a session of the group's committee (co-pilots of the group)."""
     _group_in_scope(data["group_id"], writing=True)
     session = web().system.app.schedule_committee(actor=current_principal().actor, **data)
-    return _summary(session)
+    return _summary(session), 201, {}
 
 
 @blp.route("/committees", methods=["GET"])
@@ -157,34 +184,35 @@ def agenda(session_id):
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(s.DecisionIn)
-@idempotent
 @blp.response(201, s.DecisionOut)
+@idempotent(_replay_decision)
 def decide(data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
     session = session_in_scope(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
-    orientation = commands.orientation(web().system.reference, current_principal(), data["orientation"])
-    session, pathway = web().system.app.record_decision(
-        session.id, pathway_id=data["pathway_id"], decision=data["decision"], note=data["note"],
-        orientation=orientation, actor=current_principal().actor,
-    )
+    orientation = commands.orientation(web().system.reference, current_principal(),
+                                       data["orientation"], session.group_id)
+    with commands.request_fields(commands.DECISION_FIELDS):
+        session, pathway = web().system.app.record_decision(
+            session.id, pathway_id=data["pathway_id"], decision=data["decision"],
+            note=data["note"], orientation=orientation, actor=current_principal().actor,
+        )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
-    return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],
-            "pathway_version": pathway.version, "pathway_stage": pathway.state.stage}
+    return _decision_document(session, pathway), 201, {}
 
 
 @blp.route("/committees/<session_id>/close", methods=["POST"])
 @roles("copilot")
 @document_errors(blp, 400, 401, 403, 404, 422)
 @blp.arguments(s.CloseIn)
-@idempotent
 @blp.response(200, s.Committee)
+@idempotent(_replay_session(200))
 def close(data, session_id):
     """Closes the session: its agenda and decisions are frozen as the minutes."""
     session = session_in_scope(session_id, writing=True)
     session = close_session(web().system, session, data["attendance"], current_principal().actor)
-    return _summary(session)
+    return _summary(session), 200, {}
 
 
 @blp.route("/committees/<session_id>/minutes", methods=["GET"])

@@ -2,13 +2,12 @@
 
 from datetime import datetime
 
-from flask_smorest import Blueprint
-
 from ...notifications import mark_read
 from ...queries.notifications import for_user
 from ..context import web
 from ..pagination import decode_keyset, page
 from ..problems import Problem
+from ..request_body import Blueprint
 from ..schemas import committees as s
 from ..security import current_principal
 from .common import document_errors

@@ -4,7 +4,6 @@ personal data. Reads come from the read model, `?version=`/`?as_of=` from the ev
 from datetime import date
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.caseload import CaseloadQuery, get_row, list_pathways
@@ -21,6 +20,7 @@ from ..documents import (
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
 from ..problems import Problem
+from ..request_body import Blueprint
 from ..schemas import pathways as s
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
@@ -80,15 +80,34 @@ def _row_document(pathway_id, row: dict) -> dict:
     return _document(pathway_id, fields_of_row(row), follow_up, row)
 
 
+def _answer(pathway_id, state, row: dict, status: int):
+    """The response to a write: the state it left, its ETag and Location."""
+    document = _state_document(pathway_id, state, row)
+    headers = {**_etag(state.version),
+               "Location": url_for("pathways.get_pathway", pathway_ref=str(pathway_id))}
+    return document, status, headers
+
+
 def _written(pathway, status: int):
     """The response to a write: the new state, its ETag and Location."""
     row = get_row(web().system.engine, str(pathway.id)) or {
         "group_id": pathway.state.group_id, "territory_id": None,
         "referent_id": pathway.state.referent_id,
     }
-    document = _state_document(pathway.id, pathway.state, row)
-    headers = {**_etag(pathway.version),
-               "Location": url_for("pathways.get_pathway", pathway_ref=str(pathway.id))}
+    return _answer(pathway.id, pathway.state, row, status)
+
+
+def _replay_write(answer, *_args, **_kwargs):
+    """A keyed write's answer again, read as now: the pathway at the version the write left it,
+    shown within the caller's current scope (the identity only to whom may read it, not after
+    an erasure), the read in the access log."""
+    pathway_id = answer.saved[0][0]
+    web().system.projections.catch_up()
+    pathway_id, row = visible_pathway(str(pathway_id))
+    state = web().system.app.get_pathway(pathway_id, version=answer.version_of(pathway_id)).state
+    document, status, headers = _answer(pathway_id, state, row, 201)
+    if document.get("person") is None:
+        _log(pathway_id, "read")
     return document, status, headers
 
 
@@ -125,14 +144,15 @@ def list_visible(query):
 @document_errors(blp, 400, 401, 403, 409, 422)
 @blp.arguments(s.IdempotencyHeaders, location="headers")
 @blp.arguments(s.IdentifyIn)
-@idempotent
 @blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
                                       "Location": {"schema": {"type": "string"}}})
+@idempotent(_replay_write)
 def identify(headers, data):
     """Identifies someone (repérage): `person` goes to the personal-data store only."""
     system = web().system
     command = commands.identification(system.reference, current_principal(), data)
-    pathway = system.app.identify(**command)
+    with commands.request_fields(commands.IDENTIFICATION_FIELDS):
+        pathway = system.app.identify(**command)
     _log(pathway.id, "identify")
     return _written(pathway, 201)
 
@@ -169,14 +189,14 @@ def get_pathway(query, pathway_ref):
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(s.WriteHeaders, location="headers")
 @blp.arguments(StepIn)
-@idempotent
 @blp.response(201, s.Pathway, headers={"ETag": {"schema": {"type": "string"}},
                                       "Location": {"schema": {"type": "string"}}})
+@idempotent(_replay_write)
 def log_step(headers, data, pathway_ref):
     """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
-    pathway_id, _row = visible_pathway(pathway_ref)
+    pathway_id, row = visible_pathway(pathway_ref)
     system = web().system
-    code, command = commands.step(system.reference, current_principal(), data)
+    code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
     pathway = system.app.log_step(
         pathway_id, code, expected_version=_expected_version(headers), **command,
     )

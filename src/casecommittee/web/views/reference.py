@@ -1,11 +1,11 @@
 """Reference data routes: territories, groups, structures (written by the admin)."""
 
-from flask_smorest import Blueprint
 
 from ...reference import AlreadyRecorded, groups, structures, territories
 from ..context import web
 from ..pagination import decode_cursor, encode_cursor
 from ..problems import Problem
+from ..request_body import Blueprint
 from ..schemas import reference as s
 from ..security import current_principal, roles
 from .common import document_errors

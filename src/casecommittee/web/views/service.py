@@ -1,8 +1,7 @@
 """Service routes: who am I, is the service up."""
 
-from flask_smorest import Blueprint
-
 from ..context import web
+from ..request_body import Blueprint
 from ..schemas.service import Health, Me
 from ..security import current_principal
 from .common import document_errors

@@ -1,10 +1,9 @@
 """Statistics route: the outcome figures of a territory or group, as of a date, as known at a time."""
 
-from flask_smorest import Blueprint
-
 from ...queries.statistics import StatisticsQuery
 from ..context import web
 from ..problems import Problem
+from ..request_body import Blueprint
 from ..schemas import statistics as s
 from ..security import current_principal
 from .common import document_errors
