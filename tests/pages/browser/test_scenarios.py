@@ -45,6 +45,7 @@ def test_a_referent_identifies_orients_places_in_immersion_hires_and_sees_the_ca
     form = _open_step(page, "Début d'immersion")
     form.get_by_label("Premier jour de l'immersion").fill("2026-06-04")
     form.get_by_label("Entreprise d'accueil : nom").fill("Boulangerie Marchal")
+    form.get_by_label("Entreprise d'accueil : siret (14 chiffres)").fill("73282932000074")
     form.get_by_label("Dernier jour prévu").fill("2026-07-20")
     form.get_by_label("Heures par semaine").fill("30")
     form.get_by_label("Objectif").select_option("recruit")
