@@ -47,10 +47,10 @@ sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402  (bench/run.py: the cached national store and the bare aggregate)
 
-from casecommittee.auth import Tokens  # noqa: E402
 from casecommittee.bootstrap import bootstrap  # noqa: E402
 from casecommittee.config import Settings  # noqa: E402
 from casecommittee.demo import create_territory  # noqa: E402
+from casecommittee.stores.auth import Tokens  # noqa: E402
 
 GROUP = "Jeunes décrocheurs"
 TARGETS_MS = {"writes": 50, "reads": 50, "statistics": 300}

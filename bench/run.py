@@ -27,7 +27,7 @@ from casecommittee.demo import generate
 from casecommittee.projections.rebuild import default_partitions
 from casecommittee.queries.agenda import agenda_inputs
 from casecommittee.queries.statistics import StatisticsQuery, compute_statistics
-from casecommittee.reference import groups
+from casecommittee.stores.reference import groups
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"

@@ -10,9 +10,9 @@ from .application import CaseCommittee
 from .clock import SystemClock
 from .config import Settings
 from .db import forget_old_versions, make_engine
-from .personal_data import PersonalDataStore
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
-from .reference import ReferenceData
+from .stores.personal_data import PersonalDataStore
+from .stores.reference import ReferenceData
 from .tables import create_all
 
 

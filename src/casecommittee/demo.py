@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from .domain.errors import DomainError
 from .domain.pathway import Pathway
 from .domain.rules import suggested_outcome
-from .reference import groups as groups_table
-from .reference import structures as structures_table
-from .reference import territories as territories_table
-from .reference import users as users_table
+from .stores.reference import groups as groups_table
+from .stores.reference import structures as structures_table
+from .stores.reference import territories as territories_table
+from .stores.reference import users as users_table
 
 NAMESPACE = uuid.UUID("6f1d4a52-2a0e-4c4b-9d7e-0c1a5e3b8f21")
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from .demo import GROUPS
 from .queries.session_documents import agenda_document, close_session
-from .reference import groups, users
+from .stores.reference import groups, users
 
 #: Decisions drawn for past agenda items, with their weights.
 PAST_DECISIONS = (("continue", 60), ("postpone", 20), ("refer_elsewhere", 15), ("close", 5))

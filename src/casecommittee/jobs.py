@@ -10,14 +10,14 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from .domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
-from .notifications import deliver_pending, notify
 from .projections.replay_check import replay_check
 from .queries.caseload import in_follow_up, still_open
 from .queries.retention import identities_idle_since, identities_without_pathway
 from .queries.session_documents import live_agenda
 from .queries.sessions import scheduled_between
-from .reference import groups, users
 from .stores import job_runs
+from .stores.notifications import deliver_pending, notify
+from .stores.reference import groups, users
 
 #: Contacts and validations announced this many days before they are due.
 REMIND_DAYS_BEFORE = 3

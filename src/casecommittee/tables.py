@@ -11,15 +11,15 @@ from collections.abc import Iterable
 from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 
-from .auth import passwords, tokens
 from .db import metadata
-from .notifications import notifications, webhook_deliveries
-from .personal_data import personal_data_table
 from .projections.runner import VIEW_TABLES, positions, read_model_schema
-from .reference import groups, structures, territories, users
 from .stores.access_log import access_log
+from .stores.auth import passwords, tokens
 from .stores.job_runs import job_runs
+from .stores.notifications import notifications, webhook_deliveries
 from .stores.page_sessions import page_sessions
+from .stores.personal_data import personal_data_table
+from .stores.reference import groups, structures, territories, users
 
 #: Reference data, identities and the services' own rows.
 STORE_TABLES = (territories, groups, structures, users, tokens, passwords, personal_data_table,

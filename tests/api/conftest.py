@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from casecommittee.auth import Tokens
+from casecommittee.stores.auth import Tokens
 from casecommittee.web import create_app
 
 IDENTIFY = {
@@ -91,8 +91,8 @@ def counts(system) -> dict:
     rows of writes are stored."""
     from sqlalchemy import func, select
 
-    from casecommittee.personal_data import personal_data_table
     from casecommittee.stores.access_log import access_log
+    from casecommittee.stores.personal_data import personal_data_table
 
     with system.engine.connect() as conn:
         stored = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()

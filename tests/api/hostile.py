@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from casecommittee.personal_data import personal_data_table
-from casecommittee.reference import groups, structures, territories
 from casecommittee.stores.access_log import access_log
+from casecommittee.stores.personal_data import personal_data_table
+from casecommittee.stores.reference import groups, structures, territories
 
 #: Replaces a whole string value.
 HOSTILE_STRINGS = {

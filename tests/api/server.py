@@ -14,9 +14,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casecommittee.auth import Tokens
 from casecommittee.bootstrap import bootstrap
 from casecommittee.config import Settings
+from casecommittee.stores.auth import Tokens
 
 IDENTIFICATION = {
     "group_id": "g-jeunes", "identified_on": "2026-06-01", "channel": "aller_vers",

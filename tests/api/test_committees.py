@@ -169,7 +169,7 @@ def test_the_printed_minutes_render_in_a_real_browser(client, as_, tmp_path):
 def test_notifications_come_page_by_page_newest_first(client, as_, system, clock):
     from datetime import timedelta
 
-    from casecommittee.notifications import notify
+    from casecommittee.stores.notifications import notify
 
     for n in range(5):
         notify(system.engine, user_id="referent", kind="stalled", dedupe_key=f"k{n}",

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from casecommittee.keyed_requests import AlreadyAnswered
-from casecommittee.reference import users
 from casecommittee.stores.access_log import access_log
+from casecommittee.stores.reference import users
 
 from .conftest import IDENTIFY, counts
 

@@ -54,7 +54,7 @@ def test_role_by_route(client, as_, identified, app, route):
 
 
 def test_a_revoked_token_is_refused(client, as_, system):
-    from casecommittee.auth import Tokens
+    from casecommittee.stores.auth import Tokens
 
     assert client.get("/api/v1/me", headers=as_("referent")).status_code == 200
     assert Tokens(system.engine).revoke("referent") == 1

@@ -18,10 +18,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from casecommittee.auth import Tokens
 from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
+from casecommittee.stores.auth import Tokens
 from casecommittee.web import create_app
 
 pytestmark = pytest.mark.slow

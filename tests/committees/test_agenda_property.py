@@ -28,7 +28,7 @@ STEPS = {
 
 
 def expected_reasons(state, on: date, since: date, stalled_after: int) -> bool:
-    """Does this pathway need the committee on `on`? (an independent reading of domain.md)"""
+    """Does this pathway need the committee on `on`? (an independent reading of docs/domain.md)"""
     if state.stage == "exited":
         return False
     follow_up = state.follow_up if state.stage == "employed" else None

@@ -5,7 +5,7 @@ from casecommittee.demo import generate
 from casecommittee.demo_sessions import generate_sessions
 from casecommittee.queries.session_documents import agenda_document
 from casecommittee.queries.sessions import sessions_page
-from casecommittee.reference import groups
+from casecommittee.stores.reference import groups
 
 
 def test_each_group_has_its_monthly_sessions_decided_and_closed(system):

@@ -6,8 +6,8 @@ import pytest
 from committee_people import identify, log
 
 from casecommittee.jobs import run_once
-from casecommittee.personal_data import PersonalDataErased, PersonalDataMissing
 from casecommittee.queries.notifications import for_user
+from casecommittee.stores.personal_data import PersonalDataErased, PersonalDataMissing
 
 
 def test_identities_are_erased_two_years_after_the_last_step(system, cite, clock):

@@ -15,7 +15,7 @@ from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.jobs import deliver_webhooks, run_once
-from casecommittee.notifications import SIGNATURE_HEADER
+from casecommittee.stores.notifications import SIGNATURE_HEADER
 
 SECRET = "secret-partagé-avec-le-partenaire"
 

@@ -19,7 +19,7 @@ from casecommittee.domain.errors import (
     PathwayClosed,
     StepNotAllowed,
 )
-from casecommittee.personal_data import PersonalDataMissing
+from casecommittee.stores.personal_data import PersonalDataMissing
 
 REPERE_LE = date(2026, 1, 5)
 ORIENTE_LE = date(2026, 1, 20)

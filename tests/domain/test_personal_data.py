@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from casecommittee.personal_data import PersonalDataErased, PersonalDataMissing
+from casecommittee.stores.personal_data import PersonalDataErased, PersonalDataMissing
 
 
 def _decoded_event_states(app, pathway_id) -> list[dict]:
@@ -72,7 +72,7 @@ def test_l_effacement_detruit_l_identite_mais_pas_l_historique(system, identify,
     # The ciphertext and the person's key are gone from the store.
     from sqlalchemy import select
 
-    from casecommittee.personal_data import personal_data_table
+    from casecommittee.stores.personal_data import personal_data_table
 
     with system.engine.connect() as conn:
         row = conn.execute(select(personal_data_table).where(

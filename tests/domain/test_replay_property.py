@@ -20,9 +20,8 @@ from casecommittee.application import CaseCommittee
 from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
-from casecommittee.domain.checks import check_history
 from casecommittee.domain.errors import DomainError
-from casecommittee.domain.state import derive
+from casecommittee.domain.pathway import check_history, derive
 from casecommittee.domain.vocabulary import (
     CHANNELS,
     CONTRACT_TYPES,

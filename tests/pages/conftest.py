@@ -6,7 +6,7 @@ import re
 import pytest
 
 from api import conftest as api
-from casecommittee.auth import Passwords
+from casecommittee.stores.auth import Passwords
 
 #: The API's scratch territory and its clients, shared with the pages' tests.
 IDENTIFY = api.IDENTIFY

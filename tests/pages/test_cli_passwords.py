@@ -3,10 +3,10 @@ from standard input, never from the command line, and opens the pages."""
 
 from click.testing import CliRunner
 
-from casecommittee.auth import Passwords
 from casecommittee.bootstrap import bootstrap
 from casecommittee.cli import main
 from casecommittee.config import Settings
+from casecommittee.stores.auth import Passwords
 
 
 def test_a_coordinator_creates_a_referent_who_signs_in_with_the_password_from_stdin(tmp_path, clock):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
-from casecommittee.notifications import notify
+from casecommittee.stores.notifications import notify
 
 from .conftest import identify_form
 

@@ -9,7 +9,7 @@ from ..db import as_utc
 from ..projections.replay_check import replay_check
 from ..queries.agenda import REASON_LABELS, agenda_inputs
 from ..queries.statistics import BREAKDOWNS, StatisticsQuery, compute_statistics
-from ..reference import groups
+from ..stores.reference import groups
 from . import bring_read_models_up_to_date, main, pass_context
 
 

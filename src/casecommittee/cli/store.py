@@ -9,7 +9,8 @@ from eventsourcing.cryptography import AESCipher
 
 from ..application import PathwayNotFound
 from ..demo import DemoAlreadyLoaded, generate
-from ..domain.vocabulary import STAGES, STEP_LABELS
+from ..domain.pathway import STEP_LABELS
+from ..domain.vocabulary import STAGES
 from ..queries.caseload import CaseloadQuery, list_pathways
 from . import bring_read_models_up_to_date, main, pass_context
 

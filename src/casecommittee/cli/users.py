@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ..auth import Passwords, Tokens
 from ..domain.vocabulary import ROLES
-from ..reference import groups, structures, territories, users
+from ..stores.auth import Passwords, Tokens
+from ..stores.reference import groups, structures, territories, users
 from . import main, pass_context
 
 

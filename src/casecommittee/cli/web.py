@@ -11,11 +11,11 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
     and a page sign-in (login, password) — or None when a territory is already there."""
     import secrets
 
-    from ..auth import Passwords, Tokens
     from ..bootstrap import bootstrap
     from ..demo import create_territory, generate
     from ..demo_sessions import generate_sessions
-    from ..reference import territories
+    from ..stores.auth import Passwords, Tokens
+    from ..stores.reference import territories
 
     system = bootstrap(settings, inline_projections=False)
     try:

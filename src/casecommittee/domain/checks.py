@@ -1,9 +1,8 @@
-"""The rules that refuse a step, one small guard per step code.
+"""The rules that refuse a step: what every step must respect, and one small guard per step.
 
-`check_step(state, step, today)` raises a specific `DomainError` naming what is wrong and what
-is allowed; it returns nothing when the step may be recorded. `check_history(steps, today)`
-replays a whole (corrected) history through the same guards, which is how a correction is
-checked.
+Each guard (`check_<code>`) raises a specific `DomainError` naming what is wrong and what is
+allowed, and returns nothing when the step may be recorded; the step's event class names its
+guard (`pathway.py`), and `pathway.check_step` runs `check_common` then that guard.
 """
 
 from datetime import date
@@ -12,15 +11,15 @@ from . import vocabulary as v
 from .errors import (
     DateInFuture,
     DateOutOfOrder,
-    DomainError,
     FollowUpRuleBroken,
     ImmersionRuleBroken,
-    InvalidCorrection,
     InvalidValue,
     PathwayClosed,
     StepNotAllowed,
 )
 from .rules import (
+    FOLLOW_UP_VALIDATION_DAY,
+    MAX_WEEKLY_HOURS,
     PMSMP_MAX_AGREEMENTS_PER_HOST,
     PMSMP_MAX_DAYS,
     PMSMP_MAX_HOURS_PER_WEEK,
@@ -29,7 +28,7 @@ from .rules import (
 )
 from .siret import same_company
 from .state import PathwayState
-from .steps import STEP_FIELDS, Step, effective_steps
+from .steps import Step
 
 
 def _fr(d: date) -> str:
@@ -51,9 +50,10 @@ def _not_before(on: date, limit: date | None, what: str, name: str = "occurred_o
         )
 
 
-def check_step(state: PathwayState, step: Step, today: date) -> None:
-    """Raises the DomainError that refuses `step` on a pathway in `state`, or returns None."""
-    _one_of(step.code, v.STEPS, "step")
+def check_common(state: PathwayState, step: Step, today: date) -> None:
+    """Raises the DomainError that refuses any step on a pathway in `state` (a date in the
+    future, a pathway not opened or closed, a date before the identification), or returns None.
+    The step's own guard comes next (`pathway.check_step`)."""
     if step.occurred_on > today:
         raise DateInFuture(
             f"la date du {_fr(step.occurred_on)} est dans le futur (aujourd'hui : {_fr(today)}) : "
@@ -74,10 +74,9 @@ def check_step(state: PathwayState, step: Step, today: date) -> None:
                 "le parcours est clos (sortie enregistrée) : seule une correction est possible"
             )
         _not_before(step.occurred_on, state.identified_on, "la date de repérage")
-    _GUARDS[step.code](state, step, step.occurred_on, step.data)
 
 
-def _identified(state, step, on, data):
+def check_identified(state, step, on, data):
     _one_of(data.get("channel"), v.CHANNELS, "channel")
     profile = data.get("profile") or {}
     _one_of(profile.get("sex"), v.SEXES, "profile.sex")
@@ -93,17 +92,17 @@ def _identified(state, step, on, data):
         )
 
 
-def _referent_assigned(state, step, on, data):
+def check_referent_assigned(state, step, on, data):
     if not data.get("referent_id"):
         raise InvalidValue("le référent désigné est obligatoire", field="referent_id")
 
 
-def _committee_referral(state, step, on, data):
+def check_committee_referral(state, step, on, data):
     if not (data.get("reason") or "").strip():
         raise InvalidValue("le motif de la demande de passage en comité est obligatoire", field="reason")
 
 
-def _oriented(state, step, on, data):
+def check_oriented(state, step, on, data):
     if not (data.get("scheme") or "").strip():
         raise InvalidValue("le dispositif d'orientation est obligatoire", field="scheme")
     if state.immersion is not None:  # in immersion, or interrupted with the agreement open
@@ -117,7 +116,7 @@ def _oriented(state, step, on, data):
         )
 
 
-def _immersion_started(state, step, on, data):
+def check_immersion_started(state, step, on, data):
     _one_of(data.get("objective"), v.IMMERSION_OBJECTIVES, "objective")
     if state.immersion is not None:  # in immersion, or interrupted with the agreement open
         raise ImmersionRuleBroken(
@@ -162,7 +161,7 @@ def _immersion_started(state, step, on, data):
         )
 
 
-def _immersion_ended(state, step, on, data):
+def check_immersion_ended(state, step, on, data):
     _one_of(data.get("status"), v.IMMERSION_STATUSES, "status")
     if state.immersion is None:
         raise StepNotAllowed("aucune immersion en cours : rien à clore")
@@ -175,7 +174,7 @@ def _immersion_ended(state, step, on, data):
         )
 
 
-def _hired(state, step, on, data):
+def check_hired(state, step, on, data):
     _one_of(data.get("contract_type"), v.CONTRACT_TYPES, "contract_type")
     if state.immersion is not None:  # in immersion, or interrupted with the agreement open
         raise StepNotAllowed(
@@ -191,7 +190,7 @@ def _hired(state, step, on, data):
             field="contract_months",
         )
     hours = data.get("weekly_hours")
-    if not isinstance(hours, int | float) or not 0 < hours <= 48:
+    if not isinstance(hours, int | float) or not 0 < hours <= MAX_WEEKLY_HOURS:
         raise InvalidValue(f"durée hebdomadaire invraisemblable : {hours} h", field="weekly_hours")
     if not ((data.get("employer") or {}).get("name") or "").strip():
         raise InvalidValue("le nom de l'employeur est obligatoire", field="employer.name")
@@ -199,7 +198,7 @@ def _hired(state, step, on, data):
         _not_before(on, state.immersions[-1].get("ended_on"), "la fin de l'immersion précédente")
 
 
-def _follow_up_contact(state, step, on, data):
+def check_follow_up_contact(state, step, on, data):
     _one_of(data.get("contacted"), v.FOLLOW_UP_CONTACTED, "contacted")
     _one_of(data.get("status"), v.FOLLOW_UP_STATUSES, "status")
     if state.stage != "employed" or state.follow_up is None:
@@ -207,18 +206,18 @@ def _follow_up_contact(state, step, on, data):
     _not_before(on, state.follow_up["hired_on"], "l'embauche")
 
 
-def _follow_up_completed(state, step, on, data):
+def check_follow_up_completed(state, step, on, data):
     if state.stage != "employed" or state.follow_up is None:
         raise FollowUpRuleBroken("aucun suivi 15 semaines en cours à valider")
     due = validation_due_on(state.follow_up["hired_on"])
     if on < due:
         raise FollowUpRuleBroken(
-            f"le suivi 15 semaines se valide au plus tôt le {_fr(due)} (105 jours après l'embauche)",
+            f"le suivi 15 semaines se valide au plus tôt le {_fr(due)} ({FOLLOW_UP_VALIDATION_DAY} jours après l'embauche)",
             field="occurred_on",
         )
 
 
-def _rupture(state, step, on, data):
+def check_rupture(state, step, on, data):
     _one_of(data.get("scope"), v.RUPTURE_SCOPES, "scope")
     _one_of(data.get("kind"), v.RUPTURE_KINDS, "kind")
     _one_of(data.get("initiated_by"), v.RUPTURE_INITIATORS, "initiated_by")
@@ -232,70 +231,10 @@ def _rupture(state, step, on, data):
         _not_before(on, state.immersion["starts_on"], "le début de l'immersion")
 
 
-def _exited(state, step, on, data):
+def check_exited(state, step, on, data):
     _one_of(data.get("outcome"), v.EXIT_OUTCOMES, "outcome")
     _not_before(on, state.last_event_on, "la dernière étape du parcours")
 
 
-def _corrected(state, step, on, data):
-    """Corrections are checked against the whole history by `check_correction`."""
-
-
-_GUARDS = {
-    "identified": _identified,
-    "referent_assigned": _referent_assigned,
-    "committee_referral": _committee_referral,
-    "oriented": _oriented,
-    "immersion_started": _immersion_started,
-    "immersion_ended": _immersion_ended,
-    "hired": _hired,
-    "follow_up_contact": _follow_up_contact,
-    "follow_up_completed": _follow_up_completed,
-    "rupture": _rupture,
-    "exited": _exited,
-    "corrected": _corrected,
-}
-
-
-def check_correction(steps: list[Step], correction: Step, today: date) -> None:
-    """Refuses a correction that names no correctable step or field, or breaks a rule once applied."""
-    target_version = correction.data.get("corrects_version")
-    targets = [s for s in steps if s.version == target_version]
-    if not targets:
-        raise InvalidCorrection(
-            f"la version {target_version} n'existe pas dans ce parcours", field="corrects_version"
-        )
-    target = targets[0]
-    if target.code == "corrected":
-        raise InvalidCorrection(
-            "une correction ne se corrige pas : corrigez l'étape d'origine", field="corrects_version"
-        )
-    changes = correction.data.get("changes") or {}
-    if not changes:
-        raise InvalidCorrection("la correction ne change rien", field="changes")
-    allowed = ("occurred_on",) + STEP_FIELDS[target.code]
-    unknown = sorted(set(changes) - set(allowed))
-    if unknown:
-        raise InvalidCorrection(
-            f"champ(s) non corrigeable(s) pour l'étape {target.code} : {', '.join(unknown)} ; "
-            f"champs possibles : {', '.join(allowed)}",
-            field="changes",
-        )
-    if not (correction.data.get("reason") or "").strip():
-        raise InvalidCorrection("le motif de la correction est obligatoire", field="reason")
-    try:
-        check_history(steps + [correction], today)
-    except DomainError as error:
-        raise InvalidCorrection(
-            f"une fois corrigé, le parcours ne respecte plus une règle : {error.message}",
-            field="changes",
-        ) from error
-
-
-def check_history(steps: list[Step], today: date) -> PathwayState:
-    """Replays a history, every correction applied, through every guard; returns its state."""
-    state = PathwayState()
-    for step in effective_steps(steps):
-        check_step(state, step, today)
-        state.apply(step)
-    return state
+def check_corrected(state, step, on, data):
+    """Corrections are checked against the whole history by `pathway.check_correction`."""

@@ -14,6 +14,9 @@ PMSMP_MAX_DAYS = 30
 PMSMP_MAX_HOURS_PER_WEEK = 48
 PMSMP_MAX_AGREEMENTS_PER_HOST = 2
 
+#: The legal maximum of a working week (Code du travail, art. L3121-20): a job's weekly hours.
+MAX_WEEKLY_HOURS = 48
+
 #: The 15-week follow-up after a hire (PIC guide n°6, "Pro Emploi"): contacts around weeks
 #: 1, 4, 8 and 12, validation at week 15 (day 105); overdue 7 days after a due date.
 FOLLOW_UP_CONTACT_WEEKS = (1, 4, 8, 12)

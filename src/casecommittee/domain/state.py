@@ -1,15 +1,16 @@
 """The derived state of a pathway: a fold of its (corrected) steps, with no rule checking.
 
-`PathwayState.apply(step)` moves the state on by one step; `derive(steps)` folds a whole
-history. The rules that refuse a step live in `checks.py`; this module only says what a step
-that was accepted means.
+`PathwayState.apply(step, change)` moves the state on by one step, `change` being the
+`on_<code>` method its event class names (`pathway.fold`, `pathway.derive`). The rules that
+refuse a step live in `checks.py`; this module only says what a step that was accepted means.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from .rules import age_bracket, validation_due_on
-from .steps import Step, effective_steps
+from .steps import Step
 
 
 @dataclass
@@ -66,9 +67,10 @@ class PathwayState:
 
     # ---- the fold ------------------------------------------------------------------------
 
-    def apply(self, step: Step) -> "PathwayState":
-        """Moves the state on by one accepted step (mutates and returns self)."""
-        getattr(self, "_" + step.code)(step, step.occurred_on, step.data)
+    def apply(self, step: Step, change: Callable) -> "PathwayState":
+        """Moves the state on by one accepted step through its `change` (the `on_<code>` method
+        its event class names: `pathway.fold` finds it) and mutates and returns self."""
+        change(self, step, step.occurred_on, step.data)
         self.version = step.version
         if self.last_event_on is None or step.occurred_on > self.last_event_on:
             self.last_event_on = step.occurred_on
@@ -92,7 +94,7 @@ class PathwayState:
             self.stage, self.stage_since = stage, on
             self.stages.append([on, stage])
 
-    def _identified(self, step, on, data):
+    def on_identified(self, step, on, data):
         self.group_id = data["group_id"]
         self.identified_on = on
         self.channel = data["channel"]
@@ -101,14 +103,14 @@ class PathwayState:
         self.consent = dict(data.get("consent") or {})
         self._enter("identified", on)
 
-    def _referent_assigned(self, step, on, data):
+    def on_referent_assigned(self, step, on, data):
         self.referent_id = data["referent_id"]
         self.referent_structure_id = data.get("structure_id")
 
-    def _committee_referral(self, step, on, data):
+    def on_committee_referral(self, step, on, data):
         self.referral = {"on": on, "reason": data["reason"], "by": step.actor.get("user_id")}
 
-    def _oriented(self, step, on, data):
+    def on_oriented(self, step, on, data):
         self.orientation = {
             "scheme": data["scheme"],
             "structure_id": data.get("structure_id"),
@@ -125,7 +127,7 @@ class PathwayState:
         self.awaiting_next_step_since = None
         self._enter("oriented", on)
 
-    def _immersion_started(self, step, on, data):
+    def on_immersion_started(self, step, on, data):
         self.immersion = {
             "host": dict(data["host"]),
             "starts_on": on,
@@ -139,13 +141,13 @@ class PathwayState:
         self.awaiting_next_step_since = None
         self._enter("in_immersion", on)
 
-    def _immersion_ended(self, step, on, data):
+    def on_immersion_ended(self, step, on, data):
         self.immersions[-1].update(ended_on=on, status=data["status"])
         self.immersion = None
         self.awaiting_next_step_since = on
         self._enter(self.previous_open_stage, on)
 
-    def _hired(self, step, on, data):
+    def on_hired(self, step, on, data):
         self.job = {
             "employer": dict(data["employer"]),
             "contract_type": data["contract_type"],
@@ -162,18 +164,18 @@ class PathwayState:
         self.awaiting_next_step_since = None
         self._enter("employed", on)
 
-    def _follow_up_contact(self, step, on, data):
+    def on_follow_up_contact(self, step, on, data):
         self.follow_up["contacts"].append(
             {"on": on, "contacted": data["contacted"], "status": data["status"]}
         )
 
-    def _follow_up_completed(self, step, on, data):
+    def on_follow_up_completed(self, step, on, data):
         self.follow_up["completed_on"] = on
         self.follow_up["still_employed"] = data["still_employed"]
         self.follow_up_completed_on = _earliest(self.follow_up_completed_on, on)
         self._enter("follow_up_completed", on)
 
-    def _rupture(self, step, on, data):
+    def on_rupture(self, step, on, data):
         self.ruptures.append(
             {"on": on, "scope": data["scope"], "kind": data["kind"], "stage": self.stage,
              "initiated_by": data["initiated_by"]}
@@ -192,26 +194,16 @@ class PathwayState:
             self.immersions[-1].update(ended_on=on, status=status)
             self.immersion = None
 
-    def _exited(self, step, on, data):
+    def on_exited(self, step, on, data):
         self.exit = {"on": on, "outcome": data["outcome"]}
         self._close_immersion(on, "exited")
         self.referral = None
         self.awaiting_next_step_since = None
         self._enter("exited", on)
 
-    def _corrected(self, step, on, data):
-        """A correction changes nothing by itself: `derive` applies it to the corrected step."""
+    def on_corrected(self, step, on, data):
+        """A correction changes nothing by itself: `pathway.derive` applies it to the corrected step."""
 
 
 def _earliest(known: date | None, on: date) -> date:
     return on if known is None or on < known else known
-
-
-def derive(steps: list[Step]) -> PathwayState:
-    """The state a history leads to, every correction applied to the step it corrects."""
-    state = PathwayState()
-    for step in effective_steps(steps):
-        state.apply(step)
-    if steps:
-        state.version = steps[-1].version
-    return state

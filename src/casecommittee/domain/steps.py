@@ -2,29 +2,11 @@
 
 A step has a business date (`occurred_on`, when it happened in the world), a recorded time
 (`recorded_at`, when it was logged) and the actor who logged it. `data` holds the step's own
-fields; its keys are those of `STEP_FIELDS`.
+fields; its keys are those of `pathway.STEP_FIELDS` (its event class's fields).
 """
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-
-#: The fields each step carries besides its business date (the HTTP contract's step bodies).
-STEP_FIELDS: dict[str, tuple[str, ...]] = {
-    "identified": (
-        "group_id", "channel", "identified_by_structure_id", "profile", "consent",
-    ),
-    "referent_assigned": ("referent_id", "structure_id"),
-    "committee_referral": ("reason",),
-    "oriented": ("scheme", "structure_id", "referent_id", "committee_session_id"),
-    "immersion_started": ("host", "ends_on", "hours_per_week", "objective", "renews"),
-    "immersion_ended": ("status", "led_to_hire"),
-    "hired": ("employer", "contract_type", "contract_months", "weekly_hours"),
-    "follow_up_contact": ("contacted", "status", "note"),
-    "follow_up_completed": ("still_employed",),
-    "rupture": ("scope", "kind", "initiated_by", "reason"),
-    "exited": ("outcome",),
-    "corrected": ("corrects_version", "changes", "reason"),
-}
 
 #: Fields that hold a nested object: a correction merges the keys it gives into them.
 NESTED_FIELDS = ("profile", "consent", "host", "employer")

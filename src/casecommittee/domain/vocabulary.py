@@ -39,26 +39,12 @@ STAGES = (
 )
 OPEN_STAGES = STAGES[:-1]
 
-STEPS = (
-    "identified", "referent_assigned", "committee_referral", "oriented", "immersion_started",
-    "immersion_ended", "hired", "follow_up_contact", "follow_up_completed", "rupture",
-    "exited", "corrected",
-)
-LOGGABLE_STEPS = STEPS[1:]
-
 ROLES = ("admin", "copilot", "referent", "auditor")
 
-#: French labels, for documents and messages meant for professionals.
+#: French labels, for documents and messages meant for professionals (the steps' labels are
+#: declared with their event classes, `pathway.STEP_LABELS`).
 STAGE_LABELS = {
     "identified": "repéré", "oriented": "orienté", "in_immersion": "en immersion (PMSMP)",
     "employed": "en emploi (suivi 15 semaines)", "follow_up_completed": "suivi 15 semaines validé",
     "interrupted": "en rupture", "exited": "sorti",
-}
-STEP_LABELS = {
-    "identified": "repérage", "referent_assigned": "désignation du référent",
-    "committee_referral": "demande de passage en comité", "oriented": "orientation",
-    "immersion_started": "début d'immersion (PMSMP)", "immersion_ended": "fin d'immersion",
-    "hired": "embauche", "follow_up_contact": "point de suivi",
-    "follow_up_completed": "validation du suivi 15 semaines", "rupture": "rupture",
-    "exited": "sortie", "corrected": "correction",
 }

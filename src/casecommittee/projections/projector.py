@@ -15,15 +15,12 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from ..domain.pathway import StepEvent
+from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
 from .committees import CommitteeProjector
 from .pathways import pathway_rows, pathway_versions, row_of
 from .summary import SUMMARY_NAMES, Identification, Summary, identification_summary, summarize
-
-#: Steps that never change a pathway's statistical summary (no new version is kept for them).
-SUMMARY_NEUTRAL_STEPS = frozenset({"committee_referral", "follow_up_contact"})
 
 
 def _every_column(table, *, but: str | None = None) -> dict:
@@ -131,7 +128,7 @@ class ProjectionSession:
             if code == "corrected":
                 known.state = projector.app.get_pathway(originator_id, event.originator_version).state
             else:
-                known.state.apply(event.as_step())
+                known.state.apply(event.as_step(), event.change)
             applied += 1
             known.recorded_at = event.timestamp
             dirty[pid] = known

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..db import metadata
-from ..reference import groups
+from ..stores.reference import groups
 from .committees import COMMITTEE_TABLES
 from .pathways import pathway_rows, pathway_versions
 from .projector import PathwayProjector

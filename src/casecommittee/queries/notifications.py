@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ..db import as_utc
-from ..notifications import notifications
+from ..stores.notifications import notifications
 
 
 def for_user(engine: Engine, user_id: str, unread_only: bool = False, limit: int = 50,

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ..personal_data import personal_data_table as p
 from ..projections.pathways import pathway_rows as r
+from ..stores.personal_data import personal_data_table as p
 
 
 def identities_idle_since(engine: Engine, before: date) -> list:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from ..domain.committee import CommitteeSession
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ..domain.vocabulary import STAGE_LABELS
-from ..reference import groups
+from ..stores.reference import groups
 from .agenda import REASON_LABELS, agenda_inputs
 from .caseload import get_row
 from .sessions import previous_session_on

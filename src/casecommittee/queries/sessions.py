@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from ..db import as_utc
 from ..projections.committees import committee_decisions, committee_sessions
-from ..reference import groups
+from ..stores.reference import groups
 
 c = committee_sessions.c
 

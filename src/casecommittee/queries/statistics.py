@@ -21,7 +21,7 @@ from sqlalchemy.sql import FromClause
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
 from ..projections.pathways import pathway_rows, pathway_versions
 from ..projections.summary import SUMMARY_NAMES
-from ..reference import groups
+from ..stores.reference import groups
 
 #: Breakdown name → the column it groups by ("flag" is apart: a person may have several).
 BREAKDOWN_COLUMNS = {

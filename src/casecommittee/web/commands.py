@@ -5,9 +5,9 @@ pathway is one of its group's), and domain errors named after the request's fiel
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from ..auth import WRITING_ROLES, Principal
 from ..domain.errors import DomainError, InvalidValue
-from ..reference import groups, structures, users
+from ..stores.auth import WRITING_ROLES, Principal
+from ..stores.reference import groups, structures, users
 from .problems import Problem
 
 

@@ -1,11 +1,14 @@
-"""What the views share for the lifetime of the app: the system and the web's own stores."""
+"""The one way into the app and the request: `web()` (the system and the web's own stores,
+for the lifetime of the app) and `current_principal()` (the caller of the request)."""
 
 from dataclasses import dataclass
 
-from ..auth import Tokens
+from flask import current_app, g
+
 from ..bootstrap import System
 from ..queries.statistics import StatisticsCache
 from ..stores.access_log import AccessLog
+from ..stores.auth import Principal, Tokens
 from .pseudonyms import Pseudonyms
 
 
@@ -29,7 +32,15 @@ class WebContext:
 
 
 def web() -> WebContext:
-    """The current app's web context."""
-    from flask import current_app
-
+    """The current app's web context (the one way to the system and the web's stores)."""
     return current_app.extensions["casecommittee"]
+
+
+def current_principal() -> Principal | None:
+    """The caller of the current request (None on the public paths): the one way to it."""
+    return g.principal
+
+
+def set_principal(principal: Principal | None) -> None:
+    """Remembers the caller of the current request (`security.authenticate` does it first)."""
+    g.principal = principal

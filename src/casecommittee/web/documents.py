@@ -10,7 +10,7 @@ from datetime import date
 from ..domain.rules import follow_up_calendar
 from ..domain.state import PathwayState
 from ..domain.steps import Step
-from ..reference import users
+from ..stores.reference import users
 
 #: Free-text fields that may name the person: masked for pseudonymised readers.
 FREE_TEXT = ("note", "reason")

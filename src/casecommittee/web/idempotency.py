@@ -12,10 +12,10 @@ erasure. The same key with another request (method, path or body) is refused (42
 import json
 from functools import wraps
 
-from flask import g, request
+from flask import request
 
 from ..keyed_requests import AlreadyAnswered, KeyReused
-from .context import web
+from .context import current_principal, web
 from .problems import Problem
 
 
@@ -46,7 +46,7 @@ def idempotent(replay):
                 return view(*args, **kwargs)
             keyed = web().system.app.keyed_requests
             try:
-                use, answer = keyed.begin(g.principal.user_id, key,
+                use, answer = keyed.begin(current_principal().user_id, key,
                                           keyed.request_hash(_canonical_request()))
                 if answer is None:
                     with keyed.active(use):

@@ -2,18 +2,20 @@
 
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import request
 
-from ..auth import Principal
+from .context import current_principal, set_principal, web
 from .problems import Problem
+
+__all__ = ("authenticate", "current_principal", "roles")
 
 #: Paths served without a token.
 PUBLIC_PATHS = ("/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs")
 
 
 def authenticate() -> None:
-    """Sets `g.principal` from the bearer token; 401 for a missing, unknown or revoked one."""
-    g.principal = None
+    """Sets the request's principal from the bearer token; 401 for a missing, unknown or revoked one."""
+    set_principal(None)
     if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
         return
     if request.method == "OPTIONS":
@@ -22,17 +24,12 @@ def authenticate() -> None:
     scheme, _, token = header.partition(" ")
     principal = None
     if scheme.lower() == "bearer" and token.strip():
-        principal = current_app.extensions["casecommittee"].tokens.principal(token.strip())
+        principal = web().tokens.principal(token.strip())
     if principal is None:
         raise Problem(401, "jeton manquant, inconnu ou révoqué : `Authorization: Bearer <jeton>` "
                       "(jetons émis par `casecommittee users add`)", type_="unauthorized",
                       headers={"WWW-Authenticate": 'Bearer realm="casecommittee"'})
-    g.principal = principal
-
-
-def current_principal() -> Principal:
-    """The authenticated caller."""
-    return g.principal
+    set_principal(principal)
 
 
 def roles(*allowed: str):
@@ -41,7 +38,8 @@ def roles(*allowed: str):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if g.principal is None or g.principal.role not in allowed:
+            principal = current_principal()
+            if principal is None or principal.role not in allowed:
                 raise Problem(403, f"réservé aux rôles : {', '.join(allowed)}", type_="forbidden")
             return view(*args, **kwargs)
 

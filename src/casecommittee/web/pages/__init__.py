@@ -16,8 +16,8 @@ from flask import Blueprint, Flask, g, redirect, render_template, request, sessi
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from ...auth import user_principal
 from ...domain.errors import DomainError
+from ...stores.auth import user_principal
 from ..context import web
 from ..problems import Problem
 from . import filters

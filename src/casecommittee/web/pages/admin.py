@@ -6,10 +6,10 @@ import secrets
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ...auth import Tokens
 from ...domain.vocabulary import ROLES, STRUCTURE_KINDS
-from ...reference import groups, structures, territories, users
+from ...stores.auth import Tokens
 from ...stores.page_sessions import end_sessions_of
+from ...stores.reference import groups, structures, territories, users
 from ..context import web
 from ..problems import Problem
 from ..schemas.fields import identifier, label

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from ...auth import Passwords, SignInRefused
+from ...stores.auth import Passwords, SignInRefused
 from ..context import web
 
 bp = Blueprint("auth", __name__)

@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 
 from ...domain.errors import DomainError
 from ...domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
-from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.caseload import CaseloadQuery, list_pathways
-from ...reference import groups, structures
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
+from ...stores.reference import groups, structures
 from .. import commands
 from ..context import web
 from ..problems import Problem

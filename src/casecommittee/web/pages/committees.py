@@ -9,15 +9,15 @@ from marshmallow import ValidationError
 
 from ...domain.committee import KIND_LABELS
 from ...domain.errors import DomainError
-from ...queries.session_documents import agenda_document, close_session
+from ...queries.session_documents import close_session
 from ...queries.sessions import sessions_page
-from ...reference import groups, structures
+from ...stores.reference import groups, structures
 from .. import commands
-from ..committee_documents import CSV_COLUMNS, as_csv, rows
 from ..context import web
+from ..printable import CSV_COLUMNS, as_csv, rows
 from ..problems import Problem
 from ..schemas.committees import CloseIn, CommitteeIn, DecisionIn
-from ..views.committees import agenda_label
+from ..views.committees import session_document
 from ..views.committees import session_in_scope as session_of
 from ..views.common import visible_pathway
 from . import exports, role_required
@@ -66,7 +66,7 @@ def index():
 
 
 def _agenda_page(session, errors_for: str | None = None, errors: dict | None = None, status=200):
-    document = agenda_document(web().system, session, agenda_label)
+    document = session_document(session)
     reference = web().system.reference
     return render_template(
         "pages/agenda.html", document=document, session=session,
@@ -104,7 +104,7 @@ def decide(session_id):
         if isinstance(error, Problem) and error.status == 404:
             raise
         if request.headers.get("HX-Request"):
-            document = agenda_document(system, session, agenda_label)
+            document = session_document(session)
             item = next(i for i in document["items"] if i["pathway_id"] == pathway_ref)
             return render_template("pages/agenda_item.html", item=item, session=session,
                                    writable=True, errors=field_errors(error),
@@ -112,7 +112,7 @@ def decide(session_id):
         return _agenda_page(session, pathway_ref, field_errors(error), status=422)
     web().access_log.record(principal, pathway.id, "committee_decision", at=system.clock.now())
     if request.headers.get("HX-Request"):
-        document = agenda_document(system, session, agenda_label)
+        document = session_document(session)
         item = next(i for i in document["items"] if i["pathway_id"] == str(pathway.id))
         return render_template("pages/agenda_item.html", item=item, session=session,
                                writable=True, errors={}, values={}, structures=[])
@@ -142,7 +142,7 @@ def minutes(session_id, fmt: str = "html"):
     session = session_of(session_id)
     if not session.is_closed:
         raise Problem(409, "le comité n'est pas encore clos : son compte rendu n'existe pas encore")
-    document = agenda_document(web().system, session, agenda_label)
+    document = session_document(session)
     title = (f"Compte rendu — {KIND_LABELS[session.kind]} — {document['group_name']} — "
              f"séance du {session.held_on:%d/%m/%Y}")
     notes = [f"Arrêté le {document['closed_at']:%d/%m/%Y à %H:%M} (UTC)",

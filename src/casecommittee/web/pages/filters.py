@@ -7,6 +7,7 @@ from flask import Flask, g
 
 from ...domain import vocabulary as v
 from ...domain.committee import DECISION_LABELS, KIND_LABELS
+from ...domain.pathway import STEP_LABELS
 from ...queries.agenda import REASON_LABELS
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -16,7 +17,7 @@ ROLE_LABELS = {"referent": "référent", "copilot": "co-pilote", "auditor": "év
 
 #: French labels of every closed list, by the name of the list.
 LABELS = {
-    "stage": v.STAGE_LABELS, "step": v.STEP_LABELS, "role": ROLE_LABELS,
+    "stage": v.STAGE_LABELS, "step": STEP_LABELS, "role": ROLE_LABELS,
     "decision": DECISION_LABELS, "kind": KIND_LABELS, "reason": REASON_LABELS,
     "channel": {"aller_vers": "aller-vers", "permanence": "permanence",
                 "partner_referral": "orientation par un partenaire", "event": "événement",

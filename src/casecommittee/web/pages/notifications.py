@@ -2,8 +2,8 @@
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from ...notifications import mark_read
 from ...queries.notifications import for_user
+from ...stores.notifications import mark_read
 from ..context import web
 from ..problems import Problem
 

@@ -13,10 +13,10 @@ from marshmallow import ValidationError
 
 from ...application import VersionConflict
 from ...domain.errors import DomainError
+from ...domain.pathway import STEP_LABELS
 from ...domain.rules import follow_up_calendar
-from ...domain.vocabulary import STEP_LABELS
-from ...personal_data import PersonalDataErased, PersonalDataMissing
-from ...reference import groups, structures, users
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
+from ...stores.reference import groups, structures, users
 from .. import commands
 from ..context import web
 from ..documents import step_document

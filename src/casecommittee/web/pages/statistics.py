@@ -11,10 +11,10 @@ from flask import Blueprint, g, render_template, request
 from marshmallow import ValidationError
 
 from ...queries.statistics import BREAKDOWNS, StatisticsQuery
-from ...reference import groups, structures, users
+from ...stores.reference import groups, structures, users
 from ..context import web
 from ..problems import Problem
-from ..schemas.statistics import StatisticsQuery as StatisticsQuerySchema
+from ..schemas.statistics import StatisticsArgs
 from . import charts, exports, role_required
 from .filters import LABELS, PARIS, fr_date, label, percent
 from .forms import field_errors
@@ -53,7 +53,7 @@ def statistics_of(args) -> tuple[dict, dict]:
         picked["known_at"] = _aware(picked.get("known_at"))
     except ValueError:
         raise ValidationError({"known_at": ["date et heure attendues"]}) from None
-    query = StatisticsQuerySchema().load({k: v for k, v in picked.items() if v is not None})
+    query = StatisticsArgs().load({k: v for k, v in picked.items() if v is not None})
     query["territory_id"] = g.principal.territory_id
     if query["group_id"] and web().system.reference.get(groups, query["group_id"]) is None:
         raise ValidationError({"group_id": ["groupe inconnu"]})

@@ -8,7 +8,7 @@ from .fields import Day, Text, identifier
 _RATE = fields.Float(allow_none=True, required=True)
 
 
-class StatisticsQuery(Schema):
+class StatisticsArgs(Schema):
     """Scope, period (identification dates), breakdown, business date and recorded time."""
 
     territory_id = identifier(load_default=None)

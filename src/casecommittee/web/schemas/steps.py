@@ -7,6 +7,8 @@ schema, and the OpenAPI document shows it as a `oneOf` with a discriminator on `
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ...domain import vocabulary as v
+from ...domain.pathway import LOGGABLE_STEPS
+from ...domain.rules import MAX_WEEKLY_HOURS, PMSMP_MAX_HOURS_PER_WEEK
 from .fields import (
     LABEL,
     Boolean,
@@ -57,7 +59,8 @@ def _hours(maximum: float, required: bool = True) -> Number:
 #: Fields a correction may change, typed as in the step that carries them.
 CORRECTABLE = {
     "occurred_on": Day(), "ends_on": Day(),
-    "hours_per_week": _hours(48, False), "weekly_hours": _hours(48, False),
+    "hours_per_week": _hours(PMSMP_MAX_HOURS_PER_WEEK, False),
+    "weekly_hours": _hours(MAX_WEEKLY_HOURS, False),
     "contract_months": Integer(validate=validate.Range(min=1, max=120), allow_none=True),
     "renews": Boolean(), "led_to_hire": Boolean(), "still_employed": Boolean(),
     "host": fields.Nested(Host), "employer": fields.Nested(Company),
@@ -100,7 +103,7 @@ STEP_SCHEMAS: dict[str, type[Schema]] = {
     "immersion_started": _step_schema(
         "immersion_started", "Début d'immersion (PMSMP) ; occurred_on est le premier jour.",
         host=fields.Nested(Host, required=True), ends_on=Day(required=True),
-        hours_per_week=_hours(48), objective=one_of(v.IMMERSION_OBJECTIVES, required=True),
+        hours_per_week=_hours(PMSMP_MAX_HOURS_PER_WEEK), objective=one_of(v.IMMERSION_OBJECTIVES, required=True),
         renews=Boolean(load_default=False),
     ),
     "immersion_ended": _step_schema(
@@ -115,7 +118,7 @@ STEP_SCHEMAS: dict[str, type[Schema]] = {
             load_default=None, allow_none=True, validate=validate.Range(min=1, max=120),
             metadata={"description": "obligatoire pour cdd, interim, cddi"},
         ),
-        weekly_hours=_hours(48),
+        weekly_hours=_hours(MAX_WEEKLY_HOURS),
     ),
     "follow_up_contact": _step_schema(
         "follow_up_contact", "Point de suivi pendant les 15 semaines.",
@@ -141,7 +144,6 @@ STEP_SCHEMAS: dict[str, type[Schema]] = {
         reason=label(required=True),
     ),
 }
-assert set(STEP_SCHEMAS) == set(v.LOGGABLE_STEPS)
 
 
 class StepIn(Schema):
@@ -151,7 +153,7 @@ class StepIn(Schema):
     variants = STEP_SCHEMAS
     discriminator = "step"
 
-    step = one_of(v.LOGGABLE_STEPS, required=True)
+    step = one_of(LOGGABLE_STEPS, required=True)
 
     def load(self, data, *, many=None, partial=None, unknown=None):
         """Loads the body with the schema of its `step`."""

@@ -9,15 +9,15 @@ from datetime import date
 from flask import request
 
 from ...application import CommitteeNotFound
-from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.session_documents import agenda_document, close_session
 from ...queries.sessions import sessions_page
-from ...reference import groups
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
+from ...stores.reference import groups
 from .. import commands
-from ..committee_documents import as_csv, as_html
 from ..context import web
 from ..idempotency import idempotent
 from ..pagination import decode_keyset, page
+from ..printable import as_csv, as_html
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..responses import Response
@@ -90,18 +90,37 @@ def _replay_decision(answer, *_args, **_kwargs):
     return _decision_document(session, pathway), 201, {}
 
 
-def agenda_label(pathway_id: str, consent: bool) -> str:
-    """A name (first name and initial) for consenting people and readers allowed names; else a pseudonym."""
-    principal = current_principal()
-    pseudonym = web().pseudonyms.of(pathway_id)
-    if principal.pseudonymised or not consent:
-        return pseudonym
-    try:
-        person = web().system.personal_data.get(pathway_id)
-    except (PersonalDataErased, PersonalDataMissing, ValueError):
-        return pseudonym
-    web().access_log.record(principal, pathway_id, "read_person_agenda", at=web().system.clock.now())
-    return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+def _labels() -> tuple:
+    """A `label_of` for the documents, and the pathways whose name it gave (the view logs them).
+
+    A name (first name and initial) for consenting people and readers allowed names; else a
+    pseudonym. Building the document writes nothing.
+    """
+    principal, named = current_principal(), []
+
+    def label_of(pathway_id: str, consent: bool) -> str:
+        pseudonym = web().pseudonyms.of(pathway_id)
+        if principal.pseudonymised or not consent:
+            return pseudonym
+        try:
+            person = web().system.personal_data.get(pathway_id)
+        except (PersonalDataErased, PersonalDataMissing, ValueError):
+            return pseudonym
+        named.append(pathway_id)
+        return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+
+    return label_of, named
+
+
+def session_document(session) -> dict:
+    """The agenda or minutes of a session as the caller may see it; the names it shows are
+    written to the access log here, once the document is built."""
+    label_of, named = _labels()
+    document = _shown(agenda_document(web().system, session, label_of))
+    now = web().system.clock.now()
+    for pathway_id in named:
+        web().access_log.record(current_principal(), pathway_id, "read_person_agenda", at=now)
+    return document
 
 
 def _shown(document: dict) -> dict:
@@ -177,7 +196,7 @@ def agenda(session_id):
     `Accept: text/html` gives the printable agenda, `text/csv` the spreadsheet (in French).
     """
     session = session_in_scope(session_id)
-    return _negotiated(_shown(agenda_document(web().system, session, agenda_label)), "Ordre du jour")
+    return _negotiated(session_document(session), "Ordre du jour")
 
 
 @blp.route("/committees/<session_id>/decisions", methods=["POST"])
@@ -229,4 +248,4 @@ def minutes(session_id):
     if not session.is_closed:
         raise Problem(409, "le comité n'est pas encore clos : son compte rendu n'existe pas encore",
                       type_="not_closed")
-    return _negotiated(_shown(agenda_document(web().system, session, agenda_label)), "Compte rendu")
+    return _negotiated(session_document(session), "Compte rendu")

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from ...notifications import mark_read
 from ...queries.notifications import for_user
+from ...stores.notifications import mark_read
 from ..context import web
 from ..pagination import decode_keyset, page
 from ..problems import Problem

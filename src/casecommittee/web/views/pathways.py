@@ -5,8 +5,8 @@ from datetime import date
 
 from flask import url_for
 
-from ...personal_data import PersonalDataErased, PersonalDataMissing
 from ...queries.caseload import CaseloadQuery, get_row, list_pathways
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
 from ..context import web
 from ..documents import (
@@ -56,11 +56,19 @@ def _person(pathway_id, row) -> dict | None:
         return None
 
 
+def _log_read(pathway_id, document: dict, action: str | None = "read") -> None:
+    """Records a read of the pathway's document: `read_person` when it shows the identity,
+    else `action` (none when None)."""
+    if document.get("person") is not None:
+        _log(pathway_id, "read_person")
+    elif action is not None:
+        _log(pathway_id, action)
+
+
 def _document(pathway_id, fields: dict, follow_up: dict, row: dict) -> dict:
+    """The pathway document as the caller may see it (it writes nothing: the view logs the read)."""
     principal = current_principal()
     person = _person(pathway_id, row)
-    if person is not None:
-        _log(pathway_id, "read_person")
     return pathway_document(
         fields, shown_id=shown_id(pathway_id), territory_id=row.get("territory_id"),
         follow_up=follow_up, reference=web().system.reference, person=person,
@@ -106,8 +114,7 @@ def _replay_write(answer, *_args, **_kwargs):
     pathway_id, row = visible_pathway(str(pathway_id))
     state = web().system.app.get_pathway(pathway_id, version=answer.version_of(pathway_id)).state
     document, status, headers = _answer(pathway_id, state, row, 201)
-    if document.get("person") is None:
-        _log(pathway_id, "read")
+    _log_read(pathway_id, document)
     return document, status, headers
 
 
@@ -154,7 +161,9 @@ def identify(headers, data):
     with commands.request_fields(commands.IDENTIFICATION_FIELDS):
         pathway = system.app.identify(**command)
     _log(pathway.id, "identify")
-    return _written(pathway, 201)
+    document, status, headers = _written(pathway, 201)
+    _log_read(pathway.id, document, action=None)
+    return document, status, headers
 
 
 @blp.route("/pathways/<pathway_ref>", methods=["GET"])
@@ -179,8 +188,7 @@ def get_pathway(query, pathway_ref):
         document = _row_document(pathway_id, row)
     if query["version"] is not None or query["as_of"] is not None:
         document = _state_document(pathway_id, state, row)
-    if document.get("person") is None:
-        _log(pathway_id, "read")
+    _log_read(pathway_id, document)
     return document, 200, _etag(row["version"] if query["version"] is None else query["version"])
 
 
@@ -193,7 +201,8 @@ def get_pathway(query, pathway_ref):
                                       "Location": {"schema": {"type": "string"}}})
 @idempotent(_replay_write)
 def log_step(headers, data, pathway_ref):
-    """Logs a step (any code of domain.md but `identified`); `If-Match` guards the version."""
+    """Logs a step (any code of docs/domain.md, "The pathway", but `identified`); `If-Match`
+    guards the version."""
     pathway_id, row = visible_pathway(pathway_ref)
     system = web().system
     code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
@@ -201,7 +210,9 @@ def log_step(headers, data, pathway_ref):
         pathway_id, code, expected_version=_expected_version(headers), **command,
     )
     _log(pathway_id, "log_step")
-    return _written(pathway, 201)
+    document, status, headers = _written(pathway, 201)
+    _log_read(pathway_id, document, action=None)
+    return document, status, headers
 
 
 @blp.route("/pathways/<pathway_ref>/history", methods=["GET"])

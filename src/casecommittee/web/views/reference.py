@@ -1,7 +1,7 @@
 """Reference data routes: territories, groups, structures (written by the admin)."""
 
 
-from ...reference import AlreadyRecorded, groups, structures, territories
+from ...stores.reference import AlreadyRecorded, groups, structures, territories
 from ..context import web
 from ..pagination import decode_cursor, encode_cursor
 from ..problems import Problem

@@ -13,7 +13,7 @@ blp = Blueprint("statistics", __name__, description="Statistiques de parcours (b
 
 @blp.route("/statistics")
 @document_errors(blp, 401, 403)
-@blp.arguments(s.StatisticsQuery, location="query")
+@blp.arguments(s.StatisticsArgs, location="query")
 @blp.response(200, s.Statistics)
 def statistics(query):
     """Population, stages, funnel, rates, median delays, exits, breakdown and target.

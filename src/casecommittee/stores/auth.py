@@ -1,7 +1,7 @@
 """API tokens and what each role may see: who is calling, and which pathways are theirs.
 
 A token is `secrets.token_urlsafe(32)`, shown once when issued and stored only as its SHA-256.
-Scopes (domain.md, "Who uses it"):
+Scopes (docs/domain.md, "People and places"):
 
 | role | pathways | personal data | writes |
 |---|---|---|---|
@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, select, update
 from sqlalchemy.engine import Engine
 
-from .db import as_utc, metadata
+from ..db import as_utc, metadata
 from .reference import users
 
 tokens = Table(

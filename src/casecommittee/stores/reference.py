@@ -9,8 +9,8 @@ from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import metadata
-from .domain.rules import DEFAULT_STALLED_AFTER_DAYS
+from ..db import metadata
+from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 
 territories = Table(
     "territories", metadata,

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, Text, delete, select, update
 from sqlalchemy.engine import Engine
 
-from .clock import SystemClock
-from .db import forget_old_versions, metadata
+from ..clock import SystemClock
+from ..db import forget_old_versions, metadata
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text, sel
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .db import metadata
+from ..db import metadata
 
 notifications = Table(
     "notifications", metadata,
