@@ -15,6 +15,9 @@
 | CASECOMMITTEE_WEBHOOK_SECRET | (none) | the HMAC-SHA256 secret of those webhooks (required with the URL) |
 | CASECOMMITTEE_JOBS_HOUR | 6 | the hour (UTC) of the daily jobs |
 | CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
+| CASECOMMITTEE_SESSION_IDLE_MINUTES | 30 | a signed-in page session ends after this long without a request |
+| CASECOMMITTEE_SIGN_IN_MAX_FAILURES | 5 | wrong passwords in a row before the account is locked |
+| CASECOMMITTEE_LOCKOUT_MINUTES | 15 | how long a locked account stays locked |
 | CASECOMMITTEE_MAX_BODY_BYTES | 65536 | a request body longer than this is refused (413) before it is read |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 | CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
@@ -75,6 +78,9 @@ class Settings:
     max_overflow: int = 3
     pool_timeout: int = 30
     connect_timeout: int = 10
+    session_idle_minutes: int = 30
+    sign_in_max_failures: int = 5
+    lockout_minutes: int = 15
     max_body_bytes: int = 65536
     idempotency_key_hours: int = 24
 
@@ -98,6 +104,9 @@ class Settings:
             max_overflow=_whole_number(env, "CASECOMMITTEE_DB_MAX_OVERFLOW", 3),
             pool_timeout=_whole_number(env, "CASECOMMITTEE_DB_POOL_TIMEOUT", 30),
             connect_timeout=_whole_number(env, "CASECOMMITTEE_DB_CONNECT_TIMEOUT", 10),
+            session_idle_minutes=_whole_number(env, "CASECOMMITTEE_SESSION_IDLE_MINUTES", 30),
+            sign_in_max_failures=_whole_number(env, "CASECOMMITTEE_SIGN_IN_MAX_FAILURES", 5),
+            lockout_minutes=_whole_number(env, "CASECOMMITTEE_LOCKOUT_MINUTES", 15),
             max_body_bytes=_whole_number(env, "CASECOMMITTEE_MAX_BODY_BYTES", 65536),
             idempotency_key_hours=_whole_number(env, "CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS", 24),
         )

@@ -51,9 +51,13 @@ def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
                 time.sleep(0.3)
         assert status == 200 and health["store"] == stores.kind and health["projections_behind"] == 0
         printed = (tmp_path / "serve.log").read_text()
-        tokens = dict(line.split()[:2] for line in printed.splitlines()
-                      if line.startswith("  ") and len(line.split()) == 2)
+        sign_ins = [line.split() for line in printed.splitlines()
+                    if line.startswith("  ") and len(line.split()) == 5 and line.split()[3] == "token"]
+        tokens = {role: token for role, _login, _password, _, token in sign_ins}
         assert set(tokens) == {"admin", "auditor", "copilot", "referent"}
+        assert f"serving the pages at http://127.0.0.1:{port}/" in printed
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/connexion", timeout=10) as sign_in:
+            assert sign_in.status == 200 and "Mot de passe" in sign_in.read().decode()
         status, me = _call(f"{base}/me", tokens["referent"])
         assert status == 200 and me["role"] == "referent"
         status, page = _call(f"{base}/pathways?limit=5", tokens["referent"])

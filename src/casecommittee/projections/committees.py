@@ -86,3 +86,4 @@ class CommitteeProjector:
         conn.execute(update(committee_sessions)
                      .where(committee_sessions.c.session_id == session_id)
                      .values(version=event.originator_version))
+

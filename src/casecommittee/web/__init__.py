@@ -78,6 +78,9 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     app.before_request(authenticate)
     consistency.register(app)
     register_blueprints(api)
+    from .pages import register_pages
+
+    register_pages(app)
     return app
 
 
