@@ -4,15 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean browser
+RUN_STAMP := $(VENV)/.installed-run
 
-$(STAMP): pyproject.toml
+.PHONY: run test test-sqlite test-pg bench lint clean browser postgres
+
+# Running needs the package and its PostgreSQL driver only; the tests add the test tools.
+$(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/casecommittee serve --demo
 
 # One test prints the committee minutes in a real headless browser: Debian's chromium.
@@ -22,9 +29,21 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  { echo "Chromium is missing: install Debian's chromium (sudo apt-get install chromium)"; exit 1; }
 
-test: $(STAMP) browser
-	$(BIN)/ruff check src tests
+# The PostgreSQL pass starts a throw-away server of Debian's postgresql (installed if missing).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
+	  { echo "PostgreSQL is missing: install Debian's postgresql (sudo apt-get install postgresql)"; exit 1; }
+
+# The whole suite on SQLite, then on PostgreSQL.
+test: lint test-sqlite test-pg
+
+test-sqlite: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+test-pg: $(STAMP) browser postgres
+	scripts/with-postgres $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
@@ -35,7 +54,7 @@ bench-api: $(STAMP)
 	$(BIN)/python bench/api_load.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts/with-postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

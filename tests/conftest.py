@@ -1,4 +1,10 @@
-"""Shared fixtures: a system on a scratch embedded store with a clock that stands still."""
+"""Shared fixtures: a system on a scratch store with a clock that stands still.
+
+The store is SQLite in a temporary directory unless CASECOMMITTEE_TEST_DATABASE_URL names a
+PostgreSQL server (`make test-pg` starts a throw-away one): then each test gets a database of
+its own, created empty and dropped after it. Every test that builds a system goes through
+`stores`, so the whole suite runs on both backends.
+"""
 
 from datetime import date
 
@@ -7,8 +13,42 @@ import pytest
 from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
+from scratch_stores import TEST_DATABASE_URL, ScratchStores
 
 TODAY = date(2026, 6, 30)
+
+
+def pytest_report_header(config):
+    """Says which backend this pass runs on."""
+    return f"store: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leaves out the tests of the other backend's own mechanisms (marked sqlite_only or
+    postgres_only): they are deselected, and the summary counts them."""
+    other = "sqlite_only" if TEST_DATABASE_URL else "postgres_only"
+    left_out = [item for item in items if item.get_closest_marker(other)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
+@pytest.fixture(scope="session")
+def stores():
+    """The scratch-store maker of this pass (SQLite or PostgreSQL)."""
+    made = ScratchStores(TEST_DATABASE_URL)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def store_env(stores, tmp_path):
+    """The CASECOMMITTEE_* variables of an empty store of this test (dropped after it)."""
+    env = stores.env(tmp_path / "var")
+    # tokens read on every request: tests change users' groups in the tables and expect it at once
+    env["CASECOMMITTEE_TOKEN_CACHE_SECONDS"] = "0"
+    yield env
+    stores.drop(env)
 
 
 @pytest.fixture
@@ -18,10 +58,8 @@ def clock():
 
 
 @pytest.fixture
-def system(tmp_path, clock):
-    """The whole system on a fresh SQLite store in a temporary data directory."""
-    # (tokens read on every request: tests change users' groups in the tables and expect it at once)
-    built = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(tmp_path / "var"),
-                                         "CASECOMMITTEE_TOKEN_CACHE_SECONDS": "0"}), clock=clock)
+def system(store_env, clock):
+    """The whole system on a fresh store of this pass."""
+    built = bootstrap(Settings.from_env(store_env), clock=clock)
     yield built
     built.close()

@@ -10,15 +10,20 @@ from casecommittee.cli import main
 
 
 @pytest.fixture
-def run(tmp_path):
-    """Runs `casecommittee …` on a store in a data directory of its own (default: "var")."""
+def run(tmp_path, stores):
+    """Runs `casecommittee …` on a store of its own (default: "var"; another name, another
+    store)."""
     runner = CliRunner()
+    made = {}
 
     def _run(*args, data_dir: str = "var"):
-        return runner.invoke(main, list(args),
-                             env={"CASECOMMITTEE_DATA_DIR": str(tmp_path / data_dir)})
+        if data_dir not in made:
+            made[data_dir] = stores.env(tmp_path / data_dir)
+        return runner.invoke(main, list(args), env=made[data_dir])
 
-    return _run
+    yield _run
+    for env in made.values():
+        stores.drop(env)
 
 
 def test_la_demo_remplit_le_stockage_et_l_historique_se_lit(run):

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 
 import casecommittee.cli as cli
@@ -19,14 +20,16 @@ POSTGRES = f"postgresql://casecommittee:{PASSWORD}@db.example.org:5432/cite"
 def test_init_never_prints_the_database_password(monkeypatch):
     settings = Settings.from_env({"CASECOMMITTEE_DATABASE_URL": POSTGRES,
                                   "CASECOMMITTEE_CIPHER_KEY": "x", "CASECOMMITTEE_PERSONAL_DATA_KEY": "y"})
-    monkeypatch.setattr(cli, "bootstrap", lambda: SimpleNamespace(settings=settings))
+    monkeypatch.setattr(cli, "bootstrap", lambda: SimpleNamespace(settings=settings, close=lambda: None))
     result = CliRunner().invoke(cli.main, ["init"])
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
     assert "postgresql+psycopg://casecommittee:***@db.example.org:5432/cite" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_identities_are_committed_durably_and_their_old_versions_zeroed(system):
+    """(PostgreSQL commits durably by default, and vacuums the erased rows' old versions.)"""
     with system.personal_data.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: synced at commit
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
@@ -34,7 +37,9 @@ def test_identities_are_committed_durably_and_their_old_versions_zeroed(system):
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
 
 
+@pytest.mark.sqlite_only
 def test_an_upgrade_leaves_nothing_of_the_responses_kept_in_clear(tmp_path):
+    """(Older versions ran on SQLite only: no PostgreSQL store holds such responses.)"""
     data_dir = tmp_path / "var"
     bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(data_dir)})).close()
     database = sqlite3.connect(data_dir / "casecommittee.sqlite")  # as an older version left it

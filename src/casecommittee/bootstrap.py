@@ -66,8 +66,9 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     """
     settings = settings or Settings.from_env()
     settings.secure_data_dir()
-    engine = make_engine(settings.sqlalchemy_url)
-    personal_engine = make_engine(settings.sqlalchemy_url, personal=True)
+    engine = make_engine(settings.sqlalchemy_url, **settings.engine_options())
+    personal_engine = make_engine(settings.sqlalchemy_url, personal=True,
+                                  **settings.engine_options())
     drop_stored_responses(personal_engine)
     create_all(engine)
     ensure_read_model_schema(engine)

@@ -3,7 +3,11 @@
 | variable | default | meaning |
 |---|---|---|
 | CASECOMMITTEE_DATA_DIR | ./var | where the embedded SQLite files and generated keys live |
-| CASECOMMITTEE_DATABASE_URL | (SQLite in the data dir) | a `postgresql://user:pw@host:port/db` URL to scale out |
+| CASECOMMITTEE_DATABASE_URL | (SQLite in the data dir) | a `postgresql://user:pw@host:port/db` URL to scale out (see below) |
+| CASECOMMITTEE_DB_POOL_SIZE | 2 | PostgreSQL connections each pool of a process keeps open |
+| CASECOMMITTEE_DB_MAX_OVERFLOW | 3 | connections a pool may open beyond that under load |
+| CASECOMMITTEE_DB_POOL_TIMEOUT | 30 | seconds a request waits for a free connection before failing |
+| CASECOMMITTEE_DB_CONNECT_TIMEOUT | 10 | seconds to establish one connection |
 | CASECOMMITTEE_CIPHER_KEY | generated into DATA_DIR/keys | AES key (base64) for the event store |
 | CASECOMMITTEE_PERSONAL_DATA_KEY | generated into DATA_DIR/keys | AES key (base64) wrapping each person's key |
 | CASECOMMITTEE_SNAPSHOT_INTERVAL | 10 | a pathway snapshot every N events |
@@ -11,21 +15,36 @@
 | CASECOMMITTEE_WEBHOOK_SECRET | (none) | the HMAC-SHA256 secret of those webhooks (required with the URL) |
 | CASECOMMITTEE_JOBS_HOUR | 6 | the hour (UTC) of the daily jobs |
 | CASECOMMITTEE_RETENTION_DAYS | 730 | identities are erased this long after a pathway's last step |
+| CASECOMMITTEE_SESSION_IDLE_MINUTES | 30 | a signed-in page session ends after this long without a request |
+| CASECOMMITTEE_SIGN_IN_MAX_FAILURES | 5 | wrong passwords in a row before the account is locked |
+| CASECOMMITTEE_LOCKOUT_MINUTES | 15 | how long a locked account stays locked |
 | CASECOMMITTEE_MAX_BODY_BYTES | 65536 | a request body longer than this is refused (413) before it is read |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 | CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
 | CASECOMMITTEE_TOKEN_CACHE_SECONDS | 5 | a web process keeps a token's user this long (0: read it on every request); a revocation by another process, or a user's new groups, apply within it |
+
+One URL configures both the event store and the read models; it is parsed by SQLAlchemy's
+`make_url`, so a password is percent-encoded (`p%40ss` for `p@ss`), a Unix socket is a `host`
+query option (`postgresql://app@/cite?host=/var/run/postgresql`), and every other query option
+(`sslmode=verify-full`, `sslrootcert=…`, `application_name=…`) goes to libpq for both stores.
+
+Connection budget: each process opens three pools (event store, read models, personal data),
+each of at most POOL_SIZE + MAX_OVERFLOW connections, and a worker one more to listen for new
+events. So (processes × 3) × (POOL_SIZE + MAX_OVERFLOW) + workers must stay below the server's
+`max_connections` (100 by default): two nodes of 2 gunicorn workers and one worker need at
+most 5 × 3 × 5 + 1 = 76 with the defaults.
 """
 
+import json
 import os
 import stat
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from eventsourcing.cryptography import AESCipher
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 #: The embedded store's files (the read models' and the event store's), under the data dir.
 SQLITE_FILES = ("casecommittee.sqlite", "events.sqlite")
@@ -56,6 +75,13 @@ class Settings:
     webhook_secret: str | None = None
     jobs_hour: int = 6
     retention_days: int = 730
+    pool_size: int = 2
+    max_overflow: int = 3
+    pool_timeout: int = 30
+    connect_timeout: int = 10
+    session_idle_minutes: int = 30
+    sign_in_max_failures: int = 5
+    lockout_minutes: int = 15
     max_body_bytes: int = 65536
     idempotency_key_hours: int = 24
     token_cache_seconds: int = 5
@@ -76,6 +102,13 @@ class Settings:
             webhook_secret=env.get("CASECOMMITTEE_WEBHOOK_SECRET") or None,
             jobs_hour=_whole_number(env, "CASECOMMITTEE_JOBS_HOUR", 6),
             retention_days=_whole_number(env, "CASECOMMITTEE_RETENTION_DAYS", 730),
+            pool_size=_whole_number(env, "CASECOMMITTEE_DB_POOL_SIZE", 2),
+            max_overflow=_whole_number(env, "CASECOMMITTEE_DB_MAX_OVERFLOW", 3),
+            pool_timeout=_whole_number(env, "CASECOMMITTEE_DB_POOL_TIMEOUT", 30),
+            connect_timeout=_whole_number(env, "CASECOMMITTEE_DB_CONNECT_TIMEOUT", 10),
+            session_idle_minutes=_whole_number(env, "CASECOMMITTEE_SESSION_IDLE_MINUTES", 30),
+            sign_in_max_failures=_whole_number(env, "CASECOMMITTEE_SIGN_IN_MAX_FAILURES", 5),
+            lockout_minutes=_whole_number(env, "CASECOMMITTEE_LOCKOUT_MINUTES", 15),
             max_body_bytes=_whole_number(env, "CASECOMMITTEE_MAX_BODY_BYTES", 65536),
             idempotency_key_hours=_whole_number(env, "CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS", 24),
             token_cache_seconds=_whole_number(env, "CASECOMMITTEE_TOKEN_CACHE_SECONDS", 5),
@@ -98,28 +131,48 @@ class Settings:
     # ---- stores -------------------------------------------------------------------------
 
     @property
-    def store_kind(self) -> str:
-        """"sqlite" (embedded) or "postgresql"."""
-        if self.database_url and self.database_url.startswith(("postgresql", "postgres")):
-            return "postgresql"
-        if self.database_url and not self.database_url.startswith("sqlite"):
+    def parsed_url(self) -> URL | None:
+        """CASECOMMITTEE_DATABASE_URL as SQLAlchemy reads it, or None for the embedded store."""
+        if not self.database_url:
+            return None
+        try:
+            return make_url(self.database_url)
+        except ArgumentError:
             raise ConfigurationError(
-                f"CASECOMMITTEE_DATABASE_URL={self.database_url!r}: use postgresql://… or leave it unset"
-            )
-        return "sqlite"
+                "CASECOMMITTEE_DATABASE_URL is not a URL: use postgresql://user:password@host/db"
+            ) from None
 
     @property
-    def sqlalchemy_url(self) -> str:
+    def store_kind(self) -> str:
+        """"sqlite" (embedded) or "postgresql"."""
+        url = self.parsed_url
+        if url is None or url.get_backend_name() == "sqlite":
+            return "sqlite"
+        if url.drivername.split("+")[0] in ("postgresql", "postgres"):
+            return "postgresql"
+        raise ConfigurationError(
+            f"CASECOMMITTEE_DATABASE_URL uses {url.drivername!r}: use postgresql://… or leave it unset"
+        )
+
+    @property
+    def sqlalchemy_url(self) -> URL:
         """The SQLAlchemy URL of the read models, personal data and reference data."""
         if self.store_kind == "postgresql":
-            parts = urlsplit(self.database_url)
-            return f"postgresql+psycopg://{parts.netloc}{parts.path}"
-        return self.database_url or f"sqlite:///{self.data_dir / SQLITE_FILES[0]}"
+            return self.parsed_url.set(drivername="postgresql+psycopg")
+        return self.parsed_url or make_url(f"sqlite:///{self.data_dir / SQLITE_FILES[0]}")
+
+    def engine_options(self) -> dict:
+        """The SQLAlchemy engine's pool settings (PostgreSQL; SQLite keeps its defaults)."""
+        if self.store_kind != "postgresql":
+            return {}
+        return {"pool_size": self.pool_size, "max_overflow": self.max_overflow,
+                "pool_timeout": self.pool_timeout,
+                "connect_args": {"connect_timeout": self.connect_timeout}}
 
     @property
     def shown_url(self) -> str:
         """The store's URL as it may be printed or logged: never with its password."""
-        return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+        return self.sqlalchemy_url.render_as_string(hide_password=True)
 
     def secure_data_dir(self) -> None:
         """The embedded store's directory, private to its owner (0700), and its SQLite files,
@@ -145,14 +198,22 @@ class Settings:
             "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
         }
         if self.store_kind == "postgresql":
-            parts = urlsplit(self.database_url)
+            url = self.parsed_url
+            options = {key: value if isinstance(value, str) else value[-1]
+                       for key, value in url.query.items()}
+            host = options.pop("host", None) or url.host or "127.0.0.1"
             env.update(
-                PERSISTENCE_MODULE="eventsourcing.postgres",
-                POSTGRES_DBNAME=parts.path.lstrip("/"),
-                POSTGRES_HOST=parts.hostname or "127.0.0.1",
-                POSTGRES_PORT=str(parts.port or 5432),
-                POSTGRES_USER=parts.username or "",
-                POSTGRES_PASSWORD=parts.password or "",
+                PERSISTENCE_MODULE="casecommittee.event_store:ConfiguredPostgresFactory",
+                POSTGRES_DBNAME=url.database or "",
+                POSTGRES_HOST=host,
+                POSTGRES_PORT=str(url.port or options.pop("port", None) or 5432),
+                POSTGRES_USER=url.username or "",
+                POSTGRES_PASSWORD=url.password or "",
+                POSTGRES_POOL_SIZE=str(self.pool_size),
+                POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
+                POSTGRES_CONNECT_TIMEOUT=str(self.pool_timeout),
+                POSTGRES_PRE_PING="y",
+                LIBPQ_OPTIONS=json.dumps({"connect_timeout": self.connect_timeout, **options}),
             )
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)

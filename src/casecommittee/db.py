@@ -1,13 +1,32 @@
 """SQLAlchemy engine and metadata shared by the read models, personal data and reference data."""
 
+import re
 import time
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = MetaData()
+
+#: The control characters a stored text never holds (tab, line feed and carriage return stay).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CleanText(TypeDecorator):
+    """Text stored without control characters: NUL above all, which PostgreSQL refuses (a read
+    model that refused an event would stop), and the other C0 controls, which no name, code or
+    note of the domain holds. The door refuses them first; the store does not depend on it."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """The value without its control characters."""
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            return CONTROL_CHARACTERS.sub("", value)
+        return value
 
 
 def json_text(value) -> str:
@@ -20,15 +39,17 @@ def json_text(value) -> str:
 JSON_OPTIONS = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
-def make_engine(url: str, *, personal: bool = False) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys.
+def make_engine(url: str | URL, *, personal: bool = False, **options) -> Engine:
+    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys; `options`
+    (pool sizes, timeouts) go to SQLAlchemy for a server database.
 
     A `personal` engine (the personal-data store's) commits durably (`synchronous=FULL`: the
     WAL is synced at each commit, so an identity is on disk before its event is written) and
     overwrites what it deletes or replaces with zeros (`secure_delete`: no erased identity
     nor destroyed key lingers in a page's free space or on the free list).
     """
-    if url.startswith("sqlite"):
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30}, **JSON_OPTIONS)
         synchronous = "FULL" if personal else "NORMAL"
 
@@ -43,7 +64,7 @@ def make_engine(url: str, *, personal: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **JSON_OPTIONS)
+    return create_engine(url, pool_pre_ping=True, **options, **JSON_OPTIONS)
 
 
 def forget_old_versions(engine: Engine, table: str) -> bool:

@@ -49,8 +49,24 @@ EMPLOYERS = (
     ("Leclerc Belfort", "32145698700018"), ("Transports Optymo", None),
     ("Mairie de Belfort", "21900010500019"), ("Carrefour Market Valdoie", None),
 )
-FIRST_NAMES = ("Inès", "Yanis", "Sarah", "Mehdi", "Léa", "Kevin", "Aïcha", "Lucas", "Nadia", "Théo")
-LAST_NAMES = ("Martin", "Benali", "Durand", "Haddad", "Petit", "Moreau", "Diallo", "Roux")
+#: Varied enough that one agenda of 15 people rarely shows the same "first name + initial" twice.
+FIRST_NAMES = (
+    "Inès", "Yanis", "Sarah", "Mehdi", "Léa", "Kevin", "Aïcha", "Lucas", "Nadia", "Théo", "Amina",
+    "Bilal", "Chloé", "Dylan", "Emma", "Fatou", "Gabriel", "Hawa", "Ilyes", "Jade", "Karim", "Lina",
+    "Moussa", "Noémie", "Omar", "Pauline", "Quentin", "Rayan", "Sofia", "Tom", "Ursule", "Victor",
+    "Wassim", "Yasmine", "Zoé", "Adam", "Baptiste", "Camille", "Djibril", "Elif", "Florian",
+    "Grace", "Hugo", "Imane", "Jordan", "Kenza", "Louis", "Maëlys", "Nathan", "Océane", "Rania",
+    "Samuel", "Tiphaine", "Walid", "Anaïs", "Enzo", "Salomé", "Idriss", "Manon", "Sékou",
+)
+LAST_NAMES = (
+    "Martin", "Benali", "Durand", "Haddad", "Petit", "Moreau", "Diallo", "Roux", "Bernard", "Dubois",
+    "Thomas", "Robert", "Richard", "Lefebvre", "Leroy", "Garnier", "Faure", "Rousseau", "Blanc",
+    "Guerin", "Muller", "Henry", "Nguyen", "Traoré", "Kaya", "Mansouri", "Bouzid", "Cissé", "Da Silva",
+    "Fernandes", "Lopez", "Morel", "Girard", "Andre", "Mercier", "Dupont", "Lambert", "Bonnet",
+    "François", "Martinez", "Legrand", "Chevalier", "Yilmaz", "Camara", "Keita", "Ziani", "Belkacem",
+    "Ferreira", "Schmitt", "Weber", "Meyer", "Koné", "Sow", "Rey", "Perrin", "Marchal", "Vidal",
+    "Colin", "Arnaud", "Gauthier",
+)
 
 
 class DemoAlreadyLoaded(Exception):

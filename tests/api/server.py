@@ -25,9 +25,10 @@ IDENTIFICATION = {
 }
 
 
-def prepare_store(data_dir: Path) -> str:
-    """A store with the group "g-jeunes" and its referent; returns her token."""
-    system = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(data_dir)}))
+def prepare_store(env: dict) -> str:
+    """A store (its CASECOMMITTEE_* variables: the `store_env` fixture) with the group
+    "g-jeunes" and its referent; returns her token."""
+    system = bootstrap(Settings.from_env(env))
     try:
         ref = system.reference
         ref.add_territory("Cité de l'emploi de Belfort", id="t-belfort")
@@ -57,21 +58,25 @@ class Answer:
 
 @dataclass
 class Server:
-    """One run of the server on a data directory."""
+    """One run of the server on a store (its CASECOMMITTEE_* variables)."""
 
-    data_dir: Path
+    env: dict
     token: str
     workers: int = 2
     process: subprocess.Popen | None = None
+
+    @property
+    def log_path(self) -> Path:
+        """The server's output, beside the store's data directory."""
+        return Path(self.env["CASECOMMITTEE_DATA_DIR"]).parent / "serve.log"
     base: str = ""
 
     def start(self, timeout: float = 60) -> None:
         """Starts gunicorn (master and workers in a new session) and waits until it answers."""
         port = free_port()
-        env = {**os.environ, "CASECOMMITTEE_DATA_DIR": str(self.data_dir),
-               "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         executable = Path(sys.executable).with_name("casecommittee")
-        log = open(self.data_dir.parent / "serve.log", "a")  # noqa: SIM115 - the server's
+        log = open(self.log_path, "a")  # noqa: SIM115 - the server's
         self.process = subprocess.Popen(
             [str(executable), "serve", "--no-jobs", "--host", "127.0.0.1", "--port", str(port),
              "--workers", str(self.workers)],
@@ -86,7 +91,7 @@ class Server:
                     return
             except OSError:
                 pass
-            assert self.process.poll() is None, (self.data_dir.parent / "serve.log").read_text()
+            assert self.process.poll() is None, (self.log_path).read_text()
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
 

@@ -91,9 +91,9 @@ def _pathway_count(server: Server) -> int:
             return count
 
 
-def test_kill_9_under_a_keyed_load_loses_nothing_duplicates_nothing_and_leaves_no_key_stuck(tmp_path):
-    data_dir = tmp_path / "var"
-    server = Server(data_dir, prepare_store(data_dir))
+def test_kill_9_under_a_keyed_load_loses_nothing_duplicates_nothing_and_leaves_no_key_stuck(
+        store_env):
+    server = Server(store_env, prepare_store(store_env))
     server.start()
     rng = random.Random(11)
     answered: dict[str, tuple] = {}  # key → (request, resource id, ETag) once answered
@@ -138,7 +138,7 @@ def test_kill_9_under_a_keyed_load_loses_nothing_duplicates_nothing_and_leaves_n
         assert set(reasons) == set(referrals)  # nothing written under a key nobody was answered
     finally:
         server.stop()
-    system = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(data_dir)}))
+    system = bootstrap(Settings.from_env(store_env))
     try:
         report = replay_check(system.app, system.engine)
         assert report["ok"], report["differences"]
@@ -146,9 +146,8 @@ def test_kill_9_under_a_keyed_load_loses_nothing_duplicates_nothing_and_leaves_n
         system.close()
 
 
-def test_twenty_writers_without_if_match_all_succeed_and_a_stale_if_match_is_told(tmp_path):
-    data_dir = tmp_path / "var"
-    server = Server(data_dir, prepare_store(data_dir), workers=4)
+def test_twenty_writers_without_if_match_all_succeed_and_a_stale_if_match_is_told(store_env):
+    server = Server(store_env, prepare_store(store_env), workers=4)
     server.start()
     try:
         pid = server.call("POST", "/pathways", IDENTIFICATION).body["id"]

@@ -114,7 +114,9 @@ def test_two_racing_uses_of_a_key_write_once(system, identified, write):
     assert keyed.begin("referent", "k", "digest")[1] == answered.value.answer
 
 
+@pytest.mark.sqlite_only
 def test_the_store_keeps_no_response_and_no_key_in_clear(client, as_, system):
+    """(It reads SQLite's catalogue and files.)"""
     keyed = {**as_("referent"), "Idempotency-Key": "repérage-inès-benali"}
     assert client.post("/api/v1/pathways", json=IDENTIFY, headers=keyed).status_code == 201
     with system.engine.connect() as conn:

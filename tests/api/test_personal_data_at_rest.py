@@ -10,6 +10,7 @@ import stat
 from base64 import b64decode
 from pathlib import Path
 
+import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -54,7 +55,10 @@ def _keyed(as_, user: str, key: str) -> dict:
     return {**as_(user), "Idempotency-Key": key}
 
 
+@pytest.mark.sqlite_only
 def test_no_identity_in_clear_on_disk_and_none_recoverable_after_erasure(client, as_, system):
+    """(It reads the SQLite files; on PostgreSQL, tests/domain/test_personal_data.py reads every
+    value of every table.)"""
     data_dir = system.settings.data_dir
     master_key = b64decode(system.settings.resolved_key("personal_data_key", "personal-data.key"))
     keyed_writes = []
@@ -110,7 +114,9 @@ def test_no_identity_in_clear_on_disk_and_none_recoverable_after_erasure(client,
                       headers=as_("referent")).get_json()["person"]["last_name"] == "Haddad"
 
 
+@pytest.mark.sqlite_only
 def test_the_data_directory_is_private_to_its_owner(client, as_, system):
+    """(A PostgreSQL store keeps no file in the data directory.)"""
     previous = os.umask(0o022)  # a lenient umask changes nothing
     try:
         assert client.post("/api/v1/pathways", json=IDENTIFY, headers=as_("referent")).status_code == 201

@@ -4,6 +4,7 @@ Runs in-process (WSGI) with a co-pilot's, an admin's and an auditor's token, bou
 examples per operation (about 20 s).
 """
 
+import shutil
 import tempfile
 from datetime import date
 
@@ -20,9 +21,9 @@ from schemathesis.specs.openapi.checks import (
 
 from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
-from casecommittee.config import Settings
 from casecommittee.stores.auth import Tokens
 from casecommittee.web import create_app
+from scratch_stores import TEST_DATABASE_URL, ScratchStores
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +31,12 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 
 
+STORES = ScratchStores(TEST_DATABASE_URL)
+DATA_DIR = tempfile.mkdtemp(prefix="casecommittee-schemathesis-")
+
+
 def _app_and_token():
-    data_dir = tempfile.mkdtemp(prefix="casecommittee-schemathesis-")
-    system = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": data_dir}),
+    system = bootstrap(STORES.settings(DATA_DIR),
                        clock=FixedClock(date(2026, 6, 30)))
     system.reference.add_territory("Belfort", id="t-belfort")
     system.reference.add_group("t-belfort", "Jeunes", 25, id="g-jeunes")
@@ -41,11 +45,20 @@ def _app_and_token():
     system.reference.add_user("Évaluation", "auditor", "t-belfort", [], None, id="auditor")
     app = create_app(system, {"TESTING": True})
     issuer = Tokens(system.engine)
-    return app, {user: issuer.issue(user) for user in ("copilot", "admin", "auditor")}
+    return system, app, {user: issuer.issue(user) for user in ("copilot", "admin", "auditor")}
 
 
-APP, TOKENS = _app_and_token()
+SYSTEM, APP, TOKENS = _app_and_token()
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _store_removed_after_the_module():
+    yield
+    SYSTEM.close()
+    STORES.drop(SYSTEM.settings)
+    STORES.close()
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
 @pytest.mark.parametrize("role", list(TOKENS))

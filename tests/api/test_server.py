@@ -29,9 +29,9 @@ def _call(url, token=None, body=None):
         return error.code, json.loads(error.read())
 
 
-def test_serve_demo_answers_over_http(tmp_path):
+def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
     port = free_port()
-    env = {**os.environ, "CASECOMMITTEE_DATA_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **store_env, "PYTHONUNBUFFERED": "1"}
     executable = Path(sys.executable).with_name("casecommittee")
     log = open(tmp_path / "serve.log", "w+")
     server = subprocess.Popen(
@@ -49,11 +49,15 @@ def test_serve_demo_answers_over_http(tmp_path):
                 assert server.poll() is None, (tmp_path / "serve.log").read_text()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.3)
-        assert status == 200 and health["store"] == "sqlite" and health["projections_behind"] == 0
+        assert status == 200 and health["store"] == stores.kind and health["projections_behind"] == 0
         printed = (tmp_path / "serve.log").read_text()
-        tokens = dict(line.split()[:2] for line in printed.splitlines()
-                      if line.startswith("  ") and len(line.split()) == 2)
+        sign_ins = [line.split() for line in printed.splitlines()
+                    if line.startswith("  ") and len(line.split()) == 5 and line.split()[3] == "token"]
+        tokens = {role: token for role, _login, _password, _, token in sign_ins}
         assert set(tokens) == {"admin", "auditor", "copilot", "referent"}
+        assert f"serving the pages at http://127.0.0.1:{port}/" in printed
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/connexion", timeout=10) as sign_in:
+            assert sign_in.status == 200 and "Mot de passe" in sign_in.read().decode()
         status, me = _call(f"{base}/me", tokens["referent"])
         assert status == 200 and me["role"] == "referent"
         status, page = _call(f"{base}/pathways?limit=5", tokens["referent"])

@@ -7,9 +7,7 @@ from committee_people import identify, log
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
-from casecommittee.config import Settings
 from casecommittee.domain.errors import DomainError
 from casecommittee.domain.rules import follow_up_calendar
 from casecommittee.queries.agenda import agenda_inputs
@@ -52,11 +50,10 @@ def expected_reasons(state, on: date, since: date, stalled_after: int) -> bool:
 @given(intents=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(sorted(STEPS)), st.integers(0, 25)),
                         max_size=30),
        session_offset=st.integers(0, 90))
-def test_agenda_lists_exactly_the_groups_pathways_with_a_reason(tmp_path_factory, intents, session_offset):
+def test_agenda_lists_exactly_the_groups_pathways_with_a_reason(tmp_path_factory, stores, intents,
+                                                                session_offset):
     clock = FixedClock(START)
-    system = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(tmp_path_factory.mktemp("v"))}),
-                       clock=clock)
-    try:
+    with stores.system(tmp_path_factory.mktemp("v"), clock) as system:
         territory = system.reference.add_territory("Cité")
         groups = [system.reference.add_group(territory["id"], name, 30)["id"] for name in ("A", "B")]
         user = system.reference.add_user("Référent", "referent", territory["id"], groups)
@@ -78,5 +75,3 @@ def test_agenda_lists_exactly_the_groups_pathways_with_a_reason(tmp_path_factory
         wanted = {pid for pid, state in states.items()
                   if state.group_id == groups[0] and expected_reasons(state, on, since, 45)}
         assert listed == wanted
-    finally:
-        system.close()

@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from committee_people import identify, log
 
-from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.jobs import deliver_webhooks, run_once
@@ -50,12 +49,10 @@ def partner():
     server.shutdown()
 
 
-def test_a_reminder_reaches_the_partner_signed_after_one_failure(tmp_path, partner):
+def test_a_reminder_reaches_the_partner_signed_after_one_failure(tmp_path, stores, partner):
     clock = FixedClock(date(2026, 3, 1))
-    settings = Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(tmp_path), "CASECOMMITTEE_WEBHOOK_URL": partner,
-                                  "CASECOMMITTEE_WEBHOOK_SECRET": SECRET})
-    system = bootstrap(settings, clock=clock)
-    try:
+    with stores.system(tmp_path, clock, CASECOMMITTEE_WEBHOOK_URL=partner,
+                       CASECOMMITTEE_WEBHOOK_SECRET=SECRET) as system:
         territory = system.reference.add_territory("Cité")
         group = system.reference.add_group(territory["id"], "Jeunes", 30)
         referent = system.reference.add_user("Référente", "referent", territory["id"], [group["id"]])
@@ -77,8 +74,6 @@ def test_a_reminder_reaches_the_partner_signed_after_one_failure(tmp_path, partn
         payload = json.loads(body)
         assert payload["kind"] == "follow_up_due" and payload["pathway_id"] == str(pid)
         assert payload["user_id"] == referent["id"]
-    finally:
-        system.close()
 
 
 def test_a_webhook_url_without_a_secret_is_refused_with_the_fix():

@@ -17,9 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casecommittee.application import CaseCommittee
-from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
-from casecommittee.config import Settings
 from casecommittee.domain.errors import DomainError
 from casecommittee.domain.pathway import check_history, derive
 from casecommittee.domain.vocabulary import (
@@ -48,20 +46,16 @@ SCHEMES = ("Contrat d'engagement jeune (CEJ)", "E2C", "Épide", "PLIE", "IAE", "
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """One embedded store for every drawn pathway, its clock, and a reader without snapshots."""
+def store(tmp_path_factory, stores):
+    """One store for every drawn pathway, its clock, and a reader without snapshots."""
     clock = FixedClock(date(2024, 1, 1))
-    settings_ = Settings.from_env(
-        {"CASECOMMITTEE_DATA_DIR": str(tmp_path_factory.mktemp("replay") / "var")}
-    )
-    system = bootstrap(settings_, clock=clock)
-    without_snapshots = CaseCommittee(
-        env=settings_.event_store_env(), clock=clock, snapshot_interval=0
-    )
-    assert without_snapshots.snapshots is None
-    yield system, clock, without_snapshots
-    without_snapshots.close()
-    system.close()
+    with stores.system(tmp_path_factory.mktemp("replay") / "var", clock) as system:
+        without_snapshots = CaseCommittee(
+            env=system.settings.event_store_env(), clock=clock, snapshot_interval=0
+        )
+        assert without_snapshots.snapshots is None
+        yield system, clock, without_snapshots
+        without_snapshots.close()
 
 
 def _fields(data: st.DataObject, code: str, state, on: date, steps) -> tuple[date, dict]:
@@ -181,13 +175,10 @@ def test_un_parcours_relu_depuis_le_stockage_est_celui_vu_en_memoire(store, data
     assert pathway.state_as_of(clock.today()) == pathway.state
 
 
-def test_sans_snapshots_configures_le_parcours_se_rejoue_en_entier(tmp_path, clock):
+def test_sans_snapshots_configures_le_parcours_se_rejoue_en_entier(tmp_path, stores, clock):
     """CASECOMMITTEE_SNAPSHOT_INTERVAL=0 switches snapshots off: nothing but events is stored,
     and a long pathway still reads back the same."""
-    settings_ = Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(tmp_path / "var"),
-                                   "CASECOMMITTEE_SNAPSHOT_INTERVAL": "0"})
-    system = bootstrap(settings_, clock=clock)
-    try:
+    with stores.system(tmp_path / "var", clock, CASECOMMITTEE_SNAPSHOT_INTERVAL="0") as system:
         assert system.app.snapshots is None
         pathway = system.app.identify(
             actor=REFERENTS[0], occurred_on=date(2026, 1, 5), group_id="groupe-diplomes",
@@ -202,5 +193,3 @@ def test_sans_snapshots_configures_le_parcours_se_rejoue_en_entier(tmp_path, clo
         assert pathway.version == 13
         reloaded = system.app.get_pathway(pathway.id)
         assert reloaded.state == pathway.state and reloaded.steps == pathway.steps
-    finally:
-        system.close()

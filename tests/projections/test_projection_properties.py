@@ -8,9 +8,7 @@ from cite import Referent
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
-from casecommittee.config import Settings
 from casecommittee.domain.errors import DomainError
 from casecommittee.domain.vocabulary import POSITIVE_OUTCOMES, STAGES
 from casecommittee.projections.replay_check import replay_check
@@ -105,19 +103,16 @@ def direct_figures(states, day: date):
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(intents=intents, as_of_offset=st.integers(0, 400), data=st.data())
-def test_incremental_equals_rebuild_equals_direct(tmp_path_factory, intents, as_of_offset, data):
+def test_incremental_equals_rebuild_equals_direct(tmp_path_factory, stores, intents, as_of_offset,
+                                                   data):
     clock = FixedClock(START)
-    system = bootstrap(Settings.from_env(
-        {"CASECOMMITTEE_DATA_DIR": str(tmp_path_factory.mktemp("var"))}), clock=clock)
-    try:
+    with stores.system(tmp_path_factory.mktemp("var"), clock) as system:
         people = _check_histories(system, clock, intents, as_of_offset)
         histories = {pid: _versions(system, pid) for pid in people}
         # the moment a step was recorded (the figures include it), or just before
         recorded = data.draw(st.sampled_from(sorted({p.modified_on for v in histories.values() for p in v})))
         moment = recorded - data.draw(st.sampled_from([timedelta(0), timedelta(microseconds=1)]))
         _check_known_at(system, clock, histories, moment)
-    finally:
-        system.close()
 
 
 def _versions(system, pid) -> list:

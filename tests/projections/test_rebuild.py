@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from casecommittee.demo import generate
 from casecommittee.projections import rebuild as rebuild_module
@@ -25,7 +25,7 @@ from casecommittee.projections.rebuild import (
 )
 from casecommittee.projections.replay_check import replay_check
 from casecommittee.projections.runner import VIEW_TABLES, ProjectionRunner, positions
-from casecommittee.projections.staging import Staging
+from casecommittee.projections.staging import Staging, lock_key
 
 
 def _read_models(system) -> dict:
@@ -134,8 +134,10 @@ def test_a_partition_process_that_dies_is_reported_not_waited_for(system, clock,
     assert _staging_tables(system) == []  # the rebuild dropped its own
 
 
+@pytest.mark.sqlite_only
 def test_rows_copied_through_the_driver_are_those_attached_files_give(system, clock, tmp_path):
-    """The copy's portable path (for servers that can't attach a file) copies the same rows."""
+    """The copy's portable path (for servers that can't attach a file) copies the same rows.
+    (On PostgreSQL it is the only path: every rebuild test of that pass takes it.)"""
     list(generate(system.app, system.reference, system.personal_data, people=30, seed=9,
                   today=clock.today()))
     runner = system.projections
@@ -159,10 +161,12 @@ def _staging_tables(system) -> list[str]:
         return [name for name in inspect(conn).get_table_names() if name.startswith("rebuilding_")]
 
 
+@pytest.mark.sqlite_only
 def test_a_rebuild_drops_what_a_crashed_rebuild_left_not_what_a_running_one_fills(system, clock):
     """A rebuild killed mid-way leaves its staging tables behind: the next rebuild drops them
     (even before the killed process is reaped), and those an earlier rebuild of its own process
-    could not drop, but not those of a rebuild whose process still runs."""
+    could not drop, but not those of a rebuild whose process still runs. (PostgreSQL: the test
+    after this one.)"""
     list(generate(system.app, system.reference, system.personal_data, people=10, seed=3,
                   today=clock.today()))
     context = multiprocessing.get_context("fork")
@@ -179,6 +183,45 @@ def test_a_rebuild_drops_what_a_crashed_rebuild_left_not_what_a_running_one_fill
 
     assert _staging_tables(system) == [f"rebuilding_{os.getppid()}_0a1b2c_pathway_rows"]
     killed.join()
+
+
+@pytest.mark.postgres_only
+def test_a_rebuild_drops_the_staging_tables_no_running_rebuild_holds(system, clock):
+    """On PostgreSQL rebuilds run on any node: a running one holds its tables' advisory lock on
+    its connection, a crashed one's connection ended and released it. The next rebuild drops
+    the crashed one's tables, not those of the one still filling its own elsewhere."""
+    list(generate(system.app, system.reference, system.personal_data, people=10, seed=3,
+                  today=clock.today()))
+    running, crashed = "rebuilding_4242_0a1b2c_", "rebuilding_4343_0d1e2f_"
+    with system.engine.begin() as conn:
+        for prefix in (running, crashed):
+            conn.exec_driver_sql(f"CREATE TABLE {prefix}pathway_rows (x INTEGER)")
+    with system.engine.connect() as other_node:
+        other_node.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(running)})
+        other_node.commit()
+
+        system.projections.rebuild(partitions=2)
+
+        assert _staging_tables(system) == [f"{running}pathway_rows"]
+        other_node.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(running)})
+        other_node.commit()
+
+
+@pytest.mark.postgres_only
+def test_the_swapped_tables_carry_the_names_of_those_they_replace(system, clock):
+    """PostgreSQL keeps constraint and sequence names through a table rename: the swap gives
+    them back the live tables' names, so a second rebuild (and a reader of the catalogue) finds
+    no trace of the staging tables."""
+    list(generate(system.app, system.reference, system.personal_data, people=10, seed=2,
+                  today=clock.today()))
+    for _ in range(2):
+        system.projections.rebuild(partitions=1)
+    with system.engine.connect() as conn:
+        names = conn.execute(text(
+            "SELECT conname FROM pg_constraint UNION ALL SELECT relname FROM pg_class")).scalars().all()
+    assert [name for name in names if name.startswith("rebuilding_")] == []
+    assert {"pathway_rows_pkey", "pathway_versions_pkey", "pathway_versions_id_seq"} <= set(names)
+    system.projections.catch_up()
 
 
 def test_a_swap_that_would_not_be_one_transaction_is_refused(system):
@@ -245,7 +288,8 @@ def test_a_log_where_pathways_interleave_is_rebuilt_pathway_by_pathway(
 ):
     """In a real Cité the steps of hundreds of pathways interleave in the log, month after
     month: a rebuild reads each pathway's events together, so it never needs a state that left
-    its cache, however small, and never reloads a pathway from the store."""
+    its cache, however small, and never reloads a pathway from the store (SQLite and
+    PostgreSQL both read a range of the events' primary key)."""
     _steps_that_interleave(referent)
     built = _read_models(system)
     system.projections.projector.cache_size = 2
@@ -292,9 +336,11 @@ def test_a_referent_logs_a_step_while_the_rebuild_copies_its_pieces(
         row for row in caught_up["pathway_rows"] if ("pathway_id", str(pathway_id)) in row)
 
 
+@pytest.mark.sqlite_only
 def test_the_swap_gives_its_connection_back_as_it_found_it(system, clock):
     """The swap lets SQLite free the old tables' pages without zeroing them; the pooled
-    connection it used is handed back with the setting it had."""
+    connection it used is handed back with the setting it had. (PostgreSQL has no such
+    setting: its swap's own test is the one on constraint names.)"""
     list(generate(system.app, system.reference, system.personal_data, people=10, seed=2,
                   today=clock.today()))
     with system.engine.connect() as conn:
@@ -307,14 +353,14 @@ def test_the_swap_gives_its_connection_back_as_it_found_it(system, clock):
 def test_a_store_read_in_the_log_order_gives_the_same_read_models(
     system, territory, referent, monkeypatch
 ):
-    """Stores other than SQLite are replayed in the log's order, each partition keeping its own
+    """Stores other than SQLite and PostgreSQL are replayed in the log's order, each partition keeping its own
     events from every notification: the same rows, committees included, even when pathways
     interleave and leave a small cache (they are then reloaded from the store)."""
     _steps_that_interleave(referent)
     _a_committee_month(system)
     built = _read_models(system)
     system.projections.projector.cache_size = 2
-    monkeypatch.setattr(rebuild_module, "SQLiteApplicationRecorder", type(None))
+    monkeypatch.setattr(rebuild_module, "_reader_of", lambda app: rebuild_module._in_log_order)
     reads = []
     monkeypatch.setattr(rebuild_module, "_in_log_order",
                         lambda *args, _read=rebuild_module._in_log_order: reads.append(args) or _read(*args))

@@ -7,7 +7,8 @@ from ..config import ConfigurationError
 
 
 class Context:
-    """Builds the system lazily, so `--help` never touches a store."""
+    """Builds the system lazily, so `--help` never touches a store, and closes it (its
+    connections) when the command ends."""
 
     def __init__(self):
         self._system = None
@@ -20,6 +21,7 @@ class Context:
                 self._system = bootstrap()
             except ConfigurationError as error:
                 raise click.ClickException(str(error)) from None
+            click.get_current_context().call_on_close(self._system.close)
         return self._system
 
 

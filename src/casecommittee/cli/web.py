@@ -6,11 +6,15 @@ from ..config import Settings
 from . import bring_read_models_up_to_date, main
 
 
-def load_demo(settings: Settings) -> dict[str, str] | None:
-    """Loads the demo territory if the store has none; returns a token per demo role (or None)."""
+def load_demo(settings: Settings) -> dict[str, dict] | None:
+    """Loads the demo territory if the store has none; returns, per demo role, an API token
+    and a page sign-in (login, password) — or None when a territory is already there."""
+    import secrets
+
     from ..bootstrap import bootstrap
     from ..demo import create_territory, generate
-    from ..stores.auth import Tokens
+    from ..demo_sessions import generate_sessions
+    from ..stores.auth import Passwords, Tokens
     from ..stores.reference import territories
 
     system = bootstrap(settings, inline_projections=False)
@@ -22,13 +26,21 @@ def load_demo(settings: Settings) -> dict[str, str] | None:
             pass
         system.projections.catch_up()
         territory = create_territory(system.reference)
+        generate_sessions(system)
+        system.projections.catch_up()
         tokens = Tokens(system.engine)
         picks = {
             "admin": territory.users["admin"], "auditor": territory.users["auditor"],
             "copilot": territory.users["copilot:Jeunes décrocheurs:0"],
             "referent": territory.users["referent:Jeunes décrocheurs:0"],
         }
-        return {role: tokens.issue(user["id"]) for role, user in picks.items()}
+        passwords = Passwords(system.engine)
+        found = {}
+        for role, user in picks.items():
+            login, password = f"{role}.demo", secrets.token_urlsafe(12)
+            passwords.set(user["id"], password, login=login)
+            found[role] = {"token": tokens.issue(user["id"]), "login": login, "password": password}
+        return found
     finally:
         system.close()
 
@@ -53,10 +65,14 @@ def serve(host, port, workers, demo, jobs):
     if demo:
         demo_tokens = load_demo(settings)
         if demo_tokens is None:
-            click.echo("demo: the store already holds a territory; tokens: `casecommittee users token ID`")
+            click.echo("demo: the store already holds a territory; tokens: `casecommittee users token ID`, "
+                       "passwords: `casecommittee users set-password ID --password-stdin`")
         else:
-            click.echo("demo territory loaded (Belfort). Demo tokens:")
-            for role, token in demo_tokens.items():
-                click.echo(f"  {role:<9} {token}")
-    click.echo(f"serving http://{host}:{port}/api/v1 (docs: /api/v1/docs), {workers} worker(s)")
+            click.echo("demo territory loaded (Belfort). Demo sign-ins for the pages "
+                       "(identifiant / mot de passe) and API tokens:")
+            for role, demo_user in demo_tokens.items():
+                click.echo(f"  {role:<9} {demo_user['login']:<15} {demo_user['password']}   "
+                           f"token {demo_user['token']}")
+    click.echo(f"serving the pages at http://{host}:{port}/ and the API at "
+               f"http://{host}:{port}/api/v1 (docs: /api/v1/docs), {workers} worker(s)")
     run(host=host, port=port, workers=workers, jobs=jobs)

@@ -5,28 +5,22 @@ import threading
 import click
 
 from ..jobs import DAILY_JOBS, run_once
+from ..projections.follow import follow
 from ..scheduler import build_scheduler
 from . import main, pass_context
 
 
 @main.command()
 @click.option("--projections/--no-projections", default=True, show_default=True,
-              help="Also keep the read models caught up (polling the log every second).")
+              help="Also keep the read models caught up (woken by PostgreSQL's NOTIFY; "
+                   "polling every second on SQLite).")
 @pass_context
 def worker(ctx, projections):
     """Run the scheduled jobs (reminders, agenda drafts, stalled pathways, replay check, webhooks)."""
     system = ctx.system
     if projections:
-        stop = threading.Event()
-
-        def follow():
-            while not stop.wait(1.0):
-                try:
-                    system.projections.catch_up()
-                except Exception as error:  # noqa: BLE001 - reported, retried on the next poll
-                    click.echo(f"projections: {error}", err=True)
-
-        threading.Thread(target=follow, name="projections", daemon=True).start()
+        threading.Thread(target=follow, args=(system, threading.Event()), name="projections",
+                         daemon=True).start()
     click.echo(f"worker: daily jobs at {system.settings.jobs_hour}:00 "
                f"({', '.join(DAILY_JOBS)}), webhooks every minute")
     build_scheduler(system, blocking=True).start()

@@ -7,24 +7,22 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    String,
     Table,
-    Text,
     select,
     update,
 )
 from sqlalchemy.engine import Connection
 
-from ..db import metadata
+from ..db import CleanText, metadata
 from ..domain.committee import CommitteeSession
 
 committee_sessions = Table(
     "committee_sessions", metadata,
-    Column("session_id", String(36), primary_key=True),
-    Column("group_id", String(36), nullable=False, index=True),
-    Column("kind", String(16), nullable=False),
+    Column("session_id", CleanText(36), primary_key=True),
+    Column("group_id", CleanText(36), nullable=False, index=True),
+    Column("kind", CleanText, nullable=False),
     Column("held_on", Date, nullable=False),
-    Column("status", String(8), nullable=False),  # scheduled | closed
+    Column("status", CleanText, nullable=False),  # scheduled | closed (codes are unbounded)
     Column("scheduled_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("agenda", JSON),
@@ -34,15 +32,15 @@ committee_sessions = Table(
 
 committee_decisions = Table(
     "committee_decisions", metadata,
-    Column("session_id", String(36), primary_key=True),
-    Column("pathway_id", String(36), primary_key=True),
-    Column("group_id", String(36), nullable=False),
+    Column("session_id", CleanText(36), primary_key=True),
+    Column("pathway_id", CleanText(36), primary_key=True),
+    Column("group_id", CleanText(36), nullable=False),
     Column("held_on", Date, nullable=False),
-    Column("decision", String(16), nullable=False),
-    Column("note", Text),
+    Column("decision", CleanText, nullable=False),
+    Column("note", CleanText),
     Column("orientation", JSON),
     Column("decided_at", DateTime(timezone=True), nullable=False),
-    Column("decided_by", String(36)),
+    Column("decided_by", CleanText),
 )
 Index("ix_committee_decisions_pathway", committee_decisions.c.pathway_id, committee_decisions.c.held_on)
 
@@ -88,3 +86,4 @@ class CommitteeProjector:
         conn.execute(update(committee_sessions)
                      .where(committee_sessions.c.session_id == session_id)
                      .values(version=event.originator_version))
+

@@ -15,18 +15,17 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    String,
     Table,
 )
 
-from ..db import metadata
+from ..db import CleanText, metadata
 from ..domain.rules import follow_up_calendar, validation_due_on
 from ..domain.state import PathwayState
 from .summary import SUMMARY_COLUMNS, Summary
 
 pathway_rows = Table(
     "pathway_rows", metadata,
-    Column("pathway_id", String(36), primary_key=True),
+    Column("pathway_id", CleanText(36), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     *[c._copy() for c in SUMMARY_COLUMNS],
@@ -35,18 +34,18 @@ pathway_rows = Table(
     Column("summary_since", DateTime(timezone=True), nullable=False),
     Column("stage_since", Date),
     Column("consent_sharing", Boolean),
-    Column("referent_structure_id", String(36)),
+    Column("referent_structure_id", CleanText(36)),
     Column("orientation", JSON),
     Column("immersion", JSON),
     Column("job", JSON),
     Column("follow_up_hired_on", Date),
     Column("follow_up_contacts", JSON),
     Column("follow_up_next_due_on", Date),
-    Column("follow_up_next_kind", String(12)),
+    Column("follow_up_next_kind", CleanText),
     Column("follow_up_difficulty", Boolean),
     Column("validation_due_on", Date),
     Column("referral_on", Date),
-    Column("referral_reason", String(200)),
+    Column("referral_reason", CleanText),
     Column("awaiting_next_step_since", Date),
     Column("last_rupture_on", Date),
     Column("last_event_on", Date),
@@ -60,7 +59,7 @@ Index("ix_pathway_rows_first_rupture_on", pathway_rows.c.first_rupture_on)
 pathway_versions = Table(
     "pathway_versions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("pathway_id", String(36), nullable=False),
+    Column("pathway_id", CleanText(36), nullable=False),
     Column("version", Integer, nullable=False),
     Column("recorded_from", DateTime(timezone=True), nullable=False),
     Column("recorded_to", DateTime(timezone=True), nullable=False),

@@ -145,6 +145,33 @@ def _by_aggregate(recorder: SQLiteApplicationRecorder, low: int, high: int, stop
         yield events, len(events) * ID_SPACE // (high - low)
 
 
+def _by_aggregate_on_postgres(recorder, low: int, high: int, stop: int,
+                              batch_size: int) -> Iterator[tuple[list, int]]:
+    """`_by_aggregate` on PostgreSQL: the same keyset read of the events' primary key (a uuid
+    orders as its 128-bit number does), the notification id bounding the log."""
+    from psycopg.rows import tuple_row
+    from psycopg.sql import SQL, Identifier
+
+    statement = SQL(
+        "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+        "WHERE (originator_id, originator_version) > (%s, %s) AND notification_id <= %s"
+        + (" AND originator_id < %s" if high < ID_SPACE else "")
+        + " ORDER BY originator_id, originator_version LIMIT %s"
+    ).format(schema=Identifier(recorder.datastore.schema),
+             table=Identifier(recorder.events_table_name))
+    upper = (UUID(int=high),) if high < ID_SPACE else ()
+    after = (UUID(int=low), 0)  # (versions start at 1)
+    while True:
+        with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(statement, (*after, stop, *upper, batch_size))
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        events = [StoredEvent(*row) for row in rows]
+        after = rows[-1][:2]
+        yield events, len(events) * ID_SPACE // (high - low)
+
+
 def _in_log_order(recorder, low: int, high: int, stop: int,
                   batch_size: int) -> Iterator[tuple[list, int]]:
     """The stored events of the aggregates whose ids lie in [low, high), up to notification
@@ -206,8 +233,17 @@ def fewer_collections(threshold: int = 100_000) -> Iterator[None]:
 
 
 def reads_by_aggregate(app) -> bool:
-    """Whether the store can be read aggregate after aggregate (`_by_aggregate`: SQLite)."""
-    return isinstance(app.recorder, SQLiteApplicationRecorder)
+    """Whether the store can be read aggregate after aggregate (SQLite and PostgreSQL)."""
+    return _reader_of(app) is not _in_log_order
+
+
+def _reader_of(app) -> Callable:
+    """How a partition reads its range of the store: by aggregate where it can."""
+    if isinstance(app.recorder, SQLiteApplicationRecorder):
+        return _by_aggregate
+    if type(app.recorder).__module__ == "eventsourcing.postgres":
+        return _by_aggregate_on_postgres
+    return _in_log_order
 
 
 def project_range(app, territory_of: Callable, tables, path: Path, number: int, low: int,
@@ -221,7 +257,7 @@ def project_range(app, territory_of: Callable, tables, path: Path, number: int, 
         for table in tables:
             conn.execute(CreateTable(table))
         placeholders = _number_from(conn, tables, number << ID_BITS_PER_FILE)
-    read = _by_aggregate if reads_by_aggregate(app) else _in_log_order
+    read = _reader_of(app)
     projector = PathwayProjector(app, territory_of, cache_size)
     applied = 0
     with fewer_collections(), scratch.begin() as conn:

@@ -29,6 +29,7 @@ from .rebuild import (
     scratch_directory,
 )
 from .staging import Staging
+from .stalls import clear_stall, current_stall, record_stall
 
 positions = Table(
     "projection_positions", metadata,
@@ -137,11 +138,14 @@ class ProjectionRunner:
     def catch_up(self, *, stop: int | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Applies every notification pending when it is called (up to `stop`); returns how many
         were read. (One saved afterwards is the next catch-up's: after each save in the embedded
-        mode, or the worker's next poll.)"""
-        read, contended = 0, 0
+        mode, or the worker's next poll.)
+
+        A notification that cannot be applied stops the catch-up just before it: the stall is
+        recorded (see `stalls`), and the next catch-up tries it again."""
+        read, contended, limit, narrow_until = 0, 0, self.batch_size, 0
         while True:
             try:
-                count = self._one_batch(stop)
+                count = self._one_batch(stop, limit)
             except PositionMoved:
                 continue  # another process applied this batch: read on from where it stopped
             except OperationalError:
@@ -150,11 +154,25 @@ class ProjectionRunner:
                     raise
                 time.sleep(0.005 * min(contended, 20))
                 continue
+            except Exception as error:  # noqa: BLE001 - recorded as a stall, retried next time
+                position = self.position()
+                if limit > 1:  # find the notification that fails: one at a time up to it
+                    limit, narrow_until = 1, position + self.batch_size
+                    continue
+                record_stall(self.engine, self.name, position, error, self.app.clock)
+                return read
             read += count
             if progress and count:
                 progress(count)
-            if count < self.batch_size:  # a short batch: the log's end was reached
+            if limit == 1 and self.position() >= narrow_until:
+                limit = self.batch_size  # past the batch that failed: whole batches again
+                continue
+            if count < limit:  # a short batch: the log's end was reached
                 return read
+
+    def stall(self):
+        """Where and why the read models stopped, or None while they follow the log."""
+        return current_stall(self.engine, self.name)
 
     def bring_up_to_date(self, progress: Callable[[int], None] | None = None) -> int:
         """Catches up with the log; returns how many notifications were read.
@@ -167,14 +185,14 @@ class ProjectionRunner:
             return self.rebuild(progress=progress)
         return self.catch_up(progress=progress)
 
-    def _one_batch(self, stop: int | None) -> int:
+    def _one_batch(self, stop: int | None, limit: int) -> int:
         with self.engine.connect() as conn:
             start = self._position(conn)
             conn.rollback()
             if stop is not None and start >= stop:
                 return 0
             notifications = self.app.recorder.select_notifications(
-                start=start + 1, limit=self.batch_size, stop=stop
+                start=start + 1, limit=limit, stop=stop
             )
             if not notifications:
                 return 0
@@ -192,6 +210,7 @@ class ProjectionRunner:
                     session = self.projector.session(conn)
                     session.apply(notifications)
                     session.flush()
+                    clear_stall(conn, self.name, notifications[-1].id)
             except Exception:
                 self.projector.forget()  # the states in memory may be ahead of the rolled-back rows
                 raise

@@ -8,10 +8,14 @@ transaction: readers see the old read models until it commits, and a failure any
 them as they were (and drops the staging tables).
 
 Staging tables are named after the process that fills them (`rebuilding_<pid>_<token>_<table>`),
-so that rebuilds running at once never share one, and a rebuild of a SQLite file drops those
-that a process which no longer runs left behind (it crashed or was killed mid-rebuild).
+so that rebuilds running at once never share one, and a rebuild drops those that a rebuild
+which no longer runs left behind (it crashed or was killed mid-rebuild). On SQLite, whose
+processes all run on the file's machine, the process id says so; on PostgreSQL, where they run
+on any node, a rebuild holds an advisory lock named after its tables on its connection, which
+the server releases when that connection ends: a staging table whose lock is free is abandoned.
 """
 
+import hashlib
 import os
 import re
 import secrets
@@ -19,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, insert, inspect, select
+from sqlalchemy import MetaData, Table, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql import Executable
@@ -49,6 +53,9 @@ class Staging:
         earlier rebuilds abandoned."""
         _FILLING.add(self.prefix)
         _drop_abandoned(conn)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(self.prefix)})
+            conn.commit()
         with conn.begin():
             for staged in self.staged:
                 conn.execute(CreateTable(staged))
@@ -88,22 +95,54 @@ class Staging:
                 conn.execute(DropTable(table))
             for table, staged in zip(self.tables, self.staged, strict=True):
                 conn.exec_driver_sql(f"ALTER TABLE {_quoted(conn, staged)} RENAME TO {_quoted(conn, table)}")
+                if conn.dialect.name == "postgresql":
+                    _rename_constraints_and_sequences(conn, table, self.prefix)
             for table in self.tables:
                 for index in table.indexes:
                     index.create(conn)
         self.staged = []
+        self._release(conn)
+
+    def _release(self, conn: Connection) -> None:
         _FILLING.discard(self.prefix)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(self.prefix)})
+            conn.commit()
 
     def drop(self, conn: Connection) -> None:
         """Drops the staging tables (after a failure: the live read models stay as they were).
         Should that fail too, the next rebuild drops them."""
-        _FILLING.discard(self.prefix)
         if conn.in_transaction():
             conn.rollback()
         with conn.begin():
             for staged in self.staged:
                 conn.execute(DropTable(staged, if_exists=True))
         self.staged = []
+        self._release(conn)
+
+
+def _rename_constraints_and_sequences(conn: Connection, table: Table, prefix: str) -> None:
+    """Gives a renamed staging table's constraints (its primary key's index with them) and
+    sequences the names the live table's had (PostgreSQL keeps them through a table rename)."""
+    name = _quoted(conn, table)
+    constraints = conn.execute(text(
+        "SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
+        "AND starts_with(conname, :prefix)"), {"t": name, "prefix": prefix}).scalars().all()
+    quote = conn.dialect.identifier_preparer.quote
+    for old in constraints:
+        conn.exec_driver_sql(f"ALTER TABLE {name} RENAME CONSTRAINT {quote(old)} "
+                             f"TO {quote(old.removeprefix(prefix))}")
+    for column in table.columns:
+        sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                {"t": name, "c": column.name}).scalar()
+        if sequence and prefix in sequence:
+            conn.exec_driver_sql(f"ALTER SEQUENCE {sequence} RENAME TO "
+                                 f"{quote(f'{table.name}_{column.name}_seq')}")
+
+
+def lock_key(prefix: str) -> int:
+    """The advisory lock (a signed 64-bit number) of the staging tables named `prefix`…"""
+    return int.from_bytes(hashlib.sha256(prefix.encode()).digest()[:8], "big", signed=True)
 
 
 @contextmanager
@@ -139,20 +178,29 @@ def _quoted(conn: Connection, table: Table) -> str:
 
 
 def _drop_abandoned(conn: Connection) -> None:
-    """Drops the staging tables of rebuilds whose process no longer runs, and those this
-    process's earlier rebuilds left (SQLite only: a file's processes all run on its machine,
-    where a process id says whether one still runs)."""
-    if conn.dialect.name != "sqlite":
-        return
+    """Drops the staging tables of rebuilds that no longer run (see the module docstring),
+    and those this process's earlier rebuilds left."""
+    is_abandoned = _unlocked if conn.dialect.name == "postgresql" else _abandoned
     abandoned = [name for name in inspect(conn).get_table_names()
-                 if (found := STAGING_NAME.match(name)) and _abandoned(found)]
+                 if (found := STAGING_NAME.match(name)) and is_abandoned(found, conn)]
     conn.rollback()
     with conn.begin():
         for name in abandoned:
             conn.execute(DropTable(Table(name, MetaData())))
 
 
-def _abandoned(name: re.Match) -> bool:
+def _unlocked(name: re.Match, conn: Connection) -> bool:
+    """Whether no connection holds the advisory lock of these staging tables (PostgreSQL)."""
+    if name.group(0) in _FILLING:
+        return False
+    key = lock_key(name.group(0))
+    if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar():
+        return False
+    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    return True
+
+
+def _abandoned(name: re.Match, _conn: Connection | None = None) -> bool:
     pid = int(name.group(1))
     if pid == os.getpid():
         return name.group(0) not in _FILLING

@@ -10,9 +10,9 @@ from datetime import date
 from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Column, Date, Integer, String, Text
+from sqlalchemy import Column, Date, Integer
 
-from ..db import json_text
+from ..db import CleanText, json_text
 from ..domain.state import PathwayState
 
 
@@ -73,18 +73,21 @@ class Summary(NamedTuple):
 if Summary._fields[:len(Identification._fields)] != Identification._fields:
     raise TypeError("a Summary starts with the fields of an Identification, in their order")
 
-#: The SQL type of each field of a summary.
+#: The SQL type of each field of a summary. Codes and texts are unbounded (PostgreSQL's
+#: varchar without a length is as fast as a bounded one): a projection must never fail on a
+#: value the domain accepted; ids and cohorts keep their fixed widths (tests/test_column_types.py
+#: checks every bound). No text holds a control character (`CleanText`).
 _TYPES = {
-    "group_id": String(36), "territory_id": String(36), "identified_on": Date,
-    "cohort_month": String(7), "cohort_quarter": String(7), "cohort_year": String(4),
-    "sex": String(1), "age_bracket": String(10), "qpv_code": String(16),
-    "qualification_level": String(16), "flags": String(64), "channel": String(24),
-    "stage": String(24), "structure_id": String(36), "referent_id": String(36),
-    "scheme": String(200), "first_oriented_on": Date, "first_immersion_on": Date,
+    "group_id": CleanText(36), "territory_id": CleanText(36), "identified_on": Date,
+    "cohort_month": CleanText(7), "cohort_quarter": CleanText(7), "cohort_year": CleanText(4),
+    "sex": CleanText, "age_bracket": CleanText, "qpv_code": CleanText,
+    "qualification_level": CleanText, "flags": CleanText, "channel": CleanText,
+    "stage": CleanText, "structure_id": CleanText(36), "referent_id": CleanText(36),
+    "scheme": CleanText, "first_oriented_on": Date, "first_immersion_on": Date,
     "first_hired_on": Date, "first_day_105_on": Date, "days_to_orientation": Integer,
     "days_to_first_hire": Integer, "follow_up_completed_on": Date, "first_rupture_on": Date,
-    "exited_on": Date, "exit_outcome": String(32), "stages": Text,
-    "last_stage_change_on": Date, "stage_by_date": String(24), "ruptures": Text,
+    "exited_on": Date, "exit_outcome": CleanText, "stages": CleanText,
+    "last_stage_change_on": Date, "stage_by_date": CleanText, "ruptures": CleanText,
 }
 #: The columns of a summary in the read models, in the order of its fields.
 SUMMARY_COLUMNS = tuple(Column(name, _TYPES[name]) for name in Summary._fields)

@@ -13,6 +13,7 @@ from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ..domain.vocabulary import STAGE_LABELS
 from ..stores.reference import groups
 from .agenda import REASON_LABELS, agenda_inputs
+from .caseload import get_row
 from .sessions import previous_session_on
 
 LabelOf = Callable[[str, bool], str]
@@ -35,6 +36,13 @@ def synthesis(row: dict) -> list[dict]:
     return [{"label": label, "on": on} for label, on in milestones if on]
 
 
+def reason_label(reason: str, last_event_on, on) -> str:
+    """A reason in words, with its figure where it has one ("aucune étape depuis 63 jours")."""
+    if reason == "stalled" and last_event_on is not None:
+        return f"aucune étape depuis {(on - last_event_on).days} jours"
+    return REASON_LABELS[reason]
+
+
 def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[dict]:
     """The agenda of an open session: every pathway of the group that needs the committee."""
     system.projections.catch_up()
@@ -51,7 +59,7 @@ def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[di
         "stage": item.stage,
         "stage_label": STAGE_LABELS[item.stage],
         "reasons": list(item.reasons),
-        "reason_labels": [REASON_LABELS[r] for r in item.reasons],
+        "reason_labels": [reason_label(r, item.last_event_on, session.held_on) for r in item.reasons],
         "details": item.details,
         "days_in_stage": item.days_in_stage,
         "last_event_on": item.last_event_on,
@@ -75,8 +83,10 @@ def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dic
     listed = {item["pathway_id"] for item in items}
     for pathway_id in session.decisions:  # a decision on a pathway that left the agenda
         if pathway_id not in listed:
-            items.append({"pathway_id": pathway_id, "label": label_of(pathway_id, False),
-                          "stage": None, "reasons": [], "reason_labels": [], "synthesis": []})
+            consent = bool((get_row(system.engine, pathway_id) or {}).get("consent_sharing"))
+            items.append({"pathway_id": pathway_id, "label": label_of(pathway_id, consent),
+                          "consent_sharing": consent, "stage": None, "reasons": [],
+                          "reason_labels": [], "synthesis": []})
     for item in items:
         item["decision"] = session.decisions.get(item["pathway_id"])
     group = system.reference.get(groups, session.group_id) or {}
@@ -87,3 +97,10 @@ def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dic
         "closed_at": session.closed_at,
         "attendance": list(session.attendance), "items": items,
     }
+
+
+def close_session(system, session: CommitteeSession, attendance: list[str], actor: dict) -> CommitteeSession:
+    """Closes a session: its live agenda (without names) and decisions become the minutes."""
+    live = agenda_document(system, session, lambda pathway_id, consent: pathway_id)
+    frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
+    return system.app.close_committee(session.id, agenda=frozen, attendance=attendance, actor=actor)

@@ -9,6 +9,9 @@ Scopes (docs/domain.md, "People and places"):
 | copilot | of their groups | of their groups | steps in their groups |
 | auditor | of their territory, pseudonymised | never | nothing |
 | admin | none (manages reference data) | never | reference data |
+
+People sign in to the pages with a password (argon2id, `argon2-cffi`); after
+`sign_in_max_failures` wrong passwords in a row the account is locked for `lockout_minutes`.
 """
 
 import hashlib
@@ -17,12 +20,14 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, select, update
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, select, update
 from sqlalchemy.engine import Engine
 
-from ..db import metadata
+from ..db import as_utc, metadata
 from .reference import users
 
 tokens = Table(
@@ -31,6 +36,16 @@ tokens = Table(
     Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+passwords = Table(
+    "user_passwords", metadata,
+    Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
+    Column("login", String(200), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 #: Roles that may log steps (and identify people) in their groups.
@@ -150,9 +165,94 @@ class Tokens:
                 select(users).join(tokens, tokens.c.user_id == users.c.id)
                 .where(tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None))
             ).first()
+        return None if row is None else principal_of(row)
+
+
+def principal_of(row) -> Principal:
+    """The principal of a `users` row (from a token or a page session alike)."""
+    return Principal(
+        user_id=row.id, name=row.name, role=row.role, territory_id=row.territory_id,
+        group_ids=tuple(row.group_ids or ()), structure_id=row.structure_id,
+    )
+
+
+def user_principal(engine: Engine, user_id: str) -> Principal | None:
+    """The principal of a user id, or None when there is no such user."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return None if row is None else principal_of(row)
+
+
+class SignInRefused(Exception):
+    """A sign-in that did not succeed; the message is the same for a wrong name and a wrong
+    password, and says when a locked account opens again."""
+
+
+class Passwords:
+    """Sets and checks page passwords (argon2id), locking an account after repeated failures."""
+
+    hasher = PasswordHasher()
+
+    def __init__(self, engine: Engine, *, max_failures: int = 5, lockout_minutes: int = 15):
+        self.engine = engine
+        self.max_failures = max_failures
+        self.lockout = timedelta(minutes=lockout_minutes)
+
+    def set(self, user_id: str, password: str, login: str | None = None,
+            now: datetime | None = None) -> None:
+        """Sets (or replaces) a user's password, and sign-in name when given; unlocks the account."""
+        if len(password) < 12:
+            raise ValueError("le mot de passe doit compter au moins 12 caractères")
+        values = {"password_hash": self.hasher.hash(password), "failed_attempts": 0,
+                  "locked_until": None, "changed_at": now or datetime.now(UTC),
+                  **({"login": login.strip().lower()} if login else {})}
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(passwords).where(passwords.c.user_id == user_id)
+                                   .values(**values)).rowcount
+            if not changed:
+                if not login:
+                    raise ValueError("un identifiant de connexion est nécessaire (--login)")
+                conn.execute(passwords.insert().values(user_id=user_id, **values))
+
+    def login_of(self, user_id: str) -> str | None:
+        """The sign-in name of a user, or None when they have no password."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(passwords.c.login)
+                                .where(passwords.c.user_id == user_id)).scalar()
+
+    def login_of_name(self, login: str) -> str | None:
+        """The user id behind a sign-in name, or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(passwords.c.user_id)
+                                .where(passwords.c.login == login.strip().lower())).scalar()
+
+    def remove(self, user_id: str) -> None:
+        """Removes a user's password: they can no longer sign in to the pages."""
+        with self.engine.begin() as conn:
+            conn.execute(passwords.delete().where(passwords.c.user_id == user_id))
+
+    def check(self, login: str, password: str, now: datetime) -> str:
+        """The user id when the password is right; raises SignInRefused otherwise (counting it)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(passwords)
+                               .where(passwords.c.login == login.strip().lower())).first()
         if row is None:
-            return None
-        return Principal(
-            user_id=row.id, name=row.name, role=row.role, territory_id=row.territory_id,
-            group_ids=tuple(row.group_ids or ()), structure_id=row.structure_id,
-        )
+            raise SignInRefused("identifiant ou mot de passe incorrect")
+        locked_until = as_utc(row.locked_until)
+        if locked_until is not None and locked_until > now:
+            raise SignInRefused(
+                "compte verrouillé après plusieurs essais infructueux : réessayez après le "
+                f"{locked_until:%d/%m/%Y à %H:%M} (UTC) ou demandez à la coordination")
+        try:
+            self.hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            failures = row.failed_attempts + 1
+            locked = now + self.lockout if failures >= self.max_failures else None
+            with self.engine.begin() as conn:
+                conn.execute(update(passwords).where(passwords.c.user_id == row.user_id).values(
+                    failed_attempts=0 if locked else failures, locked_until=locked))
+            raise SignInRefused("identifiant ou mot de passe incorrect") from None
+        with self.engine.begin() as conn:
+            conn.execute(update(passwords).where(passwords.c.user_id == row.user_id)
+                         .values(failed_attempts=0, locked_until=None))
+        return row.user_id

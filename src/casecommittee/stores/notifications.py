@@ -13,22 +13,22 @@ import urllib.request
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text, select, update
+from sqlalchemy import JSON, Column, DateTime, Integer, Table, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..db import metadata
+from ..db import CleanText, metadata
 
 notifications = Table(
     "notifications", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("user_id", String(36), nullable=False, index=True),
-    Column("kind", String(32), nullable=False),
-    Column("title", String(200), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("pathway_id", String(36)),
-    Column("session_id", String(36)),
-    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("id", CleanText(36), primary_key=True),
+    Column("user_id", CleanText(36), nullable=False, index=True),
+    Column("kind", CleanText(32), nullable=False),
+    Column("title", CleanText(200), nullable=False),
+    Column("body", CleanText, nullable=False),
+    Column("pathway_id", CleanText(36)),
+    Column("session_id", CleanText(36)),
+    Column("dedupe_key", CleanText(200), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("read_at", DateTime(timezone=True)),
 )
@@ -36,14 +36,14 @@ notifications = Table(
 webhook_deliveries = Table(
     "webhook_deliveries", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("notification_id", String(36), nullable=False),
-    Column("url", String(500), nullable=False),
+    Column("notification_id", CleanText(36), nullable=False),
+    Column("url", CleanText(500), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, index=True),
     Column("claimed_until", DateTime(timezone=True)),
     Column("delivered_at", DateTime(timezone=True)),
-    Column("last_error", Text),
+    Column("last_error", CleanText),
 )
 
 #: Delay before each retry of a failed delivery (the last one repeats).

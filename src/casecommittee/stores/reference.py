@@ -5,44 +5,44 @@ Plain SQLAlchemy rows (they are settings, not a history to replay). Ids are UUID
 
 import uuid
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, select
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Table, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..db import metadata
+from ..db import CleanText, metadata
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 
 territories = Table(
     "territories", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("id", CleanText(36), primary_key=True),
+    Column("name", CleanText(200), nullable=False, unique=True),
 )
 
 groups = Table(
     "groups", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("territory_id", String(36), ForeignKey("territories.id"), nullable=False),
-    Column("name", String(200), nullable=False),
+    Column("id", CleanText(36), primary_key=True),
+    Column("territory_id", CleanText(36), ForeignKey("territories.id"), nullable=False),
+    Column("name", CleanText(200), nullable=False),
     Column("target_per_year", Integer, nullable=False),
     Column("stalled_after_days", Integer, nullable=False, default=DEFAULT_STALLED_AFTER_DAYS),
 )
 
 structures = Table(
     "structures", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("territory_id", String(36), ForeignKey("territories.id"), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("kind", String(32), nullable=False),
+    Column("id", CleanText(36), primary_key=True),
+    Column("territory_id", CleanText(36), ForeignKey("territories.id"), nullable=False),
+    Column("name", CleanText(200), nullable=False),
+    Column("kind", CleanText(32), nullable=False),
 )
 
 users = Table(
     "users", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("territory_id", String(36), ForeignKey("territories.id"), nullable=True),
+    Column("id", CleanText(36), primary_key=True),
+    Column("name", CleanText(200), nullable=False),
+    Column("role", CleanText(16), nullable=False),
+    Column("territory_id", CleanText(36), ForeignKey("territories.id"), nullable=True),
     Column("group_ids", JSON, nullable=False, default=list),
-    Column("structure_id", String(36), ForeignKey("structures.id"), nullable=True),
+    Column("structure_id", CleanText(36), ForeignKey("structures.id"), nullable=True),
 )
 
 

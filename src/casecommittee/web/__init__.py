@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
+from . import consistency
 from .api import Api
 from .context import WebContext
 from .problems import problem_types, register_error_handlers
@@ -75,7 +76,11 @@ def create_app(system=None, test_config: dict | None = None) -> Flask:
     api = Api(app)
     register_error_handlers(app)
     app.before_request(authenticate)
+    consistency.register(app)
     register_blueprints(api)
+    from .pages import register_pages
+
+    register_pages(app)
     return app
 
 

@@ -28,18 +28,22 @@ def _decision_cells(item: dict) -> tuple[str, str, str]:
             decision.get("note") or "")
 
 
+def rows(document: dict) -> list[tuple]:
+    """The document's items as the rows of a table (the columns of `CSV_COLUMNS`)."""
+    return [(
+        item["label"], item.get("stage_label") or "", item.get("days_in_stage") or "",
+        _fr(item.get("last_event_on")), " ; ".join(item.get("reason_labels") or ()),
+        *_decision_cells(item),
+    ) for item in document["items"]]
+
+
 def as_csv(document: dict) -> str:
     """The document as CSV text (BOM first, `;` separators, French headers and dates)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for item in document["items"]:
-        writer.writerow((
-            item["label"], item.get("stage_label") or "", item.get("days_in_stage") or "",
-            _fr(item.get("last_event_on")), " ; ".join(item.get("reason_labels") or ()),
-            *_decision_cells(item),
-        ))
+    writer.writerows(rows(document))
     return out.getvalue()
 
 

@@ -25,3 +25,13 @@ class Health(Document):
     version = fields.String(required=True)
     store = fields.String(required=True)
     projections_behind = fields.Integer(required=True)
+    stall = fields.Nested(lambda: Stall(), metadata={"description": "only while stopped"})
+
+
+class Stall(Document):
+    """Where the read models stopped, and why."""
+
+    position = fields.Integer(required=True, metadata={"description": "the last event applied"})
+    failed_notification = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    since = fields.String(required=True)

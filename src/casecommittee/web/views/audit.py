@@ -40,9 +40,14 @@ def _in_territory(pathway_ids: list[str]) -> set[str]:
 def events(query):
     """The global event log in order after a position: pathway steps, and committee sessions
     scheduled, deciding and closed; pathways named by their pseudonym, free text masked."""
-    app, pseudonyms = web().system.app, web().pseudonyms
     after = decode_cursor(query["cursor"], int) if query["cursor"] else query["after"]
-    notifications = app.recorder.select_notifications(start=after + 1, limit=query["limit"])
+    return event_page(after, query["limit"])
+
+
+def event_page(after: int, limit: int) -> dict:
+    """The audit log's events after a position (pseudonymised), and the next page's cursor."""
+    app, pseudonyms = web().system.app, web().pseudonyms
+    notifications = app.recorder.select_notifications(start=after + 1, limit=limit)
     decoded = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
     steps = [(position, e) for position, e in decoded if isinstance(e, StepEvent)]
     committee = [(position, e) for position, e in decoded if isinstance(e, CommitteeSession.Event)]
@@ -58,7 +63,7 @@ def events(query):
         for position, e in committee if _visible_session(sessions[str(e.originator_id)])
     ]
     items.sort(key=lambda item: item["position"])
-    full = len(notifications) == query["limit"]
+    full = len(notifications) == limit
     return {"items": items, "next_cursor": encode_cursor(notifications[-1].id) if full else None}
 
 
@@ -109,6 +114,11 @@ def _committee_document(event, session: dict, pseudonyms) -> dict:
 @blp.response(200, s.ReplayCheck)
 def replay():
     """Rebuilds every read model from the log in a scratch store and lists the differences."""
+    return replay_report()
+
+
+def replay_report() -> dict:
+    """The replay check's report, pathways named by pseudonym for auditors."""
     system = web().system
     report = replay_check(system.app, system.engine)
     pseudonyms = web().pseudonyms

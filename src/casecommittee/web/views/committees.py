@@ -9,7 +9,7 @@ from datetime import date
 from flask import request
 
 from ...application import CommitteeNotFound
-from ...queries.session_documents import agenda_document, frozen_item
+from ...queries.session_documents import agenda_document, close_session
 from ...queries.sessions import sessions_page
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ...stores.reference import groups
@@ -63,7 +63,7 @@ def _group_in_scope(group_id: str, writing: bool = False) -> dict:
     return group
 
 
-def _session(session_id: str, writing: bool = False, version: int | None = None):
+def session_in_scope(session_id: str, writing: bool = False, version: int | None = None):
     try:
         session = web().system.app.get_committee(session_id, version=version)
     except CommitteeNotFound:
@@ -84,7 +84,7 @@ def _replay_session(status: int):
 
     def replay(answer, *_args, **_kwargs):
         session_id, version = answer.saved[-1]
-        return _summary(_session(str(session_id), version=version)), status, {}
+        return _summary(session_in_scope(str(session_id), version=version)), status, {}
 
     return replay
 
@@ -98,7 +98,7 @@ def _replay_decision(answer, *_args, **_kwargs):
     """The replay of a keyed decision: the session and the pathway as the decision left them,
     if the caller may still read both."""
     (pathway_id, pathway_version), (session_id, session_version) = answer.saved
-    session = _session(str(session_id), version=session_version)
+    session = session_in_scope(str(session_id), version=session_version)
     visible_pathway(str(pathway_id))
     pathway = web().system.app.get_pathway(pathway_id, version=pathway_version)
     return _decision_document(session, pathway), 201, {"ETag": f'"{pathway_version}"'}
@@ -126,7 +126,7 @@ def _labels() -> tuple:
     return label_of, named
 
 
-def _session_document(session) -> dict:
+def session_document(session) -> dict:
     """The agenda or minutes of a session as the caller may see it; the names it shows are
     written to the access log here, once the document is built."""
     label_of, named = _labels()
@@ -201,7 +201,7 @@ def list_sessions(query):
 @blp.response(200, s.Committee)
 def get_session(session_id):
     """One session."""
-    return _summary(_session(session_id))
+    return _summary(session_in_scope(session_id))
 
 
 @blp.route("/committees/<session_id>/agenda", methods=["GET"])
@@ -215,8 +215,8 @@ def agenda(session_id):
 
     `Accept: text/html` gives the printable agenda, `text/csv` the spreadsheet (in French).
     """
-    session = _session(session_id)
-    return _negotiated(_session_document(session), "Ordre du jour")
+    session = session_in_scope(session_id)
+    return _negotiated(session_document(session), "Ordre du jour")
 
 
 @blp.route("/committees/<session_id>/decisions", methods=["POST"])
@@ -229,7 +229,7 @@ def agenda(session_id):
 @keyed(blp, _replay_decision)
 def decide(headers, data, session_id):
     """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
-    session = _session(session_id, writing=True)
+    session = session_in_scope(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
     orientation = commands.orientation(web().system.reference, current_principal(),
                                        data["orientation"], session.group_id)
@@ -253,11 +253,8 @@ def decide(headers, data, session_id):
 @keyed(blp, _replay_session(200))
 def close(data, session_id):
     """Closes the session: its agenda and decisions are frozen as the minutes."""
-    session = _session(session_id, writing=True)
-    live = agenda_document(web().system, session, lambda pid, consent: pid)
-    frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
-    session = web().system.app.close_committee(
-        session.id, agenda=frozen, attendance=data["attendance"], actor=current_principal().actor)
+    session = session_in_scope(session_id, writing=True)
+    session = close_session(web().system, session, data["attendance"], current_principal().actor)
     return _summary(session), 200, {}
 
 
@@ -272,8 +269,8 @@ def minutes(session_id):
 
     `Accept: text/html` or `text/csv` for the printable French versions.
     """
-    session = _session(session_id)
+    session = session_in_scope(session_id)
     if not session.is_closed:
         raise Problem(409, "le comité n'est pas encore clos : son compte rendu n'existe pas encore",
                       type_="not_closed")
-    return _negotiated(_session_document(session), "Compte rendu")
+    return _negotiated(session_document(session), "Compte rendu")

@@ -30,7 +30,7 @@ def territory_page(table, query: dict, by_territory: bool = True) -> dict:
     return {"items": items, "next_cursor": encode_cursor(offset + query["limit"]) if more else None}
 
 
-def _known_territory(territory_id: str) -> None:
+def known_territory(territory_id: str) -> None:
     principal = current_principal()
     if principal.territory_id not in (None, territory_id):
         raise Problem(403, "vous gérez un autre territoire", type_="forbidden")
@@ -39,7 +39,7 @@ def _known_territory(territory_id: str) -> None:
                       errors={"territory_id": ["territoire inconnu"]})
 
 
-def _insert(add, **values) -> dict:
+def insert_reference(add, **values) -> dict:
     try:
         return add(**values)
     except AlreadyRecorded:
@@ -68,7 +68,7 @@ def list_territories(query):
 @blp.response(201, s.Territory)
 def create_territory(data):
     """Creates a territory (admin)."""
-    return _insert(web().system.reference.add_territory, name=data["name"])
+    return insert_reference(web().system.reference.add_territory, name=data["name"])
 
 
 @blp.route("/groups", methods=["GET"])
@@ -92,8 +92,8 @@ def list_groups(query):
 @blp.response(201, s.Group)
 def create_group(data):
     """Creates a working group with its yearly target (admin)."""
-    _known_territory(data["territory_id"])
-    return _insert(web().system.reference.add_group, **data)
+    known_territory(data["territory_id"])
+    return insert_reference(web().system.reference.add_group, **data)
 
 
 @blp.route("/structures", methods=["GET"])
@@ -117,5 +117,5 @@ def list_structures(query):
 @blp.response(201, s.Structure)
 def create_structure(data):
     """Creates a partner structure (admin)."""
-    _known_territory(data["territory_id"])
-    return _insert(web().system.reference.add_structure, **data)
+    known_territory(data["territory_id"])
+    return insert_reference(web().system.reference.add_structure, **data)

@@ -27,13 +27,20 @@ def me():
 @blp.doc(operationId="get_health")
 @blp.doc(security=[])
 @blp.response(200, Health)
+@blp.alt_response(503, schema=Health, description="The read models stopped at an event they "
+                  "cannot apply: `stall` says where and why")
 def health():
-    """Liveness: version, store kind, read models' lag behind the log.
+    """Liveness: version, store kind, read models' lag behind the log; 503 while the read
+    models are stopped at an event they cannot apply (`stall`).
 
     Roles: none needed (no token).
     """
     from .. import VERSION
 
     system = web().system
-    return {"status": "ok", "version": VERSION, "store": system.settings.store_kind,
-            "projections_behind": system.projections.behind()}
+    answer = {"status": "ok", "version": VERSION, "store": system.settings.store_kind,
+              "projections_behind": system.projections.behind()}
+    stall = system.projections.stall()
+    if stall is None:
+        return answer
+    return {**answer, "status": "projections_stalled", "stall": stall.as_dict()}, 503

@@ -1,0 +1,40 @@
+"""axe-core on every page, as each role sees it: no serious or critical violation."""
+
+from ..conftest import identify_form, password_of
+from .conftest import accessibility_violations, check_accessibility, sign_in
+
+#: The pages each role opens (with the pathway and the session of the territory fixture).
+PAGES = {
+    "referent": ("/file-active", "/reperage", "/parcours/{pathway}", "/parcours/{pathway}/fiche",
+                 "/comites/", "/comites/{session}/compte-rendu", "/statistiques/?by=group",
+                 "/notifications/"),
+    "copilot": ("/comites/", "/comites/{open_session}", "/statistiques/bilan"),
+    "auditor": ("/audit/", "/audit/evenements", "/audit/rejeu", "/parcours/{pseudonym}"),
+    "admin": ("/administration/", "/statistiques/"),
+}
+
+
+def test_every_page_of_every_role_passes_axe(page, signed_in, app):
+    referent, copilot = signed_in("referent"), signed_in("copilot")
+    created = referent.post("/reperage", identify_form(assign_me="1"))
+    pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    closed = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-29"})
+    session = closed.headers["Location"].rsplit("/", 1)[1]
+    copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})
+    opened = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"})
+    with app.app_context():
+        pseudonym = app.extensions["casecommittee"].pseudonyms.of(pathway)
+    ids = {"pathway": pathway, "session": session, "pseudonym": pseudonym,
+           "open_session": opened.headers["Location"].rsplit("/", 1)[1]}
+    for role, urls in PAGES.items():
+        page.context.clear_cookies()
+        sign_in(page, role, password_of(role))
+        for url in urls:
+            answer = page.goto(url.format(**ids))
+            assert answer.status == 200, url
+            check_accessibility(page)
+
+
+def test_the_check_catches_an_unlabelled_field(page):
+    page.set_content('<!doctype html><html lang="fr"><title>t</title><main><input type="text"></main></html>')
+    assert any(v.startswith("label (critical)") for v in accessibility_violations(page))

@@ -1,0 +1,63 @@
+"""Each page × each role, as the API's matrix does: who gets the page, who is refused (403),
+and who is told it does not exist in their scope (404)."""
+
+import pytest
+
+from .conftest import identify_form
+
+ROLES = ("referent", "copilot", "auditor", "admin", "referent_familles")
+
+
+@pytest.fixture
+def territory(signed_in):
+    """A pathway of "jeunes" (the referent's) and a closed session of its committee."""
+    referent = signed_in("referent")
+    created = referent.post("/reperage", identify_form(assign_me="1"))
+    pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    copilot = signed_in("copilot")
+    scheduled = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation",
+                                           "held_on": "2026-06-30"})
+    session = scheduled.headers["Location"].rsplit("/", 1)[1]
+    copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})
+    return {"pathway": pathway, "session": session}
+
+
+#: page → the status each role gets (referent, copilot, auditor, admin, referent of another group).
+MATRIX = {
+    "/file-active": (200, 200, 403, 403, 200),
+    "/reperage": (200, 200, 403, 403, 200),
+    "/parcours/{pathway}": (200, 200, 404, 403, 404),
+    "/parcours/{pathway}/fiche": (200, 200, 403, 403, 404),
+    "/comites/": (200, 200, 200, 403, 200),
+    "/comites/{session}": (200, 200, 200, 403, 404),
+    "/comites/{session}/compte-rendu": (200, 200, 200, 403, 404),
+    "/comites/{session}/compte-rendu.csv": (200, 200, 200, 403, 404),
+    "/statistiques/": (200, 200, 200, 200, 200),
+    "/statistiques/bilan": (200, 200, 200, 200, 200),
+    "/audit/": (403, 403, 200, 403, 403),
+    "/audit/evenements": (403, 403, 200, 403, 403),
+    "/administration/": (403, 403, 403, 200, 403),
+    "/notifications/": (200, 200, 200, 200, 200),
+}
+
+
+@pytest.mark.parametrize("url", MATRIX)
+def test_each_page_answers_each_role_within_its_scope(url, territory, signed_in):
+    expected = dict(zip(ROLES, MATRIX[url], strict=True))
+    got = {role: signed_in(role).get(url.format(**territory)).status_code for role in ROLES}
+    assert got == expected
+
+
+def test_signed_out_visitors_are_sent_to_the_sign_in_page(client, territory):
+    for url in MATRIX:
+        answer = client.get(url.format(**territory))
+        assert answer.status_code == 302 and answer.headers["Location"].startswith("/connexion")
+
+
+def test_writing_forms_refuse_the_roles_that_only_read(territory, signed_in):
+    auditor = signed_in("auditor")
+    assert auditor.post(f"/comites/{territory['session']}/decisions",
+                        {"pathway_id": "x", "decision": "continue"}).status_code == 403
+    assert auditor.post("/reperage", identify_form()).status_code == 403
+    admin = signed_in("admin")
+    assert admin.post(f"/parcours/{territory['pathway']}/etapes/oriented", {}).status_code == 403
