@@ -33,10 +33,10 @@ VOCABULARIES = {
     ("access_log", "action"): ("read_person_agenda", "committee_decision", "erase_personal_data",
                                "identify", "log_step", "read_person"),
 }
-#: sha256 hex digests.
-DIGESTS = {"token_hash", "request_hash", "fingerprint"}
+#: sha256 hex digests, and argon2 password hashes (about 100 characters).
+DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash"}
 #: Names and labels typed by people, bounded by the input schemas at the door.
-TEXTS = {"name", "title", "key", "url", "dedupe_key"}
+TEXTS = {"name", "title", "key", "url", "dedupe_key", "login"}
 
 
 def text_type(column):
