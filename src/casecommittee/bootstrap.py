@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from .application import CaseCommittee
 from .clock import SystemClock
 from .config import Settings
-from .db import forget_old_versions, make_engine
+from .db import forget_old_versions, make_engine, schema_lock
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
 from .stores.personal_data import PersonalDataStore
 from .stores.reference import ReferenceData
@@ -69,18 +69,19 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     engine = make_engine(settings.sqlalchemy_url, **settings.engine_options())
     personal_engine = make_engine(settings.sqlalchemy_url, personal=True,
                                   **settings.engine_options())
-    drop_stored_responses(personal_engine)
-    create_all(engine)
-    ensure_read_model_schema(engine)
-    clock = clock or SystemClock()
-    master_key = settings.resolved_key("personal_data_key", "personal-data.key")
-    personal_data = PersonalDataStore(personal_engine, master_key, clock=clock)
-    personal_data.forget_old_versions()
-    app = CaseCommittee(
-        env=settings.event_store_env(), clock=clock, personal_data=personal_data,
-        snapshot_interval=settings.snapshot_interval, keys_secret=b64decode(master_key),
-        keys_time_to_live=settings.idempotency_key_lifetime,
-    )
+    with schema_lock(engine):
+        drop_stored_responses(personal_engine)
+        create_all(engine)
+        ensure_read_model_schema(engine)
+        clock = clock or SystemClock()
+        master_key = settings.resolved_key("personal_data_key", "personal-data.key")
+        personal_data = PersonalDataStore(personal_engine, master_key, clock=clock)
+        personal_data.forget_old_versions()
+        app = CaseCommittee(
+            env=settings.event_store_env(), clock=clock, personal_data=personal_data,
+            snapshot_interval=settings.snapshot_interval, keys_secret=b64decode(master_key),
+            keys_time_to_live=settings.idempotency_key_lifetime,
+        )
     projections = ProjectionRunner(app, engine)
     if settings.inline_projections if inline_projections is None else inline_projections:
         app.after_save = projections.catch_up

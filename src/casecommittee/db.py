@@ -2,10 +2,12 @@
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = MetaData()
@@ -90,3 +92,26 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+#: The advisory lock under which a process creates the stores' tables on PostgreSQL.
+SCHEMA_LOCK = 0x6361_7365  # "case"
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time creates or checks the stores' tables (PostgreSQL): the gunicorn
+    workers of a node, or two nodes, starting together would otherwise collide in the catalogue
+    ("tuple concurrently updated") on the event store's CREATE ... IF NOT EXISTS. SQLite needs
+    no lock: its writers are serialised by the database file."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
+            conn.commit()
