@@ -32,6 +32,7 @@ from casecommittee.domain.state import PathwayState
 from casecommittee.domain.steps import Identifier, Note, Step
 from casecommittee.projections import projector
 from casecommittee.web import openapi
+from casecommittee.web.schemas import examples
 from casecommittee.web.schemas.fields import Boolean, Text
 from casecommittee.web.schemas.steps import (
     CORRECTABLE,
@@ -182,10 +183,11 @@ def test_two_steps_with_one_code_are_refused_where_the_steps_are_read():
         step_events(twice)
 
 
-def test_a_field_whose_input_cannot_be_derived_must_be_written_as_special_input():
+@pytest.mark.parametrize("annotation", [dict, str], ids=["a nested object", "text of no kind"])
+def test_a_field_whose_input_cannot_be_derived_must_be_written_as_special_input(annotation):
     nested = _declare(**{**WHOLE, "defaults": {}},
-                      annotations={"occurred_on": date, "actor": dict, "address": dict})
-    with pytest.raises(TypeError, match="needs its input field written in SPECIAL_INPUT"):
+                      annotations={"occurred_on": date, "actor": dict, "address": annotation})
+    with pytest.raises(TypeError, match="Visited.address .* needs its input field written in SPECIAL_INPUT"):
         step_schema(nested)
     assert list(step_schema(nested, {"address": Text(required=True)})().fields) == [
         "step", "occurred_on", "address"]
@@ -203,7 +205,7 @@ def test_the_pathways_registries_are_read_from_its_event_classes():
     assert openapi.NAMED_ENUMS["LoggableStepCode"] == LOGGABLE_STEPS
 
 
-def test_every_step_has_a_label_a_check_a_change_and_an_input_schema():
+def test_every_step_has_a_label_a_check_a_change_an_input_schema_and_an_example():
     for code, event_class in STEP_EVENTS.items():
         assert event_class.label.strip()
         assert callable(event_class.check) and callable(event_class.change)
@@ -214,6 +216,9 @@ def test_every_step_has_a_label_a_check_a_change_and_an_input_schema():
     assert set(SPECIAL_INPUT) == {"immersion_started", "hired", "corrected"}
     every_field = {name for code, names in STEP_FIELDS.items() if code != "corrected" for name in names}
     assert every_field | {"occurred_on"} == set(CORRECTABLE)
+    assert list(examples.STEPS) == list(LOGGABLE_STEPS), "the API document shows one body per step"
+    for code, example in examples.STEP_EXAMPLES.items():
+        STEP_SCHEMAS[code]().load(example["value"])
 
 
 def test_stored_events_keep_the_topics_existing_stores_hold():
