@@ -9,6 +9,7 @@ with that step's schema, and the OpenAPI document shows it as a `oneOf` with a d
 `step`.
 """
 
+import functools
 import typing
 from datetime import date
 
@@ -63,18 +64,19 @@ def input_field(event_class: type, name: str, *, correction: bool = False) -> fi
     the kind its annotation says; required unless the class gives it a default (in a
     correction, never required, and null only where the step allows it)."""
     annotation = field_types(event_class)[name]
+    nullable = may_be_none(annotation)
     choices = event_class.choices.get(name)
     if choices is not None:
-        make = lambda **kwargs: one_of(choices, **kwargs)  # noqa: E731
+        make = functools.partial(one_of, choices)
     else:
-        kind = next((a for a in typing.get_args(annotation) if a is not type(None)), annotation)
-        make = FIELD_OF_TYPE.get(kind) or FIELD_OF_TYPE.get(annotation)
+        kind = next(a for a in typing.get_args(annotation) if a is not type(None)) if nullable else annotation
+        make = FIELD_OF_TYPE.get(kind)
         if make is None:
             raise TypeError(
                 f"{event_class.__qualname__}.{name} ({annotation}) needs its input field written "
-                "in SPECIAL_INPUT (web/schemas/steps.py): say it with Identifier, Label, Note, a "
-                "date, a boolean, a number or choices, or write its field there")
-    nullable = may_be_none(annotation)
+                f"in {'CORRECTABLE' if correction else 'SPECIAL_INPUT'} (web/schemas/steps.py): say "
+                "it with Identifier, Label, Note, a date, a boolean, a number or choices, or write "
+                "its field there")
     if correction:
         return make(allow_none=True) if nullable else make()
     if name not in event_class.defaults:
@@ -107,10 +109,22 @@ def _hours(maximum: float, required: bool = True) -> Number:
                         validate=validate.Range(min=0, max=maximum, min_inclusive=False))
 
 
-#: Fields a correction may change, typed as in the step that carries them; a field written
-#: here is shared by the steps that carry it (`status`: an immersion's or a contact's), and any
-#: other field of a step is added from its declaration (`correctable`).
-CORRECTABLE = {
+def correctable(events: dict[str, type], written: dict) -> dict:
+    """`written`, then each field of a step (but a correction's) it lacks, from its declaration."""
+    found = dict(written)
+    for code, event_class in events.items():
+        if code != "corrected":
+            for name in own_fields(event_class):
+                if name not in found:
+                    found[name] = input_field(event_class, name, correction=True)
+    return found
+
+
+#: Fields a correction may change, typed as in the step that carries them. The fields written
+#: here are shared by steps that type them differently (`status`: an immersion's or a
+#: contact's codes) or need more than their declaration (ranges, nested objects); a step's other
+#: fields are added from its declaration (`correctable`).
+CORRECTABLE = correctable(STEP_EVENTS, {
     "occurred_on": Day(), "ends_on": Day(),
     "hours_per_week": _hours(PMSMP_MAX_HOURS_PER_WEEK, False),
     "weekly_hours": _hours(MAX_WEEKLY_HOURS, False),
@@ -128,21 +142,7 @@ CORRECTABLE = {
     "committee_session_id": identifier(allow_none=True),
     "group_id": identifier(),
     "profile": fields.Nested(ProfileChanges), "consent": fields.Nested(ConsentChanges),
-}
-
-
-def correctable(events: dict[str, type], written: dict) -> dict:
-    """`written`, then each field of a step (but a correction's) it lacks, from its declaration."""
-    found = dict(written)
-    for code, event_class in events.items():
-        if code != "corrected":
-            for name in own_fields(event_class):
-                if name not in found:
-                    found[name] = input_field(event_class, name, correction=True)
-    return found
-
-
-CORRECTABLE = correctable(STEP_EVENTS, CORRECTABLE)
+})
 
 #: The corrected fields and their new values (any field of the corrected step, or its date).
 CorrectionChanges = Schema.from_dict(CORRECTABLE, name="CorrectionChanges")
