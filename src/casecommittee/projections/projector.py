@@ -9,7 +9,7 @@ When an event changes a pathway's statistical summary, the summary it replaces i
 closed version, once and for all: versions are only ever inserted.
 """
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import bindparam, select, update
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
+from .cells import add_change, write_deltas
 from .committees import CommitteeProjector
 from .pathways import pathway_rows, pathway_versions, row_of
 from .summary import SUMMARY_NAMES, Identification, Summary, identification_summary, summarize
@@ -40,7 +41,7 @@ class _Known:
     holds from), and whether its row exists."""
 
     __slots__ = ("state", "summary", "summary_version", "summary_since", "stored", "recorded_at",
-                 "identification", "identification_of")
+                 "identification", "identification_of", "stored_summary")
 
     def __init__(self, state: PathwayState, stored: bool):
         self.state, self.stored = state, stored
@@ -52,6 +53,8 @@ class _Known:
         # the identification sets it; a correction folds a new state)
         self.identification: Identification | None = None
         self.identification_of: PathwayState | None = None
+        # the summary its stored row holds (and the statistics cells count)
+        self.stored_summary: Summary | None = None
 
     def summarize(self, territory_of: Callable[[str | None], str | None]) -> Summary:
         """The state's statistical summary (its identification part computed once per state)."""
@@ -92,7 +95,7 @@ class PathwayProjector:
         else:  # its row holds this state's summary
             state = self.app.state_at(event.originator_id, event.originator_version - 1)
             known = _Known(state, True)
-            known.summary = known.summarize(self.territory_of)
+            known.summary = known.stored_summary = known.summarize(self.territory_of)
             known.summary_version, known.summary_since = conn.execute(
                 select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
                 .where(pathway_rows.c.pathway_id == pid)).one()
@@ -108,6 +111,8 @@ class ProjectionSession:
         self.conn = conn
         self.dirty: dict[str, _Known] = {}
         self.versions: list[tuple] = []
+        # what the rows written so far change in the statistics cells, written at `flush`
+        self.cell_deltas: Counter = Counter()
 
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
@@ -160,14 +165,19 @@ class ProjectionSession:
         self._write(leaving)
 
     def flush(self) -> None:
-        """Writes every pending row and version (call before committing)."""
+        """Writes every pending row, version and statistics cell (call before committing)."""
         self._write(self.dirty)
         self.dirty = {}
+        write_deltas(self.conn, self.cell_deltas)
+        self.cell_deltas = Counter()
 
     def _write(self, pathways: dict[str, _Known]) -> None:
         conn = self.conn
         inserts, updates = [], []
+        deltas = self.cell_deltas
         for pid, known in pathways.items():
+            add_change(deltas, known.stored_summary, known.summary)
+            known.stored_summary = known.summary
             row = row_of(known.state, known.summary, known.recorded_at, known.summary_version,
                          known.summary_since)
             row["pathway_id"] = pid

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..db import make_engine, metadata
+from .cells import CELL_KEY, statistics_cells
 from .committees import committee_decisions, committee_sessions
 from .pathways import pathway_rows, pathway_versions
 from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
@@ -18,6 +19,7 @@ from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
 _KEYS = {
     pathway_rows.name: ("pathway_id",),
     pathway_versions.name: ("pathway_id", "version"),
+    statistics_cells.name: CELL_KEY,
     committee_sessions.name: ("session_id",),
     committee_decisions.name: ("session_id", "pathway_id"),
 }

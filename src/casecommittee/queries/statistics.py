@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import String, and_, case, cast, false, func, select, union_all
+from sqlalchemy import String, and_, case, cast, false, func, or_, select, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
+from ..projections.cells import statistics_cells
 from ..projections.pathways import pathway_rows, pathway_versions
 from ..projections.summary import SUMMARY_NAMES
 from ..stores.reference import groups
@@ -305,6 +306,21 @@ def _target(conn, query: StatisticsQuery, day: date, counts: dict) -> dict:
 def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
     """The statistics document of the API (`GET /api/v1/statistics`) for one query.
 
+    Today's figures of a territory or a group, whole or by group or territory, are read from
+    the statistics cells (`cells_statistics`); the others are computed from the pathways'
+    summaries (`direct_statistics`), which give the same documents.
+    """
+    if query.by is not None and query.by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {query.by!r}; one of: {', '.join(BREAKDOWNS)}")
+    if cells_answer(query):
+        return cells_statistics(engine, query, today)
+    return direct_statistics(engine, query, today)
+
+
+def direct_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
+    """The statistics document computed from each pathway's summary (as it stands, or as known
+    at `known_at`): the reference the cells are checked against.
+
     The scoped population is read once (`_counts` with its detail); only a breakdown by flag
     (not a partition) and a period filter (the year's count) cost more scans.
     """
@@ -331,6 +347,108 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
             "median_days": _median_days(counts),
             "exits": _exits(counts),
             "breakdown": _breakdown(grouped) if query.by else [],
+            "target": _target(conn, query, day, counts),
+        }
+
+
+#: The breakdowns the cells answer, by the cell column they group by.
+_CELL_BREAKDOWNS = {None: None, "group": statistics_cells.c.group_id,
+                    "territory": statistics_cells.c.territory_id}
+
+
+def cells_answer(query: StatisticsQuery) -> bool:
+    """Whether the statistics cells answer `query` exactly: today's figures (no `as_of`, no
+    `known_at`), of the whole history (no period), whole or by group or territory."""
+    return (query.as_of is None and query.known_at is None and query.period_from is None
+            and query.period_to is None and query.by in _CELL_BREAKDOWNS)
+
+
+def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
+    """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
+    cells: the month cells before the day's month, the day cells of its month up to the day."""
+    c = statistics_cells
+    month, january = day.replace(day=1), date(day.year, 1, 1)
+    conditions = [or_(and_(c.c.grain == "M", c.c.dated < month),
+                      and_(c.c.grain == "D", c.c.dated >= month, c.c.dated <= day))]
+    if query.territory_id:
+        conditions.append(c.c.territory_id == query.territory_id)
+    if query.group_id:
+        conditions.append(c.c.group_id == query.group_id)
+    key = _CELL_BREAKDOWNS[query.by]
+    keys = [] if key is None else [key.label("key")]
+    rows = conn.execute(
+        select(*keys, c.c.metric, func.sum(c.c.n).label("n"),
+               func.coalesce(func.sum(c.c.n).filter(c.c.dated >= january), 0).label("this_year"))
+        .where(*conditions).group_by(*keys, c.c.metric))
+    found: dict = {}
+    for row in rows:
+        found.setdefault((row.key or None) if key is not None else None, {})[row.metric] = (row.n, row.this_year)
+    return found
+
+
+def _cell_counts(sums: dict) -> dict:
+    """The counts `_figures` reads, from one key's metric sums."""
+    counts = {name: sums.get(name, (0, 0))[0]
+              for name in ("population", *FUNNEL, "day_105_past", "ruptured", "exits", "positive_exits")}
+    counts["identified_this_year"] = sums.get("population", (0, 0))[1]
+    return counts
+
+
+def _histogram_median(histogram: dict[int, int]):
+    """`statistics.median` of the values a histogram {value: how many} holds, None if none."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    wanted = (size // 2,) if size % 2 else (size // 2 - 1, size // 2)
+    picked, seen = [], 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(picked) < len(wanted) and wanted[len(picked)] < seen:
+            picked.append(value)
+    return picked[0] if size % 2 else (picked[0] + picked[1]) / 2
+
+
+def _by_prefix(sums: dict, prefix: str) -> Counter:
+    return Counter({metric[len(prefix):]: n for metric, (n, _year) in sums.items()
+                    if metric.startswith(prefix)})
+
+
+def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
+    """The statistics document of `query` (one `cells_answer` answers) read from the cells:
+    a number of cells that grows with the groups and the months, not with the pathways."""
+    if not cells_answer(query):
+        raise ValueError("the statistics cells answer today's figures only, whole or by group or territory")
+    day = today
+    with engine.connect() as conn:
+        by_key = {key: sums for key, sums in _cell_sums(conn, query, day).items()
+                  if sums.get("population", (0, 0))[0]}
+        total: dict = {}
+        for sums in by_key.values():
+            for metric, (n, year) in sums.items():
+                before = total.get(metric, (0, 0))
+                total[metric] = (before[0] + n, before[1] + year)
+        counts = _cell_counts(total)
+        funnel, rates = _figures(counts)
+        stages_found = _by_prefix(total, "stage:")
+        exits_found = _by_prefix(total, "exit:")
+        ruptures_found = _by_prefix(total, "rupture_stage:")
+        breakdown = []
+        if query.by:
+            grouped = {key: _cell_counts(sums) for key, sums in by_key.items()}
+            breakdown = _breakdown(grouped)
+        return {
+            "as_of": day.isoformat(),
+            "known_at": None,
+            "population": counts["population"],
+            "stages": {stage: stages_found[stage] for stage in STAGES},
+            "funnel": funnel,
+            "rates": rates,
+            "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
+            "median_days": {
+                name: _histogram_median({int(days): n for days, n in _by_prefix(total, name + ":").items()})
+                for name in ("to_orientation", "to_first_hire")},
+            "exits": {outcome: exits_found[outcome] for outcome in EXIT_OUTCOMES if exits_found[outcome]},
+            "breakdown": breakdown,
             "target": _target(conn, query, day, counts),
         }
 
