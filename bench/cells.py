@@ -13,7 +13,6 @@ write); the database's pages are warm, as in `run.py queries`.
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import func, select

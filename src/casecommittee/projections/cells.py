@@ -4,10 +4,11 @@ A cell counts the pathways of one group (and its territory) that have a figure (
 population, a funnel step, a stage, an exit by outcome, a day count for a median…) dated on a
 day. The day is the later of the identification and the fact (the population and the stage are
 dated by the identification itself): a pathway counts for a figure on a day exactly when the
-statistics would count it then. Each figure is counted twice, in a cell of its day (grain "D")
-and in one of its month (grain "M", dated the 1st): the figures on a day are the month cells
-before that day's month plus the day cells of its month up to the day, so a statistics request
-reads a number of cells that grows with the months and the groups, not with the pathways.
+statistics would count it then. Each figure is counted in three cells (`GRAINS`): its total
+("T", all days), its month ("M", dated the 1st) and its day ("D"); the population also in its
+year ("Y", dated January 1st). The figures on a day are the totals less the months after the
+day's month and the days after the day in its month: for today's figures, a few cells per
+metric and group, however many pathways there are.
 
 The projector keeps them: when it writes a pathway's row, it subtracts what the summary the
 row held contributed and adds what the new one does (`contributions`), in the same
@@ -38,6 +39,11 @@ statistics_cells = Table(
     Column("n", Integer, nullable=False),
     info={"additive": "n"},
 )
+
+#: The grains of the cells: all days, a year (the population only), a month, a day.
+GRAINS = ("T", "Y", "M", "D")
+#: The date of the cells of grain "T".
+ALL_DAYS = date.min
 
 #: The columns that name a cell, in the order of its key.
 CELL_KEY = ("grain", "dated", "group_id", "territory_id", "metric")
@@ -101,8 +107,11 @@ def contributions(summary: Summary | None) -> Counter:
     group, territory = summary.group_id or "", summary.territory_id or ""
     added = Counter()
     for metric, on in figures(summary):
-        added[("D", on, group, territory, metric)] += 1
+        added[("T", ALL_DAYS, group, territory, metric)] += 1
         added[("M", on.replace(day=1), group, territory, metric)] += 1
+        added[("D", on, group, territory, metric)] += 1
+        if metric == "population":
+            added[("Y", date(on.year, 1, 1), group, territory, metric)] += 1
     return added
 
 

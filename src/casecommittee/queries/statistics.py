@@ -11,10 +11,10 @@ the steering committee saw that day, before late entries and corrections.
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import String, and_, case, cast, false, func, or_, select, union_all
+from sqlalchemy import String, and_, case, cast, false, func, literal, select, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
@@ -365,24 +365,36 @@ def cells_answer(query: StatisticsQuery) -> bool:
 
 def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
     """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
-    cells: the month cells before the day's month, the day cells of its month up to the day."""
+    cells: the totals (and the year's population) less the months after the day's month and
+    the days after the day in its month (each read by its range of the cells' key)."""
     c = statistics_cells
-    month, january = day.replace(day=1), date(day.year, 1, 1)
-    conditions = [or_(and_(c.c.grain == "M", c.c.dated < month),
-                      and_(c.c.grain == "D", c.c.dated >= month, c.c.dated <= day))]
+    next_month = (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+    january, next_january = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    scope = []
     if query.territory_id:
-        conditions.append(c.c.territory_id == query.territory_id)
+        scope.append(c.c.territory_id == query.territory_id)
     if query.group_id:
-        conditions.append(c.c.group_id == query.group_id)
+        scope.append(c.c.group_id == query.group_id)
     key = _CELL_BREAKDOWNS[query.by]
-    keys = [] if key is None else [key.label("key")]
-    rows = conn.execute(
-        select(*keys, c.c.metric, func.sum(c.c.n).label("n"),
-               func.coalesce(func.sum(c.c.n).filter(c.c.dated >= january), 0).label("this_year"))
-        .where(*conditions).group_by(*keys, c.c.metric))
+    parts = (and_(c.c.grain == "T"),
+             and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"),
+             and_(c.c.grain == "M", c.c.dated >= next_month),
+             and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month))
+    columns = [(key if key is not None else literal("")).label("key"), c.c.grain, c.c.dated, c.c.metric, c.c.n]
+    rows = conn.execute(union_all(*[select(*columns).where(part, *scope) for part in parts]))
     found: dict = {}
     for row in rows:
-        found.setdefault((row.key or None) if key is not None else None, {})[row.metric] = (row.n, row.this_year)
+        sums = found.setdefault(row.key or None, {})
+        total, year = sums.get(row.metric, (0, 0))
+        if row.grain == "T":
+            total += row.n
+        elif row.grain == "Y":
+            year += row.n
+        else:  # dated after the day
+            total -= row.n
+            if row.metric == "population" and row.dated < next_january:
+                year -= row.n
+        sums[row.metric] = (total, year)
     return found
 
 
