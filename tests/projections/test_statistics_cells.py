@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from casecommittee.projections import projector
 from casecommittee.projections.cells import statistics_cells
 from casecommittee.projections.replay_check import replay_check
 from casecommittee.queries.statistics import (
@@ -74,3 +75,19 @@ def test_todays_figures_and_those_by_group_come_from_the_cells(system, territory
         same_as_direct(system, day, by="territory")
         same_as_direct(system, day, group_id=territory["group_id"])
     assert same_as_direct(system, date(2026, 2, 9))["exits"] == {}
+
+
+def test_cells_written_in_many_goes_add_up_to_the_same(system, territory, referent, clock, monkeypatch):
+    """A rebuild writes its cells' changes as it goes (its memory stays bounded): written after
+    every pathway, they are still the cells kept step by step."""
+    monkeypatch.setattr(projector, "CELL_DELTAS_HELD", 0)
+    clock.current = date(2026, 4, 1)
+    for n in range(6):
+        pid = referent.identifies(date(2026, 1, 5 + n))
+        referent.orients(pid, date(2026, 2, 1 + n))
+        if n % 2:
+            referent.hires(pid, date(2026, 3, 2))
+    report = replay_check(system.app, system.engine, partitions=2)
+    assert report["ok"], report["differences"]
+    assert report["tables"]["statistics_cells"] > 0
+    same_as_direct(system, clock.today())

@@ -100,18 +100,21 @@ def figures(summary: Summary) -> list[tuple[str, date]]:
     return found
 
 
+def _count(deltas: Counter, summary: Summary, change: int) -> None:
+    group, territory = summary.group_id or "", summary.territory_id or ""
+    for metric, on in figures(summary):
+        deltas[("T", ALL_DAYS, group, territory, metric)] += change
+        deltas[("M", on.replace(day=1), group, territory, metric)] += change
+        deltas[("D", on, group, territory, metric)] += change
+        if metric == "population":
+            deltas[("Y", date(on.year, 1, 1), group, territory, metric)] += change
+
+
 def contributions(summary: Summary | None) -> Counter:
     """What a pathway's summary adds to the cells: {cell key: 1}."""
-    if summary is None:
-        return Counter()
-    group, territory = summary.group_id or "", summary.territory_id or ""
     added = Counter()
-    for metric, on in figures(summary):
-        added[("T", ALL_DAYS, group, territory, metric)] += 1
-        added[("M", on.replace(day=1), group, territory, metric)] += 1
-        added[("D", on, group, territory, metric)] += 1
-        if metric == "population":
-            added[("Y", date(on.year, 1, 1), group, territory, metric)] += 1
+    if summary is not None:
+        _count(added, summary, 1)
     return added
 
 
@@ -119,8 +122,10 @@ def add_change(deltas: Counter, before: Summary | None, after: Summary | None) -
     """Adds to `deltas` what replacing summary `before` by `after` changes in the cells."""
     if before == after:
         return
-    deltas.update(contributions(after))
-    deltas.subtract(contributions(before))
+    if after is not None:
+        _count(deltas, after, 1)
+    if before is not None:
+        _count(deltas, before, -1)
 
 
 _columns = ", ".join(f'"{name}"' for name in (*CELL_KEY, "n"))

@@ -31,6 +31,9 @@ def _every_column(table, *, but: str | None = None) -> dict:
 ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
 ROW_UPDATE = (update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id"))
               .values(_every_column(pathway_rows, but="pathway_id")))
+#: How many cells' changes a session holds before writing them (they are added up, so a
+#: rebuild writing them in several goes gives the same cells).
+CELL_DELTAS_HELD = 20_000
 VERSION_INSERT = pathway_versions.insert().values(_every_column(pathway_versions, but="id"))
 #: What a version row holds, in the order the projector writes it: the summary's tuple follows.
 VERSION_COLUMNS = ("pathway_id", "version", "recorded_from", "recorded_to", *SUMMARY_NAMES)
@@ -183,6 +186,9 @@ class ProjectionSession:
             row["pathway_id"] = pid
             (updates if known.stored else inserts).append(row)
             known.stored = True
+        if len(deltas) > CELL_DELTAS_HELD:  # (a rebuild's: written as it goes, memory bounded)
+            write_deltas(conn, deltas)
+            self.cell_deltas = Counter()
         execute_many(conn, VERSION_INSERT, self.versions, VERSION_COLUMNS)
         self.versions = []
         execute_many(conn, ROW_INSERT, inserts)
