@@ -21,11 +21,12 @@ from collections import Counter
 from datetime import date
 
 import orjson
-from sqlalchemy import Column, Date, Integer, String, Table, bindparam, delete, text
+from sqlalchemy import Column, Date, Integer, String, Table, bindparam, delete, literal_column, text
 from sqlalchemy.engine import Connection
 
 from ..db import CleanText, metadata
 from ..domain.vocabulary import POSITIVE_OUTCOMES, STAGES
+from .bulk import execute_many
 from .summary import Summary
 
 statistics_cells = Table(
@@ -137,19 +138,14 @@ _ADD = text(
 ).bindparams(bindparam("dated", type_=Date))
 _EMPTIED = (delete(statistics_cells)
             .where(*[statistics_cells.c[name] == bindparam("k_" + name) for name in CELL_KEY],
-                   statistics_cells.c.n == 0))
+                   statistics_cells.c.n == literal_column("0")))
 
 
 def write_deltas(conn: Connection, deltas: Counter) -> None:
     """Adds `deltas` ({cell key: change}) to the cells, deleting those that fall to 0."""
-    changes = [dict(zip(CELL_KEY, key, strict=True), n=n) for key, n in deltas.items() if n]
-    if not changes:
-        return
-    conn.execute(_ADD, changes)
-    lowered = [{"k_" + name: value for name, value in zip(CELL_KEY, key, strict=True)}
-               for key, n in deltas.items() if n < 0]
-    if lowered:
-        conn.execute(_EMPTIED, lowered)
+    execute_many(conn, _ADD, [(*key, n) for key, n in deltas.items() if n], (*CELL_KEY, "n"))
+    execute_many(conn, _EMPTIED, [key for key, n in deltas.items() if n < 0],
+                 tuple("k_" + name for name in CELL_KEY))
 
 
 def additive_insert_suffix(table: Table, target: str) -> str:
