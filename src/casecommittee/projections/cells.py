@@ -21,7 +21,7 @@ from collections import Counter
 from datetime import date
 
 import orjson
-from sqlalchemy import Column, Date, Integer, String, Table, bindparam, delete, literal_column, text
+from sqlalchemy import Column, Date, Integer, Table, bindparam, delete, literal_column, text
 from sqlalchemy.engine import Connection
 
 from ..db import CleanText, metadata
@@ -31,7 +31,7 @@ from .summary import Summary
 
 statistics_cells = Table(
     "statistics_cells", metadata,
-    Column("grain", String(1), primary_key=True),
+    Column("grain", CleanText, primary_key=True),  # T, Y, M or D (`GRAINS`)
     Column("dated", Date, primary_key=True),
     # '' when the pathway has no group (or the group no territory): a key cannot be NULL
     Column("group_id", CleanText(36), primary_key=True),
