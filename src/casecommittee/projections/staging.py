@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql import Executable
 
+from .bulk import bind_processor
 from .rebuild import scratch_engine
 
 STAGING_NAME = re.compile(r"rebuilding_(\d+)_[0-9a-f]+_")
@@ -224,14 +225,41 @@ def _runs(pid: int) -> bool:
 
 def _copy_through(conn: Connection, tables, staged_tables, path: Path, chunk: int = 5000) -> None:
     """Copies a scratch file's rows into `staged_tables` through the driver (for servers that
-    cannot attach a SQLite file)."""
+    cannot attach a SQLite file): by `COPY … FROM STDIN` on PostgreSQL with psycopg 3, else by
+    batches of inserts. The rows are read from the file `chunk` at a time."""
     scratch = scratch_engine(path)
+    by_copy = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
     with scratch.connect() as source:
         for table, staged in zip(tables, staged_tables, strict=True):
             # (surrogate keys are the staging table's own: its sequence numbers the rows, and
             # goes on numbering those a catch-up adds after the swap)
             columns = [c for c in table.columns if c is not table.autoincrement_column]
-            rows = source.execute(select(*columns)).mappings()
+            rows = source.execution_options(yield_per=chunk).execute(select(*columns))
+            if by_copy:
+                copy_rows(conn, staged, columns, rows)
+                continue
             while batch := rows.fetchmany(chunk):
-                conn.execute(insert(staged), [dict(r) for r in batch])
+                conn.execute(insert(staged), [dict(r._mapping) for r in batch])
     scratch.dispose()
+
+
+def copy_rows(conn: Connection, table: Table, columns, rows) -> int:
+    """Writes `rows` (tuples of the values of `columns`) into `table` with PostgreSQL's
+    `COPY … FROM STDIN`, in the transaction of `conn` (psycopg 3). Each value goes through
+    its column type's bind processor first (JSON, cleaned text, dates…), so the stored values
+    are those an INSERT would have stored. Returns how many rows were written."""
+    processors = [(i, process) for i, c in enumerate(columns)
+                  if (process := bind_processor(c.type, conn.dialect)) is not None]
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    written = 0
+    with conn.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {_quoted(conn, table)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            if processors:
+                row = list(row)
+                for i, process in processors:
+                    row[i] = process(row[i])
+            copy.write_row(row)
+            written += 1
+    return written
