@@ -248,6 +248,10 @@ def test_the_swapped_tables_carry_the_names_of_those_they_replace(system, clock)
             "SELECT conname FROM pg_constraint UNION ALL SELECT relname FROM pg_class")).scalars().all()
     assert [name for name in names if name.startswith("rebuilding_")] == []
     assert {"pathway_rows_pkey", "pathway_versions_pkey", "pathway_versions_id_seq"} <= set(names)
+    # the secondary indexes, built on the staging tables before the swap, renamed in it
+    with system.engine.connect() as conn:
+        indexes = set(conn.execute(text("SELECT tablename, indexname FROM pg_indexes")).all())
+    assert {(t.name, i.name) for t in VIEW_TABLES for i in t.indexes} <= indexes
     system.projections.catch_up()
 
 

@@ -5,7 +5,9 @@ transaction, so other writers wait only for one piece at a time, and SQLite chec
 piece's pages while the partitions still run. The swap then drops the live tables, renames
 the staging ones in their place and builds their indexes, with the position, in one
 transaction: readers see the old read models until it commits, and a failure anywhere leaves
-them as they were (and drops the staging tables).
+them as they were (and drops the staging tables). On PostgreSQL, where the swap's locks make
+readers of the live tables wait for it to commit, the indexes are built on the staging tables
+before it, and the swap only renames them (bench/backends.py measures the wait).
 
 Staging tables are named after the process that fills them (`rebuilding_<pid>_<token>_<table>`),
 so that rebuilds running at once never share one, and a rebuild drops those that a rebuild
@@ -23,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, insert, inspect, select, text
+from sqlalchemy import Index, MetaData, Table, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql import Executable
@@ -89,6 +91,9 @@ class Staging:
         opens a transaction only before one, and would run a table change outside any)."""
         if not first:
             raise ValueError("a swap starts with a data change, or it would not be one transaction")
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            self._index_staged(conn)
         with freed_pages_not_zeroed(conn), conn.begin():
             for statement in first:
                 conn.execute(statement)
@@ -96,13 +101,29 @@ class Staging:
                 conn.execute(DropTable(table))
             for table, staged in zip(self.tables, self.staged, strict=True):
                 conn.exec_driver_sql(f"ALTER TABLE {_quoted(conn, staged)} RENAME TO {_quoted(conn, table)}")
-                if conn.dialect.name == "postgresql":
+                if postgres:
                     _rename_constraints_and_sequences(conn, table, self.prefix)
+            quote = conn.dialect.identifier_preparer.quote
             for table in self.tables:
                 for index in table.indexes:
-                    index.create(conn)
+                    if postgres:  # built before the swap: renamed only
+                        conn.exec_driver_sql(f"ALTER INDEX {quote(self.prefix + index.name)} "
+                                             f"RENAME TO {quote(index.name)}")
+                    else:
+                        index.create(conn)
         self.staged = []
         self._release(conn)
+
+    def _index_staged(self, conn: Connection) -> None:
+        """Builds the live tables' secondary indexes on the staging tables, under names of
+        their own, before the swap (PostgreSQL): the swap, which readers of the live tables
+        wait for, then only renames them, instead of building them while it holds its locks.
+        (SQLite readers never wait for a writer: there the swap builds them.)"""
+        with conn.begin():
+            for table, staged in zip(self.tables, self.staged, strict=True):
+                for index in table.indexes:
+                    Index(self.prefix + index.name, *(staged.c[c.name] for c in index.columns),
+                          unique=index.unique).create(conn)
 
     def _release(self, conn: Connection) -> None:
         _FILLING.discard(self.prefix)
