@@ -154,7 +154,9 @@ def _rename_constraints_and_sequences(conn: Connection, table: Table, prefix: st
     for old in constraints:
         conn.exec_driver_sql(f"ALTER TABLE {name} RENAME CONSTRAINT {quote(old)} "
                              f"TO {quote(old.removeprefix(prefix))}")
-    for column in table.columns:
+    # (only an autoincrementing column has a sequence: one look-up, not one per column, in
+    # the swap that readers wait for)
+    for column in [c for c in (table.autoincrement_column,) if c is not None]:
         sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
                                 {"t": name, "c": column.name}).scalar()
         if sequence and prefix in sequence:
