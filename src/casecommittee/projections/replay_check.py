@@ -30,7 +30,7 @@ from ..db import make_engine, metadata
 from .committees import committee_decisions, committee_sessions
 from .pathways import pathway_rows, pathway_versions
 from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
-from .staging import _runs, lock_key
+from .staging import lock_key, process_runs
 
 #: How each table's rows are keyed for the comparison.
 _KEYS = {
@@ -192,7 +192,7 @@ def drop_abandoned_scratch(conn: Connection | None) -> list[str]:
     if conn is None:
         root = Path(tempfile.gettempdir())
         gone = [p for p in root.glob("casecommittee-replay-check-*")
-                if (found := SCRATCH_DIRECTORY.match(p.name)) and not _runs(int(found.group(1)))]
+                if (found := SCRATCH_DIRECTORY.match(p.name)) and not process_runs(int(found.group(1)))]
         for path in gone:
             shutil.rmtree(path, ignore_errors=True)
         return [p.name for p in gone]

@@ -228,10 +228,10 @@ def _abandoned(name: re.Match, _conn: Connection | None = None) -> bool:
     pid = int(name.group(1))
     if pid == os.getpid():
         return name.group(0) not in _FILLING
-    return not _runs(pid)
+    return not process_runs(pid)
 
 
-def _runs(pid: int) -> bool:
+def process_runs(pid: int) -> bool:
     """Whether process `pid` runs (on Linux, a process killed but not yet reaped does not)."""
     try:
         os.kill(pid, 0)
