@@ -34,7 +34,8 @@ VOCABULARIES = {
                                "identify", "log_step", "read_person"),
 }
 #: sha256 hex digests, and argon2 password hashes (about 100 characters).
-DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash"}
+DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash", "digest",
+           "file_digest"}
 #: Names and labels typed by people, bounded by the input schemas at the door.
 TEXTS = {"name", "title", "key", "url", "dedupe_key", "login"}
 
