@@ -31,7 +31,7 @@ VOCABULARIES = {
                                 "agenda_draft", "stalled", "replay_check", "retention_deadline",
                                 "projection_stalled"),
     ("access_log", "action"): ("read_person_agenda", "committee_decision", "erase_personal_data",
-                               "identify", "log_step", "read_person"),
+                               "identify", "log_step", "read_person", "update_person"),
 }
 #: sha256 hex digests, and argon2 password hashes (about 100 characters).
 DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash", "digest",

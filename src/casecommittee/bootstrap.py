@@ -12,6 +12,7 @@ from .config import Settings
 from .db import forget_old_versions, make_engine, schema_lock
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
 from .stores.identity_index import IdentityIndex
+from .stores.imports import ImportStore
 from .stores.personal_data import PersonalDataStore
 from .stores.reference import ReferenceData
 from .tables import create_all
@@ -27,6 +28,8 @@ class System:
     personal_data: PersonalDataStore
     reference: ReferenceData
     projections: ProjectionRunner
+    #: Uploaded spreadsheets awaiting confirmation (sealed) and partners' column mappings.
+    imports: ImportStore | None = None
 
     @property
     def clock(self):
@@ -87,4 +90,5 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     projections = ProjectionRunner(app, engine)
     if settings.inline_projections if inline_projections is None else inline_projections:
         app.after_save = projections.catch_up
-    return System(settings, engine, app, personal_data, ReferenceData(engine), projections)
+    return System(settings, engine, app, personal_data, ReferenceData(engine), projections,
+                  ImportStore(personal_engine, master_key))
