@@ -294,7 +294,7 @@ def run(system, import_id: str, on_progress: Callable[[int, int], None] | None =
     if not store.claim(import_id, system.clock.now()):
         return None
     record = store.get(import_id)
-    principal = user_principal(system.engine, record["confirmed_by"])
+    principal = user_principal(system.engine, record["confirmed_by_id"])
     sheet = store.sheet(import_id)
     report = {"total": record["row_count"], "created": 0, "updated": 0, "skipped": 0,
               "refused": 0, "rows": []}

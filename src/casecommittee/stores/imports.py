@@ -45,7 +45,7 @@ imports = Table(
     Column("id", String(36), primary_key=True),
     Column("group_id", String(36), nullable=False),
     Column("structure_id", String(36), nullable=True),
-    Column("created_by", String(36), nullable=False),
+    Column("uploaded_by_id", String(36), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("status", String(16), nullable=False),
@@ -56,7 +56,7 @@ imports = Table(
     Column("ciphertext", LargeBinary, nullable=True),
     Column("mapping", Text, nullable=False),
     Column("decisions", Text, nullable=True),
-    Column("confirmed_by", String(36), nullable=True),
+    Column("confirmed_by_id", String(36), nullable=True),
     Column("confirmed_at", DateTime(timezone=True), nullable=True),
     Column("progress", Integer, nullable=False, default=0),
     Column("heartbeat_at", DateTime(timezone=True), nullable=True),
@@ -109,7 +109,7 @@ class ImportStore:
         key = AESGCM.generate_key(bit_length=256)
         with self.engine.begin() as conn:
             conn.execute(imports.insert().values(
-                id=import_id, group_id=group_id, structure_id=structure_id, created_by=created_by,
+                id=import_id, group_id=group_id, structure_id=structure_id, uploaded_by_id=created_by,
                 created_at=now, expires_at=now + LIFETIME, status="previewed", kind=kind,
                 file_digest=file_digest, row_count=len(sheet["rows"]),
                 wrapped_key=_seal(self._master, key, aad),
@@ -160,7 +160,7 @@ class ImportStore:
                 update(imports).where(imports.c.id == str(import_id),
                                       imports.c.status == "previewed")
                 .values(status="queued", decisions=json.dumps(decisions),
-                        confirmed_by=confirmed_by, confirmed_at=now, heartbeat_at=now)
+                        confirmed_by_id=confirmed_by, confirmed_at=now, heartbeat_at=now)
             ).rowcount)
 
     def claim(self, import_id: str, now: datetime) -> bool:
