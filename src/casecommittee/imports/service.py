@@ -119,6 +119,26 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+class _ReadOnce:
+    """The reference data as one analysis reads them: each row asked once (an import checks
+    thousands of rows against the same group and structures)."""
+
+    def __init__(self, reference):
+        self._reference = reference
+        self._got: dict = {}
+
+    def get(self, table, id: str):
+        """The row of `table` with this id (read once), or None."""
+        key = (table.name, id)
+        if key not in self._got:
+            self._got[key] = self._reference.get(table, id)
+        return self._got[key]
+
+    def rows(self, table, **where):
+        """The rows of `table` (not cached)."""
+        return self._reference.rows(table, **where)
+
+
 @dataclass
 class Analysed:
     """A row checked, with its duplicates: of an earlier row of the file, of people known."""
@@ -139,11 +159,12 @@ def analyse(system, principal: Principal, record: dict, sheet: dict) -> list[Ana
     group = system.reference.get(groups, record["group_id"])
     known_structures = _territory_structures(system.reference, group["territory_id"])
     today = system.clock.today()
+    reference = _ReadOnce(system.reference)
     analysed = []
     for offset, values in enumerate(sheet["rows"]):
         line = offset + 2  # the header is line 1
         cells = {key: values[i] for key, i in positions.items()}
-        checked = check_row(line, cells, group_id=record["group_id"], reference=system.reference,
+        checked = check_row(line, cells, group_id=record["group_id"], reference=reference,
                             principal=principal, structures=known_structures, today=today,
                             headers=headers)
         analysed.append(Analysed(checked, str(row_pathway_id(record["id"], line))))

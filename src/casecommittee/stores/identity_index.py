@@ -17,6 +17,7 @@ import unicodedata
 from base64 import b64decode
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Column, String, Table, delete, select
 from sqlalchemy.engine import Connection, Engine
@@ -33,6 +34,7 @@ identity_index = Table(
 _SEPARATORS = re.compile(r"[\s\-‐-―'’_.]+")
 
 
+@lru_cache(maxsize=8192)
 def normalised_name(name: str) -> str:
     """A name as the index compares it: accents stripped (NFKD), case-folded, spaces, hyphens
     and apostrophes collapsed into one space ("Jean-Éric " → "jean eric")."""
