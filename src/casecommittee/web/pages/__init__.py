@@ -102,7 +102,17 @@ def _page_errors(blueprint: Blueprint) -> None:
 
 def register_pages(app: Flask) -> None:
     """Serves the pages under `/` beside the API: sessions, CSRF, filters and blueprints."""
-    from . import admin, audit, auth, caseload, committees, notifications, pathway, statistics
+    from . import (
+        admin,
+        audit,
+        auth,
+        caseload,
+        committees,
+        imports,
+        notifications,
+        pathway,
+        statistics,
+    )
 
     system = app.extensions["casecommittee"].system
     settings = system.settings
@@ -119,7 +129,8 @@ def register_pages(app: Flask) -> None:
     bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/assets")
     bp.add_url_rule("/", "home", home)
-    for module in (auth, caseload, pathway, committees, statistics, audit, admin, notifications):
+    for module in (auth, caseload, pathway, imports, committees, statistics, audit, admin,
+                   notifications):
         bp.register_blueprint(module.bp)
     _page_errors(bp)
     app.register_blueprint(bp)
