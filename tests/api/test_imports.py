@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from casecommittee.imports.service import analyse, row_pathway_id
 from casecommittee.imports.vocabulary import COLUMN_KEYS
 from casecommittee.jobs import run_imports
-from casecommittee.stores.auth import user_principal
+from casecommittee.stores.auth import Tokens, user_principal
 from casecommittee.stores.imports import imports
 
 from .conftest import counts
@@ -418,3 +418,15 @@ def test_a_file_that_is_not_multipart_is_refused(client, as_, system):
     assert answer.status_code == 422
     assert "file" in answer.get_json()["errors"]
     assert _imports(system) == 0
+
+
+def test_people_of_another_territory_are_not_shown_as_known(client, as_, system, upload):
+    system.reference.add_user("Brestoise", "referent", "t-brest", ["g-brest"], None, id="ref-brest")
+    brest = {"Authorization": f"Bearer {Tokens(system.engine).issue('ref-brest')}"}
+    form = {"group_id": "g-brest", "file": (io.BytesIO(csv_file(rows=PEOPLE[:1])), "liste.csv")}
+    answer = client.post("/api/v1/imports", data=form, headers=brest, content_type="multipart/form-data")
+    assert answer.status_code == 201, answer.get_json()
+    client.post(f"/api/v1/imports/{answer.get_json()['id']}/confirm", headers=brest, json={})
+    run_imports(system)
+    belfort = _preview(upload(csv_file(rows=PEOPLE[:1])))
+    assert belfort["rows"][0]["status"] == "ok" and belfort["rows"][0]["duplicate"] is None

@@ -153,7 +153,8 @@ class Analysed:
 
 def analyse(system, principal: Principal, record: dict, sheet: dict) -> list[Analysed]:
     """Every row checked against the API's identification, with its duplicates and the
-    decisions it allows (and the one taken when the user says nothing)."""
+    decisions it allows (and the one taken when the user says nothing). People known are
+    looked for in the group's territory only: another territory's are none of its business."""
     headers = {key: header for header, key in record["mapping"].items() if key}
     positions = {key: sheet["headers"].index(header) for key, header in headers.items()}
     group = system.reference.get(groups, record["group_id"])
@@ -184,7 +185,8 @@ def analyse(system, principal: Principal, record: dict, sheet: dict) -> list[Ana
             row.default, row.choices = "skip", ("skip", "keep")
             continue
         first_line[digest] = row.checked.line
-        matches = [p for p in known.get(digest, []) if p not in own]
+        matches = [p for p in known.get(digest, []) if p not in own
+                   and where.get(p, {}).get("territory_id") == group["territory_id"]]
         if not matches:
             continue
         row.known = [{"pathway_id": p, "mine": principal.sees(where.get(p, {})),
