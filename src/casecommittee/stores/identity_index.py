@@ -53,7 +53,7 @@ class IdentityIndex:
         """The keyed digest of a person (hex)."""
         born = birth_date.isoformat() if isinstance(birth_date, date) else str(birth_date)
         message = "\x1f".join((normalised_name(last_name), normalised_name(first_name), born[:10]))
-        return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._key, message.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
     def digest_of(self, person: dict) -> str | None:
         """The digest of a person's record, None when a name or the birth date is missing."""
