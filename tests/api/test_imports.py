@@ -7,6 +7,7 @@ when the worker would (`run_imports`)."""
 import dataclasses
 import io
 import zipfile
+from base64 import b64decode
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -20,6 +21,7 @@ from casecommittee.stores.imports import imports
 
 from .conftest import counts
 from .spreadsheets import HEADERS, PEOPLE, csv_file, xlsx_file
+from .test_personal_data_at_rest import plaintext_hits, recoverable_keys
 
 FORMATS = {
     "csv ; utf-8": lambda: csv_file(),
@@ -415,8 +417,11 @@ def test_a_file_too_big_or_too_long_is_refused(system, upload):
 
 def test_a_file_that_is_not_multipart_is_refused(client, as_, system):
     answer = client.post("/api/v1/imports", headers=as_("referent"), json={"group_id": "g-jeunes"})
-    assert answer.status_code == 422
-    assert "file" in answer.get_json()["errors"]
+    assert answer.status_code == 415
+    assert "multipart/form-data" in answer.get_json()["detail"]
+    no_file = client.post("/api/v1/imports", headers=as_("referent"), data={"group_id": "g-jeunes"},
+                          content_type="multipart/form-data")
+    assert no_file.status_code == 422 and "file" in no_file.get_json()["errors"]
     assert _imports(system) == 0
 
 
@@ -430,3 +435,19 @@ def test_people_of_another_territory_are_not_shown_as_known(client, as_, system,
     run_imports(system)
     belfort = _preview(upload(csv_file(rows=PEOPLE[:1])))
     assert belfort["rows"][0]["status"] == "ok" and belfort["rows"][0]["duplicate"] is None
+
+
+@pytest.mark.sqlite_only
+def test_an_upload_is_never_in_clear_on_disk_and_its_key_is_gone_once_cancelled(client, as_,
+                                                                                   system, upload):
+    """(It reads the SQLite files; on PostgreSQL the destruction vacuums the `imports` table, as
+    an erasure vacuums `personal_data`.)"""
+    data_dir = system.settings.data_dir
+    master = b64decode(system.settings.resolved_key("personal_data_key", "personal-data.key"))
+    preview = _preview(upload(csv_file()))
+    assert plaintext_hits(data_dir) == []
+    assert recoverable_keys(data_dir, master, preview["id"]) >= 1  # the scan finds a live key
+    cancelled = client.delete(f"/api/v1/imports/{preview['id']}", headers=as_("referent"))
+    assert cancelled.status_code == 200
+    assert recoverable_keys(data_dir, master, preview["id"]) == 0
+    assert plaintext_hits(data_dir) == []

@@ -31,8 +31,13 @@ CONFIRM_EXAMPLE = {"decisions": {"3": "skip", "7": "merge"}}
 
 @blp.before_request
 def _room_for_a_file() -> None:
-    """An upload may be as long as the import limit, not the JSON bodies' 64 KiB."""
+    """An upload is multipart (415 otherwise) and may be as long as the import limit, not the
+    JSON bodies' 64 KiB."""
     if request.method == "POST" and request.path.rstrip("/").endswith("/imports"):
+        if request.mimetype != "multipart/form-data":
+            raise Problem(415, "le fichier s'envoie en multipart/form-data (champ `file`), "
+                          f"pas en {request.mimetype or 'corps sans type'}",
+                          type_="unsupported_media_type")
         request.max_content_length = web().system.settings.import_max_bytes + FORM_ALLOWANCE
 
 
@@ -56,7 +61,7 @@ def _report(record: dict) -> dict:
 @blp.route("/imports", methods=["POST"])
 @blp.doc(operationId="upload_import")
 @roles(*WRITERS)
-@document_errors(blp, 400, 401, 403, 413, 422)
+@document_errors(blp, 400, 401, 403, 413, 415, 422)
 @blp.arguments(s.UploadIn, location="files", content_type="multipart/form-data",
                example=UPLOAD_EXAMPLE)
 @blp.response(201, s.Preview, headers={"Location": {
