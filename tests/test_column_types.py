@@ -12,6 +12,7 @@ from casecommittee.db import CleanText
 from casecommittee.domain.vocabulary import ROLES, STRUCTURE_KINDS
 from casecommittee.jobs import DAILY_JOBS
 from casecommittee.projections.runner import VIEW_TABLES
+from casecommittee.stores.imports import STATUSES as IMPORT_STATUSES
 from casecommittee.stores.notifications import notifications
 from casecommittee.tables import TABLES
 
@@ -21,6 +22,7 @@ VOCABULARIES = {
     ("access_log", "role"): ROLES,
     ("structures", "kind"): STRUCTURE_KINDS,
     ("job_runs", "job"): tuple(DAILY_JOBS),
+    ("imports", "status"): IMPORT_STATUSES, ("imports", "kind"): ("csv", "xlsx"),
     ("projection_positions", "name"): ("read_models",),
     ("projection_stalls", "name"): ("read_models",),
     ("pathway_rows", "cohort_year"): ("2026",), ("pathway_versions", "cohort_year"): ("2026",),
@@ -31,10 +33,11 @@ VOCABULARIES = {
                                 "agenda_draft", "stalled", "replay_check", "retention_deadline",
                                 "projection_stalled"),
     ("access_log", "action"): ("read_person_agenda", "committee_decision", "erase_personal_data",
-                               "identify", "log_step", "read_person"),
+                               "identify", "log_step", "read_person", "update_person"),
 }
 #: sha256 hex digests, and argon2 password hashes (about 100 characters).
-DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash"}
+DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash", "digest",
+           "file_digest"}
 #: Names and labels typed by people, bounded by the input schemas at the door.
 TEXTS = {"name", "title", "key", "url", "dedupe_key", "login"}
 

@@ -20,7 +20,7 @@ access_log = Table(
 
 #: What an access was.
 ACTIONS = ("read", "read_person", "read_history", "identify", "log_step",
-           "export_personal_data", "erase_personal_data")
+           "export_personal_data", "erase_personal_data", "update_person")
 
 
 class AccessLog:

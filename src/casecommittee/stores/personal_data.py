@@ -5,6 +5,9 @@ contacts live here, encrypted with a key of their own (AES-GCM), itself wrapped 
 master key. Erasure destroys the data and the person's key and keeps a tombstone (when, why),
 so the pathway's history and every statistic still replay.
 
+Each identity's blind-index entry (`identity_index`) is written in the same transaction and
+deleted by its erasure or discard.
+
 Destroying means on disk too (crypto-shredding): the store's engine zeroes what it deletes or
 replaces (`secure_delete`) and an erasure then truncates the WAL, so no page of the data
 directory keeps the wrapped key the master key would open; on PostgreSQL the erasure vacuums
@@ -24,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from ..clock import SystemClock
 from ..db import forget_old_versions, metadata
+from .identity_index import IdentityIndex
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +64,13 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 class PersonalDataStore:
     """Encrypted identity and contact data keyed by pathway id."""
 
-    def __init__(self, engine: Engine, master_key_b64: str, clock=None):
+    def __init__(self, engine: Engine, master_key_b64: str, clock=None,
+                 index: IdentityIndex | None = None):
         self.engine = engine
         self._master = b64decode(master_key_b64)
         self.clock = clock or SystemClock()
+        #: The blind index of identities, written with each identity (None: no index).
+        self.index = index
 
     def put(self, pathway_id: UUID, person: dict) -> None:
         """Stores (or replaces) a person's data under a fresh key of their own."""
@@ -89,6 +96,8 @@ class PersonalDataStore:
                 ).rowcount
                 if not done:
                     conn.execute(personal_data_table.insert().values(pathway_id=str(pathway_id), **row))
+                if self.index is not None:
+                    self.index.write(conn, pathway_id, person)
 
     def get(self, pathway_id: UUID) -> dict:
         """The person's data; raises PersonalDataErased or PersonalDataMissing."""
@@ -136,6 +145,7 @@ class PersonalDataStore:
                     )
                 ).rowcount
             )
+            IdentityIndex.remove(conn, pathway_id)
         if erased:
             self.forget_old_versions()
         return erased
@@ -146,10 +156,45 @@ class PersonalDataStore:
             logger.warning("the WAL could not be truncated after an erasure (readers kept it "
                            "busy): the next erasure or restart truncates it")
 
+    def unindexed(self) -> list[str]:
+        """The pathways whose live identity has no blind-index entry (recorded before the index
+        existed, or under no index): what `reindex` would fill."""
+        from .identity_index import identity_index
+
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(personal_data_table.c.pathway_id)
+                .where(personal_data_table.c.erased_at.is_(None),
+                       personal_data_table.c.pathway_id.not_in(select(identity_index.c.pathway_id)))
+                .order_by(personal_data_table.c.pathway_id)
+            ).scalars().all()
+
+    def reindex(self, progress=None) -> int:
+        """Writes the blind-index entry of each live identity that has none, one identity at a
+        time (decrypted in memory, never kept): the one-off backfill of a store whose people
+        were recorded before the index. Returns how many entries were written; `progress(n)`
+        is told as it goes."""
+        if self.index is None:
+            raise RuntimeError("no identity index is configured (CASECOMMITTEE_IDENTITY_INDEX_KEY)")
+        written = 0
+        for pathway_id in self.unindexed():
+            try:
+                person = self.get(UUID(pathway_id))
+            except (PersonalDataErased, PersonalDataMissing, ValueError):
+                person = None
+            if person is not None and self.index.digest_of(person) is not None:
+                with self.engine.begin() as conn:
+                    self.index.write(conn, pathway_id, person)
+                written += 1
+            if progress is not None:
+                progress(1)
+        return written
+
     def discard(self, pathway_id: UUID) -> None:
         """Removes a record whose pathway was never saved (compensates a failed identification)."""
         with self.engine.begin() as conn:
             conn.execute(
                 delete(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
             )
+            IdentityIndex.remove(conn, pathway_id)
         self.forget_old_versions()

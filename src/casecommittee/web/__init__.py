@@ -90,6 +90,7 @@ def register_blueprints(api: Api) -> None:
         audit,
         committees,
         docs,
+        imports,
         notifications,
         pathways,
         reference,
@@ -98,7 +99,7 @@ def register_blueprints(api: Api) -> None:
         users,
     )
 
-    for module in (reference, users, pathways, committees, statistics, audit, notifications,
-                   service):
+    for module in (reference, users, pathways, imports, committees, statistics, audit,
+                   notifications, service):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api._app.register_blueprint(docs.bp)

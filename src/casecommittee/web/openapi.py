@@ -7,6 +7,8 @@ no parameter carries a meaningless `default: null`.
 from ..domain import vocabulary as v
 from ..domain.committee import COMMITTEE_KINDS, DECISIONS
 from ..domain.pathway import LOGGABLE_STEPS, STEPS
+from ..imports.vocabulary import COLUMN_KEYS
+from ..imports.vocabulary import DECISIONS as IMPORT_DECISIONS
 from ..queries.statistics import BREAKDOWNS
 from .schemas.audit import COMMITTEE_EVENTS
 from .schemas.committees import SESSION_STATUSES
@@ -24,6 +26,7 @@ NAMED_ENUMS = {
     "LoggableStepCode": LOGGABLE_STEPS, "Role": v.ROLES, "CommitteeKind": COMMITTEE_KINDS,
     "DecisionCode": DECISIONS, "Breakdown": BREAKDOWNS, "SessionStatus": SESSION_STATUSES,
     "AuditStepCode": STEPS + COMMITTEE_EVENTS,
+    "ImportColumn": COLUMN_KEYS, "ImportDecision": IMPORT_DECISIONS,
 }
 _BY_CODES = {frozenset(codes): name for name, codes in NAMED_ENUMS.items()}
 
