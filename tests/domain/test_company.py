@@ -14,10 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casecommittee.domain.company import (
-    Company, CompanyState, company_id, derive_company,
+    Company,
+    CompanyState,
+    company_id,
+    derive_company,
 )
 from casecommittee.domain.errors import (
-    DateInFuture, DateOutOfOrder, InvalidCorrection, InvalidValue,
+    DateInFuture,
+    DateOutOfOrder,
+    InvalidCorrection,
+    InvalidValue,
 )
 
 TODAY = date(2026, 6, 30)

@@ -15,8 +15,8 @@ the derived state (`change`), as the pathway's steps do.
 
 import dataclasses
 import re
-from copy import copy
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
