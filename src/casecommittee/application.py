@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from .clock import SystemClock
 from .domain.committee import CommitteeSession
+from .domain.company import Company, company_id
 from .domain.errors import CommitteeRuleBroken
 from .domain.pathway import Pathway, derive
 from .domain.state import PathwayState
@@ -35,6 +36,14 @@ class PathwayNotFound(LookupError):
 
 class CommitteeNotFound(LookupError):
     """No committee session has this id."""
+
+
+class CompanyNotFound(LookupError):
+    """No company has this id (or this SIRET)."""
+
+
+class CompanyAlreadyRegistered(Exception):
+    """A company with this SIRET is already registered."""
 
 
 class VersionConflict(Exception):
@@ -293,3 +302,47 @@ class CaseCommittee(Application):
             return session
 
         return self.retrying(attempt)
+
+    # ---- companies -----------------------------------------------------------------------
+
+    def register_company(self, *, actor: dict, occurred_on: date, **fields: Any) -> Company:
+        """Registers an employer (keyed by its SIRET); a second registration of the SIRET is
+        refused with CompanyAlreadyRegistered."""
+        company = Company.register(occurred_on=occurred_on, actor=actor, today=self.clock.today(),
+                                   recorded_at=self.clock.now(), **fields)
+        try:
+            self.save(company)
+        except IntegrityError:  # (a replayed idempotency key is told apart by `save`)
+            raise CompanyAlreadyRegistered(
+                f"l'entreprise de SIRET {fields.get('siret')} est déjà enregistrée") from None
+        return company
+
+    def record_company_event(
+        self, company: UUID, code: str, *, actor: dict, occurred_on: date,
+        expected_version: int | None = None, **fields: Any,
+    ) -> Company:
+        """Appends one event to a company's stream (a need, its outcome, a participation…),
+        optionally only if the company is still at `expected_version`."""
+
+        def attempt() -> Company:
+            found = self.get_company(company)
+            if expected_version is not None and found.version != expected_version:
+                raise VersionConflict(found.id, expected_version, found.version)
+            found.record(code, occurred_on=occurred_on, actor=actor, today=self.clock.today(),
+                         recorded_at=self.clock.now(), **fields)
+            self.save_atomically(found)
+            return found
+
+        return self.retrying(attempt, guarded=expected_version is not None)
+
+    def get_company(self, company: UUID | str, version: int | None = None) -> Company:
+        """The company (by id, or by SIRET), at its current or a given version."""
+        text = str(company)
+        ident = company_id(text) if len(text) == 14 and text.isdigit() else as_uuid(company, CompanyNotFound)
+        try:
+            found = self.repository.get(ident, version=version)
+        except AggregateNotFoundError:
+            raise CompanyNotFound(f"aucune entreprise {company}") from None
+        if not isinstance(found, Company):
+            raise CompanyNotFound(f"aucune entreprise {company}")
+        return found

@@ -19,6 +19,7 @@ from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
 from .committees import CommitteeProjector
+from .companies import CompanyProjector
 from .pathways import pathway_rows, pathway_versions, row_of
 from .summary import SUMMARY_NAMES, Identification, Summary, identification_summary, summarize
 
@@ -71,6 +72,7 @@ class PathwayProjector:
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Known] = OrderedDict()
         self.committees = CommitteeProjector()
+        self.companies = CompanyProjector(app)
 
     def forget(self) -> None:
         """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
@@ -117,7 +119,8 @@ class ProjectionSession:
         for notification in notifications:
             event = to_domain_event(notification)
             if not isinstance(event, StepEvent):
-                applied += projector.committees.apply(self.conn, event)
+                applied += (projector.committees.apply(self.conn, event)
+                            or projector.companies.apply(self.conn, event))
                 continue
             # (a run of one pathway's events shares its id object: one id text per run)
             if event.originator_id is not originator_id:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..db import make_engine, metadata
 from .committees import committee_decisions, committee_sessions
+from .companies import companies, company_needs
 from .pathways import pathway_rows, pathway_versions
 from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
 
@@ -20,6 +21,8 @@ _KEYS = {
     pathway_versions.name: ("pathway_id", "version"),
     committee_sessions.name: ("session_id",),
     committee_decisions.name: ("session_id", "pathway_id"),
+    companies.name: ("company_id",),
+    company_needs.name: ("company_id", "need_id"),
 }
 _IGNORED = {"id"}
 
