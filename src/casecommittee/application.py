@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from .clock import SystemClock
 from .domain.committee import CommitteeSession
-from .domain.company import Company, company_id
+from .domain.company import Company
 from .domain.errors import CommitteeRuleBroken
 from .domain.pathway import Pathway, derive
 from .domain.state import PathwayState
@@ -336,9 +336,8 @@ class CaseCommittee(Application):
         return self.retrying(attempt, guarded=expected_version is not None)
 
     def get_company(self, company: UUID | str, version: int | None = None) -> Company:
-        """The company (by id, or by SIRET), at its current or a given version."""
-        text = str(company)
-        ident = company_id(text) if len(text) == 14 and text.isdigit() else as_uuid(company, CompanyNotFound)
+        """The company, at its current or a given version."""
+        ident = as_uuid(company, CompanyNotFound)
         try:
             found = self.repository.get(ident, version=version)
         except AggregateNotFoundError:

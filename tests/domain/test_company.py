@@ -28,7 +28,7 @@ from casecommittee.domain.errors import (
 
 TODAY = date(2026, 6, 30)
 BOULANGERIE = {
-    "siret": "73282932000074", "name": "Boulangerie des Résidences", "naf_code": "10.71C",
+    "territory_id": "belfort", "siret": "73282932000074", "name": "Boulangerie des Résidences", "naf_code": "10.71C",
     "size_band": "micro", "town": "Belfort", "qpv_location": "in_qpv",
 }
 CHARGEE = {"user_id": "cre-01", "role": "business_relations", "structure_id": "plie-belfort"}
@@ -60,7 +60,8 @@ def refused(company: Company, error: type, field: str, code: str, **fields):
 
 def test_a_company_is_keyed_by_its_siret():
     company = registered()
-    assert company.id == company_id("73282932000074")
+    assert company.id == company_id("belfort", "73282932000074")
+    assert company.id != company_id("montbeliard", "73282932000074")
     assert company.state.name == "Boulangerie des Résidences"
     assert company.state.qpv_location == "in_qpv"
 

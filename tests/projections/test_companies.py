@@ -15,9 +15,9 @@ from casecommittee.projections.companies import companies, company_needs
 from casecommittee.projections.replay_check import replay_check
 
 CHARGEE = {"user_id": "cre-01", "role": "business_relations"}
-BOULANGERIE = {"siret": "73282932000074", "name": "Boulangerie des Résidences", "naf_code": "10.71C",
+BOULANGERIE = {"territory_id": "belfort", "siret": "73282932000074", "name": "Boulangerie des Résidences", "naf_code": "10.71C",
                "size_band": "micro", "town": "Belfort", "qpv_location": "in_qpv"}
-GARAGE = {"siret": "55210055400013", "name": "Garage du Mont", "size_band": "small",
+GARAGE = {"territory_id": "belfort", "siret": "55210055400013", "name": "Garage du Mont", "size_band": "small",
           "qpv_location": "near_qpv"}
 
 
@@ -37,7 +37,7 @@ def _a_year_with_two_employers(system):
                              need_id="mecano", job_title="mécanicien·ne", contract_type="cdd",
                              contract_months=6, positions=1, starts_on=date(2026, 4, 1),
                              group_ids=["g1", "g2"])
-    app.record_company_event("73282932000074", "need_closed", actor=CHARGEE,
+    app.record_company_event(bakery.id, "need_closed", actor=CHARGEE,
                              occurred_on=date(2026, 5, 2), need_id="vendeurs", outcome="filled",
                              positions_filled=2)
     app.record_company_event(garage.id, "hosting_offered", actor=CHARGEE,

@@ -1,6 +1,7 @@
 """The Company aggregate: an employer the Cité mobilises (relation aux entreprises).
 
-A company is keyed by its SIRET (one stream per establishment, its id derived from the SIRET),
+A company is keyed by its territory and SIRET (one stream per establishment and Cité, its id
+derived from both),
 and its stream records what the partners did with it: its registration (name, NAF sector, size
 band, town, whether it lies in or near a QPV), the contact people named (their identity lives in
 the encrypted personal-data store, never in events), the recruitment needs it posted and what
@@ -61,16 +62,18 @@ MAX_HOSTING_CAPACITY = 50
 _COMPANY_NAMESPACE = uuid5(NAMESPACE_URL, "https://casecommittee.example/companies")
 
 
-def company_id(siret: str) -> UUID:
-    """A company's aggregate id, derived from its SIRET: one stream per establishment, and a
-    second registration of the same SIRET conflicts in the event store instead of duplicating."""
-    return uuid5(_COMPANY_NAMESPACE, siret)
+def company_id(territory_id: str, siret: str) -> UUID:
+    """A company's aggregate id, derived from the territory and the SIRET: one stream per
+    establishment in each Cité, and a second registration of the same SIRET there conflicts in
+    the event store instead of duplicating."""
+    return uuid5(_COMPANY_NAMESPACE, f"{territory_id}/{siret}")
 
 
 @dataclass
 class CompanyState:
     """What the company's stream says, every correction applied."""
 
+    territory_id: str | None = None
     siret: str | None = None
     name: str | None = None
     naf_code: str | None = None
@@ -140,6 +143,7 @@ class Company(Aggregate):
         defaults = {"naf_code": None, "town": None}
         occurred_on: date
         actor: dict
+        territory_id: str
         siret: str
         name: str
         naf_code: str | None
@@ -151,6 +155,7 @@ class Company(Aggregate):
         def check(state: CompanyState, step: Step) -> None:
             """A valid SIRET, a name, a known size band and QPV location, a NAF code as INSEE writes it."""
             data = step.data
+            _check_text(data["territory_id"], "territory_id", "le territoire")
             if not isinstance(data["siret"], str) or not is_valid_siret(data["siret"]):
                 raise InvalidValue("le SIRET doit compter 14 chiffres et avoir une clé valide",
                                    field="siret")
@@ -163,7 +168,8 @@ class Company(Aggregate):
         @staticmethod
         def change(state: CompanyState, step: Step) -> None:
             """The company's identity card."""
-            for name in ("siret", "name", "naf_code", "size_band", "town", "qpv_location"):
+            for name in ("territory_id", "siret", "name", "naf_code", "size_band", "town",
+                         "qpv_location"):
                 setattr(state, name, step.data[name])
             state.registered_on = step.occurred_on
 
@@ -393,12 +399,12 @@ class Company(Aggregate):
     @classmethod
     def register(cls, *, occurred_on: date, actor: dict, today: date,
                  recorded_at: datetime | None = None, **data: Any) -> "Company":
-        """Registers a company (keyed by its SIRET) once its details pass every rule."""
+        """Registers a company (keyed by its territory and SIRET) once its details pass every rule."""
         fields = _complete("registered", data)
         recorded_at = recorded_at or _now()
         record = Step(1, "registered", occurred_on, recorded_at, actor, fields)
         check_record(CompanyState(), record, today)
-        return cls._create(cls.Registered, id=company_id(fields["siret"]), occurred_on=occurred_on,
+        return cls._create(cls.Registered, id=company_id(fields["territory_id"], fields["siret"]), occurred_on=occurred_on,
                            actor=actor, timestamp=recorded_at, **fields)
 
     def record(self, code: str, *, occurred_on: date, actor: dict, today: date,
@@ -460,7 +466,7 @@ COMPANY_EVENTS: dict[str, type[CompanyEvent]] = {
 RECORDABLE_EVENTS = tuple(code for code in COMPANY_EVENTS if code != "registered")
 COMPANY_EVENT_LABELS = {code: cls.label for code, cls in COMPANY_EVENTS.items()}
 COMPANY_FIELDS = {code: _own_fields(cls) for code, cls in COMPANY_EVENTS.items()}
-#: The registration details a correction may change (the SIRET is the stream's key: never).
+#: The registration details a correction may change (territory and SIRET key the stream: never).
 CORRECTABLE_REGISTRATION = ("occurred_on", "name", "naf_code", "size_band", "town", "qpv_location")
 
 

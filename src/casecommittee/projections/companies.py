@@ -6,6 +6,8 @@ A company's own row (identity card, last activity, counts) and one row per recru
 read from the aggregate itself.
 """
 
+import unicodedata
+
 from sqlalchemy import JSON, Column, Date, DateTime, Index, Integer, Table, delete, update
 from sqlalchemy.engine import Connection
 
@@ -15,9 +17,10 @@ from ..domain.company import Company, CompanyEvent, CompanyState
 companies = Table(
     "companies", metadata,
     Column("company_id", CleanText(36), primary_key=True),
-    Column("siret", CleanText(14), nullable=False, unique=True),
+    Column("territory_id", CleanText(36), nullable=False),
+    Column("siret", CleanText(14), nullable=False),
     Column("name", CleanText, nullable=False),
-    Column("name_key", CleanText, nullable=False, index=True),  # case-folded, for the search
+    Column("name_key", CleanText, nullable=False),  # case-folded, for the search and the order
     Column("naf_code", CleanText(6)),
     Column("size_band", CleanText, nullable=False),
     Column("town", CleanText),
@@ -46,14 +49,18 @@ company_needs = Table(
     Column("closed_on", Date),
     Column("positions_filled", Integer, nullable=False),
 )
+Index("ix_companies_siret", companies.c.territory_id, companies.c.siret, unique=True)
+Index("ix_companies_directory", companies.c.territory_id, companies.c.name_key, companies.c.company_id)
 Index("ix_company_needs_open", company_needs.c.outcome, company_needs.c.posted_on)
 
 COMPANY_TABLES = (companies, company_needs)
 
 
 def name_key(name: str) -> str:
-    """The name as the directory's search compares it."""
-    return " ".join(name.casefold().split())
+    """The name as the directory's search compares and sorts it: without accents, case or
+    repeated spaces ("Boulangerie des Résidences" → "boulangerie des residences")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
 
 
 def _company_values(state: CompanyState) -> dict:
@@ -97,7 +104,8 @@ class CompanyProjector:
             event.change(state, event.as_step())
             state.version = event.originator_version
             conn.execute(companies.insert().values(
-                company_id=company_id, siret=state.siret, registered_at=event.timestamp,
+                company_id=company_id, territory_id=state.territory_id, siret=state.siret,
+                registered_at=event.timestamp,
                 **_company_values(state)))
             return True
         # the company as this event leaves it: folded from the aggregate at that version
