@@ -93,6 +93,23 @@ class CompanyState:
         """The needs still to be filled, oldest first."""
         return [need for need in self.needs.values() if need["outcome"] is None]
 
+    def hosting_capacity(self) -> int:
+        """The PMSMP places the company offered, all offers together."""
+        return sum(offer["capacity"] for offer in self.hosting_offers)
+
+    def last_activity_on(self) -> date | None:
+        """The business date of the company's latest event (registration included)."""
+        days = [self.registered_on,
+                *(n["posted_on"] for n in self.needs.values()),
+                *(n["closed_on"] for n in self.needs.values() if n["closed_on"]),
+                *(o["offered_on"] for o in self.hosting_offers),
+                *(p["held_on"] for p in self.participations),
+                *(x["named_on"] for x in self.sponsors),
+                *(c["signed_on"] for c in self.commitments),
+                *(c["named_on"] for c in self.contacts)]
+        days = [d for d in days if d is not None]
+        return max(days) if days else None
+
 
 def _check_choice(value, allowed: tuple[str, ...], name: str, what: str) -> None:
     if value not in allowed:

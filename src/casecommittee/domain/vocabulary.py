@@ -39,7 +39,7 @@ STAGES = (
 )
 OPEN_STAGES = STAGES[:-1]
 
-ROLES = ("admin", "copilot", "referent", "auditor")
+ROLES = ("admin", "copilot", "referent", "auditor", "business_relations")
 
 #: French labels, for documents and messages meant for professionals (the steps' labels are
 #: declared with their event classes, `pathway.STEP_LABELS`).

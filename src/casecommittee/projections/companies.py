@@ -64,18 +64,10 @@ def name_key(name: str) -> str:
 
 
 def _company_values(state: CompanyState) -> dict:
-    last = max([state.registered_on,
-                *(n["posted_on"] for n in state.needs.values()),
-                *(n["closed_on"] for n in state.needs.values() if n["closed_on"]),
-                *(o["offered_on"] for o in state.hosting_offers),
-                *(p["held_on"] for p in state.participations),
-                *(s["named_on"] for s in state.sponsors),
-                *(c["signed_on"] for c in state.commitments)])
     return {"name": state.name, "name_key": name_key(state.name), "naf_code": state.naf_code,
             "size_band": state.size_band, "town": state.town, "qpv_location": state.qpv_location,
-            "registered_on": state.registered_on, "last_activity_on": last,
-            "open_needs": len(state.open_needs()),
-            "hosting_capacity": sum(o["capacity"] for o in state.hosting_offers),
+            "registered_on": state.registered_on, "last_activity_on": state.last_activity_on(),
+            "open_needs": len(state.open_needs()), "hosting_capacity": state.hosting_capacity(),
             "version": state.version}
 
 

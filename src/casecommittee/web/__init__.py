@@ -89,6 +89,7 @@ def register_blueprints(api: Api) -> None:
     from .views import (
         audit,
         committees,
+        companies,
         docs,
         notifications,
         pathways,
@@ -98,7 +99,7 @@ def register_blueprints(api: Api) -> None:
         users,
     )
 
-    for module in (reference, users, pathways, committees, statistics, audit, notifications,
-                   service):
+    for module in (reference, users, pathways, committees, companies, statistics, audit,
+                   notifications, service):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api._app.register_blueprint(docs.bp)
