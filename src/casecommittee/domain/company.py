@@ -51,6 +51,36 @@ SPONSOR_LABELS = {"tutor": "tuteur", "sponsor": "parrain ou marraine"}
 COMMITMENT_KINDS = ("charter", "club")
 COMMITMENT_LABELS = {"charter": "charte d'engagement", "club": "club d'entreprises"}
 
+#: The sections of the NAF (rév. 2) by their first division: how the steering committee reads
+#: a company's sector ("56.10A", a restaurant, is in section I).
+NAF_SECTIONS = (
+    ("A", 1, "agriculture, sylviculture et pêche"), ("B", 5, "industries extractives"),
+    ("C", 10, "industrie manufacturière"), ("D", 35, "énergie"),
+    ("E", 36, "eau, assainissement, déchets"), ("F", 41, "construction"),
+    ("G", 45, "commerce, réparation automobile"), ("H", 49, "transports et entreposage"),
+    ("I", 55, "hébergement et restauration"), ("J", 58, "information et communication"),
+    ("K", 64, "finance et assurance"), ("L", 68, "activités immobilières"),
+    ("M", 69, "activités spécialisées, scientifiques et techniques"),
+    ("N", 77, "services administratifs et de soutien"), ("O", 84, "administration publique"),
+    ("P", 85, "enseignement"), ("Q", 86, "santé humaine et action sociale"),
+    ("R", 90, "arts, spectacles et loisirs"), ("S", 94, "autres activités de services"),
+    ("T", 97, "ménages employeurs"), ("U", 99, "activités extra-territoriales"),
+)
+SECTOR_LABELS = {letter: label for letter, _first, label in NAF_SECTIONS}
+
+
+def naf_section(naf_code: str | None) -> str | None:
+    """The NAF section (a letter) of a NAF code, None without a code."""
+    if not naf_code:
+        return None
+    division = int(naf_code[:2])
+    letter = None
+    for candidate, first, _label in NAF_SECTIONS:
+        if division >= first:
+            letter = candidate
+    return letter
+
+
 #: A NAF (APE) code, as INSEE writes it: "56.10A".
 NAF_CODE = re.compile(r"^\d{2}\.\d{2}[A-Z]$")
 #: A ROME job code (France Travail's répertoire): a letter and four digits, "G1602".
@@ -97,8 +127,9 @@ class CompanyState:
         """The PMSMP places the company offered, all offers together."""
         return sum(offer["capacity"] for offer in self.hosting_offers)
 
-    def last_activity_on(self) -> date | None:
-        """The business date of the company's latest event (registration included)."""
+    def activity_days(self) -> list[date]:
+        """The business dates of what the Cité did with the company (registration included):
+        a company is "mobilised" in a period when one of them falls in it."""
         days = [self.registered_on,
                 *(n["posted_on"] for n in self.needs.values()),
                 *(n["closed_on"] for n in self.needs.values() if n["closed_on"]),
@@ -107,8 +138,12 @@ class CompanyState:
                 *(x["named_on"] for x in self.sponsors),
                 *(c["signed_on"] for c in self.commitments),
                 *(c["named_on"] for c in self.contacts)]
-        days = [d for d in days if d is not None]
-        return max(days) if days else None
+        return sorted(d for d in days if d is not None)
+
+    def last_activity_on(self) -> date | None:
+        """The business date of the company's latest event (registration included)."""
+        days = self.activity_days()
+        return days[-1] if days else None
 
 
 def _check_choice(value, allowed: tuple[str, ...], name: str, what: str) -> None:
@@ -453,11 +488,13 @@ class Company(Aggregate):
         """Every event in the order it was recorded, corrections included."""
         return list(self._records)
 
-    def state_as_of(self, as_of: date) -> CompanyState:
-        """The state from the events whose business date is on or before `as_of`."""
-        kept = {r.version for r in effective_steps(self._records) if r.occurred_on <= as_of}
+    def state_as_of(self, as_of: date | None = None, known_at: datetime | None = None) -> CompanyState:
+        """The state from the events recorded by `known_at` (all by default) whose business
+        date is on or before `as_of` (any by default), corrections applied to those they correct."""
+        records = [r for r in self._records if known_at is None or r.recorded_at <= known_at]
+        kept = {r.version for r in effective_steps(records) if as_of is None or r.occurred_on <= as_of}
         return derive_company([
-            r for r in self._records
+            r for r in records
             if r.version in kept or (r.code == "corrected" and r.data["corrects_version"] in kept)
         ])
 
