@@ -192,3 +192,54 @@ def test_role_by_company_route(client, as_, bakery, route):
         answer = client.open(path.replace("{cid}", bakery), method=method, json=body, headers=headers)
         got[role] = answer.status_code
     assert got == dict(zip(ROLES, expected, strict=True))
+
+
+def _pathway(client, as_, *steps, consent=True, group="g-jeunes", first_name="Inès"):
+    """A pathway of `group` identified on 1 May 2026, then `steps` (as the group's referent)."""
+    from .conftest import IDENTIFY
+
+    body = {**IDENTIFY, "group_id": group, "identified_on": "2026-05-01",
+            "person": {**IDENTIFY["person"], "first_name": first_name},
+            "consent": {"committee_sharing": consent, "given_on": "2026-05-01"}}
+    who = as_("referent" if group == "g-jeunes" else "referent_familles")
+    pid = client.post("/api/v1/pathways", json=body, headers=who).get_json()["id"]
+    for step in steps:
+        logged = client.post(f"/api/v1/pathways/{pid}/steps", json=step, headers=who)
+        assert logged.status_code == 201, logged.get_json()
+    return pid
+
+
+ORIENTED = {"step": "oriented", "occurred_on": "2026-06-20", "scheme": "CEJ"}
+IMMERSION = {"step": "immersion_started", "occurred_on": "2026-05-10", "ends_on": "2026-05-20",
+             "host": {"name": "Boulangerie", "siret": "73282932000074"}, "hours_per_week": 35,
+             "objective": "discover"}
+ENDED = {"step": "immersion_ended", "occurred_on": "2026-05-20", "status": "completed",
+         "led_to_hire": False}
+
+
+def test_a_shortlist_ranks_who_fits_and_says_why(client, as_, bakery):
+    oriented = _pathway(client, as_, ORIENTED, first_name="Yanis")
+    after_immersion = _pathway(client, as_, {**ORIENTED, "occurred_on": "2026-05-05"}, IMMERSION,
+                               ENDED, first_name="Lina")
+    no_consent = _pathway(client, as_, consent=False, first_name="Karim")
+    _pathway(client, as_, IMMERSION, first_name="Jade")  # in immersion: not available
+    _pathway(client, as_, ORIENTED, group="g-familles", first_name="Sofia")  # another group
+    client.post(f"/api/v1/companies/{bakery}/needs", json=NEED, headers=as_("cre"))
+
+    url = f"/api/v1/companies/{bakery}/needs/vendeurs-2026/shortlist"
+    seen = client.get(url, headers=as_("copilot")).get_json()
+    assert [i["pathway_id"] for i in seen["items"]] == [after_immersion, oriented, no_consent]
+    first = seen["items"][0]
+    assert first["label"] == "Lina B." and first["score"] == 3 + 2 + 1
+    assert first["reasons"] == ["orienté·e vers CEJ", "immersion terminée sans suite depuis le 20/05/2026",
+                                "dernière étape il y a 41 jours"]
+    assert seen["items"][1]["reasons"] == ["orienté·e vers CEJ", "dernière étape il y a 10 jours"]
+    pseudonym = seen["items"][2]["label"]
+    assert "Karim" not in pseudonym and seen["items"][2]["reasons"][0].startswith("repéré")
+
+    chargee = client.get(url, headers=as_("cre")).get_json()
+    assert [i["label"] for i in chargee["items"]] == [i["label"] for i in seen["items"]]
+    assert {i["pathway_id"] for i in chargee["items"]} == {None}
+    assert client.get(url, headers=as_("referent")).status_code == 403
+    assert client.get(f"/api/v1/companies/{bakery}/needs/nope/shortlist",
+                      headers=as_("cre")).status_code == 404

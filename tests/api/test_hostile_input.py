@@ -176,7 +176,7 @@ def _read_everything(client, as_, spec, pid: str, session: str, company: str) ->
     for url in hostile.read_routes(spec):
         who = _reader(url)
         concrete = (url.replace("{pathway_ref}", pid).replace("{session_id}", session)
-                    .replace("{company_ref}", company))
+                    .replace("{company_ref}", company).replace("{need_id}", "premier"))
         formats = (["application/json", "text/html", "text/csv"]
                    if url.endswith(("agenda", "minutes")) else ["application/json"])
         for accept in formats:

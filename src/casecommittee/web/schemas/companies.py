@@ -4,7 +4,7 @@ company document (relation aux entreprises)."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import company as c
-from ...domain.vocabulary import CONTRACT_TYPES, CONTRACTS_WITH_LENGTH
+from ...domain.vocabulary import CONTRACT_TYPES, CONTRACTS_WITH_LENGTH, STAGES
 from .common import Document, PageQuerySchema, page_of
 from .fields import (
     Day,
@@ -253,3 +253,29 @@ class ContactList(Document):
     """A company's contact people."""
 
     items = fields.List(fields.Nested(Contact), required=True)
+
+
+class ShortlistQuery(Schema):
+    """How many candidates (default 20)."""
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class Candidate(Document):
+    """A pathway that fits the need: its label (first name and initial, or pseudonym), its rank
+    and why."""
+
+    label = fields.String(required=True)
+    pathway_id = fields.String(allow_none=True, metadata={"description": "for co-pilots only"})
+    group_id = fields.String(required=True)
+    stage = code(STAGES, required=True)
+    score = fields.Integer(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class Shortlist(Document):
+    """A need and the pathways that fit it, most suitable first."""
+
+    company_id = fields.String(required=True)
+    need = fields.Nested(Need, required=True)
+    items = fields.List(fields.Nested(Candidate), required=True)

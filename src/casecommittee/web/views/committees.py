@@ -11,7 +11,6 @@ from flask import request
 from ...application import CommitteeNotFound
 from ...queries.session_documents import agenda_document, close_session
 from ...queries.sessions import sessions_page
-from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ...stores.reference import groups
 from .. import commands
 from ..context import web
@@ -26,7 +25,7 @@ from ..schemas import committees as s
 from ..schemas import examples
 from ..schemas.headers import ETAG, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
-from .common import document_errors, shown_id, visible_pathway
+from .common import document_errors, person_labels, shown_id, visible_pathway
 from .pathways import expected_version
 
 blp = Blueprint("committees", __name__, description="Comités : ordre du jour, décisions, compte rendu")
@@ -104,32 +103,10 @@ def _replay_decision(answer, *_args, **_kwargs):
     return _decision_document(session, pathway), 201, {"ETag": f'"{pathway_version}"'}
 
 
-def _labels() -> tuple:
-    """A `label_of` for the documents, and the pathways whose name it gave (the view logs them).
-
-    A name (first name and initial) for consenting people and readers allowed names; else a
-    pseudonym. Building the document writes nothing.
-    """
-    principal, named = current_principal(), []
-
-    def label_of(pathway_id: str, consent: bool) -> str:
-        pseudonym = web().pseudonyms.of(pathway_id)
-        if principal.pseudonymised or not consent:
-            return pseudonym
-        try:
-            person = web().system.personal_data.get(pathway_id)
-        except (PersonalDataErased, PersonalDataMissing, ValueError):
-            return pseudonym
-        named.append(pathway_id)
-        return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
-
-    return label_of, named
-
-
 def session_document(session) -> dict:
     """The agenda or minutes of a session as the caller may see it; the names it shows are
     written to the access log here, once the document is built."""
-    label_of, named = _labels()
+    label_of, named = person_labels()
     document = _shown(agenda_document(web().system, session, label_of))
     now = web().system.clock.now()
     for pathway_id in named:

@@ -17,6 +17,7 @@ from ...application import CompanyAlreadyRegistered, CompanyNotFound
 from ...domain.company import COMPANY_EVENT_LABELS
 from ...queries.caseload import get_row
 from ...queries.companies import DirectoryQuery, list_companies
+from ...queries.shortlist import shortlist
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ..context import web
 from ..idempotency import keyed
@@ -28,12 +29,15 @@ from ..schemas import companies as s
 from ..schemas import examples
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
-from .common import document_errors
+from .common import document_errors, person_labels
 from .pathways import expected_version
 
 blp = Blueprint("companies", __name__, description="Entreprises : annuaire, besoins, immersions, actions")
 
 WRITERS = ("business_relations",)
+#: Who sees a need's shortlist: the chargés (names of consenting people only, no pathway id) and
+#: the co-pilots of the groups it is offered to (their groups' pathways, to bring to committee).
+SHORTLIST_READERS = ("business_relations", "copilot")
 READERS = ("business_relations", "copilot", "referent")
 
 _NOT_FOUND = "aucune entreprise de ce numéro sur votre territoire"
@@ -262,3 +266,30 @@ def contacts(company_ref):
                                 "read_contacts", at=web().system.clock.now())
     return {"items": items}
 
+
+@blp.route("/companies/<company_ref>/needs/<need_id>/shortlist", methods=["GET"])
+@blp.doc(operationId="get_shortlist")
+@roles(*SHORTLIST_READERS)
+@document_errors(blp, 400, 401, 403, 404)
+@blp.arguments(s.ShortlistQuery, location="query")
+@blp.response(200, s.Shortlist)
+def need_shortlist(query, company_ref, need_id):
+    """The pathways of the need's groups available for a job, most suitable first, with why
+    (a co-pilot sees those of her groups; names only of people who consented to sharing)."""
+    company = _company_in_scope(company_ref)
+    need = company.state.needs.get(need_id)
+    if need is None:
+        raise Problem(404, "aucun besoin de ce code pour cette entreprise", type_="not_found")
+    principal = current_principal()
+    groups = [g for g in need["group_ids"]
+              if principal.role == "business_relations" or g in principal.group_ids]
+    system = web().system
+    label_of, named = person_labels()
+    items = [{"label": label_of(c.pathway_id, c.consent_sharing),
+              "pathway_id": c.pathway_id if principal.role == "copilot" else None,
+              "group_id": c.group_id, "stage": c.stage, "score": c.score, "reasons": list(c.reasons)}
+             for c in shortlist(system.engine, groups, system.clock.today(), limit=query["limit"])]
+    now = system.clock.now()
+    for pathway_id in named:
+        web().access_log.record(principal, pathway_id, "read_person_shortlist", at=now)
+    return {"company_id": str(company.id), "need": need, "items": items}
