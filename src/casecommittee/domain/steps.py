@@ -7,6 +7,15 @@ fields; its keys are those of `pathway.STEP_FIELDS` (its event class's fields).
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Annotated
+
+#: The kinds of a step's text fields, as its event class annotates them (the API's input
+#: schemas are built from them): an id (a UUID, or a short code of the reference data), a
+#: one-line free-text label, a free-text note that may span lines. A field of codes from a
+#: closed list is a plain `str` with its codes in the class's `choices`.
+Identifier = Annotated[str, "identifier"]
+Label = Annotated[str, "label"]
+Note = Annotated[str, "note"]
 
 #: Fields that hold a nested object: a correction merges the keys it gives into them.
 NESTED_FIELDS = ("profile", "consent", "host", "employer")

@@ -1,14 +1,24 @@
 """One schema per step code, and `StepIn`, which picks the right one from the `step` field.
 
-`StepIn` works like marshmallow-oneofschema: it reads `step`, loads the body with that step's
-schema, and the OpenAPI document shows it as a `oneOf` with a discriminator on `step`.
+A step's schema is built from its event class (`domain/pathway.py`): its fields in their order,
+typed by their annotations (a date, a boolean, an id, a label, a note, codes from its
+`choices`), required unless the class gives them a default, documented by its `description`.
+Only the fields a declaration cannot say (a nested object, a number's range) are written here,
+in `SPECIAL_INPUT`. `StepIn` works like marshmallow-oneofschema: it reads `step`, loads the body
+with that step's schema, and the OpenAPI document shows it as a `oneOf` with a discriminator on
+`step`.
 """
+
+import functools
+import typing
+from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ...domain import vocabulary as v
-from ...domain.pathway import LOGGABLE_STEPS
+from ...domain.pathway import LOGGABLE_STEPS, STEP_EVENTS, field_types, may_be_none, own_fields
 from ...domain.rules import MAX_WEEKLY_HOURS, PMSMP_MAX_HOURS_PER_WEEK
+from ...domain.steps import Identifier, Label, Note
 from .fields import (
     LABEL,
     Boolean,
@@ -19,9 +29,7 @@ from .fields import (
     Text,
     identifier,
     label,
-    note_text,
     one_of,
-    optional_label,
 )
 from .profile import ConsentChanges, ProfileChanges
 
@@ -40,14 +48,59 @@ class Host(Company):
     siret = Siret(required=True, metadata={"description": "14 digits with a valid checksum"})
 
 
-def _step_schema(code: str, doc: str, **declared) -> type[Schema]:
+def _note(**kwargs) -> Text:
+    return Text(multiline=True, validate=LABEL, **kwargs)
+
+
+#: The input field of each kind of annotation a step's field may have (`X | None` reads as X).
+FIELD_OF_TYPE = {
+    date: Day, bool: Boolean, int: Integer, float: Number,
+    Identifier: identifier, Label: label, Note: _note,
+}
+
+
+def input_field(event_class: type, name: str, *, correction: bool = False) -> fields.Field:
+    """The input field of a step's field, from its event class: codes from its `choices`, or
+    the kind its annotation says; required unless the class gives it a default (in a
+    correction, never required, and null only where the step allows it)."""
+    annotation = field_types(event_class)[name]
+    nullable = may_be_none(annotation)
+    choices = event_class.choices.get(name)
+    if choices is not None:
+        make = functools.partial(one_of, choices)
+    else:
+        kind = next(a for a in typing.get_args(annotation) if a is not type(None)) if nullable else annotation
+        make = FIELD_OF_TYPE.get(kind)
+        if make is None:
+            raise TypeError(
+                f"{event_class.__qualname__}.{name} ({annotation}) needs its input field written "
+                f"in {'CORRECTABLE' if correction else 'SPECIAL_INPUT'} (web/schemas/steps.py): say "
+                "it with Identifier, Label, Note, a date, a boolean, a number or choices, or write "
+                "its field there")
+    if correction:
+        return make(allow_none=True) if nullable else make()
+    if name not in event_class.defaults:
+        return make(required=True)
+    default = event_class.defaults[name]
+    return make(load_default=None, allow_none=True) if default is None else make(load_default=default)
+
+
+def step_schema(event_class: type, special: dict | None = None) -> type[Schema]:
+    """The input schema of a step: `step`, `occurred_on`, then each of its fields (`special`
+    gives the fields its declaration cannot say), documented by the class's `description`."""
+    special = special or {}
+    code = event_class.code
     declared = {
         "step": one_of([code], required=True),
         "occurred_on": Day(required=True, metadata={"description": "business date"}),
-        **declared,
+        **{name: special[name] if name in special else input_field(event_class, name)
+           for name in own_fields(event_class)},
     }
+    unknown = set(special) - set(declared)
+    if unknown:
+        raise TypeError(f"special input for no field of {code}: {sorted(unknown)}")
     schema = Schema.from_dict(declared, name="".join(p.title() for p in code.split("_")) + "Step")
-    schema.__doc__ = doc
+    schema.__doc__ = event_class.description or f"{event_class.label[0].upper()}{event_class.label[1:]}."
     return schema
 
 
@@ -56,8 +109,22 @@ def _hours(maximum: float, required: bool = True) -> Number:
                         validate=validate.Range(min=0, max=maximum, min_inclusive=False))
 
 
-#: Fields a correction may change, typed as in the step that carries them.
-CORRECTABLE = {
+def correctable(events: dict[str, type], written: dict) -> dict:
+    """`written`, then each field of a step (but a correction's) it lacks, from its declaration."""
+    found = dict(written)
+    for code, event_class in events.items():
+        if code != "corrected":
+            for name in own_fields(event_class):
+                if name not in found:
+                    found[name] = input_field(event_class, name, correction=True)
+    return found
+
+
+#: Fields a correction may change, typed as in the step that carries them. The fields written
+#: here are shared by steps that type them differently (`status`: an immersion's or a
+#: contact's codes) or need more than their declaration (ranges, nested objects); a step's other
+#: fields are added from its declaration (`correctable`).
+CORRECTABLE = correctable(STEP_EVENTS, {
     "occurred_on": Day(), "ends_on": Day(),
     "hours_per_week": _hours(PMSMP_MAX_HOURS_PER_WEEK, False),
     "weekly_hours": _hours(MAX_WEEKLY_HOURS, False),
@@ -74,76 +141,42 @@ CORRECTABLE = {
     "identified_by_structure_id": identifier(allow_none=True),
     "committee_session_id": identifier(allow_none=True),
     "group_id": identifier(),
-}
-
-
-CORRECTABLE["profile"] = fields.Nested(ProfileChanges)
-CORRECTABLE["consent"] = fields.Nested(ConsentChanges)
+    "profile": fields.Nested(ProfileChanges), "consent": fields.Nested(ConsentChanges),
+})
 
 #: The corrected fields and their new values (any field of the corrected step, or its date).
 CorrectionChanges = Schema.from_dict(CORRECTABLE, name="CorrectionChanges")
 
-
-STEP_SCHEMAS: dict[str, type[Schema]] = {
-    "referent_assigned": _step_schema(
-        "referent_assigned", "Référent désigné.",
-        referent_id=identifier(required=True),
-        structure_id=identifier(load_default=None, allow_none=True),
-    ),
-    "committee_referral": _step_schema(
-        "committee_referral", "Demande de passage en comité.", reason=label(required=True),
-    ),
-    "oriented": _step_schema(
-        "oriented", "Orientation vers un dispositif.",
-        scheme=label(required=True),
-        structure_id=identifier(load_default=None, allow_none=True),
-        referent_id=identifier(load_default=None, allow_none=True),
-        committee_session_id=identifier(load_default=None, allow_none=True),
-    ),
-    "immersion_started": _step_schema(
-        "immersion_started", "Début d'immersion (PMSMP) ; occurred_on est le premier jour.",
-        host=fields.Nested(Host, required=True), ends_on=Day(required=True),
-        hours_per_week=_hours(PMSMP_MAX_HOURS_PER_WEEK), objective=one_of(v.IMMERSION_OBJECTIVES, required=True),
-        renews=Boolean(load_default=False),
-    ),
-    "immersion_ended": _step_schema(
-        "immersion_ended", "Fin d'immersion.",
-        status=one_of(v.IMMERSION_STATUSES, required=True), led_to_hire=Boolean(required=True),
-    ),
-    "hired": _step_schema(
-        "hired", "Embauche ; occurred_on est le premier jour de travail.",
-        employer=fields.Nested(Company, required=True),
-        contract_type=one_of(v.CONTRACT_TYPES, required=True),
-        contract_months=Integer(
+#: What a declaration cannot say of a step's input: its nested objects and its numbers' ranges
+#: (step → field → input field); a step not named here has its schema from its event class alone.
+SPECIAL_INPUT = {
+    "immersion_started": {
+        "host": fields.Nested(Host, required=True), "hours_per_week": _hours(PMSMP_MAX_HOURS_PER_WEEK),
+    },
+    "hired": {
+        "employer": fields.Nested(Company, required=True),
+        "contract_months": Integer(
             load_default=None, allow_none=True, validate=validate.Range(min=1, max=120),
             metadata={"description": "obligatoire pour cdd, interim, cddi"},
         ),
-        weekly_hours=_hours(MAX_WEEKLY_HOURS),
-    ),
-    "follow_up_contact": _step_schema(
-        "follow_up_contact", "Point de suivi pendant les 15 semaines.",
-        contacted=one_of(v.FOLLOW_UP_CONTACTED, required=True),
-        status=one_of(v.FOLLOW_UP_STATUSES, required=True), note=note_text(),
-    ),
-    "follow_up_completed": _step_schema(
-        "follow_up_completed", "Validation du suivi 15 semaines.",
-        still_employed=Boolean(required=True),
-    ),
-    "rupture": _step_schema(
-        "rupture", "Rupture du parcours, du contrat ou de l'immersion.",
-        scope=one_of(v.RUPTURE_SCOPES, required=True), kind=one_of(v.RUPTURE_KINDS, required=True),
-        initiated_by=one_of(v.RUPTURE_INITIATORS, required=True), reason=optional_label(),
-    ),
-    "exited": _step_schema(
-        "exited", "Sortie du parcours.", outcome=one_of(v.EXIT_OUTCOMES, required=True),
-    ),
-    "corrected": _step_schema(
-        "corrected", "Correction d'une étape déjà enregistrée (jamais réécrite).",
-        corrects_version=Integer(required=True, validate=validate.Range(min=1, max=1_000_000)),
-        changes=fields.Nested(CorrectionChanges, required=True),
-        reason=label(required=True),
-    ),
+        "weekly_hours": _hours(MAX_WEEKLY_HOURS),
+    },
+    "corrected": {
+        "corrects_version": Integer(required=True, validate=validate.Range(min=1, max=1_000_000)),
+        "changes": fields.Nested(CorrectionChanges, required=True),
+    },
 }
+
+
+def step_schemas(events: dict[str, type], loggable: tuple[str, ...], special: dict) -> dict[str, type[Schema]]:
+    """code → input schema of each step a user logs (`special`: step → its special fields)."""
+    unknown = set(special) - set(loggable)
+    if unknown:
+        raise TypeError(f"special input for no loggable step: {sorted(unknown)}")
+    return {code: step_schema(events[code], special.get(code)) for code in loggable}
+
+
+STEP_SCHEMAS: dict[str, type[Schema]] = step_schemas(STEP_EVENTS, LOGGABLE_STEPS, SPECIAL_INPUT)
 
 
 class StepIn(Schema):
