@@ -67,6 +67,7 @@ class Trial(Aggregate):
     class HomeVisited(StepEvent, Aggregate.Event):
         code = "home_visited"
         label = "visite à domicile"
+        example = {"place": "home", "visitor_id": "u-referente"}
         defaults = {"note": None, "accompanied": False}
         choices = {"place": PLACES}
         summary_neutral = True
@@ -145,6 +146,7 @@ def _declare(**pieces) -> type:
 
 
 WHOLE = {"code": "visited", "label": "visite", "defaults": {"note": None},
+         "example": {"place": "home"},
          "check": staticmethod(lambda state, step, on, data: None),
          "change": staticmethod(lambda state, step, on, data: None)}
 
@@ -153,8 +155,8 @@ def test_a_whole_declaration_is_accepted():
     assert _declare(**WHOLE).code == "visited"
 
 
-@pytest.mark.parametrize("left_out", ["label", "check", "change", "code"])
-def test_a_step_without_its_label_check_change_or_code_is_refused_when_declared(left_out):
+@pytest.mark.parametrize("left_out", ["label", "check", "change", "code", "example"])
+def test_a_step_without_its_label_check_change_code_or_example_is_refused_when_declared(left_out):
     pieces = {name: piece for name, piece in WHOLE.items() if name != left_out}
     with pytest.raises(TypeError, match=f"Visited is half declared: it lacks {left_out}"):
         _declare(**pieces)
@@ -169,6 +171,7 @@ def test_a_step_without_its_business_date_and_actor_is_refused():
     ({"defaults": {"note": None, "plase": None}}, "defaults for no field of its own: \\['plase'\\]"),
     ({"choices": {"plaice": PLACES}}, "choices for no field of its own: \\['plaice'\\]"),
     ({"defaults": {}}, "Visited.note: a field that may be None"),
+    ({"example": {"plase": "home"}}, "an example with fields it does not have: \\['plase'\\]"),
     ({"defaults": {"note": None, "place": None}}, "Visited.place: a field that may be None"),
 ])
 def test_defaults_and_choices_must_match_the_fields(piece, message):
@@ -185,7 +188,7 @@ def test_two_steps_with_one_code_are_refused_where_the_steps_are_read():
 
 @pytest.mark.parametrize("annotation", [dict, str], ids=["a nested object", "text of no kind"])
 def test_a_field_whose_input_cannot_be_derived_must_be_written_as_special_input(annotation):
-    nested = _declare(**{**WHOLE, "defaults": {}},
+    nested = _declare(**{**WHOLE, "defaults": {}, "example": {}},
                       annotations={"occurred_on": date, "actor": dict, "address": annotation})
     with pytest.raises(TypeError, match="Visited.address .* needs its input field written in SPECIAL_INPUT"):
         step_schema(nested)

@@ -68,6 +68,8 @@ class StepEvent:
     code: ClassVar[str]
     label: ClassVar[str]
     description: ClassVar[str | None] = None
+    #: A body of the step's own fields, as the API document shows it (every loggable step has one).
+    example: ClassVar[dict | None] = None
     defaults: ClassVar[dict[str, Any]] = {}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     summary_neutral: ClassVar[bool] = False
@@ -120,6 +122,11 @@ def refuse_half_declared(cls: type) -> None:
         raise TypeError(f"{cls.__qualname__} is half declared: it lacks {', '.join(missing)}")
     names = list(declared)
     own = names[names.index("actor") + 1:]
+    if cls.example is None and not issubclass(cls, Aggregate.Created):
+        raise TypeError(f"{cls.__qualname__} is half declared: it lacks example (the API's body)")
+    unknown = sorted(set(cls.example or {}) - set(own))
+    if unknown:
+        raise TypeError(f"{cls.__qualname__} has an example with fields it does not have: {unknown}")
     for what in ("defaults", "choices"):
         unknown = sorted(set(getattr(cls, what)) - set(own))
         if unknown:
@@ -178,6 +185,7 @@ class Pathway(Aggregate):
     class ReferentAssigned(StepEvent, Aggregate.Event):
         code = "referent_assigned"
         label = "désignation du référent"
+        example = {"referent_id": "u-referente", "structure_id": "s-ml"}
         description = "Référent désigné."
         defaults = {"structure_id": None}
         occurred_on: date
@@ -200,6 +208,7 @@ class Pathway(Aggregate):
     class CommitteeReferral(StepEvent, Aggregate.Event):
         code = "committee_referral"
         label = "demande de passage en comité"
+        example = {"reason": "projet professionnel à construire avec les partenaires"}
         description = "Demande de passage en comité."
         summary_neutral = True  # no new statistics version for it
         occurred_on: date
@@ -220,6 +229,7 @@ class Pathway(Aggregate):
     class Oriented(StepEvent, Aggregate.Event):
         code = "oriented"
         label = "orientation"
+        example = {"scheme": "Contrat d'engagement jeune", "structure_id": "s-ml"}
         description = "Orientation vers un dispositif."
         defaults = {"structure_id": None, "referent_id": None, "committee_session_id": None}
         occurred_on: date
@@ -268,6 +278,8 @@ class Pathway(Aggregate):
 
         code = "immersion_started"
         label = "début d'immersion (PMSMP)"
+        example = {"host": {"name": "Boulangerie du Centre", "siret": "73282932000074"},
+                   "ends_on": "2026-03-20", "hours_per_week": 35, "objective": "discover"}
         description = "Début d'immersion (PMSMP) ; occurred_on est le premier jour."
         defaults = {"renews": False}
         choices = {"objective": v.IMMERSION_OBJECTIVES}
@@ -350,6 +362,7 @@ class Pathway(Aggregate):
     class ImmersionEnded(StepEvent, Aggregate.Event):
         code = "immersion_ended"
         label = "fin d'immersion"
+        example = {"status": "completed", "led_to_hire": True}
         description = "Fin d'immersion."
         choices = {"status": v.IMMERSION_STATUSES}
         occurred_on: date
@@ -381,6 +394,8 @@ class Pathway(Aggregate):
     class Hired(StepEvent, Aggregate.Event):
         code = "hired"
         label = "embauche"
+        example = {"employer": {"name": "Boulangerie du Centre", "siret": "73282932000074"},
+                   "contract_type": "cdd", "contract_months": 6, "weekly_hours": 35}
         description = "Embauche ; occurred_on est le premier jour de travail."
         defaults = {"contract_months": None}
         choices = {"contract_type": v.CONTRACT_TYPES}
@@ -438,6 +453,8 @@ class Pathway(Aggregate):
     class FollowUpContact(StepEvent, Aggregate.Event):
         code = "follow_up_contact"
         label = "point de suivi"
+        example = {"contacted": "beneficiary", "status": "fine",
+                   "note": "premier point : tout va bien"}
         description = "Point de suivi pendant les 15 semaines."
         defaults = {"note": None}
         choices = {"contacted": v.FOLLOW_UP_CONTACTED, "status": v.FOLLOW_UP_STATUSES}
@@ -465,6 +482,7 @@ class Pathway(Aggregate):
     class FollowUpCompleted(StepEvent, Aggregate.Event):
         code = "follow_up_completed"
         label = "validation du suivi 15 semaines"
+        example = {"still_employed": True}
         description = "Validation du suivi 15 semaines."
         occurred_on: date
         actor: dict
@@ -494,6 +512,7 @@ class Pathway(Aggregate):
     class Rupture(StepEvent, Aggregate.Event):
         code = "rupture"
         label = "rupture"
+        example = {"scope": "job", "kind": "trial_period", "initiated_by": "employer"}
         description = "Rupture du parcours, du contrat ou de l'immersion."
         defaults = {"reason": None}
         choices = {"scope": v.RUPTURE_SCOPES, "kind": v.RUPTURE_KINDS,
@@ -536,6 +555,7 @@ class Pathway(Aggregate):
     class Exited(StepEvent, Aggregate.Event):
         code = "exited"
         label = "sortie"
+        example = {"outcome": "sustainable_employment"}
         description = "Sortie du parcours."
         choices = {"outcome": v.EXIT_OUTCOMES}
         occurred_on: date
@@ -559,6 +579,8 @@ class Pathway(Aggregate):
     class Corrected(StepEvent, Aggregate.Event):
         code = "corrected"
         label = "correction"
+        example = {"corrects_version": 3, "changes": {"occurred_on": "2026-03-05"},
+                   "reason": "date mal saisie"}
         description = "Correction d'une étape déjà enregistrée (jamais réécrite)."
         occurred_on: date
         actor: dict

@@ -1,5 +1,7 @@
 """An example body for every request, as the OpenAPI document shows them (each one valid)."""
 
+from ...domain.pathway import LOGGABLE_STEPS, STEP_EVENTS
+
 TERRITORY = {"name": "Cité de l'emploi de Belfort"}
 GROUP = {"territory_id": "t-belfort", "name": "Jeunes décrocheurs", "target_per_year": 25,
          "stalled_after_days": 45}
@@ -14,24 +16,8 @@ IDENTIFICATION = {
                 "flags": ["rsa"]},
     "consent": {"committee_sharing": True, "given_on": "2026-03-02"},
 }
-#: One body per step code.
-STEPS = {
-    "referent_assigned": {"referent_id": "u-referente", "structure_id": "s-ml"},
-    "committee_referral": {"reason": "projet professionnel à construire avec les partenaires"},
-    "oriented": {"scheme": "Contrat d'engagement jeune", "structure_id": "s-ml"},
-    "immersion_started": {"host": {"name": "Boulangerie du Centre", "siret": "73282932000074"},
-                          "ends_on": "2026-03-20", "hours_per_week": 35, "objective": "discover"},
-    "immersion_ended": {"status": "completed", "led_to_hire": True},
-    "hired": {"employer": {"name": "Boulangerie du Centre", "siret": "73282932000074"},
-              "contract_type": "cdd", "contract_months": 6, "weekly_hours": 35},
-    "follow_up_contact": {"contacted": "beneficiary", "status": "fine",
-                          "note": "premier point : tout va bien"},
-    "follow_up_completed": {"still_employed": True},
-    "rupture": {"scope": "job", "kind": "trial_period", "initiated_by": "employer"},
-    "exited": {"outcome": "sustainable_employment"},
-    "corrected": {"corrects_version": 3, "changes": {"occurred_on": "2026-03-05"},
-                  "reason": "date mal saisie"},
-}
+#: One body per loggable step: each is declared with its event class (`example`).
+STEPS = {code: cls.example for code, cls in STEP_EVENTS.items() if code in LOGGABLE_STEPS}
 STEP_EXAMPLES = {code: {"summary": code, "value": {"step": code, "occurred_on": "2026-03-09", **body}}
                  for code, body in STEPS.items()}
 ERASURE = {"reason": "demande d'effacement de la personne (RGPD, article 17)"}
