@@ -443,7 +443,8 @@ class Pathway(Aggregate):
             }
             state.hires.append(
                 {"starts_on": on, "contract_type": data["contract_type"],
-                 "contract_months": data.get("contract_months"), "day_105_on": validation_due_on(on)}
+                 "contract_months": data.get("contract_months"), "day_105_on": validation_due_on(on),
+                 "employer": dict(data["employer"])}
             )
             state.follow_up = {"hired_on": on, "contacts": [], "completed_on": None}
             state.first_hired_on = earliest(state.first_hired_on, on)
@@ -503,9 +504,10 @@ class Pathway(Aggregate):
 
         @staticmethod
         def change(state, step, on, data):
-            """The follow-up is validated."""
+            """The follow-up is validated (and with it, the hire's outcome)."""
             state.follow_up["completed_on"] = on
             state.follow_up["still_employed"] = data["still_employed"]
+            state.hires[-1].update(completed_on=on, still_employed=data["still_employed"])
             state.follow_up_completed_on = earliest(state.follow_up_completed_on, on)
             state.enter("follow_up_completed", on)
 
@@ -545,6 +547,8 @@ class Pathway(Aggregate):
             )
             if data["scope"] in ("job", "pathway"):
                 # the job breaks, or the person leaves support: either way the follow-up ends
+                if state.job is not None and state.hires:
+                    state.hires[-1]["ended_on"] = on
                 state.job = None
                 if state.follow_up and not state.follow_up.get("completed_on"):
                     state.follow_up = None
@@ -596,9 +600,19 @@ class Pathway(Aggregate):
         def change(state, step, on, data):
             """A correction changes nothing by itself: `derive` applies it to the corrected step."""
 
+    #: Version 2: each hire of the state names its employer and what became of it (snapshots
+    #: taken before have their state derived again from their steps).
+    class_version = 2
+
     def __init__(self) -> None:
         self._steps: list[Step] = []
         self._state = PathwayState()
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        """A snapshot of version 1: its derived state, folded again from its steps by today's
+        changes (hires without their employer otherwise)."""
+        state["_state"] = derive(state["_steps"])
 
     # ---- commands ------------------------------------------------------------------------
 

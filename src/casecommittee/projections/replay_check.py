@@ -13,6 +13,7 @@ from ..db import make_engine, metadata
 from .committees import committee_decisions, committee_sessions
 from .companies import companies, company_needs
 from .pathways import pathway_rows, pathway_versions
+from .placements import company_placement_versions, company_placements
 from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
 
 #: How each table's rows are keyed for the comparison.
@@ -23,6 +24,8 @@ _KEYS = {
     committee_decisions.name: ("session_id", "pathway_id"),
     companies.name: ("company_id",),
     company_needs.name: ("company_id", "need_id"),
+    company_placements.name: ("pathway_id", "position"),
+    company_placement_versions.name: ("pathway_id", "since_version", "position"),
 }
 _IGNORED = {"id"}
 

@@ -1,10 +1,12 @@
 """The figures of the relation with companies: companies mobilised (by sector, size and place),
 first-time or returning, needs posted and what came of them, the delay from a need to its
-filling, PMSMP places offered, participations in the Cité's actions and commitments signed.
+filling, PMSMP places offered, participations in the Cité's actions and commitments signed;
+per host, the immersions followed by a hire with it; per employer, the 15-week retention.
 
 Exact as of a business date and as known at a recorded time, like every figure: each company's
 state is folded from its own stream (a Cité works with dozens or hundreds of companies, not tens
-of thousands), keeping the events recorded by `known_at` whose business date is by `as_of`.
+of thousands), keeping the events recorded by `known_at` whose business date is by `as_of`;
+the pathways' immersions and hires come from their read model as known at that time.
 """
 
 from collections import Counter
@@ -25,6 +27,7 @@ from ..domain.company import (
     naf_section,
 )
 from ..projections.companies import companies
+from .placements import placements
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,45 @@ def company_figures(states: list[CompanyState], start: date | None, end: date) -
     }
 
 
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def placement_figures(names: dict[str, str], rows: list[dict], start: date | None, end: date) -> dict:
+    """Per registered company (`names`: SIRET → name): PMSMP hosted in the period and how many
+    were followed by a hire with the same company by `end`; hires in the period, those whose
+    15-week validation was due by `end`, and those validated still employed."""
+    rows = [r for r in rows if r["siret"] in names and r["started_on"] <= end]
+    hires_of: dict[tuple, list[date]] = {}
+    for r in rows:
+        if r["kind"] == "hire":
+            hires_of.setdefault((r["pathway_id"], r["siret"]), []).append(r["started_on"])
+    hosts, employers = {}, {}
+    for r in rows:
+        if not _in(r["started_on"], start, end):
+            continue
+        if r["kind"] == "immersion":
+            host = hosts.setdefault(r["siret"], {"immersions": 0, "followed_by_hire": 0})
+            host["immersions"] += 1
+            host["followed_by_hire"] += any(
+                on >= r["started_on"] for on in hires_of.get((r["pathway_id"], r["siret"]), ()))
+        else:
+            employer = employers.setdefault(r["siret"], {"hires": 0, "validation_due": 0,
+                                                         "still_employed_at_15_weeks": 0})
+            employer["hires"] += 1
+            employer["validation_due"] += r["day_105_on"] <= end
+            employer["still_employed_at_15_weeks"] += bool(
+                r["completed_on"] is not None and r["completed_on"] <= end and r["still_employed"])
+    return {
+        "hosts": [{"siret": siret, "name": names[siret], **f,
+                   "hire_rate": _rate(f["followed_by_hire"], f["immersions"])}
+                  for siret, f in sorted(hosts.items(), key=lambda i: names[i[0]])],
+        "employers": [{"siret": siret, "name": names[siret], **f,
+                       "retention_rate": _rate(f["still_employed_at_15_weeks"], f["validation_due"])}
+                      for siret, f in sorted(employers.items(), key=lambda i: names[i[0]])],
+    }
+
+
 def company_statistics(app, engine: Engine, query: CompanyStatisticsQuery, today: date) -> dict:
     """The figures of a territory's companies for the query (the period ends on `as_of`, or
     today, unless it says otherwise)."""
@@ -89,6 +131,9 @@ def company_statistics(app, engine: Engine, query: CompanyStatisticsQuery, today
     states = [state for state in (app.get_company(i).state_as_of(query.as_of, query.known_at)
                                   for i in ids)
               if state.registered_on is not None]
+    names = {state.siret: state.name for state in states}
+    rows = placements(engine, query.territory_id, known_at=query.known_at)
     return {"territory_id": query.territory_id, "from": query.period_from, "to": end,
             "as_of": query.as_of, "known_at": query.known_at,
-            **company_figures(states, query.period_from, end)}
+            **company_figures(states, query.period_from, end),
+            **placement_figures(names, rows, query.period_from, end)}

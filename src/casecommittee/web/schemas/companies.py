@@ -187,6 +187,20 @@ class Commitment(Document):
     title = fields.String(required=True)
 
 
+class PlacementOut(Document):
+    """An immersion the company hosted or a hire it made (the pathway only to whom may see it)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("immersion", "hire")))
+    started_on = fields.Date(required=True)
+    ended_on = fields.Date(allow_none=True)
+    status = fields.String(allow_none=True)
+    completed_on = fields.Date(allow_none=True)
+    still_employed = fields.Boolean(allow_none=True)
+    pathway_id = fields.String(allow_none=True)
+    label = fields.String(required=True, metadata={
+        "description": "first name and initial, or the pathway's pseudonym"})
+
+
 class CompanySummary(Document):
     """A company as the directory lists it."""
 
@@ -216,6 +230,7 @@ class CompanyProfile(CompanySummary):
     sponsors = fields.List(fields.Nested(Sponsor), required=True)
     commitments = fields.List(fields.Nested(Commitment), required=True)
     contact_count = fields.Integer(required=True)
+    placements = fields.List(fields.Nested(PlacementOut), required=True)
 
 
 class CompanyEvent(Document):

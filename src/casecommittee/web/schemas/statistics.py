@@ -144,6 +144,27 @@ class HostingFigures(Document):
     places = fields.Integer(required=True)
 
 
+class HostFigures(Document):
+    """A registered company's PMSMP hosted in the period, and how many a hire with it followed."""
+
+    siret = fields.String(required=True)
+    name = fields.String(required=True)
+    immersions = fields.Integer(required=True)
+    followed_by_hire = fields.Integer(required=True)
+    hire_rate = fields.Float(allow_none=True, required=True)
+
+
+class EmployerFigures(Document):
+    """A registered company's hires in the period and its 15-week retention."""
+
+    siret = fields.String(required=True)
+    name = fields.String(required=True)
+    hires = fields.Integer(required=True)
+    validation_due = fields.Integer(required=True)
+    still_employed_at_15_weeks = fields.Integer(required=True)
+    retention_rate = fields.Float(allow_none=True, required=True)
+
+
 class CompanyStatistics(Document):
     """The figures of the relation with companies."""
 
@@ -157,3 +178,5 @@ class CompanyStatistics(Document):
     hosting = fields.Nested(HostingFigures, required=True)
     participations = _counts(c.PARTICIPATION_KINDS, "ParticipationsByKind")
     commitments = _counts(c.COMMITMENT_KINDS, "CommitmentsByKind")
+    hosts = fields.List(fields.Nested(HostFigures), required=True)
+    employers = fields.List(fields.Nested(EmployerFigures), required=True)

@@ -17,6 +17,7 @@ from ...application import CompanyAlreadyRegistered, CompanyNotFound
 from ...domain.company import COMPANY_EVENT_LABELS
 from ...queries.caseload import get_row
 from ...queries.companies import DirectoryQuery, list_companies
+from ...queries.placements import placements
 from ...queries.shortlist import shortlist
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ..context import web
@@ -68,9 +69,32 @@ def _visible_pathway_id(pathway_id: str) -> str | None:
     return pathway_id if row is not None and current_principal().sees(row) else None
 
 
-def _document(company) -> dict:
-    """The company document as the caller may see it (it writes nothing)."""
+def _placements(state) -> tuple[list[dict], list[str]]:
+    """What the company hosted and hired, each pathway named (first name and initial) only for
+    a reader who sees it and a person who consented to sharing, by pseudonym otherwise; and the
+    pathways named (the view logs them)."""
+    principal, engine = current_principal(), web().system.engine
+    label_of, named = person_labels()
+    shown = []
+    for row in placements(engine, state.territory_id, siret=state.siret):
+        pathway = get_row(engine, row["pathway_id"])
+        visible = pathway is not None and principal.sees(pathway)
+        shown.append({
+            "kind": row["kind"], "started_on": row["started_on"], "ended_on": row["ended_on"],
+            "status": row["status"], "completed_on": row["completed_on"],
+            "still_employed": row["still_employed"],
+            "pathway_id": row["pathway_id"] if visible else None,
+            "label": (label_of(row["pathway_id"], bool(pathway["consent_sharing"])) if visible
+                      else web().pseudonyms.of(row["pathway_id"])),
+        })
+    return shown, named
+
+
+def _document(company) -> tuple[dict, list[str]]:
+    """The company document as the caller may see it, and the pathways it names (it writes
+    nothing: `_shown` logs them)."""
     state = company.state
+    placed, named = _placements(state)
     needs = sorted(state.needs.values(), key=lambda n: (n["outcome"] is not None, n["posted_on"]))
     return {
         "id": str(company.id), "siret": state.siret, "name": state.name, "naf_code": state.naf_code,
@@ -82,13 +106,23 @@ def _document(company) -> dict:
         "sponsors": [{"named_on": x["named_on"], "role": x["role"],
                       "pathway_id": _visible_pathway_id(x["pathway_id"])} for x in state.sponsors],
         "commitments": state.commitments, "contact_count": len(state.contacts),
-    }
+        "placements": placed,
+    }, named
+
+
+def _shown(built: tuple[dict, list[str]]) -> dict:
+    """The document, once the pathways it names are written to the access log."""
+    document, named = built
+    now = web().system.clock.now()
+    for pathway_id in named:
+        web().access_log.record(current_principal(), pathway_id, "read_person_company", at=now)
+    return document
 
 
 def _answer(company, status: int):
     headers = {"ETag": f'"{company.version}"',
                "Location": url_for("companies.get_company", company_ref=str(company.id))}
-    return _document(company), status, headers
+    return _shown(_document(company)), status, headers
 
 
 def _replay(answer, *_args, **_kwargs):
@@ -145,7 +179,7 @@ def register(data):
 def get_company(company_ref):
     """A company with its needs, hosting offers, participations, tutors and commitments."""
     company = _company_in_scope(company_ref)
-    return _document(company), 200, {"ETag": f'"{company.version}"'}
+    return _shown(_document(company)), 200, {"ETag": f'"{company.version}"'}
 
 
 @blp.route("/companies/<company_ref>/history", methods=["GET"])
