@@ -169,7 +169,7 @@ class CompanyStatistics(Document):
     """The figures of the relation with companies."""
 
     territory_id = fields.String(required=True)
-    from_ = fields.Date(data_key="from", allow_none=True, required=True)
+    from_ = fields.Date(data_key="from", attribute="from", allow_none=True, required=True)
     to = fields.Date(required=True)
     as_of = fields.Date(allow_none=True, required=True)
     known_at = fields.DateTime(allow_none=True, required=True)
