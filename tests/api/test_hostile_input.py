@@ -86,11 +86,15 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
     route("POST", "/api/v1/pathways", "/api/v1/pathways", IDENTIFICATION, "referent", 201)
     steps = body_of.pop(("POST", "/api/v1/pathways/{pathway_ref}/steps"))
     variants = hostile.resolve(spec, steps)["discriminator"]["mapping"]
-    assert set(variants) == set(STEPS)
+    assert set(variants) == set(STEPS) | {"proposed_to_company"}
     for code, (before, base) in STEPS.items():
         pid = _pathway(client, as_, before)
         route("POST", None, f"/api/v1/pathways/{pid}/steps", {"step": code, **base}, "referent",
               201, schema={"$ref": variants[code]})
+    company = _company(client, as_)
+    route("POST", None, f"/api/v1/pathways/{_pathway(client, as_)}/steps",
+          {"step": "proposed_to_company", "occurred_on": "2026-06-10", "company_id": company,
+           "need_id": "premier"}, "referent", 201, schema={"$ref": variants["proposed_to_company"]})
     route("DELETE", "/api/v1/pathways/{pathway_ref}/personal-data",
           f"/api/v1/pathways/{_pathway(client, as_)}/personal-data",
           {"reason": "demande de la personne"}, "referent", 200)
@@ -104,6 +108,8 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
            "note": "CEJ\nà la Mission locale",
            "orientation": {"scheme": "CEJ", "structure_id": "s-ml", "referent_id": "referent"}},
           "copilot", 201)
+    route("POST", "/api/v1/committees/{session_id}/needs", f"/api/v1/committees/{session}/needs",
+          {"company_id": company, "need_id": "premier"}, "copilot", 201)
     route("POST", "/api/v1/committees/{session_id}/close", f"/api/v1/committees/{session}/close",
           {"attendance": ["Mission locale", "Unis-Cité"]}, "copilot", 200)
     route("POST", "/api/v1/users", "/api/v1/users",
@@ -115,7 +121,6 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
     route("POST", "/api/v1/companies", "/api/v1/companies",
           {"siret": "55210055400013", "name": "Garage du Mont", "size_band": "small",
            "qpv_location": "near_qpv", "registered_on": "2026-02-01"}, "cre", 201)
-    company = _company(client, as_)
     events = {
         "needs": NEED,
         "need-outcomes": {"occurred_on": "2026-04-02", "need_id": "premier", "outcome": "filled",

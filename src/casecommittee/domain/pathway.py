@@ -556,6 +556,35 @@ class Pathway(Aggregate):
                 state.close_immersion(on, "interrupted")
             state.enter("interrupted", on)
 
+    class ProposedToCompany(StepEvent, Aggregate.Event):
+        code = "proposed_to_company"
+        label = "proposition à une entreprise"
+        example = {"company_id": "5f0c7c7e-3a53-5d9a-9b1f-7d0f1c2b3a4d", "need_id": "vendeurs-2026"}
+        description = ("Proposition de la personne à une entreprise, pour l'un de ses besoins de "
+                       "recrutement (décidée en comité ou par le référent).")
+        defaults = {"committee_session_id": None}
+        summary_neutral = True  # no new statistics version for it
+        occurred_on: date
+        actor: dict
+        company_id: Identifier
+        need_id: Identifier
+        committee_session_id: Identifier | None
+
+        @staticmethod
+        def check(state, step, on, data):
+            """Only a person available for a job: repéré, orienté or en rupture."""
+            if state.stage not in v.AVAILABLE_STAGES:
+                raise StepNotAllowed(
+                    "seule une personne disponible (repérée, orientée ou en rupture) se propose à "
+                    f"une entreprise ; ce parcours est au stade « {v.STAGE_LABELS[state.stage]} »",
+                    field="step")
+
+        @staticmethod
+        def change(state, step, on, data):
+            """The proposal joins the pathway's list; the stage does not move."""
+            state.proposals.append({"on": on, "company_id": data["company_id"],
+                                    "need_id": data["need_id"]})
+
     class Exited(StepEvent, Aggregate.Event):
         code = "exited"
         label = "sortie"

@@ -38,6 +38,8 @@ STAGES = (
     "interrupted", "exited",
 )
 OPEN_STAGES = STAGES[:-1]
+#: The stages from which a person may be proposed to a company for a job.
+AVAILABLE_STAGES = ("oriented", "identified", "interrupted")
 
 ROLES = ("admin", "copilot", "referent", "auditor", "business_relations")
 

@@ -15,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
+from ..domain.vocabulary import AVAILABLE_STAGES
 from ..projections.pathways import pathway_rows as r
 
-#: The stages from which a person may take a job offered by a company.
-AVAILABLE_STAGES = ("oriented", "identified", "interrupted")
 #: What each reason adds to the rank, and its words.
 WEIGHTS = {"oriented": 3, "immersion_without_next_step": 2, "recent_step": 1, "identified": 1,
            "back_from_rupture": 1}

@@ -49,3 +49,4 @@ COMPANY_CORRECTION = {"occurred_on": "2026-04-03", "corrects_version": 1,
 CONTACT = {"occurred_on": "2026-01-06", "first_name": "Sophie", "last_name": "Marchal",
            "job_title": "gérante", "email": "gerante@boulangerie-residences.fr",
            "phone": "03 84 21 00 00"}
+COMMITTEE_NEED = {"company_id": "5f0c7c7e-3a53-5d9a-9b1f-7d0f1c2b3a4d", "need_id": "vendeurs-2026"}

@@ -74,7 +74,8 @@ def session_in_scope(session_id: str, writing: bool = False, version: int | None
 def _summary(session) -> dict:
     return {"id": str(session.id), "group_id": session.group_id, "kind": session.kind,
             "held_on": session.held_on, "status": "closed" if session.is_closed else "scheduled",
-            "closed_at": session.closed_at, "decision_count": len(session.decisions)}
+            "closed_at": session.closed_at, "decision_count": len(session.decisions),
+            "needs": list(session.needs)}
 
 
 def _replay_session(status: int):
@@ -205,7 +206,8 @@ def agenda(session_id):
 @blp.response(201, s.DecisionOut, headers={**ETAG, **REPLAYED})
 @keyed(blp, _replay_decision)
 def decide(headers, data, session_id):
-    """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
+    """Records the committee's decision on a pathway; `orient` appends `oriented`, and
+    `propose_to_company` appends `proposed_to_company`, in the same save."""
     session = session_in_scope(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
     orientation = commands.orientation(web().system.reference, current_principal(),
@@ -213,12 +215,30 @@ def decide(headers, data, session_id):
     with commands.request_fields(commands.DECISION_FIELDS):
         session, pathway = web().system.app.record_decision(
             session.id, pathway_id=data["pathway_id"], decision=data["decision"],
-            note=data["note"], orientation=orientation, actor=current_principal().actor,
-            expected_version=expected_version(headers),
+            note=data["note"], orientation=orientation, proposal=data["proposal"],
+            actor=current_principal().actor, expected_version=expected_version(headers),
         )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
     return _decision_document(session, pathway), 201, {"ETag": f'"{pathway.version}"'}
+
+
+@blp.route("/committees/<session_id>/needs", methods=["POST"])
+@blp.doc(operationId="add_committee_need")
+@roles("copilot")
+@document_errors(blp, 400, 401, 403, 404, 422)
+@blp.arguments(s.CommitteeNeedIn, example=examples.COMMITTEE_NEED)
+@blp.response(201, s.Committee, headers=REPLAYED)
+@keyed(blp, _replay_session(201))
+def add_need(data, session_id):
+    """Puts a company's open need, offered to the group, on the session's agenda: the pathways
+    its shortlist ranks first join the agenda with the reason `company_need_fits`."""
+    session = session_in_scope(session_id, writing=True)
+    with commands.request_fields({}):
+        session = web().system.app.add_need_to_committee(
+            session.id, company_id=data["company_id"], need_id=data["need_id"],
+            actor=current_principal().actor)
+    return _summary(session), 201, {}
 
 
 @blp.route("/committees/<session_id>/close", methods=["POST"])
