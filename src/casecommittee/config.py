@@ -21,6 +21,10 @@
 | CASECOMMITTEE_MAX_BODY_BYTES | 65536 | a request body longer than this is refused (413) before it is read |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 | CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
+| CASECOMMITTEE_OIDC_ISSUER | (none) | an OpenID Connect provider (e.g. ProConnect) for "sign in with…" on the pages; its `/.well-known/openid-configuration` is read |
+| CASECOMMITTEE_OIDC_CLIENT_ID | (none) | this service's client id at that provider (required with the issuer) |
+| CASECOMMITTEE_OIDC_CLIENT_SECRET | (none) | its client secret (required with the issuer) |
+| CASECOMMITTEE_OIDC_LABEL | ProConnect | the provider's name on the sign-in button |
 | CASECOMMITTEE_TOKEN_CACHE_SECONDS | 5 | a web process keeps a token's user this long (0: read it on every request); a revocation by another process, or a user's new groups, apply within it |
 
 One URL configures both the event store and the read models; it is parsed by SQLAlchemy's
@@ -85,6 +89,10 @@ class Settings:
     max_body_bytes: int = 65536
     idempotency_key_hours: int = 24
     token_cache_seconds: int = 5
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_label: str = "ProConnect"
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -112,12 +120,21 @@ class Settings:
             max_body_bytes=_whole_number(env, "CASECOMMITTEE_MAX_BODY_BYTES", 65536),
             idempotency_key_hours=_whole_number(env, "CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS", 24),
             token_cache_seconds=_whole_number(env, "CASECOMMITTEE_TOKEN_CACHE_SECONDS", 5),
+            oidc_issuer=(env.get("CASECOMMITTEE_OIDC_ISSUER") or "").rstrip("/") or None,
+            oidc_client_id=env.get("CASECOMMITTEE_OIDC_CLIENT_ID") or None,
+            oidc_client_secret=env.get("CASECOMMITTEE_OIDC_CLIENT_SECRET") or None,
+            oidc_label=env.get("CASECOMMITTEE_OIDC_LABEL") or "ProConnect",
         )
         values.update(overrides)
         if values["webhook_url"] and not values["webhook_secret"]:
             raise ConfigurationError(
                 "CASECOMMITTEE_WEBHOOK_URL is set without CASECOMMITTEE_WEBHOOK_SECRET: "
                 "set a shared secret so the partner can check the signature"
+            )
+        if values["oidc_issuer"] and not (values["oidc_client_id"] and values["oidc_client_secret"]):
+            raise ConfigurationError(
+                "CASECOMMITTEE_OIDC_ISSUER is set without CASECOMMITTEE_OIDC_CLIENT_ID and "
+                "CASECOMMITTEE_OIDC_CLIENT_SECRET: set the client registered at the provider"
             )
         if values["idempotency_key_hours"] < 1:
             raise ConfigurationError("CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS must be at least 1, e.g. 24")

@@ -4,7 +4,9 @@ Deterministic for a given seed. Proportions follow the sources (`shared/referenc
 people oriented within one or two months, a share of PMSMP, hires with a mix of contracts (about
 half "emploi durable"), ruptures in the trial period, 15-week follow-ups, exits. Business dates
 lie in the two years before today; each step is recorded a few days after it happened, as
-referents do, so `known_at` statistics differ from `as_of` ones.
+referents do, so `known_at` statistics differ from `as_of` ones. Given the committees' calendar
+(`demo_sessions.CommitteeCalendar`), most first orientations are decided by the group's monthly
+committee: on the session's date, recorded during the session, with its id.
 """
 
 import random
@@ -131,14 +133,17 @@ class _Life:
         self.recorded = pathway.modified_on
         self.on = pathway.state.identified_on
 
-    def step(self, code: str, after_days: int, **fields) -> bool:
-        """Logs a step `after_days` after the previous one; False once that date is not past."""
+    def step(self, code: str, after_days: int, *, recorded_at: datetime | None = None,
+             **fields) -> bool:
+        """Logs a step `after_days` after the previous one; False once that date is not past.
+        It is recorded a few days later, or at `recorded_at` (a committee's decision)."""
         on = self.on + timedelta(days=max(0, after_days))
         if on > self.today:
             return False
-        lag = timedelta(days=self.rng.choice((0, 0, 1, 2, 3, 7, 15)), hours=self.rng.randint(8, 17))
-        recorded = max(self.recorded + timedelta(seconds=1),
-                       datetime.combine(on, time(), UTC) + lag)
+        if recorded_at is None:
+            lag = timedelta(days=self.rng.choice((0, 0, 1, 2, 3, 7, 15)), hours=self.rng.randint(8, 17))
+            recorded_at = datetime.combine(on, time(), UTC) + lag
+        recorded = max(self.recorded + timedelta(seconds=1), recorded_at)
         recorded = min(recorded, datetime.combine(self.today, time(23), UTC))
         today = max(self.today, recorded.date())
         self.pathway.record(code, occurred_on=on, actor=self.actor, today=today,
@@ -170,9 +175,14 @@ def _profile(rng: random.Random, group: str, on: date) -> dict:
     }
 
 
+#: The share of first orientations decided by the group's committee (with a calendar).
+COMMITTEE_ORIENTED = 0.7
+
+
 def simulate_pathway(rng: random.Random, today: date, group: dict, territory: DemoTerritory,
-                     identified_on: date) -> tuple[Pathway, dict]:
-    """One person's pathway and identity, steps drawn with the demo's proportions."""
+                     identified_on: date, committees=None) -> tuple[Pathway, dict]:
+    """One person's pathway and identity, steps drawn with the demo's proportions; with the
+    committees' calendar, most first orientations are decided in the group's session."""
     name = group["name"]
     pilots = next(p for g, _t, _s, p in GROUPS if g == name)
     referent = territory.users[f"referent:{name}:{rng.randrange(2)}"]
@@ -200,14 +210,50 @@ def simulate_pathway(rng: random.Random, today: date, group: dict, territory: De
         "phone": f"06{rng.randint(10000000, 99999999)}",
     }
     life = _Life(rng, today, pathway, referent)
+    committee = None
+    if committees is not None:
+        copilot = territory.users[f"copilot:{name}:0"]
+        committee = (committees, {"user_id": copilot["id"], "role": "copilot",
+                                  "structure_id": copilot["structure_id"]})
     try:
-        _live(rng, life, name, structure, referent)
+        _live(rng, life, name, structure, referent, committee)
     except DomainError as error:  # a generator bug must not pass silently
         raise RuntimeError(f"demo generator produced an invalid step: {error}") from error
     return pathway, person
 
 
-def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None:
+def _orient(rng, life: _Life, group: str, structure: dict, referent: dict, committee) -> bool:
+    """The first orientation: by the group's next committee session (with a calendar, most
+    often), else by the referent a few weeks on; False when it is not yet due."""
+    orientation = {"scheme": rng.choice(SCHEMES[group]), "structure_id": structure["id"],
+                   "referent_id": referent["id"]}
+    if committee is None or rng.random() >= COMMITTEE_ORIENTED:
+        return life.step("oriented", rng.randint(10, 60), **orientation)
+    calendar, copilot = committee
+    held_on = calendar.next_session_on(life.on + timedelta(days=rng.randint(5, 30)))
+    if held_on is None or held_on > life.today:
+        return False  # waits for the coming session: the co-pilot orients it there
+    group_id, session_id = life.pathway.state.group_id, calendar.session_id(
+        life.pathway.state.group_id, held_on)
+    before, actor = life.on, life.actor
+    life.actor = copilot
+    try:
+        done = life.step("oriented", (held_on - life.on).days, committee_session_id=str(session_id),
+                         recorded_at=datetime.combine(held_on, time(14, rng.randint(0, 59)), UTC),
+                         **orientation)
+    finally:
+        life.actor = actor
+    if done:
+        calendar.oriented(group_id, held_on, {
+            "pathway_id": str(life.pathway.id), "orientation": orientation,
+            "recorded_at": life.recorded, "identified_on": life.pathway.state.identified_on,
+            "last_event_on": before, "referent_id": referent["id"],
+            "consent_sharing": bool(life.pathway.state.consent.get("committee_sharing")),
+        })
+    return done
+
+
+def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committee=None) -> None:
     step = life.step
     if not step("referent_assigned", rng.randint(0, 14), referent_id=referent["id"],
                 structure_id=referent["structure_id"]):
@@ -224,8 +270,7 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None
         if rng.random() < 0.6:
             step("exited", rng.randint(40, 120), outcome=rng.choice(("declined", "moved_away", "other")))
         return
-    if not step("oriented", rng.randint(10, 60), scheme=rng.choice(SCHEMES[group]),
-                structure_id=structure["id"], referent_id=referent["id"]):
+    if not _orient(rng, life, group, structure, referent, committee):
         return
     if rng.random() < 0.35:
         length, delay = rng.randint(5, 21), rng.randint(7, 40)
@@ -284,13 +329,15 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict) -> None
 def generate(
     app, reference, personal_data, *, people: int | None = None, seed: int = 2020,
     today: date | None = None, years: int = 2, progress: Callable[[int], None] | None = None,
-    batch: int = 1,
+    batch: int = 1, committees=None,
 ) -> Iterator[Pathway]:
     """Fills the stores with the demo territory; yields each saved pathway.
 
     `people` defaults to about 65 a year over `years`; each pathway is saved in one atomic
     save with its identity in the personal-data store (with `batch`, that many pathways in one
-    save, their identities in one transaction before: the benchmarks' national stores).
+    save, their identities in one transaction before: the benchmarks' national stores). With
+    `committees` (a `demo_sessions.CommitteeCalendar`), most first orientations are decisions
+    of the group's sessions, noted in the calendar for `generate_sessions` to record.
     """
     rng = random.Random(seed)
     today = today or app.clock.today()
@@ -302,7 +349,8 @@ def generate(
         group_name, _t, _share, _p = rng.choices(GROUPS, [g[2] for g in GROUPS])[0]
         group = next(g for g in territory.groups if g["name"] == group_name)
         identified_on = start + timedelta(days=int((n + rng.random()) * 365 * years / total))
-        pathway, person = simulate_pathway(rng, today, group, territory, min(identified_on, today))
+        pathway, person = simulate_pathway(rng, today, group, territory, min(identified_on, today),
+                                           committees)
         if n == 0 and pathway.id in app.repository:
             raise DemoAlreadyLoaded(
                 f"this store already holds the demo of seed {seed}: use another --seed, "

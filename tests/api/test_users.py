@@ -47,7 +47,8 @@ def test_role_and_groups_change_and_revocation_is_immediate(client, as_, tokens)
     assert client.patch("/api/v1/users/referent2", headers=as_("admin"),
                         json={"group_ids": []}).status_code == 422
     revoked = client.delete("/api/v1/users/referent2/tokens", headers=as_("admin"))
-    assert revoked.get_json() == {"user_id": "referent2", "revoked": 1}
+    assert revoked.get_json() == {"user_id": "referent2", "revoked": 1, "sessions_ended": 0,
+                                  "password_removed": False}
     assert client.get("/api/v1/me", headers=as_("referent2")).status_code == 401
 
 

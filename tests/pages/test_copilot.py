@@ -39,6 +39,8 @@ def test_the_copilot_prepares_decides_closes_and_downloads_the_minutes(signed_in
     assert decided.status_code == 200 and fragment.lstrip().startswith("<li")
     assert "Décision :" in fragment and "Garantie jeunes (CEJ)" in fragment
     assert system.app.get_pathway(uuid.UUID(consenting)).state.stage == "oriented"
+    timeline = copilot.get(f"/parcours/{consenting}").get_data(as_text=True)
+    assert "décision du comité du 30/06/2026" in timeline and f'href="/comites/{session}"' in timeline
 
     refused = copilot.post(f"/comites/{session}/decisions", {"pathway_id": private, "decision": "orient"},
                            headers={"HX-Request": "true"})
@@ -85,3 +87,15 @@ def test_minutes_do_not_exist_before_closing(signed_in):
     copilot = signed_in("copilot")
     session = _schedule(copilot)
     assert copilot.get(f"/comites/{session}/compte-rendu").status_code == 409
+
+
+def test_a_steering_committee_s_minutes_lead_to_the_bilan_it_saw(signed_in):
+    copilot = signed_in("copilot")
+    answer = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "steering", "held_on": "2026-04-09"})
+    session = answer.headers["Location"].rsplit("/", 1)[1]
+    copilot.post(f"/comites/{session}/cloture", {"attendance": "Préfecture\nDDETS"})
+    page = copilot.get(f"/comites/{session}").get_data(as_text=True)
+    link = re.search(r'href="(/statistiques/bilan\?[^"]+)">bilan du 1er trimestre 2026, tel que connu le 09/04/2026', page)
+    assert link and "known_at=2026-04-09T09:00" in link[1]
+    bilan = copilot.get(link[1].replace("&amp;", "&")).get_data(as_text=True)
+    assert "Bilan du comité de pilotage — 2026, trimestre 1" in bilan and "09/04/2026 09:00" in bilan

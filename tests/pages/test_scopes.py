@@ -37,6 +37,7 @@ MATRIX = {
     "/audit/": (403, 403, 200, 403, 403),
     "/audit/evenements": (403, 403, 200, 403, 403),
     "/administration/": (403, 403, 403, 200, 403),
+    "/administration/effacements": (403, 403, 403, 200, 403),
     "/notifications/": (200, 200, 200, 200, 200),
 }
 

@@ -1,5 +1,5 @@
 """User commands: add a user with an API token (and a page password), issue a new token,
-set a password, revoke tokens. Passwords are read from standard input, never from the
+set a password, revoke a user's access (tokens, page sessions and password). Passwords are read from standard input, never from the
 command line (where `ps` and the shell history would show them)."""
 
 import sys
@@ -9,6 +9,7 @@ import click
 from ..domain.vocabulary import ROLES
 from ..stores.auth import Passwords, Tokens
 from ..stores.reference import groups, structures, territories, users
+from ..stores.revocation import revoke_access
 from . import main, pass_context
 
 
@@ -99,9 +100,12 @@ def token(ctx, user_id):
 @click.argument("user_id")
 @pass_context
 def revoke(ctx, user_id):
-    """Revoke every token of a user."""
-    count = Tokens(ctx.system.engine).revoke(user_id)
-    click.echo(f"{count} token(s) revoked for {user_id}")
+    """Revoke a user's access: every API token, every open page session, and the password."""
+    system = ctx.system
+    _check(system.reference, users, user_id, "utilisateur")
+    ended = revoke_access(system.engine, user_id, system.clock.now())
+    click.echo(f"{ended.tokens} token(s) revoked, {ended.sessions} page session(s) ended, "
+               f"password {'removed' if ended.password_removed else 'none'} for {user_id}")
 
 
 @users_group.command(name="list")

@@ -13,7 +13,7 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
 
     from ..bootstrap import bootstrap
     from ..demo import create_territory, generate
-    from ..demo_sessions import generate_sessions
+    from ..demo_sessions import CommitteeCalendar, generate_sessions
     from ..stores.auth import Passwords, Tokens
     from ..stores.reference import territories
 
@@ -22,11 +22,13 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
         existing = system.reference.rows(territories)
         if existing:
             return None
-        for _pathway in generate(system.app, system.reference, system.personal_data):
+        calendar = CommitteeCalendar(system.clock.today())
+        for _pathway in generate(system.app, system.reference, system.personal_data,
+                                 committees=calendar):
             pass
         system.projections.catch_up()
         territory = create_territory(system.reference)
-        generate_sessions(system)
+        generate_sessions(system, calendar=calendar)
         system.projections.catch_up()
         tokens = Tokens(system.engine)
         picks = {

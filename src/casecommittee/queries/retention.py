@@ -29,3 +29,29 @@ def identities_without_pathway(engine: Engine, recorded_before: datetime) -> lis
             .outerjoin(r, r.c.pathway_id == p.c.pathway_id)
             .where(r.c.pathway_id.is_(None), p.c.recorded_at < recorded_before)
         ).scalars().all()
+
+
+def erasures_of_territory(engine: Engine, territory_id: str, limit: int = 500) -> list:
+    """(pathway_id, group_id, erased_at, erasure_reason, erased_by) of the identities erased in
+    a territory, the latest first (the tombstones: no identity is left to show)."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(r.c.pathway_id, r.c.group_id, p.c.erased_at, p.c.erasure_reason, p.c.erased_by)
+            .join(p, p.c.pathway_id == r.c.pathway_id)
+            .where(p.c.erased_at.is_not(None), r.c.territory_id == territory_id)
+            .order_by(p.c.erased_at.desc(), r.c.pathway_id).limit(limit)
+        ).all()
+
+
+def identities_due_in_territory(engine: Engine, territory_id: str, idle_before: date,
+                                limit: int = 500) -> list:
+    """(pathway_id, group_id, referent_id, last_event_on) of the identities still held in a
+    territory whose pathway's last step is older than `idle_before`, the oldest first."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(r.c.pathway_id, r.c.group_id, r.c.referent_id, r.c.last_event_on)
+            .join(p, p.c.pathway_id == r.c.pathway_id)
+            .where(p.c.erased_at.is_(None), r.c.territory_id == territory_id,
+                   r.c.last_event_on < idle_before)
+            .order_by(r.c.last_event_on, r.c.pathway_id).limit(limit)
+        ).all()

@@ -141,9 +141,14 @@ class Tokens:
                 update(tokens).where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
                 .values(revoked_at=datetime.now(UTC))
             ).rowcount
-        for instance in list(Tokens._instances):
-            instance._cache.clear()
+        Tokens.forget_cached()
         return revoked
+
+    @classmethod
+    def forget_cached(cls) -> None:
+        """Empties the token cache of every `Tokens` of the process (after a revocation)."""
+        for instance in list(cls._instances):
+            instance._cache.clear()
 
     def principal(self, token: str) -> Principal | None:
         """The user of a live token, or None for an unknown or revoked one."""

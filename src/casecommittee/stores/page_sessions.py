@@ -1,8 +1,7 @@
 """The pages' server-side sessions: one row per signed-in browser, keyed by the SHA-256 of the
 random id its cookie holds (the data and the user never leave the database)."""
 
-from sqlalchemy import JSON, Column, DateTime, String, Table, delete
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, Column, DateTime, String, Table
 
 from ..db import metadata
 
@@ -15,8 +14,3 @@ page_sessions = Table(
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
 )
 
-
-def end_sessions_of(engine: Engine, user_id: str) -> int:
-    """Ends every page session of a user (revocation); returns how many."""
-    with engine.begin() as conn:
-        return conn.execute(delete(page_sessions).where(page_sessions.c.user_id == user_id)).rowcount

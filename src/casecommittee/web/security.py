@@ -9,14 +9,16 @@ from .problems import Problem
 
 __all__ = ("authenticate", "current_principal", "roles")
 
-#: Paths served without a token.
+#: Paths served without a token (and the documentation's files, under `DOCS_PREFIX`).
 PUBLIC_PATHS = ("/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs")
+DOCS_PREFIX = "/api/v1/docs/"
 
 
 def authenticate() -> None:
     """Sets the request's principal from the bearer token; 401 for a missing, unknown or revoked one."""
     set_principal(None)
-    if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+    if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS \
+            or request.path.startswith(DOCS_PREFIX):
         return
     if request.method == "OPTIONS":
         return

@@ -10,7 +10,7 @@ PAGES = {
                  "/notifications/"),
     "copilot": ("/comites/", "/comites/{open_session}", "/statistiques/bilan"),
     "auditor": ("/audit/", "/audit/evenements", "/audit/rejeu", "/parcours/{pseudonym}"),
-    "admin": ("/administration/", "/statistiques/"),
+    "admin": ("/administration/", "/administration/effacements", "/statistiques/"),
 }
 
 
@@ -18,6 +18,8 @@ def test_every_page_of_every_role_passes_axe(page, signed_in, app):
     referent, copilot = signed_in("referent"), signed_in("copilot")
     created = referent.post("/reperage", identify_form(assign_me="1"))
     pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    erased = referent.post("/reperage", identify_form(assign_me="1", **{"person.first_name": "Lucas"}))
+    referent.post(erased.headers["Location"].split("?")[0] + "/fiche", {"reason": "demande de la personne"})
     closed = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-29"})
     session = closed.headers["Location"].rsplit("/", 1)[1]
     copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
 #: Page endpoints open without signing in.
-PUBLIC_ENDPOINTS = ("pages.static", "pages.auth.sign_in")
+PUBLIC_ENDPOINTS = ("pages.static", "pages.auth.sign_in", "pages.sso.start", "pages.sso.callback")
 #: Where each role lands after signing in.
 HOME = {"referent": "pages.caseload.index", "copilot": "pages.committees.index",
         "auditor": "pages.audit.index", "admin": "pages.admin.index"}
@@ -102,7 +102,7 @@ def _page_errors(blueprint: Blueprint) -> None:
 
 def register_pages(app: Flask) -> None:
     """Serves the pages under `/` beside the API: sessions, CSRF, filters and blueprints."""
-    from . import admin, audit, auth, caseload, committees, notifications, pathway, statistics
+    from . import admin, audit, auth, caseload, committees, notifications, pathway, sso, statistics
 
     system = app.extensions["casecommittee"].system
     settings = system.settings
@@ -119,7 +119,8 @@ def register_pages(app: Flask) -> None:
     bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/assets")
     bp.add_url_rule("/", "home", home)
-    for module in (auth, caseload, pathway, committees, statistics, audit, admin, notifications):
+    sso.configure(app, settings)
+    for module in (auth, sso, caseload, pathway, committees, statistics, audit, admin, notifications):
         bp.register_blueprint(module.bp)
     _page_errors(bp)
     app.register_blueprint(bp)

@@ -1,15 +1,19 @@
-"""The coordinator's pages: the territory's groups and targets, structures, and users
-(invite with a first password shown once, role and groups, revoke)."""
+"""The coordinator's pages: the territory's groups and targets, structures, users (invite
+with a first password shown once, role and groups, revoke), and the erasures of identities
+(done, and due under the retention rule) under pseudonyms."""
 
 import secrets
+from datetime import timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ...db import as_utc
 from ...domain.vocabulary import ROLES, STRUCTURE_KINDS
-from ...stores.auth import Tokens
-from ...stores.page_sessions import end_sessions_of
+from ...jobs import RETENTION_WARNING_DAYS
+from ...queries.retention import erasures_of_territory, identities_due_in_territory
 from ...stores.reference import groups, structures, territories, users
+from ...stores.revocation import revoke_access
 from ..context import web
 from ..problems import Problem
 from ..schemas.fields import identifier, label
@@ -149,9 +153,37 @@ def change(user_id):
 def revoke(user_id):
     """Revokes a user: their API tokens, their page sessions and their password."""
     user = _user_of_territory(user_id)
-    engine = web().system.engine
-    tokens = Tokens(engine).revoke(user["id"])
-    sessions = end_sessions_of(engine, user["id"])
-    passwords().remove(user["id"])
-    flash(f"Accès de {user['name']} révoqués ({tokens} jeton(s), {sessions} session(s)).")
+    system = web().system
+    ended = revoke_access(system.engine, user["id"], system.clock.now())
+    flash(f"Accès de {user['name']} révoqués ({ended.tokens} jeton(s), {ended.sessions} "
+          "session(s) ouverte(s), mot de passe supprimé).")
     return redirect(url_for(".index"))
+
+
+#: Who erased an identity when it was not a user: the nightly retention job.
+ERASED_BY_JOB = {"retention_deadlines": "effacement automatique (durée de conservation)"}
+
+
+@bp.route("/effacements")
+@role_required("admin")
+def erasures():
+    """The erasures of identities in the territory: those done (when, why, by whom) and the
+    pathways whose retention period ends within 30 days or has ended — pseudonyms only."""
+    system, territory_id = web().system, _territory_id()
+    reference, pseudonyms, today = system.reference, web().pseudonyms, system.clock.today()
+    group_names = {gr["id"]: gr["name"] for gr in reference.rows(groups, territory_id=territory_id)}
+    user_names = {u["id"]: u["name"] for u in reference.rows(users, territory_id=territory_id)}
+    retention = timedelta(days=system.settings.retention_days)
+    done = [{"pseudonym": pseudonyms.of(row.pathway_id), "group": group_names.get(row.group_id, ""),
+             "erased_at": as_utc(row.erased_at), "reason": row.erasure_reason,
+             "by": ERASED_BY_JOB.get(row.erased_by) or user_names.get(row.erased_by) or row.erased_by}
+            for row in erasures_of_territory(system.engine, territory_id)]
+    idle_before = today - retention + timedelta(days=RETENTION_WARNING_DAYS)
+    due = [{"pseudonym": pseudonyms.of(row.pathway_id), "group": group_names.get(row.group_id, ""),
+            "referent": user_names.get(row.referent_id, ""), "last_event_on": row.last_event_on,
+            "deadline": row.last_event_on + retention,
+            "days_left": (row.last_event_on + retention - today).days}
+           for row in identities_due_in_territory(system.engine, territory_id, idle_before)]
+    return render_template("pages/erasures.html", territory=reference.get(territories, territory_id),
+                           done=done, due=due, retention_days=retention.days,
+                           warning_days=RETENTION_WARNING_DAYS)

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from ...stores.auth import Passwords, SignInRefused
 from ..context import web
@@ -45,8 +45,10 @@ def sign_in():
             session["user_id"] = user_id
             return redirect(_safe_next(request.form.get("next")))
     status = 401 if error else 200
+    sso = current_app.extensions.get("casecommittee_sso")
     return render_template("pages/sign_in.html", error=error, expired=expired,
-                           next=request.values.get("next", "")), status
+                           next=request.values.get("next", ""),
+                           sso_label=sso["label"] if sso else None), status
 
 
 @bp.route("/deconnexion", methods=["POST"])

@@ -22,6 +22,7 @@ from ..views.committees import session_in_scope as session_of
 from ..views.common import visible_pathway
 from . import exports, role_required
 from .forms import field_errors, load
+from .statistics import quarter_reviewed
 
 bp = Blueprint("committees", __name__, url_prefix="/comites")
 
@@ -68,8 +69,14 @@ def index():
 def _agenda_page(session, errors_for: str | None = None, errors: dict | None = None, status=200):
     document = session_document(session)
     reference = web().system.reference
+    bilan = None
+    if session.kind == "steering":  # the quarter's bilan as the committee saw it that morning
+        quarter = quarter_reviewed(session.held_on)
+        number = int(quarter[-1])
+        bilan = {"quarter": quarter, "known_at": f"{session.held_on.isoformat()}T09:00",
+                 "label": f"{'1er' if number == 1 else f'{number}e'} trimestre {quarter[:4]}"}
     return render_template(
-        "pages/agenda.html", document=document, session=session,
+        "pages/agenda.html", document=document, session=session, bilan=bilan,
         writable=g.principal.role == "copilot" and not session.is_closed,
         structures=[(s["id"], s["name"]) for s in reference.rows(
             structures, territory_id=g.principal.territory_id)],

@@ -171,6 +171,12 @@ def quarter_bounds(text: str) -> tuple[date, date]:
     return first, date(year + (number == 4), (3 * number) % 12 + 1, 1) - timedelta(days=1)
 
 
+def quarter_reviewed(held_on: date) -> str:
+    """The quarter a comité de pilotage held on that day reviews: the last one ended (2026-T1)."""
+    last = held_on.replace(day=1) - timedelta(days=1)
+    return f"{last.year}-T{(last.month - 1) // 3 + 1}"
+
+
 @bp.route("/bilan")
 @role_required(*ROLES)
 def bilan():

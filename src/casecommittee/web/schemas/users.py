@@ -73,7 +73,10 @@ class IssuedToken(Document):
 
 
 class Revoked(Document):
-    """How many live tokens were revoked."""
+    """What a revocation ended: live tokens, open page sessions, the page password."""
 
     user_id = fields.String(required=True)
-    revoked = fields.Integer(required=True)
+    revoked = fields.Integer(required=True, metadata={"description": "live API tokens revoked"})
+    sessions_ended = fields.Integer(required=True, metadata={"description": "open page sessions ended"})
+    password_removed = fields.Boolean(required=True, metadata={
+        "description": "whether a page password was removed (no sign-in until a new one is set)"})

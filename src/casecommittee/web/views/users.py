@@ -6,6 +6,7 @@ territory) manages everyone.
 """
 
 from ...stores.reference import groups, structures, territories, users
+from ...stores.revocation import revoke_access
 from ..context import web
 from ..openapi import links
 from ..problems import Problem
@@ -123,6 +124,10 @@ def issue_token(user_id):
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.Revoked)
 def revoke_tokens(user_id):
-    """Revokes every live token of the user (at once: their next call is 401)."""
+    """Revokes the user's access: every live token (at once: their next call is 401), every open
+    page session (their next page asks them to sign in) and their page password."""
     _user_in_scope(user_id)
-    return {"user_id": user_id, "revoked": web().tokens.revoke(user_id)}
+    system = web().system
+    ended = revoke_access(system.engine, user_id, system.clock.now())
+    return {"user_id": user_id, "revoked": ended.tokens, "sessions_ended": ended.sessions,
+            "password_removed": ended.password_removed}
