@@ -45,8 +45,16 @@ test-sqlite: $(STAMP) browser
 test-pg: $(STAMP) browser postgres
 	scripts/with-postgres $(BIN)/python -m pytest
 
-bench: $(STAMP)
+# Everything on SQLite (10,000 and 50,000 pathways), then SQLite and PostgreSQL side by side
+# (10,000 pathways, a throw-away PostgreSQL server).
+bench: $(STAMP) postgres
 	$(BIN)/python bench/run.py
+	scripts/with-postgres $(BIN)/python bench/backends.py
+
+# SQLite and PostgreSQL side by side only.
+.PHONY: bench-pg
+bench-pg: $(STAMP) postgres
+	scripts/with-postgres $(BIN)/python bench/backends.py
 
 # The HTTP API under load (gunicorn, 2 workers, 8 clients) on the 50,000-pathway store.
 .PHONY: bench-api

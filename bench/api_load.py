@@ -104,11 +104,13 @@ def free_port() -> int:
 class Server:
     """`casecommittee serve --no-jobs` on the scratch store, stopped on exit."""
 
-    def __init__(self, data_dir: Path, workers: int, startup_timeout: float = 600):
+    def __init__(self, data_dir: Path, workers: int, startup_timeout: float = 600,
+                 store_env: dict | None = None, log_name: str = "server.log"):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CASECOMMITTEE_")}
         env["CASECOMMITTEE_DATA_DIR"] = str(data_dir)
-        self.log_path = data_dir.parent / "server.log"
+        env.update(store_env or {})  # (another store: a PostgreSQL URL, its keys)
+        self.log_path = data_dir.parent / log_name
         self._log = open(self.log_path, "wb")
         command = [str(Path(sys.executable).parent / "casecommittee"), "serve", "--host", "127.0.0.1",
                    "--port", str(self.port), "--workers", str(workers), "--no-jobs"]

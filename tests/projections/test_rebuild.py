@@ -156,6 +156,33 @@ def test_rows_copied_through_the_driver_are_those_attached_files_give(system, cl
     assert _read_models(system) == attached
 
 
+@pytest.mark.postgres_only
+def test_a_rebuild_on_postgresql_copies_its_rows_in_and_gives_what_the_catch_up_built(
+        system, clock, monkeypatch):
+    """On PostgreSQL the scratch files' rows go into the staging tables by `COPY … FROM STDIN`
+    (every row of every piece), and the read models are those the catch-up built, JSON
+    documents, dates and times included. (On SQLite, attached files are copied as they are:
+    the test above.)"""
+    list(generate(system.app, system.reference, system.personal_data, people=40, seed=11,
+                  today=clock.today()))
+    _a_committee_month(system)
+    built = _read_models(system)
+    copied = []
+    copy_rows = staging_module.copy_rows
+    monkeypatch.setattr(staging_module, "copy_rows", lambda conn, table, columns, rows: copied.append(
+        (table.name, copy_rows(conn, table, columns, rows))))
+
+    system.projections.rebuild(partitions=2)
+
+    assert _read_models(system) == built
+    by_table = {}
+    for name, count in copied:
+        table = name.split("_", 3)[3]
+        by_table[table] = by_table.get(table, 0) + count
+    assert by_table == {table.name: len(rows) for table, rows in
+                        zip(VIEW_TABLES, built.values(), strict=True)}
+
+
 def _staging_tables(system) -> list[str]:
     with system.engine.connect() as conn:
         return [name for name in inspect(conn).get_table_names() if name.startswith("rebuilding_")]
@@ -221,6 +248,10 @@ def test_the_swapped_tables_carry_the_names_of_those_they_replace(system, clock)
             "SELECT conname FROM pg_constraint UNION ALL SELECT relname FROM pg_class")).scalars().all()
     assert [name for name in names if name.startswith("rebuilding_")] == []
     assert {"pathway_rows_pkey", "pathway_versions_pkey", "pathway_versions_id_seq"} <= set(names)
+    # the secondary indexes, built on the staging tables before the swap, renamed in it
+    with system.engine.connect() as conn:
+        indexes = set(conn.execute(text("SELECT tablename, indexname FROM pg_indexes")).all())
+    assert {(t.name, i.name) for t in VIEW_TABLES for i in t.indexes} <= indexes
     system.projections.catch_up()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ClauseElement
 
 
-def _processor(column_type, dialect):
+def bind_processor(column_type, dialect):
     """The bind processor of a column type; for dates and times, remembering recent values
     (a rebuild writes the same few hundred days, and each version closes at the time the next
     one opens)."""
@@ -40,7 +40,7 @@ def _plan(statement: ClauseElement, dialect, columns: tuple[str, ...] | None):
         names = list(compiled.positiontup or compiled.binds)
         getters = [itemgetter(n if columns is None else columns.index(n)) for n in names]
         _plans[key] = compiled, names, [
-            (get, _processor(compiled.binds[n].type, dialect)) for get, n in zip(getters, names, strict=True)]
+            (get, bind_processor(compiled.binds[n].type, dialect)) for get, n in zip(getters, names, strict=True)]
     return _plans[key]
 
 

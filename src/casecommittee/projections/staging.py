@@ -5,7 +5,9 @@ transaction, so other writers wait only for one piece at a time, and SQLite chec
 piece's pages while the partitions still run. The swap then drops the live tables, renames
 the staging ones in their place and builds their indexes, with the position, in one
 transaction: readers see the old read models until it commits, and a failure anywhere leaves
-them as they were (and drops the staging tables).
+them as they were (and drops the staging tables). On PostgreSQL, where the swap's locks make
+readers of the live tables wait for it to commit, the indexes are built on the staging tables
+before it, and the swap only renames them (bench/backends.py measures the wait).
 
 Staging tables are named after the process that fills them (`rebuilding_<pid>_<token>_<table>`),
 so that rebuilds running at once never share one, and a rebuild drops those that a rebuild
@@ -23,11 +25,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, insert, inspect, select, text
+from sqlalchemy import Index, MetaData, Table, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql import Executable
 
+from .bulk import bind_processor
 from .rebuild import scratch_engine
 
 STAGING_NAME = re.compile(r"rebuilding_(\d+)_[0-9a-f]+_")
@@ -88,6 +91,9 @@ class Staging:
         opens a transaction only before one, and would run a table change outside any)."""
         if not first:
             raise ValueError("a swap starts with a data change, or it would not be one transaction")
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            self._index_staged(conn)
         with freed_pages_not_zeroed(conn), conn.begin():
             for statement in first:
                 conn.execute(statement)
@@ -95,13 +101,29 @@ class Staging:
                 conn.execute(DropTable(table))
             for table, staged in zip(self.tables, self.staged, strict=True):
                 conn.exec_driver_sql(f"ALTER TABLE {_quoted(conn, staged)} RENAME TO {_quoted(conn, table)}")
-                if conn.dialect.name == "postgresql":
+                if postgres:
                     _rename_constraints_and_sequences(conn, table, self.prefix)
+            quote = conn.dialect.identifier_preparer.quote
             for table in self.tables:
                 for index in table.indexes:
-                    index.create(conn)
+                    if postgres:  # built before the swap: renamed only
+                        conn.exec_driver_sql(f"ALTER INDEX {quote(self.prefix + index.name)} "
+                                             f"RENAME TO {quote(index.name)}")
+                    else:
+                        index.create(conn)
         self.staged = []
         self._release(conn)
+
+    def _index_staged(self, conn: Connection) -> None:
+        """Builds the live tables' secondary indexes on the staging tables, under names of
+        their own, before the swap (PostgreSQL): the swap, which readers of the live tables
+        wait for, then only renames them, instead of building them while it holds its locks.
+        (SQLite readers never wait for a writer: there the swap builds them.)"""
+        with conn.begin():
+            for table, staged in zip(self.tables, self.staged, strict=True):
+                for index in table.indexes:
+                    Index(self.prefix + index.name, *(staged.c[c.name] for c in index.columns),
+                          unique=index.unique).create(conn)
 
     def _release(self, conn: Connection) -> None:
         _FILLING.discard(self.prefix)
@@ -132,7 +154,9 @@ def _rename_constraints_and_sequences(conn: Connection, table: Table, prefix: st
     for old in constraints:
         conn.exec_driver_sql(f"ALTER TABLE {name} RENAME CONSTRAINT {quote(old)} "
                              f"TO {quote(old.removeprefix(prefix))}")
-    for column in table.columns:
+    # (only an autoincrementing column has a sequence: one look-up, not one per column, in
+    # the swap that readers wait for)
+    for column in [c for c in (table.autoincrement_column,) if c is not None]:
         sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
                                 {"t": name, "c": column.name}).scalar()
         if sequence and prefix in sequence:
@@ -204,10 +228,10 @@ def _abandoned(name: re.Match, _conn: Connection | None = None) -> bool:
     pid = int(name.group(1))
     if pid == os.getpid():
         return name.group(0) not in _FILLING
-    return not _runs(pid)
+    return not process_runs(pid)
 
 
-def _runs(pid: int) -> bool:
+def process_runs(pid: int) -> bool:
     """Whether process `pid` runs (on Linux, a process killed but not yet reaped does not)."""
     try:
         os.kill(pid, 0)
@@ -224,14 +248,41 @@ def _runs(pid: int) -> bool:
 
 def _copy_through(conn: Connection, tables, staged_tables, path: Path, chunk: int = 5000) -> None:
     """Copies a scratch file's rows into `staged_tables` through the driver (for servers that
-    cannot attach a SQLite file)."""
+    cannot attach a SQLite file): by `COPY … FROM STDIN` on PostgreSQL with psycopg 3, else by
+    batches of inserts. The rows are read from the file `chunk` at a time."""
     scratch = scratch_engine(path)
+    by_copy = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
     with scratch.connect() as source:
         for table, staged in zip(tables, staged_tables, strict=True):
             # (surrogate keys are the staging table's own: its sequence numbers the rows, and
             # goes on numbering those a catch-up adds after the swap)
             columns = [c for c in table.columns if c is not table.autoincrement_column]
-            rows = source.execute(select(*columns)).mappings()
+            rows = source.execution_options(yield_per=chunk).execute(select(*columns))
+            if by_copy:
+                copy_rows(conn, staged, columns, rows)
+                continue
             while batch := rows.fetchmany(chunk):
-                conn.execute(insert(staged), [dict(r) for r in batch])
+                conn.execute(insert(staged), [dict(r._mapping) for r in batch])
     scratch.dispose()
+
+
+def copy_rows(conn: Connection, table: Table, columns, rows) -> int:
+    """Writes `rows` (tuples of the values of `columns`) into `table` with PostgreSQL's
+    `COPY … FROM STDIN`, in the transaction of `conn` (psycopg 3). Each value goes through
+    its column type's bind processor first (JSON, cleaned text, dates…), so the stored values
+    are those an INSERT would have stored. Returns how many rows were written."""
+    processors = [(i, process) for i, c in enumerate(columns)
+                  if (process := bind_processor(c.type, conn.dialect)) is not None]
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    written = 0
+    with conn.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {_quoted(conn, table)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            if processors:
+                row = list(row)
+                for i, process in processors:
+                    row[i] = process(row[i])
+            copy.write_row(row)
+            written += 1
+    return written
