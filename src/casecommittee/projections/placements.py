@@ -60,7 +60,7 @@ def _columns() -> list[Column]:
         Column("territory_id", CleanText(36)),
         Column("position", Integer, nullable=False),
         Column("kind", CleanText, nullable=False),
-        Column("siret", CleanText(14)),
+        Column("siret", CleanText),
         Column("name", CleanText),
         Column("started_on", Date, nullable=False),
         Column("ended_on", Date),
