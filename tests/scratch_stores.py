@@ -24,7 +24,8 @@ class ScratchStores:
     def __init__(self, server_url: str | None):
         self.server = make_url(server_url).set(drivername="postgresql+psycopg") if server_url else None
         self.keys = {"CASECOMMITTEE_CIPHER_KEY": AESCipher.create_key(32),
-                     "CASECOMMITTEE_PERSONAL_DATA_KEY": AESCipher.create_key(32)}
+                     "CASECOMMITTEE_PERSONAL_DATA_KEY": AESCipher.create_key(32),
+                     "CASECOMMITTEE_IDENTITY_INDEX_KEY": AESCipher.create_key(32)}
         self._admin = create_engine(self.server, isolation_level="AUTOCOMMIT") if self.server else None
         self._template: str | None = None
 

@@ -13,6 +13,7 @@ from casecommittee.domain.vocabulary import ROLES, STRUCTURE_KINDS
 from casecommittee.jobs import DAILY_JOBS
 from casecommittee.projections.runner import VIEW_TABLES
 from casecommittee.stores.access_log import ACTIONS
+from casecommittee.stores.imports import STATUSES as IMPORT_STATUSES
 from casecommittee.stores.notifications import notifications
 from casecommittee.tables import TABLES
 
@@ -22,6 +23,7 @@ VOCABULARIES = {
     ("access_log", "role"): ROLES,
     ("structures", "kind"): STRUCTURE_KINDS,
     ("job_runs", "job"): tuple(DAILY_JOBS),
+    ("imports", "status"): IMPORT_STATUSES, ("imports", "kind"): ("csv", "xlsx"),
     ("projection_positions", "name"): ("read_models",),
     ("projection_stalls", "name"): ("read_models",),
     ("pathway_rows", "cohort_year"): ("2026",), ("pathway_versions", "cohort_year"): ("2026",),
@@ -34,7 +36,8 @@ VOCABULARIES = {
     ("access_log", "action"): ACTIONS,
 }
 #: sha256 hex digests, and argon2 password hashes (about 100 characters).
-DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash"}
+DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash", "digest",
+           "file_digest"}
 #: Names and labels typed by people, bounded by the input schemas at the door.
 TEXTS = {"name", "title", "key", "url", "dedupe_key", "login"}
 

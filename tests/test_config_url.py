@@ -8,7 +8,8 @@ from sqlalchemy import text
 from casecommittee.bootstrap import bootstrap
 from casecommittee.config import Settings
 
-KEYS = {"CASECOMMITTEE_CIPHER_KEY": "k" * 44, "CASECOMMITTEE_PERSONAL_DATA_KEY": "k" * 44}
+KEYS = {"CASECOMMITTEE_CIPHER_KEY": "k" * 44, "CASECOMMITTEE_PERSONAL_DATA_KEY": "k" * 44,
+        "CASECOMMITTEE_IDENTITY_INDEX_KEY": "k" * 44}
 
 
 def _settings(url: str, **env) -> Settings:

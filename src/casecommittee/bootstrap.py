@@ -11,6 +11,8 @@ from .clock import SystemClock
 from .config import Settings
 from .db import forget_old_versions, make_engine, schema_lock, widen_text_columns
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
+from .stores.identity_index import IdentityIndex
+from .stores.imports import ImportStore
 from .stores.personal_data import PersonalDataStore
 from .stores.reference import ReferenceData
 from .tables import STORE_TABLES, create_all
@@ -26,6 +28,8 @@ class System:
     personal_data: PersonalDataStore
     reference: ReferenceData
     projections: ProjectionRunner
+    #: Uploaded spreadsheets awaiting confirmation (sealed) and partners' column mappings.
+    imports: ImportStore | None = None
 
     @property
     def clock(self):
@@ -76,7 +80,8 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
         ensure_read_model_schema(engine)
         clock = clock or SystemClock()
         master_key = settings.resolved_key("personal_data_key", "personal-data.key")
-        personal_data = PersonalDataStore(personal_engine, master_key, clock=clock)
+        index = IdentityIndex(settings.resolved_key("identity_index_key", "identity-index.key"))
+        personal_data = PersonalDataStore(personal_engine, master_key, clock=clock, index=index)
         personal_data.forget_old_versions()
         app = CaseCommittee(
             env=settings.event_store_env(), clock=clock, personal_data=personal_data,
@@ -86,4 +91,5 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     projections = ProjectionRunner(app, engine)
     if settings.inline_projections if inline_projections is None else inline_projections:
         app.after_save = projections.catch_up
-    return System(settings, engine, app, personal_data, ReferenceData(engine), projections)
+    return System(settings, engine, app, personal_data, ReferenceData(engine), projections,
+                  ImportStore(personal_engine, master_key))

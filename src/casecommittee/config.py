@@ -10,6 +10,9 @@
 | CASECOMMITTEE_DB_CONNECT_TIMEOUT | 10 | seconds to establish one connection |
 | CASECOMMITTEE_CIPHER_KEY | generated into DATA_DIR/keys | AES key (base64) for the event store |
 | CASECOMMITTEE_PERSONAL_DATA_KEY | generated into DATA_DIR/keys | AES key (base64) wrapping each person's key |
+| CASECOMMITTEE_IDENTITY_INDEX_KEY | generated into DATA_DIR/keys | HMAC key (base64) of the blind index that finds a person already known |
+| CASECOMMITTEE_IMPORT_MAX_BYTES | 5242880 | a spreadsheet to import longer than this is refused |
+| CASECOMMITTEE_IMPORT_MAX_ROWS | 10000 | a spreadsheet to import with more rows than this is refused |
 | CASECOMMITTEE_SNAPSHOT_INTERVAL | 10 | a pathway snapshot every N events |
 | CASECOMMITTEE_WEBHOOK_URL | (none) | a partner tool that receives every notification, signed |
 | CASECOMMITTEE_WEBHOOK_SECRET | (none) | the HMAC-SHA256 secret of those webhooks (required with the URL) |
@@ -73,6 +76,9 @@ class Settings:
     database_url: str | None = None
     cipher_key: str | None = None
     personal_data_key: str | None = None
+    identity_index_key: str | None = None
+    import_max_bytes: int = 5 * 1024 * 1024
+    import_max_rows: int = 10_000
     snapshot_interval: int = 10
     inline_projections: bool = True
     webhook_url: str | None = None
@@ -104,6 +110,9 @@ class Settings:
             database_url=env.get("CASECOMMITTEE_DATABASE_URL") or None,
             cipher_key=env.get("CASECOMMITTEE_CIPHER_KEY") or None,
             personal_data_key=env.get("CASECOMMITTEE_PERSONAL_DATA_KEY") or None,
+            identity_index_key=env.get("CASECOMMITTEE_IDENTITY_INDEX_KEY") or None,
+            import_max_bytes=_whole_number(env, "CASECOMMITTEE_IMPORT_MAX_BYTES", 5 * 1024 * 1024),
+            import_max_rows=_whole_number(env, "CASECOMMITTEE_IMPORT_MAX_ROWS", 10_000),
             snapshot_interval=interval,
             inline_projections=env.get("CASECOMMITTEE_PROJECTIONS", "inline") != "worker",
             webhook_url=env.get("CASECOMMITTEE_WEBHOOK_URL") or None,

@@ -1,5 +1,5 @@
 """The scheduled jobs: follow-up reminders, agenda drafts, stalled pathways, nightly replay check,
-retention deadlines, webhook deliveries.
+retention deadlines, webhook deliveries, confirmed imports.
 
 Each daily job is a plain function of the system and a date, so tests call it with any date.
 `run_once` claims a (job, day) row before running: several web processes, or a restart after
@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from .domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
+from .imports.service import run_waiting
 from .projections.replay_check import replay_check
 from .queries.caseload import in_follow_up, still_open
 from .queries.retention import identities_idle_since, identities_without_pathway
@@ -155,6 +156,16 @@ def deliver_webhooks(system, today: date) -> int:
         return 0
     return deliver_pending(system.engine, system.settings.webhook_secret, system.clock.now())
 
+
+def run_imports(system, today: date | None = None) -> int:
+    """Runs the imports confirmed since (each claimed by one process; an import whose worker
+    stopped is taken up again, its rows already identified are not identified twice), and
+    destroys the rows of imports left unconfirmed past their lifetime. Returns the rows run."""
+    return run_waiting(system)
+
+
+#: Seconds between two looks for confirmed imports.
+IMPORTS_EVERY_SECONDS = 10
 
 DAILY_JOBS = {
     "follow_up_reminders": follow_up_reminders,

@@ -16,6 +16,8 @@ from .projections.runner import VIEW_TABLES, positions, read_model_schema
 from .projections.stalls import projection_stalls
 from .stores.access_log import access_log
 from .stores.auth import passwords, tokens
+from .stores.identity_index import identity_index
+from .stores.imports import import_mappings, imports
 from .stores.job_runs import job_runs
 from .stores.notifications import notifications, webhook_deliveries
 from .stores.page_sessions import page_sessions
@@ -24,7 +26,8 @@ from .stores.reference import groups, structures, territories, users
 
 #: Reference data, identities and the services' own rows.
 STORE_TABLES = (territories, groups, structures, users, tokens, passwords, personal_data_table,
-                notifications, webhook_deliveries, job_runs, access_log, page_sessions)
+                identity_index, imports, import_mappings, notifications, webhook_deliveries,
+                job_runs, access_log, page_sessions)
 #: The read models, their position in the log and their schema's fingerprint.
 READ_MODEL_TABLES = (*VIEW_TABLES, positions, read_model_schema, projection_stalls)
 TABLES = (*STORE_TABLES, *READ_MODEL_TABLES)

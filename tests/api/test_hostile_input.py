@@ -6,10 +6,12 @@ lone surrogate included.
 `pytest tests/api/test_hostile_input.py -s` prints the figures.
 """
 
+import io
 from uuid import UUID
 
 from . import hostile
 from .conftest import IDENTIFY
+from .spreadsheets import csv_file
 
 HOST = {"name": "Boulangerie du Lion", "siret": "44306184100005"}
 EMPLOYER = {"name": "Alstom Transport", "siret": "38965558600003"}
@@ -65,11 +67,22 @@ def _pathway(client, as_, steps=()) -> str:
     return pid
 
 
+def _import(client, as_) -> str:
+    """A spreadsheet uploaded into "jeunes", awaiting confirmation."""
+    uploaded = client.post("/api/v1/imports", headers=as_("referent"),
+                           content_type="multipart/form-data",
+                           data={"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "l.csv")})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    return uploaded.get_json()["id"]
+
+
 def _routes(client, as_, spec) -> list[hostile.Route]:
     """Every write route of the document with a valid base body (and what it needs first)."""
+    # (the spreadsheet upload's multipart body is tried in tests/api/test_imports.py)
     body_of = {(method.upper(), url): operation["requestBody"]["content"]["application/json"]["schema"]
                for url, operations in spec["paths"].items()
-               for method, operation in operations.items() if "requestBody" in operation}
+               for method, operation in operations.items() if method != "parameters"
+               and "application/json" in operation.get("requestBody", {}).get("content", {})}
     routes = []
 
     def route(method, template, url, base, who, accepted, schema=None):
@@ -118,6 +131,11 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
     route("PATCH", "/api/v1/users/{user_id}", "/api/v1/users/referent2",
           {"role": "copilot", "group_ids": ["g-jeunes", "g-familles"], "structure_id": "s-ml"},
           "admin", 200)
+    import_id = _import(client, as_)
+    route("PUT", "/api/v1/imports/{import_id}/mapping", f"/api/v1/imports/{import_id}/mapping",
+          {"mapping": {"nom": "nom", "prenom": "prenom"}}, "referent", 200)
+    route("POST", "/api/v1/imports/{import_id}/confirm", f"/api/v1/imports/{import_id}/confirm",
+          {"decisions": {"2": "skip"}}, "referent", 202)
     route("POST", "/api/v1/companies", "/api/v1/companies",
           {"siret": "55210055400013", "name": "Garage du Mont", "size_band": "small",
            "qpv_location": "near_qpv", "registered_on": "2026-02-01"}, "cre", 201)
@@ -175,13 +193,14 @@ def test_hostile_requests_are_refused_field_by_field_and_write_nothing(client, a
     assert not tally.problems(), "\n".join(tally.problems()[:40])
 
 
-def _read_everything(client, as_, spec, pid: str, session: str, company: str) -> dict:
+def _read_everything(client, as_, spec, pid: str, session: str, company: str, import_id: str) -> dict:
     """status of every GET route of the document (agenda and minutes in each format)."""
     answers = {}
     for url in hostile.read_routes(spec):
         who = _reader(url)
         concrete = (url.replace("{pathway_ref}", pid).replace("{session_id}", session)
-                    .replace("{company_ref}", company).replace("{need_id}", "premier"))
+                    .replace("{company_ref}", company).replace("{need_id}", "premier")
+                    .replace("{import_id}", import_id))
         formats = (["application/json", "text/html", "text/csv"]
                    if url.endswith(("agenda", "minutes")) else ["application/json"])
         for accept in formats:
@@ -213,7 +232,7 @@ def test_every_read_still_answers_with_a_lone_surrogate_in_the_store(client, as_
     contact_id = UUID(history["items"][-1]["data"]["contact_id"])
     system.personal_data.put(contact_id, {"first_name": "So\ud800phie", "last_name": "M"})
 
-    answers = _read_everything(client, as_, spec, pid, session, company)
+    answers = _read_everything(client, as_, spec, pid, session, company, _import(client, as_))
 
     assert {url: status for url, status in answers.items() if status != 200} == {}
     person = client.get(f"/api/v1/pathways/{pid}", headers=as_("referent")).get_json()["person"]

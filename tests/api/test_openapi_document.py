@@ -87,7 +87,8 @@ def test_every_request_body_has_examples_that_pass_its_schema(document):
             body = operation.get("requestBody") if method != "parameters" else None
             if body is None:
                 continue
-            content = body["content"]["application/json"]
+            content = (body["content"].get("application/json")
+                       or body["content"]["multipart/form-data"])
             examples = ([content["example"]] if "example" in content
                         else [e["value"] for e in content.get("examples", {}).values()])
             assert examples, f"{method.upper()} {path} has no example body"

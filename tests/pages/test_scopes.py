@@ -1,7 +1,11 @@
 """Each page × each role, as the API's matrix does: who gets the page, who is refused (403),
 and who is told it does not exist in their scope (404)."""
 
+import io
+
 import pytest
+
+from api.spreadsheets import csv_file
 
 from .conftest import identify_form
 
@@ -10,7 +14,8 @@ ROLES = ("referent", "copilot", "auditor", "admin", "referent_familles")
 
 @pytest.fixture
 def territory(signed_in):
-    """A pathway of "jeunes" (the referent's) and a closed session of its committee."""
+    """A pathway of "jeunes" (the referent's), a closed session of its committee, and an import
+    into it awaiting confirmation."""
     referent = signed_in("referent")
     created = referent.post("/reperage", identify_form(assign_me="1"))
     pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
@@ -19,7 +24,11 @@ def territory(signed_in):
                                            "held_on": "2026-06-30"})
     session = scheduled.headers["Location"].rsplit("/", 1)[1]
     copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})
-    return {"pathway": pathway, "session": session}
+    referent.get("/imports/")
+    uploaded = referent.post("/imports/", {"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "liste.csv")},
+                             content_type="multipart/form-data")
+    return {"pathway": pathway, "session": session,
+            "import": uploaded.headers["Location"].rsplit("/", 1)[1]}
 
 
 #: page → the status each role gets (referent, copilot, auditor, admin, referent of another group).
@@ -39,6 +48,10 @@ MATRIX = {
     "/administration/": (403, 403, 403, 200, 403),
     "/administration/effacements": (403, 403, 403, 200, 403),
     "/notifications/": (200, 200, 200, 200, 200),
+    "/imports/": (200, 200, 403, 403, 200),
+    "/imports/modele.xlsx": (200, 200, 403, 403, 200),
+    "/imports/{import}": (200, 200, 403, 403, 404),
+    "/imports/{import}/rapport": (200, 200, 403, 403, 404),
 }
 
 

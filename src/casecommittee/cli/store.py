@@ -25,7 +25,8 @@ def init(ctx):
 
 @main.command()
 def keygen():
-    """Print a new AES-256 key (base64) for CASECOMMITTEE_CIPHER_KEY or _PERSONAL_DATA_KEY."""
+    """Print a new AES-256 key (base64) for CASECOMMITTEE_CIPHER_KEY, _PERSONAL_DATA_KEY or
+    _IDENTITY_INDEX_KEY."""
     click.echo(AESCipher.create_key(32))
 
 

@@ -4,7 +4,7 @@ import threading
 
 import click
 
-from ..jobs import DAILY_JOBS, run_once
+from ..jobs import DAILY_JOBS, IMPORTS_EVERY_SECONDS, run_once
 from ..projections.follow import follow
 from ..scheduler import build_scheduler
 from . import main, pass_context
@@ -16,13 +16,15 @@ from . import main, pass_context
                    "polling every second on SQLite).")
 @pass_context
 def worker(ctx, projections):
-    """Run the scheduled jobs (reminders, agenda drafts, stalled pathways, replay check, webhooks)."""
+    """Run the scheduled jobs (reminders, agenda drafts, stalled pathways, replay check, webhooks,
+    confirmed imports)."""
     system = ctx.system
     if projections:
         threading.Thread(target=follow, args=(system, threading.Event()), name="projections",
                          daemon=True).start()
     click.echo(f"worker: daily jobs at {system.settings.jobs_hour}:00 "
-               f"({', '.join(DAILY_JOBS)}), webhooks every minute")
+               f"({', '.join(DAILY_JOBS)}), webhooks every minute, confirmed imports every "
+               f"{IMPORTS_EVERY_SECONDS} s")
     build_scheduler(system, blocking=True).start()
 
 

@@ -20,7 +20,7 @@ access_log = Table(
 
 #: What an access was.
 ACTIONS = ("read", "read_person", "read_history", "identify", "log_step",
-           "export_personal_data", "erase_personal_data", "committee_decision",
+           "export_personal_data", "erase_personal_data", "update_person", "committee_decision",
            "read_person_agenda", "read_person_shortlist", "read_person_company", "name_contact",
            "read_contacts")
 

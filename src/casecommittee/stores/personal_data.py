@@ -5,6 +5,9 @@ contacts live here, encrypted with a key of their own (AES-GCM), itself wrapped 
 master key. Erasure destroys the data and the person's key and keeps a tombstone (when, why),
 so the pathway's history and every statistic still replay.
 
+Each identity's blind-index entry (`identity_index`) is written in the same transaction and
+deleted by its erasure or discard.
+
 Destroying means on disk too (crypto-shredding): the store's engine zeroes what it deletes or
 replaces (`secure_delete`) and an erasure then truncates the WAL, so no page of the data
 directory keeps the wrapped key the master key would open; on PostgreSQL the erasure vacuums
@@ -24,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from ..clock import SystemClock
 from ..db import forget_old_versions, metadata
+from .identity_index import IdentityIndex
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +64,13 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 class PersonalDataStore:
     """Encrypted identity and contact data keyed by pathway id."""
 
-    def __init__(self, engine: Engine, master_key_b64: str, clock=None):
+    def __init__(self, engine: Engine, master_key_b64: str, clock=None,
+                 index: IdentityIndex | None = None):
         self.engine = engine
         self._master = b64decode(master_key_b64)
         self.clock = clock or SystemClock()
+        #: The blind index of identities, written with each identity (None: no index).
+        self.index = index
 
     def put(self, pathway_id: UUID, person: dict) -> None:
         """Stores (or replaces) a person's data under a fresh key of their own."""
@@ -89,6 +96,8 @@ class PersonalDataStore:
                 ).rowcount
                 if not done:
                     conn.execute(personal_data_table.insert().values(pathway_id=str(pathway_id), **row))
+                if self.index is not None:
+                    self.index.write(conn, pathway_id, person)
 
     def get(self, pathway_id: UUID) -> dict:
         """The person's data; raises PersonalDataErased or PersonalDataMissing."""
@@ -136,6 +145,7 @@ class PersonalDataStore:
                     )
                 ).rowcount
             )
+            IdentityIndex.remove(conn, pathway_id)
         if erased:
             self.forget_old_versions()
         return erased
@@ -152,4 +162,5 @@ class PersonalDataStore:
             conn.execute(
                 delete(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
             )
+            IdentityIndex.remove(conn, pathway_id)
         self.forget_old_versions()

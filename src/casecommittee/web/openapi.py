@@ -8,6 +8,8 @@ from ..domain import company as c
 from ..domain import vocabulary as v
 from ..domain.committee import COMMITTEE_KINDS, DECISIONS
 from ..domain.pathway import LOGGABLE_STEPS, STEPS
+from ..imports.vocabulary import COLUMN_KEYS
+from ..imports.vocabulary import DECISIONS as IMPORT_DECISIONS
 from ..queries.statistics import BREAKDOWNS
 from .schemas.audit import COMMITTEE_EVENTS
 from .schemas.committees import SESSION_STATUSES
@@ -28,6 +30,7 @@ NAMED_ENUMS = {
     "SizeBand": c.SIZE_BANDS, "QpvLocation": c.QPV_LOCATIONS, "NeedOutcome": c.NEED_OUTCOMES,
     "ParticipationKind": c.PARTICIPATION_KINDS, "SponsorRole": c.SPONSOR_ROLES,
     "CommitmentKind": c.COMMITMENT_KINDS, "CompanyEventCode": tuple(c.COMPANY_EVENTS),
+    "ImportColumn": COLUMN_KEYS, "ImportDecision": IMPORT_DECISIONS,
 }
 _BY_CODES = {frozenset(codes): name for name, codes in NAMED_ENUMS.items()}
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import render_template
 
+from ..cells import safe_row
 from ..domain.committee import DECISION_LABELS, KIND_LABELS
 
 CSV_COLUMNS = ("Personne", "Étape", "Jours dans l'étape", "Dernière étape", "Motifs",
@@ -38,12 +39,13 @@ def rows(document: dict) -> list[tuple]:
 
 
 def as_csv(document: dict) -> str:
-    """The document as CSV text (BOM first, `;` separators, French headers and dates)."""
+    """The document as CSV text (BOM first, `;` separators, French headers and dates; no cell
+    that would run as a formula: `cells.safe_cell`)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(rows(document))
+    writer.writerows(safe_row(row) for row in rows(document))
     return out.getvalue()
 
 

@@ -33,6 +33,8 @@ HTTP_PROBLEMS = {
     "version_conflict": "409 — If-Match named an older version (ETag: the current one)",
     "not_closed": "409 — the session is not closed yet (no minutes)",
     "unsupported_media_type": "415 — the body is not JSON",
+    "not_a_spreadsheet": "413 or 422 — an upload too big, too long, or not a spreadsheet",
+    "import_closed": "409 — the import is already confirmed, cancelled or expired",
 }
 
 

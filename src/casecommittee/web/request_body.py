@@ -14,6 +14,8 @@ import flask_smorest
 from flask import current_app
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from .problems import Problem
 
@@ -61,6 +63,12 @@ class JsonBodyParser(FlaskParser):
         except (ValueError, RecursionError):  # e.g. an integer of more than 4,300 digits
             raise Problem(400, "le JSON contient une valeur illisible (nombre trop long)",
                           type_="invalid_json", errors={"body": ["nombre trop long"]}) from None
+
+
+    def load_files(self, req, schema):
+        """A multipart body: its files and its other fields together (an upload and the
+        options that go with it, documented as one `multipart/form-data` schema)."""
+        return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -1,5 +1,9 @@
 """axe-core on every page, as each role sees it: no serious or critical violation."""
 
+import io
+
+from api.spreadsheets import csv_file
+
 from ..conftest import identify_form, password_of
 from .conftest import accessibility_violations, check_accessibility, sign_in
 
@@ -7,7 +11,8 @@ from .conftest import accessibility_violations, check_accessibility, sign_in
 PAGES = {
     "referent": ("/file-active", "/reperage", "/parcours/{pathway}", "/parcours/{pathway}/fiche",
                  "/comites/", "/comites/{session}/compte-rendu", "/statistiques/?by=group",
-                 "/notifications/"),
+                 "/notifications/", "/imports/", "/imports/{import_id}",
+                 "/imports/{import_id}/rapport"),
     "copilot": ("/comites/", "/comites/{open_session}", "/statistiques/bilan"),
     "auditor": ("/audit/", "/audit/evenements", "/audit/rejeu", "/parcours/{pseudonym}"),
     "admin": ("/administration/", "/administration/effacements", "/statistiques/"),
@@ -24,10 +29,14 @@ def test_every_page_of_every_role_passes_axe(page, signed_in, app):
     session = closed.headers["Location"].rsplit("/", 1)[1]
     copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})
     opened = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"})
+    referent.get("/imports/")
+    uploaded = referent.post("/imports/", {"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "liste.csv")},
+                             content_type="multipart/form-data")
     with app.app_context():
         pseudonym = app.extensions["casecommittee"].pseudonyms.of(pathway)
     ids = {"pathway": pathway, "session": session, "pseudonym": pseudonym,
-           "open_session": opened.headers["Location"].rsplit("/", 1)[1]}
+           "open_session": opened.headers["Location"].rsplit("/", 1)[1],
+           "import_id": uploaded.headers["Location"].rsplit("/", 1)[1]}
     for role, urls in PAGES.items():
         page.context.clear_cookies()
         sign_in(page, role, password_of(role))

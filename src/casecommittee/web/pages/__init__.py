@@ -102,7 +102,18 @@ def _page_errors(blueprint: Blueprint) -> None:
 
 def register_pages(app: Flask) -> None:
     """Serves the pages under `/` beside the API: sessions, CSRF, filters and blueprints."""
-    from . import admin, audit, auth, caseload, committees, notifications, pathway, sso, statistics
+    from . import (
+        admin,
+        audit,
+        auth,
+        caseload,
+        committees,
+        imports,
+        notifications,
+        pathway,
+        sso,
+        statistics,
+    )
 
     system = app.extensions["casecommittee"].system
     settings = system.settings
@@ -120,7 +131,8 @@ def register_pages(app: Flask) -> None:
                    static_url_path="/assets")
     bp.add_url_rule("/", "home", home)
     sso.configure(app, settings)
-    for module in (auth, sso, caseload, pathway, committees, statistics, audit, admin, notifications):
+    for module in (auth, sso, caseload, pathway, imports, committees, statistics, audit, admin,
+                   notifications):
         bp.register_blueprint(module.bp)
     _page_errors(bp)
     app.register_blueprint(bp)

@@ -9,21 +9,24 @@ from fpdf.enums import TableCellFillMode
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ...cells import safe_row
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx(title: str, headers, rows, notes=()) -> bytes:
-    """A workbook of one sheet: notes (one a line), the headers in bold, then the rows."""
+    """A workbook of one sheet: notes (one a line), the headers in bold, then the rows; a text
+    that would run as a formula is escaped (`cells.safe_cell`)."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     for note in notes:
-        sheet.append([note])
-    sheet.append(list(headers))
+        sheet.append(safe_row([note]))
+    sheet.append(safe_row(headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(safe_row(row))
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(max(width, 10), 60)
@@ -81,12 +84,13 @@ class Document(FPDF):
 
 
 def csv_text(headers, rows) -> str:
-    """CSV as a French spreadsheet opens it: BOM, `;` separators."""
+    """CSV as a French spreadsheet opens it: BOM, `;` separators, no cell that would run as a
+    formula (`cells.safe_cell`)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow(safe_row(headers))
+    writer.writerows(safe_row(row) for row in rows)
     return out.getvalue()
 
 
