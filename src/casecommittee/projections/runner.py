@@ -20,7 +20,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..db import metadata
 from ..stores.reference import groups
 from .committees import COMMITTEE_TABLES
+from .companies import COMPANY_TABLES
 from .pathways import pathway_rows, pathway_versions
+from .placements import PLACEMENT_TABLES
 from .projector import PathwayProjector
 from .rebuild import (
     PARALLEL_FROM,
@@ -37,7 +39,8 @@ positions = Table(
     Column("position", Integer, nullable=False),
 )
 
-VIEW_TABLES = (pathway_rows, pathway_versions, *COMMITTEE_TABLES)
+VIEW_TABLES = (pathway_rows, pathway_versions, *COMMITTEE_TABLES, *COMPANY_TABLES,
+               *PLACEMENT_TABLES)
 
 read_model_schema = Table(
     "read_model_schema", metadata,
