@@ -12,6 +12,7 @@ from casecommittee.db import CleanText
 from casecommittee.domain.vocabulary import ROLES, STRUCTURE_KINDS
 from casecommittee.jobs import DAILY_JOBS
 from casecommittee.projections.runner import VIEW_TABLES
+from casecommittee.stores.access_log import ACTIONS
 from casecommittee.stores.imports import STATUSES as IMPORT_STATUSES
 from casecommittee.stores.notifications import notifications
 from casecommittee.tables import TABLES
@@ -32,8 +33,7 @@ VOCABULARIES = {
     ("notifications", "kind"): ("follow_up_overdue", "follow_up_due", "validation_due",
                                 "agenda_draft", "stalled", "replay_check", "retention_deadline",
                                 "projection_stalled"),
-    ("access_log", "action"): ("read_person_agenda", "committee_decision", "erase_personal_data",
-                               "identify", "log_step", "read_person", "update_person"),
+    ("access_log", "action"): ACTIONS,
 }
 #: sha256 hex digests, and argon2 password hashes (about 100 characters).
 DIGESTS = {"token_hash", "request_hash", "fingerprint", "id_hash", "password_hash", "digest",
@@ -84,3 +84,29 @@ def test_read_models_reference_data_and_notifications_store_text_without_control
         for column in table.columns:
             if text_type(column) is not None:
                 assert isinstance(column.type, CleanText), f"{table.name}.{column.name}"
+
+
+def test_a_store_made_before_a_vocabulary_grew_is_widened_at_start(stores, tmp_path):
+    """A store created when roles fitted in 16 characters takes `business_relations` (18) once
+    the system starts again (PostgreSQL bounds a VARCHAR; SQLite does not, and nothing is done)."""
+    from sqlalchemy import inspect, text
+
+    from casecommittee.bootstrap import bootstrap
+    from casecommittee.config import Settings
+
+    env = stores.env(tmp_path / "var")
+    try:
+        system = bootstrap(Settings.from_env(env))
+        if system.engine.dialect.name == "postgresql":
+            with system.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE users ALTER COLUMN role TYPE VARCHAR(16)"))
+        system.close()
+        system = bootstrap(Settings.from_env(env))
+        system.reference.add_territory("Belfort", id="t")
+        system.reference.add_user("Nadia", "business_relations", "t", [], None, id="cre")
+        if system.engine.dialect.name == "postgresql":
+            role = {c["name"]: c["type"] for c in inspect(system.engine).get_columns("users")}["role"]
+            assert role.length == 32
+        system.close()
+    finally:
+        stores.drop(env)

@@ -19,7 +19,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from .clock import SystemClock
 from .domain.committee import CommitteeSession
-from .domain.errors import CommitteeRuleBroken
+from .domain.company import Company
+from .domain.errors import CommitteeRuleBroken, InvalidValue
 from .domain.pathway import Pathway, derive
 from .domain.state import PathwayState
 from .domain.steps import Step
@@ -35,6 +36,14 @@ class PathwayNotFound(LookupError):
 
 class CommitteeNotFound(LookupError):
     """No committee session has this id."""
+
+
+class CompanyNotFound(LookupError):
+    """No company has this id (or this SIRET)."""
+
+
+class CompanyAlreadyRegistered(Exception):
+    """A company with this SIRET is already registered."""
 
 
 class VersionConflict(Exception):
@@ -180,6 +189,8 @@ class CaseCommittee(Application):
             pathway = self.get_pathway(pathway_id)
             if expected_version is not None and pathway.version != expected_version:
                 raise VersionConflict(pathway_id, expected_version, pathway.version)
+            if code == "proposed_to_company":
+                self.check_proposal(pathway.state.group_id, fields)
             pathway.record(
                 code, occurred_on=occurred_on, actor=actor, today=self.clock.today(),
                 recorded_at=self.clock.now(), **fields,
@@ -252,11 +263,12 @@ class CaseCommittee(Application):
 
     def record_decision(
         self, session_id: UUID, *, pathway_id: UUID, decision: str, actor: dict,
-        note: str | None = None, orientation: dict | None = None,
+        note: str | None = None, orientation: dict | None = None, proposal: dict | None = None,
         expected_version: int | None = None,
     ) -> tuple[CommitteeSession, Pathway]:
-        """Records a committee decision; an orientation appends `oriented` in the same save,
-        optionally only if the pathway is still at `expected_version`."""
+        """Records a committee decision; an orientation appends `oriented` and a proposal to a
+        company `proposed_to_company` in the same save, optionally only if the pathway is still
+        at `expected_version`."""
 
         def attempt() -> tuple[CommitteeSession, Pathway]:
             session = self.get_committee(session_id)
@@ -269,16 +281,50 @@ class CaseCommittee(Application):
                 )
             now = self.clock.now()
             session.record_decision(pathway_id=str(pathway.id), decision=decision, note=note,
-                                    orientation=orientation, actor=actor, recorded_at=now)
-            if decision == "orient":
+                                    orientation=orientation, proposal=proposal, actor=actor,
+                                    recorded_at=now)
+            appended = {"orient": ("oriented", orientation),
+                        "propose_to_company": ("proposed_to_company", proposal)}.get(decision)
+            if appended is not None:
+                code, fields = appended
+                if code == "proposed_to_company":
+                    self.check_proposal(pathway.state.group_id, fields)
                 pathway.record(
-                    "oriented", occurred_on=session.held_on, actor=actor, today=self.clock.today(),
-                    recorded_at=now, committee_session_id=str(session.id), **orientation,
+                    code, occurred_on=session.held_on, actor=actor, today=self.clock.today(),
+                    recorded_at=now, committee_session_id=str(session.id), **fields,
                 )
             self.save_atomically(pathway, session)
             return session, pathway
 
         return self.retrying(attempt, guarded=expected_version is not None)
+
+    def add_need_to_committee(self, session_id: UUID, *, company_id: UUID | str, need_id: str,
+                              actor: dict) -> CommitteeSession:
+        """Puts a company's open need, offered to the session's group, on its agenda."""
+
+        def attempt() -> CommitteeSession:
+            session = self.get_committee(session_id)
+            self.check_proposal(session.group_id, {"company_id": company_id, "need_id": need_id})
+            session.add_need(company_id=str(company_id), need_id=need_id, actor=actor,
+                             recorded_at=self.clock.now())
+            self.save_atomically(session)
+            return session
+
+        return self.retrying(attempt)
+
+    def check_proposal(self, group_id: str, proposal: dict) -> None:
+        """Refuses (InvalidValue) a company that is not registered, a need it has not or that is
+        closed, or one not offered to the group."""
+        try:
+            company = self.get_company(proposal.get("company_id"))
+        except CompanyNotFound:
+            raise InvalidValue("aucune entreprise de ce numéro", field="company_id") from None
+        need = company.state.needs.get(proposal.get("need_id"))
+        if need is None or need["outcome"] is not None:
+            raise InvalidValue(f"{company.state.name} n'a pas de besoin ouvert de ce code",
+                               field="need_id")
+        if group_id not in need["group_ids"]:
+            raise InvalidValue("ce besoin n'est pas proposé au groupe de ce parcours", field="need_id")
 
     def close_committee(
         self, session_id: UUID, *, agenda: list[dict], attendance: list[str], actor: dict,
@@ -293,3 +339,46 @@ class CaseCommittee(Application):
             return session
 
         return self.retrying(attempt)
+
+    # ---- companies -----------------------------------------------------------------------
+
+    def register_company(self, *, actor: dict, occurred_on: date, **fields: Any) -> Company:
+        """Registers an employer (keyed by its SIRET); a second registration of the SIRET is
+        refused with CompanyAlreadyRegistered."""
+        company = Company.register(occurred_on=occurred_on, actor=actor, today=self.clock.today(),
+                                   recorded_at=self.clock.now(), **fields)
+        try:
+            self.save(company)
+        except IntegrityError:  # (a replayed idempotency key is told apart by `save`)
+            raise CompanyAlreadyRegistered(
+                f"l'entreprise de SIRET {fields.get('siret')} est déjà enregistrée") from None
+        return company
+
+    def record_company_event(
+        self, company: UUID, code: str, *, actor: dict, occurred_on: date,
+        expected_version: int | None = None, **fields: Any,
+    ) -> Company:
+        """Appends one event to a company's stream (a need, its outcome, a participation…),
+        optionally only if the company is still at `expected_version`."""
+
+        def attempt() -> Company:
+            found = self.get_company(company)
+            if expected_version is not None and found.version != expected_version:
+                raise VersionConflict(found.id, expected_version, found.version)
+            found.record(code, occurred_on=occurred_on, actor=actor, today=self.clock.today(),
+                         recorded_at=self.clock.now(), **fields)
+            self.save_atomically(found)
+            return found
+
+        return self.retrying(attempt, guarded=expected_version is not None)
+
+    def get_company(self, company: UUID | str, version: int | None = None) -> Company:
+        """The company, at its current or a given version."""
+        ident = as_uuid(company, CompanyNotFound)
+        try:
+            found = self.repository.get(ident, version=version)
+        except AggregateNotFoundError:
+            raise CompanyNotFound(f"aucune entreprise {company}") from None
+        if not isinstance(found, Company):
+            raise CompanyNotFound(f"aucune entreprise {company}")
+        return found

@@ -9,13 +9,13 @@ from sqlalchemy.engine import Engine
 from .application import CaseCommittee
 from .clock import SystemClock
 from .config import Settings
-from .db import forget_old_versions, make_engine, schema_lock
+from .db import forget_old_versions, make_engine, schema_lock, widen_text_columns
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
 from .stores.identity_index import IdentityIndex
 from .stores.imports import ImportStore
 from .stores.personal_data import PersonalDataStore
 from .stores.reference import ReferenceData
-from .tables import create_all
+from .tables import STORE_TABLES, create_all
 
 
 @dataclass
@@ -76,6 +76,7 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
     with schema_lock(engine):
         drop_stored_responses(personal_engine)
         create_all(engine)
+        widen_text_columns(engine, STORE_TABLES)
         ensure_read_model_schema(engine)
         clock = clock or SystemClock()
         master_key = settings.resolved_key("personal_data_key", "personal-data.key")

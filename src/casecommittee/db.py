@@ -115,3 +115,30 @@ def schema_lock(engine: Engine) -> Iterator[None]:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
             conn.commit()
+
+
+def widen_text_columns(engine: Engine, tables) -> list[str]:
+    """Widens, on PostgreSQL, the VARCHAR columns of existing tables that are narrower than
+    their declaration (a vocabulary grew, e.g. the role `business_relations`); returns
+    "table.column" of those widened. `create_all` makes missing tables only, and SQLite does
+    not bound a VARCHAR: there, nothing to do."""
+    if engine.dialect.name != "postgresql":
+        return []
+    from sqlalchemy import inspect
+
+    widened = []
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    with engine.begin() as conn:
+        for table in tables:
+            if table.name not in existing:
+                continue
+            stored = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                declared = getattr(getattr(column.type, "impl", column.type), "length", None)
+                current = getattr(stored.get(column.name), "length", None)
+                if declared and current and current < declared:
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ALTER COLUMN "{column.name}" '
+                                      f"TYPE VARCHAR({int(declared)})"))
+                    widened.append(f"{table.name}.{column.name}")
+    return widened

@@ -2,7 +2,7 @@
 
 Belfort has two groups, "jeunes" and "familles"; Brest is another territory. Users:
 admin, copilot (jeunes), referent and referent2 (jeunes), referent_familles, auditor (Belfort),
-auditor_brest.
+auditor_brest, cre (chargée de relation entreprises, Belfort) and cre_brest.
 """
 
 from datetime import date
@@ -41,6 +41,8 @@ def reference(system):
         "referent_familles": ("referent", "t-belfort", ["g-familles"], "s-ml"),
         "auditor": ("auditor", "t-belfort", [], None),
         "auditor_brest": ("auditor", "t-brest", [], None),
+        "cre": ("business_relations", "t-belfort", [], "s-ml"),
+        "cre_brest": ("business_relations", "t-brest", [], None),
     }
     for user_id, (role, territory, groups, structure) in users.items():
         ref.add_user(user_id.title(), role, territory, groups, structure, id=user_id)

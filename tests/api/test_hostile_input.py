@@ -7,6 +7,7 @@ lone surrogate included.
 """
 
 import io
+from uuid import UUID
 
 from . import hostile
 from .conftest import IDENTIFY
@@ -18,6 +19,9 @@ PERSON = {"first_name": "Inès", "last_name": "Benali", "birth_date": "2007-04-0
           "phone": "06 12 34 56 78", "email": "ines.benali@example.fr",
           "address": "12 rue de la Paix, 90000 Belfort"}
 IDENTIFICATION = {**IDENTIFY, "identified_on": "2026-03-01", "person": PERSON}
+NEED = {"occurred_on": "2026-02-02", "need_id": "vendeurs", "job_title": "vendeur·se",
+        "rome_code": "D1106", "contract_type": "cdd", "contract_months": 6, "positions": 2,
+        "starts_on": "2026-03-02", "requirements": "débutant accepté", "group_ids": ["g-jeunes"]}
 
 #: step code → (steps that bring a fresh pathway to a state where it may be logged, its base body).
 STEPS = {
@@ -95,11 +99,15 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
     route("POST", "/api/v1/pathways", "/api/v1/pathways", IDENTIFICATION, "referent", 201)
     steps = body_of.pop(("POST", "/api/v1/pathways/{pathway_ref}/steps"))
     variants = hostile.resolve(spec, steps)["discriminator"]["mapping"]
-    assert set(variants) == set(STEPS)
+    assert set(variants) == set(STEPS) | {"proposed_to_company"}
     for code, (before, base) in STEPS.items():
         pid = _pathway(client, as_, before)
         route("POST", None, f"/api/v1/pathways/{pid}/steps", {"step": code, **base}, "referent",
               201, schema={"$ref": variants[code]})
+    company = _company(client, as_)
+    route("POST", None, f"/api/v1/pathways/{_pathway(client, as_)}/steps",
+          {"step": "proposed_to_company", "occurred_on": "2026-06-10", "company_id": company,
+           "need_id": "premier"}, "referent", 201, schema={"$ref": variants["proposed_to_company"]})
     route("DELETE", "/api/v1/pathways/{pathway_ref}/personal-data",
           f"/api/v1/pathways/{_pathway(client, as_)}/personal-data",
           {"reason": "demande de la personne"}, "referent", 200)
@@ -113,6 +121,8 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
            "note": "CEJ\nà la Mission locale",
            "orientation": {"scheme": "CEJ", "structure_id": "s-ml", "referent_id": "referent"}},
           "copilot", 201)
+    route("POST", "/api/v1/committees/{session_id}/needs", f"/api/v1/committees/{session}/needs",
+          {"company_id": company, "need_id": "premier"}, "copilot", 201)
     route("POST", "/api/v1/committees/{session_id}/close", f"/api/v1/committees/{session}/close",
           {"attendance": ["Mission locale", "Unis-Cité"]}, "copilot", 200)
     route("POST", "/api/v1/users", "/api/v1/users",
@@ -126,13 +136,47 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
           {"mapping": {"nom": "nom", "prenom": "prenom"}}, "referent", 200)
     route("POST", "/api/v1/imports/{import_id}/confirm", f"/api/v1/imports/{import_id}/confirm",
           {"decisions": {"2": "skip"}}, "referent", 202)
+    route("POST", "/api/v1/companies", "/api/v1/companies",
+          {"siret": "55210055400013", "name": "Garage du Mont", "size_band": "small",
+           "qpv_location": "near_qpv", "registered_on": "2026-02-01"}, "cre", 201)
+    events = {
+        "needs": NEED,
+        "need-outcomes": {"occurred_on": "2026-04-02", "need_id": "premier", "outcome": "filled",
+                          "positions_filled": 1},
+        "hosting-offers": {"occurred_on": "2026-02-10", "capacity": 2, "jobs": ["vendeur"]},
+        "participations": {"occurred_on": "2026-03-12", "kind": "cafe_cv", "note": "café CV"},
+        "sponsors": {"occurred_on": "2026-03-20", "pathway_id": _pathway(client, as_), "role": "tutor"},
+        "commitments": {"occurred_on": "2026-04-01", "kind": "charter", "title": "Charte de la Cité"},
+        "corrections": {"occurred_on": "2026-04-03", "corrects_version": 1,
+                        "changes": {"size_band": "small"}, "reason": "12 salariés"},
+        "contacts": {"occurred_on": "2026-02-06", "first_name": "Sophie", "last_name": "Marchal",
+                     "job_title": "gérante", "email": "gerante@example.fr", "phone": "03 84 21 00 00"},
+    }
+    for path, base in events.items():
+        route("POST", f"/api/v1/companies/{{company_ref}}/{path}",
+              f"/api/v1/companies/{company}/{path}", base, "cre", 201)
     assert not body_of, f"write routes without a base body here: {sorted(body_of)}"
     return routes
+
+
+def _company(client, as_) -> str:
+    """The bakery, registered on 5 January 2026 with an open need "premier" (one position)."""
+    created = client.post("/api/v1/companies", headers=as_("cre"), json={
+        "siret": "73282932000074", "name": "Boulangerie des Résidences", "size_band": "micro",
+        "qpv_location": "in_qpv", "registered_on": "2026-01-05"})
+    assert created.status_code == 201, created.get_json()
+    company = created.get_json()["id"]
+    posted = client.post(f"/api/v1/companies/{company}/needs", headers=as_("cre"),
+                         json={**NEED, "need_id": "premier", "positions": 1})
+    assert posted.status_code == 201, posted.get_json()
+    return company
 
 
 def _reader(url: str) -> str:
     if url.startswith("/api/v1/users"):
         return "admin"
+    if url.startswith("/api/v1/companies"):
+        return "cre"
     return "auditor" if url.startswith("/api/v1/audit") else "copilot"
 
 
@@ -149,12 +193,13 @@ def test_hostile_requests_are_refused_field_by_field_and_write_nothing(client, a
     assert not tally.problems(), "\n".join(tally.problems()[:40])
 
 
-def _read_everything(client, as_, spec, pid: str, session: str, import_id: str) -> dict:
+def _read_everything(client, as_, spec, pid: str, session: str, company: str, import_id: str) -> dict:
     """status of every GET route of the document (agenda and minutes in each format)."""
     answers = {}
     for url in hostile.read_routes(spec):
         who = _reader(url)
         concrete = (url.replace("{pathway_ref}", pid).replace("{session_id}", session)
+                    .replace("{company_ref}", company).replace("{need_id}", "premier")
                     .replace("{import_id}", import_id))
         formats = (["application/json", "text/html", "text/csv"]
                    if url.endswith(("agenda", "minutes")) else ["application/json"])
@@ -180,11 +225,20 @@ def test_every_read_still_answers_with_a_lone_surrogate_in_the_store(client, as_
     closed = client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"), json={})
     assert closed.status_code == 200, closed.get_json()
 
-    answers = _read_everything(client, as_, spec, pid, session, _import(client, as_))
+    company = _company(client, as_)
+    client.post(f"/api/v1/companies/{company}/contacts", headers=as_("cre"), json={
+        "occurred_on": "2026-02-06", "first_name": "Sophie", "last_name": "Marchal"})
+    history = client.get(f"/api/v1/companies/{company}/history", headers=as_("cre")).get_json()
+    contact_id = UUID(history["items"][-1]["data"]["contact_id"])
+    system.personal_data.put(contact_id, {"first_name": "So\ud800phie", "last_name": "M"})
+
+    answers = _read_everything(client, as_, spec, pid, session, company, _import(client, as_))
 
     assert {url: status for url, status in answers.items() if status != 200} == {}
     person = client.get(f"/api/v1/pathways/{pid}", headers=as_("referent")).get_json()["person"]
     assert person["first_name"] == "Ba\ufffdse"
+    contacts = client.get(f"/api/v1/companies/{company}/contacts", headers=as_("cre")).get_json()
+    assert contacts["items"][0]["first_name"] == "So\ufffdphie"
     exported = client.get(f"/api/v1/pathways/{pid}/personal-data", headers=as_("referent"))
     assert exported.get_json()["person"]["last_name"] == "\ufffdX"
     html = client.get(f"/api/v1/committees/{session}/minutes", headers={

@@ -5,7 +5,7 @@ import pytest
 from .conftest import IDENTIFY
 
 ROLES = ("anonymous", "admin", "copilot", "referent", "referent2", "referent_familles", "auditor",
-         "auditor_brest")
+         "auditor_brest", "cre")
 STEP = {"step": "committee_referral", "occurred_on": "2026-06-10", "reason": "à étudier"}
 GROUP = {"territory_id": "t-belfort", "name": "Diplômés", "target_per_year": 20}
 STRUCTURE = {"territory_id": "t-belfort", "name": "PLIE", "kind": "plie"}
@@ -13,25 +13,25 @@ STRUCTURE = {"territory_id": "t-belfort", "name": "PLIE", "kind": "plie"}
 # route → expected status per role, in the order of ROLES. "{pid}" is the pathway's id,
 # or its pseudonym for auditors.
 MATRIX = [
-    ("GET", "/api/v1/territories", None, (401, 200, 200, 200, 200, 200, 200, 200)),
-    ("POST", "/api/v1/territories", {"name": "Cité de l'emploi de Lens"}, (401, 201, 403, 403, 403, 403, 403, 403)),
-    ("GET", "/api/v1/groups", None, (401, 200, 200, 200, 200, 200, 200, 200)),
-    ("POST", "/api/v1/groups", GROUP, (401, 201, 403, 403, 403, 403, 403, 403)),
-    ("GET", "/api/v1/structures", None, (401, 200, 200, 200, 200, 200, 200, 200)),
-    ("POST", "/api/v1/structures", STRUCTURE, (401, 201, 403, 403, 403, 403, 403, 403)),
-    ("GET", "/api/v1/pathways", None, (401, 403, 200, 200, 200, 200, 200, 200)),
-    ("POST", "/api/v1/pathways", IDENTIFY, (401, 403, 201, 201, 201, 403, 403, 403)),
-    ("GET", "/api/v1/pathways/{pid}", None, (401, 403, 200, 200, 200, 404, 200, 404)),
-    ("POST", "/api/v1/pathways/{pid}/steps", STEP, (401, 403, 201, 201, 201, 404, 403, 403)),
-    ("GET", "/api/v1/pathways/{pid}/history", None, (401, 403, 200, 200, 200, 404, 200, 404)),
-    ("GET", "/api/v1/pathways/{pid}/personal-data", None, (401, 403, 200, 200, 403, 404, 403, 403)),
-    ("DELETE", "/api/v1/pathways/{pid}/personal-data", {"reason": "durée de conservation"}, (401, 403, 200, 200, 403, 404, 403, 403)),
-    ("GET", "/api/v1/statistics", None, (401, 200, 200, 200, 200, 200, 200, 200)),
-    ("GET", "/api/v1/audit/events", None, (401, 200, 403, 403, 403, 403, 200, 200)),
-    ("GET", "/api/v1/audit/replay-check", None, (401, 200, 403, 403, 403, 403, 200, 200)),
-    ("GET", "/api/v1/audit/access-log", None, (401, 200, 403, 403, 403, 403, 200, 200)),
-    ("GET", "/api/v1/me", None, (401, 200, 200, 200, 200, 200, 200, 200)),
-    ("GET", "/api/v1/health", None, (200, 200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/territories", None, (401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/territories", {"name": "Cité de l'emploi de Lens"}, (401, 201, 403, 403, 403, 403, 403, 403, 403)),
+    ("GET", "/api/v1/groups", None, (401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/groups", GROUP, (401, 201, 403, 403, 403, 403, 403, 403, 403)),
+    ("GET", "/api/v1/structures", None, (401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/structures", STRUCTURE, (401, 201, 403, 403, 403, 403, 403, 403, 403)),
+    ("GET", "/api/v1/pathways", None, (401, 403, 200, 200, 200, 200, 200, 200, 403)),
+    ("POST", "/api/v1/pathways", IDENTIFY, (401, 403, 201, 201, 201, 403, 403, 403, 403)),
+    ("GET", "/api/v1/pathways/{pid}", None, (401, 403, 200, 200, 200, 404, 200, 404, 403)),
+    ("POST", "/api/v1/pathways/{pid}/steps", STEP, (401, 403, 201, 201, 201, 404, 403, 403, 403)),
+    ("GET", "/api/v1/pathways/{pid}/history", None, (401, 403, 200, 200, 200, 404, 200, 404, 403)),
+    ("GET", "/api/v1/pathways/{pid}/personal-data", None, (401, 403, 200, 200, 403, 404, 403, 403, 403)),
+    ("DELETE", "/api/v1/pathways/{pid}/personal-data", {"reason": "durée de conservation"}, (401, 403, 200, 200, 403, 404, 403, 403, 403)),
+    ("GET", "/api/v1/statistics", None, (401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/audit/events", None, (401, 200, 403, 403, 403, 403, 200, 200, 403)),
+    ("GET", "/api/v1/audit/replay-check", None, (401, 200, 403, 403, 403, 403, 200, 200, 403)),
+    ("GET", "/api/v1/audit/access-log", None, (401, 200, 403, 403, 403, 403, 200, 200, 403)),
+    ("GET", "/api/v1/me", None, (401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/health", None, (200, 200, 200, 200, 200, 200, 200, 200, 200)),
 ]
 
 

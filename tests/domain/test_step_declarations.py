@@ -203,7 +203,7 @@ def test_the_pathways_registries_are_read_from_its_event_classes():
     assert list(STEP_EVENTS)[0] == "identified" and list(STEP_EVENTS)[-1] == "corrected"
     assert LOGGABLE_STEPS == STEPS[1:]
     assert projector.SUMMARY_NEUTRAL_STEPS is SUMMARY_NEUTRAL_STEPS == frozenset(
-        {"committee_referral", "follow_up_contact"})
+        {"committee_referral", "follow_up_contact", "proposed_to_company"})
     assert openapi.NAMED_ENUMS["StepCode"] == STEPS
     assert openapi.NAMED_ENUMS["LoggableStepCode"] == LOGGABLE_STEPS
 

@@ -48,6 +48,6 @@ def main(ctx):
 
 
 # Each module registers its commands on `main`.
-from . import imports, projections, store, worker  # noqa: E402,F401
+from . import companies, imports, projections, store, worker  # noqa: E402,F401
 from .users import users_group  # noqa: E402,F401
 from .web import serve  # noqa: E402,F401

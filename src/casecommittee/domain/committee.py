@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from .errors import CommitteeRuleBroken, InvalidValue
 
 COMMITTEE_KINDS = ("orientation", "follow_up", "steering")
-DECISIONS = ("orient", "continue", "refer_elsewhere", "close", "postpone")
+DECISIONS = ("orient", "continue", "refer_elsewhere", "close", "postpone", "propose_to_company")
 KIND_LABELS = {
     "orientation": "comité d'orientation", "follow_up": "comité de suivi restreint",
     "steering": "comité de pilotage",
@@ -24,6 +24,7 @@ DECISION_LABELS = {
     "orient": "orientation", "continue": "poursuite de l'accompagnement",
     "refer_elsewhere": "réorientation vers un autre partenaire", "close": "clôture",
     "postpone": "report au prochain comité",
+    "propose_to_company": "proposition à une entreprise",
 }
 
 
@@ -36,18 +37,37 @@ class CommitteeSession(Aggregate):
         held_on: date
         actor: dict
 
+    class NeedAdded(Aggregate.Event):
+        """A company's recruitment need put on the session's agenda (by a co-pilot)."""
+
+        company_id: str
+        need_id: str
+        actor: dict
+
+        def apply(self, session: "CommitteeSession") -> None:
+            session.needs.append({"company_id": self.company_id, "need_id": self.need_id})
+
     class DecisionRecorded(Aggregate.Event):
+        """Version 2 added `proposal` (the company and need a person is proposed to)."""
+
+        class_version = 2
         pathway_id: str
         decision: str
         note: str | None
         orientation: dict | None
+        proposal: dict | None
         actor: dict
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Decisions recorded before proposals existed proposed nothing."""
+            state["proposal"] = None
 
         def apply(self, session: "CommitteeSession") -> None:
             session.decisions[self.pathway_id] = {
                 "pathway_id": self.pathway_id, "decision": self.decision, "note": self.note,
-                "orientation": self.orientation, "decided_at": self.timestamp,
-                "decided_by": self.actor.get("user_id"),
+                "orientation": self.orientation, "proposal": self.proposal,
+                "decided_at": self.timestamp, "decided_by": self.actor.get("user_id"),
             }
 
     class Closed(Aggregate.Event):
@@ -66,6 +86,7 @@ class CommitteeSession(Aggregate):
         self.held_on = held_on
         self.scheduled_by = actor.get("user_id")
         self.decisions: dict[str, dict] = {}
+        self.needs: list[dict] = []
         self.agenda: list = []
         self.attendance: list = []
         self.closed_at: datetime | None = None
@@ -93,8 +114,19 @@ class CommitteeSession(Aggregate):
                 f"le comité du {self.held_on:%d/%m/%Y} est clos : son compte rendu est figé"
             )
 
+    def add_need(self, *, company_id: str, need_id: str, actor: dict,
+                 recorded_at: datetime | None = None) -> None:
+        """Puts a company's need on the agenda (once); its shortlist joins the agenda."""
+        self._check_open()
+        if {"company_id": company_id, "need_id": need_id} in self.needs:
+            raise CommitteeRuleBroken("ce besoin est déjà à l'ordre du jour de ce comité",
+                                      field="need_id")
+        self.trigger_event(self.NeedAdded, company_id=company_id, need_id=need_id, actor=actor,
+                           timestamp=recorded_at)
+
     def record_decision(self, *, pathway_id: str, decision: str, actor: dict, note: str | None = None,
-                        orientation: dict | None = None, recorded_at: datetime | None = None) -> None:
+                        orientation: dict | None = None, proposal: dict | None = None,
+                        recorded_at: datetime | None = None) -> None:
         """Records the committee's decision for one pathway (one decision per pathway), from the
         day the session is held on (`recorded_at`, in the server's calendar)."""
         self._check_open()
@@ -118,12 +150,24 @@ class CommitteeSession(Aggregate):
             raise CommitteeRuleBroken(
                 "seule une décision « orient » porte une orientation", field="orientation"
             )
+        if decision == "propose_to_company":
+            on_agenda = proposal is not None and {
+                "company_id": proposal.get("company_id"), "need_id": proposal.get("need_id")} in self.needs
+            if not on_agenda:
+                raise CommitteeRuleBroken(
+                    "une proposition à une entreprise porte sur un besoin à l'ordre du jour de ce "
+                    "comité (proposal.company_id, proposal.need_id) : ajoutez-le d'abord",
+                    field="proposal")
+        elif proposal:
+            raise CommitteeRuleBroken(
+                "seule une décision « propose_to_company » porte une proposition", field="proposal")
         if pathway_id in self.decisions:
             raise CommitteeRuleBroken(
                 "une décision est déjà enregistrée pour ce parcours dans ce comité", field="pathway_id"
             )
         self.trigger_event(self.DecisionRecorded, pathway_id=pathway_id, decision=decision,
-                           note=note, orientation=orientation, actor=actor, timestamp=recorded_at)
+                           note=note, orientation=orientation, proposal=proposal, actor=actor,
+                           timestamp=recorded_at)
 
     def close(self, *, agenda: list[dict[str, Any]], attendance: list[str], actor: dict,
               recorded_at: datetime | None = None) -> None:

@@ -443,7 +443,8 @@ class Pathway(Aggregate):
             }
             state.hires.append(
                 {"starts_on": on, "contract_type": data["contract_type"],
-                 "contract_months": data.get("contract_months"), "day_105_on": validation_due_on(on)}
+                 "contract_months": data.get("contract_months"), "day_105_on": validation_due_on(on),
+                 "employer": dict(data["employer"])}
             )
             state.follow_up = {"hired_on": on, "contacts": [], "completed_on": None}
             state.first_hired_on = earliest(state.first_hired_on, on)
@@ -503,9 +504,10 @@ class Pathway(Aggregate):
 
         @staticmethod
         def change(state, step, on, data):
-            """The follow-up is validated."""
+            """The follow-up is validated (and with it, the hire's outcome)."""
             state.follow_up["completed_on"] = on
             state.follow_up["still_employed"] = data["still_employed"]
+            state.hires[-1].update(completed_on=on, still_employed=data["still_employed"])
             state.follow_up_completed_on = earliest(state.follow_up_completed_on, on)
             state.enter("follow_up_completed", on)
 
@@ -545,12 +547,43 @@ class Pathway(Aggregate):
             )
             if data["scope"] in ("job", "pathway"):
                 # the job breaks, or the person leaves support: either way the follow-up ends
+                if state.job is not None and state.hires:
+                    state.hires[-1]["ended_on"] = on
                 state.job = None
                 if state.follow_up and not state.follow_up.get("completed_on"):
                     state.follow_up = None
             if data["scope"] in ("immersion", "pathway"):
                 state.close_immersion(on, "interrupted")
             state.enter("interrupted", on)
+
+    class ProposedToCompany(StepEvent, Aggregate.Event):
+        code = "proposed_to_company"
+        label = "proposition à une entreprise"
+        example = {"company_id": "5f0c7c7e-3a53-5d9a-9b1f-7d0f1c2b3a4d", "need_id": "vendeurs-2026"}
+        description = ("Proposition de la personne à une entreprise, pour l'un de ses besoins de "
+                       "recrutement (décidée en comité ou par le référent).")
+        defaults = {"committee_session_id": None}
+        summary_neutral = True  # no new statistics version for it
+        occurred_on: date
+        actor: dict
+        company_id: Identifier
+        need_id: Identifier
+        committee_session_id: Identifier | None
+
+        @staticmethod
+        def check(state, step, on, data):
+            """Only a person available for a job: repéré, orienté or en rupture."""
+            if state.stage not in v.AVAILABLE_STAGES:
+                raise StepNotAllowed(
+                    "seule une personne disponible (repérée, orientée ou en rupture) se propose à "
+                    f"une entreprise ; ce parcours est au stade « {v.STAGE_LABELS[state.stage]} »",
+                    field="step")
+
+        @staticmethod
+        def change(state, step, on, data):
+            """The proposal joins the pathway's list; the stage does not move."""
+            state.proposals.append({"on": on, "company_id": data["company_id"],
+                                    "need_id": data["need_id"]})
 
     class Exited(StepEvent, Aggregate.Event):
         code = "exited"
@@ -596,9 +629,19 @@ class Pathway(Aggregate):
         def change(state, step, on, data):
             """A correction changes nothing by itself: `derive` applies it to the corrected step."""
 
+    #: Version 2: each hire of the state names its employer and what became of it (snapshots
+    #: taken before have their state derived again from their steps).
+    class_version = 2
+
     def __init__(self) -> None:
         self._steps: list[Step] = []
         self._state = PathwayState()
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        """A snapshot of version 1: its derived state, folded again from its steps by today's
+        changes (hires without their employer otherwise)."""
+        state["_state"] = derive(state["_steps"])
 
     # ---- commands ------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ class PathwayState:
     job: dict | None = None
     follow_up: dict | None = None
     hires: list = field(default_factory=list)
+    proposals: list = field(default_factory=list)
     ruptures: list = field(default_factory=list)
     referral: dict | None = None
     awaiting_next_step_since: date | None = None

@@ -38,8 +38,10 @@ STAGES = (
     "interrupted", "exited",
 )
 OPEN_STAGES = STAGES[:-1]
+#: The stages from which a person may be proposed to a company for a job.
+AVAILABLE_STAGES = ("oriented", "identified", "interrupted")
 
-ROLES = ("admin", "copilot", "referent", "auditor")
+ROLES = ("admin", "copilot", "referent", "auditor", "business_relations")
 
 #: French labels, for documents and messages meant for professionals (the steps' labels are
 #: declared with their event classes, `pathway.STEP_LABELS`).

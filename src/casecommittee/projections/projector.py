@@ -20,7 +20,20 @@ from ..domain.state import PathwayState
 from .bulk import execute_many
 from .cells import add_change, write_deltas
 from .committees import CommitteeProjector
+from .companies import CompanyProjector
 from .pathways import pathway_rows, pathway_versions, row_of
+from .placements import (
+    PLACEMENT_STEPS,
+    placements_of,
+    replace_placements,
+    stored_placements,
+)
+from .placements import (
+    VERSION_COLUMNS as PLACEMENT_VERSION_COLUMNS,
+)
+from .placements import (
+    VERSION_INSERT as PLACEMENT_VERSION_INSERT,
+)
 from .summary import SUMMARY_NAMES, Identification, Summary, identification_summary, summarize
 
 
@@ -44,7 +57,8 @@ class _Known:
     holds from), and whether its row exists."""
 
     __slots__ = ("state", "summary", "summary_version", "summary_since", "stored", "recorded_at",
-                 "identification", "identification_of", "stored_summary")
+                 "identification", "identification_of", "stored_summary", "placements",
+                 "placements_since")
 
     def __init__(self, state: PathwayState, stored: bool):
         self.state, self.stored = state, stored
@@ -58,6 +72,11 @@ class _Known:
         self.identification_of: PathwayState | None = None
         # the summary its stored row holds (and the statistics cells count)
         self.stored_summary: Summary | None = None
+        # the pathway's immersions and hires with companies, and the (version, recorded time)
+        # they hold from
+        # (None: not known yet in memory — read from the store when an event may change them)
+        self.placements = None
+        self.placements_since = None
 
     def summarize(self, territory_of: Callable[[str | None], str | None]) -> Summary:
         """The state's statistical summary (its identification part computed once per state)."""
@@ -77,6 +96,7 @@ class PathwayProjector:
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Known] = OrderedDict()
         self.committees = CommitteeProjector()
+        self.companies = CompanyProjector(app)
 
     def forget(self) -> None:
         """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
@@ -116,6 +136,8 @@ class ProjectionSession:
         self.versions: list[tuple] = []
         # what the rows written so far change in the statistics cells, written at `flush`
         self.cell_deltas: Counter = Counter()
+        self.placement_rows: dict[str, list[tuple]] = {}
+        self.placement_versions: list[tuple] = []
 
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
@@ -125,7 +147,8 @@ class ProjectionSession:
         for notification in notifications:
             event = to_domain_event(notification)
             if not isinstance(event, StepEvent):
-                applied += projector.committees.apply(self.conn, event)
+                applied += (projector.committees.apply(self.conn, event)
+                            or projector.companies.apply(self.conn, event))
                 continue
             # (a run of one pathway's events shares its id object: one id text per run)
             if event.originator_id is not originator_id:
@@ -142,6 +165,8 @@ class ProjectionSession:
             dirty[pid] = known
             if code not in SUMMARY_NEUTRAL_STEPS:
                 keep_version(pid, known, event)
+            if code in PLACEMENT_STEPS:
+                self._keep_placements(pid, known, event)
             if len(cache) > projector.cache_size:
                 self._evict()
         return applied
@@ -157,6 +182,24 @@ class ProjectionSession:
                                   *known.summary))
         known.summary = summary
         known.summary_version, known.summary_since = event.originator_version, event.timestamp
+
+    def _keep_placements(self, pid: str, known: _Known, event) -> None:
+        """When `event` changed the pathway's immersions or hires with companies, keeps the
+        set it replaces as a version known until the event was recorded."""
+        if known.placements is None:
+            known.placements, known.placements_since = (
+                stored_placements(self.conn, pid) if known.stored else ((), None))
+        placements = placements_of(known.state)
+        if placements == known.placements:
+            return
+        group_id = known.state.group_id
+        territory_id = self.projector.territory_of(group_id)
+        self.placement_versions += [(pid, group_id, territory_id, *p, *known.placements_since,
+                                     event.timestamp) for p in known.placements]
+        known.placements = placements
+        known.placements_since = (event.originator_version, event.timestamp)
+        self.placement_rows[pid] = [(pid, group_id, territory_id, *p, *known.placements_since)
+                                    for p in placements]
 
     def _evict(self) -> None:
         cache = self.projector._cache
@@ -193,3 +236,7 @@ class ProjectionSession:
         self.versions = []
         execute_many(conn, ROW_INSERT, inserts)
         execute_many(conn, ROW_UPDATE, updates)
+        execute_many(conn, PLACEMENT_VERSION_INSERT, self.placement_versions, PLACEMENT_VERSION_COLUMNS)
+        self.placement_versions = []
+        replace_placements(conn, {pid: self.placement_rows.pop(pid)
+                                  for pid in pathways if pid in self.placement_rows})

@@ -29,7 +29,9 @@ from sqlalchemy.engine import Connection, Engine
 from ..db import make_engine, metadata
 from .cells import CELL_KEY, statistics_cells
 from .committees import committee_decisions, committee_sessions
+from .companies import companies, company_needs
 from .pathways import pathway_rows, pathway_versions
+from .placements import company_placement_versions, company_placements
 from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
 from .staging import lock_key, process_runs
 
@@ -40,6 +42,10 @@ _KEYS = {
     statistics_cells.name: CELL_KEY,
     committee_sessions.name: ("session_id",),
     committee_decisions.name: ("session_id", "pathway_id"),
+    companies.name: ("company_id",),
+    company_needs.name: ("company_id", "need_id"),
+    company_placements.name: ("pathway_id", "position"),
+    company_placement_versions.name: ("pathway_id", "since_version", "position"),
 }
 _IGNORED = {"id"}
 

@@ -21,7 +21,9 @@ from ..db import metadata
 from ..stores.reference import groups
 from .cells import statistics_cells
 from .committees import COMMITTEE_TABLES
+from .companies import COMPANY_TABLES
 from .pathways import pathway_rows, pathway_versions
+from .placements import PLACEMENT_TABLES
 from .projector import PathwayProjector
 from .rebuild import (
     PARALLEL_FROM,
@@ -38,7 +40,8 @@ positions = Table(
     Column("position", Integer, nullable=False),
 )
 
-VIEW_TABLES = (pathway_rows, pathway_versions, statistics_cells, *COMMITTEE_TABLES)
+VIEW_TABLES = (pathway_rows, pathway_versions, statistics_cells, *COMMITTEE_TABLES,
+               *COMPANY_TABLES, *PLACEMENT_TABLES)
 
 read_model_schema = Table(
     "read_model_schema", metadata,

@@ -1,6 +1,7 @@
 """Agenda inputs: which pathways of a group need the comité d'orientation, and why.
 
-The seven reasons of the domain, most urgent first. Computed from `pathway_rows` for a group as
+The seven reasons of the domain, most urgent first (an eighth, a company's need put on the
+session's agenda that fits the person, is added by `session_documents` from the shortlist). Computed from `pathway_rows` for a group as
 of a date (the session's), with the date of the group's previous session ("since") for the
 reasons that speak of what happened since then.
 """
@@ -24,6 +25,7 @@ REASONS = (
     "follow_up_attention",
     "validation_due",
     "stalled",
+    "company_need_fits",
 )
 REASON_LABELS = {
     "not_yet_oriented": "repéré, pas encore orienté",
@@ -33,6 +35,7 @@ REASON_LABELS = {
     "follow_up_attention": "suivi en difficulté ou point de suivi en retard",
     "validation_due": "validation du suivi 15 semaines à faire",
     "stalled": "aucune étape depuis longtemps",
+    "company_need_fits": "un besoin d'entreprise lui correspond",
 }
 
 

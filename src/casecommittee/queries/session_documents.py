@@ -7,14 +7,16 @@ web layer decides what a reader may see: a name for consenting people, a pseudon
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..domain.committee import CommitteeSession
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ..domain.vocabulary import STAGE_LABELS
 from ..stores.reference import groups
-from .agenda import REASON_LABELS, agenda_inputs
+from .agenda import REASON_LABELS, AgendaItem, agenda_inputs
 from .caseload import get_row
 from .sessions import previous_session_on
+from .shortlist import shortlist
 
 LabelOf = Callable[[str, bool], str]
 
@@ -36,11 +38,35 @@ def synthesis(row: dict) -> list[dict]:
     return [{"label": label, "on": on} for label, on in milestones if on]
 
 
-def reason_label(reason: str, last_event_on, on) -> str:
-    """A reason in words, with its figure where it has one ("aucune étape depuis 63 jours")."""
+def reason_label(reason: str, last_event_on, on, details: dict | None = None) -> str:
+    """A reason in words, with its figure where it has one ("aucune étape depuis 63 jours",
+    "besoin de la Boulangerie des Résidences : vendeur·se")."""
     if reason == "stalled" and last_event_on is not None:
         return f"aucune étape depuis {(on - last_event_on).days} jours"
+    if reason == "company_need_fits" and details:
+        return "besoin d'entreprise : " + " ; ".join(
+            f"{need['job_title']} ({need['company_name']})" for need in details[reason])
     return REASON_LABELS[reason]
+
+
+#: How many of a need's shortlist join the agenda (the most suitable).
+NEED_SHORTLIST_ON_AGENDA = 5
+
+
+def needs_that_fit(system, session: CommitteeSession) -> dict[str, list[dict]]:
+    """pathway id → the open needs on the session's agenda whose shortlist ranks it among the
+    first `NEED_SHORTLIST_ON_AGENDA` (from the group's pathways as of the session's day)."""
+    fits: dict[str, list[dict]] = {}
+    for on_agenda in session.needs:
+        company = system.app.get_company(on_agenda["company_id"]).state
+        need = company.needs[on_agenda["need_id"]]
+        if need["outcome"] is not None:  # filled or withdrawn since it was put on the agenda
+            continue
+        for candidate in shortlist(system.engine, [session.group_id], session.held_on,
+                                   limit=NEED_SHORTLIST_ON_AGENDA):
+            fits.setdefault(candidate.pathway_id, []).append(
+                {**on_agenda, "company_name": company.name, "job_title": need["job_title"]})
+    return fits
 
 
 def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[dict]:
@@ -52,6 +78,22 @@ def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[di
         system.engine, session.group_id, session.held_on, since=since,
         stalled_after_days=group.get("stalled_after_days") or DEFAULT_STALLED_AFTER_DAYS,
     )
+    fits = needs_that_fit(system, session)
+    listed = {item.pathway_id for item in items}
+    for pathway_id in fits:
+        if pathway_id in listed:
+            continue
+        # a person only a need brings before the committee: after the others
+        row = get_row(system.engine, pathway_id)
+        since_stage = row["stage_since"]
+        items.append(AgendaItem(
+            pathway_id=pathway_id, stage=row["stage"], reasons=(), details={},
+            days_in_stage=(session.held_on - since_stage).days if since_stage else None,
+            last_event_on=row["last_event_on"], consent_sharing=bool(row["consent_sharing"]),
+            referent_id=row["referent_id"], row=row))
+    items = [replace(item, reasons=(*item.reasons, "company_need_fits"),
+                     details={**item.details, "company_need_fits": fits[item.pathway_id]})
+             if item.pathway_id in fits else item for item in items]
     return [{
         "pathway_id": item.pathway_id,
         "label": label_of(item.pathway_id, item.consent_sharing),
@@ -59,7 +101,8 @@ def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[di
         "stage": item.stage,
         "stage_label": STAGE_LABELS[item.stage],
         "reasons": list(item.reasons),
-        "reason_labels": [reason_label(r, item.last_event_on, session.held_on) for r in item.reasons],
+        "reason_labels": [reason_label(r, item.last_event_on, session.held_on, item.details)
+                          for r in item.reasons],
         "details": item.details,
         "days_in_stage": item.days_in_stage,
         "last_event_on": item.last_event_on,

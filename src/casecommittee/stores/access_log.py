@@ -13,14 +13,16 @@ access_log = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("user_id", String(36), nullable=False, index=True),
-    Column("role", String(16), nullable=False),
+    Column("role", String(32), nullable=False),
     Column("pathway_id", String(36), nullable=False, index=True),
     Column("action", String(32), nullable=False),
 )
 
 #: What an access was.
 ACTIONS = ("read", "read_person", "read_history", "identify", "log_step",
-           "export_personal_data", "erase_personal_data", "update_person")
+           "export_personal_data", "erase_personal_data", "update_person", "committee_decision",
+           "read_person_agenda", "read_person_shortlist", "read_person_company", "name_contact",
+           "read_contacts")
 
 
 class AccessLog:

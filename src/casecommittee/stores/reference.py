@@ -39,7 +39,7 @@ users = Table(
     "users", metadata,
     Column("id", CleanText(36), primary_key=True),
     Column("name", CleanText(200), nullable=False),
-    Column("role", CleanText(16), nullable=False),
+    Column("role", CleanText(32), nullable=False),
     Column("territory_id", CleanText(36), ForeignKey("territories.id"), nullable=True),
     Column("group_ids", JSON, nullable=False, default=list),
     Column("structure_id", CleanText(36), ForeignKey("structures.id"), nullable=True),

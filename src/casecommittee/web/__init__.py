@@ -89,6 +89,7 @@ def register_blueprints(api: Api) -> None:
     from .views import (
         audit,
         committees,
+        companies,
         docs,
         imports,
         notifications,
@@ -99,7 +100,7 @@ def register_blueprints(api: Api) -> None:
         users,
     )
 
-    for module in (reference, users, pathways, imports, committees, statistics, audit,
+    for module in (reference, users, pathways, imports, committees, companies, statistics, audit,
                    notifications, service):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api._app.register_blueprint(docs.bp)

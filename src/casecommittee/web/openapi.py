@@ -4,6 +4,7 @@ the field allows null, never three copies), a nullable nested object is a nullab
 no parameter carries a meaningless `default: null`.
 """
 
+from ..domain import company as c
 from ..domain import vocabulary as v
 from ..domain.committee import COMMITTEE_KINDS, DECISIONS
 from ..domain.pathway import LOGGABLE_STEPS, STEPS
@@ -26,6 +27,9 @@ NAMED_ENUMS = {
     "LoggableStepCode": LOGGABLE_STEPS, "Role": v.ROLES, "CommitteeKind": COMMITTEE_KINDS,
     "DecisionCode": DECISIONS, "Breakdown": BREAKDOWNS, "SessionStatus": SESSION_STATUSES,
     "AuditStepCode": STEPS + COMMITTEE_EVENTS,
+    "SizeBand": c.SIZE_BANDS, "QpvLocation": c.QPV_LOCATIONS, "NeedOutcome": c.NEED_OUTCOMES,
+    "ParticipationKind": c.PARTICIPATION_KINDS, "SponsorRole": c.SPONSOR_ROLES,
+    "CommitmentKind": c.COMMITMENT_KINDS, "CompanyEventCode": tuple(c.COMPANY_EVENTS),
     "ImportColumn": COLUMN_KEYS, "ImportDecision": IMPORT_DECISIONS,
 }
 _BY_CODES = {frozenset(codes): name for name, codes in NAMED_ENUMS.items()}

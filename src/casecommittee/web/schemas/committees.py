@@ -21,12 +21,26 @@ class CommitteeIn(Schema):
         "description": "the day the session is held (from 2000 on, at most two years ahead)"})
 
 
+class CommitteeNeedIn(Schema):
+    """A company's need to put on the session's agenda (its shortlist joins the agenda)."""
+
+    company_id = identifier(required=True)
+    need_id = identifier(required=True)
+
+
 class CommitteeQuery(PageQuerySchema):
     """Sessions of a group, between two dates."""
 
     group_id = identifier(load_default=None)
     from_ = Day(load_default=None, data_key="from", days_ahead=2 * 366)
     to = Day(load_default=None, days_ahead=2 * 366)
+
+
+class ProposalOut(Document):
+    """The company and need a decision proposed the person to."""
+
+    company_id = fields.String(required=True)
+    need_id = fields.String(required=True)
 
 
 class Committee(Document):
@@ -39,6 +53,8 @@ class Committee(Document):
     status = code(SESSION_STATUSES, required=True)
     closed_at = fields.DateTime(allow_none=True)
     decision_count = fields.Integer(required=True)
+    needs = fields.List(fields.Nested(ProposalOut), required=True, metadata={
+        "description": "the companies' needs on the agenda"})
 
 
 CommitteePage = page_of(Committee, "CommitteePage")
@@ -52,6 +68,13 @@ class OrientationIn(Schema):
     referent_id = identifier(load_default=None, allow_none=True)
 
 
+class ProposalIn(Schema):
+    """The company and the need (on the session's agenda) a person is proposed to."""
+
+    company_id = identifier(required=True)
+    need_id = identifier(required=True)
+
+
 class DecisionIn(Schema):
     """The committee's decision on one pathway."""
 
@@ -59,6 +82,17 @@ class DecisionIn(Schema):
     decision = one_of(DECISIONS, required=True)
     note = note_text()
     orientation = fields.Nested(OrientationIn, load_default=None, allow_none=True)
+    proposal = fields.Nested(ProposalIn, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _proposal_goes_with_propose(self, data, **kwargs):
+        propose, proposal = data.get("decision") == "propose_to_company", data.get("proposal")
+        if propose and not proposal:
+            raise ValidationError("obligatoire pour une proposition à une entreprise "
+                                  "(decision=propose_to_company)", "proposal")
+        if proposal and not propose:
+            raise ValidationError("seule une proposition à une entreprise "
+                                  "(decision=propose_to_company) en porte une", "proposal")
 
     @validates_schema
     def _orientation_goes_with_orient(self, data, **kwargs):
@@ -86,6 +120,7 @@ class Decision(Document):
     decision = code(DECISIONS, required=True)
     note = fields.String(allow_none=True)
     orientation = fields.Nested(OrientationOut, allow_none=True)
+    proposal = fields.Nested(ProposalOut, allow_none=True)
     decided_at = fields.DateTime(required=True)
     decided_by = fields.String(allow_none=True)
 

@@ -29,3 +29,24 @@ CLOSING = {"attendance": ["Mission locale", "France Travail", "PLIE"]}
 USER = {"name": "Camille Martin", "role": "referent", "group_ids": ["g-jeunes"],
         "structure_id": "s-ml"}
 USER_CHANGES = {"role": "copilot", "group_ids": ["g-jeunes", "g-familles"]}
+COMPANY = {"siret": "73282932000074", "name": "Boulangerie des Résidences", "naf_code": "10.71C",
+           "size_band": "micro", "town": "Belfort", "qpv_location": "in_qpv",
+           "registered_on": "2026-01-05"}
+NEED = {"occurred_on": "2026-02-02", "need_id": "vendeurs-2026", "job_title": "vendeur·se en boulangerie",
+        "rome_code": "D1106", "contract_type": "cdd", "contract_months": 6, "positions": 2,
+        "starts_on": "2026-03-02", "requirements": "débutant accepté, travail le samedi",
+        "group_ids": ["g-jeunes"]}
+NEED_OUTCOME = {"occurred_on": "2026-04-02", "need_id": "vendeurs-2026", "outcome": "partly_filled", "positions_filled": 1,
+                "hired_pathway_ids": ["0b7c5a0e-3f6d-4a8e-9a51-2f1c0f6f8e21"]}
+HOSTING_OFFER = {"occurred_on": "2026-01-10", "capacity": 2, "jobs": ["boulanger", "vendeur"]}
+PARTICIPATION = {"occurred_on": "2026-03-12", "kind": "job_dating", "note": "job dating du quartier"}
+SPONSOR = {"occurred_on": "2026-03-20", "pathway_id": "0b7c5a0e-3f6d-4a8e-9a51-2f1c0f6f8e21",
+           "role": "tutor"}
+COMMITMENT = {"occurred_on": "2026-04-01", "kind": "charter",
+              "title": "Charte des entreprises de la Cité de l'emploi"}
+COMPANY_CORRECTION = {"occurred_on": "2026-04-03", "corrects_version": 1,
+                      "changes": {"size_band": "small"}, "reason": "12 salariés, pas 8"}
+CONTACT = {"occurred_on": "2026-01-06", "first_name": "Sophie", "last_name": "Marchal",
+           "job_title": "gérante", "email": "gerante@boulangerie-residences.fr",
+           "phone": "03 84 21 00 00"}
+COMMITTEE_NEED = {"company_id": "5f0c7c7e-3a53-5d9a-9b1f-7d0f1c2b3a4d", "need_id": "vendeurs-2026"}

@@ -5,10 +5,15 @@ Response schemas only (they are dumped, never loaded): codes are documented as t
 closed lists, dates inside these objects as ISO strings (`format: date`).
 """
 
+import typing
+from datetime import date
+
 from marshmallow import fields, validate
 
 from ...domain import vocabulary as v
 from ...domain.committee import COMMITTEE_KINDS, DECISIONS
+from ...domain.pathway import STEP_EVENTS, field_types, may_be_none, own_fields
+from ...domain.steps import Identifier, Label, Note
 from .common import Document
 
 
@@ -196,10 +201,38 @@ class CurrentJob(HiredData):
     starts_on = day(required=True)
 
 
-#: The data of a pathway's events, the most demanding first (a client tries them in order).
-STEP_DATA = (IdentifiedData, ImmersionStartedData, HiredData, RuptureData, CorrectedData,
-             OrientedData, ImmersionEndedData, FollowUpContactData, ReferentAssignedData,
-             CommitteeReferralData, FollowUpCompletedData, ExitedData)
+#: The response field of each kind of annotation a step's field may have (`X | None` reads as X).
+_DATA_FIELD_OF_TYPE = {date: day, bool: fields.Boolean, int: fields.Integer, float: fields.Float,
+                       Identifier: fields.String, Label: fields.String, Note: fields.String}
+
+
+def step_data(event_class: type) -> type[Document]:
+    """The `data` schema of a step's event in a history, from its event class (for the steps
+    whose data needs no words of its own): its fields typed by their annotations, codes by its
+    `choices`, null where the step allows it."""
+    declared = {}
+    for name, annotation in field_types(event_class).items():
+        if name not in own_fields(event_class):
+            continue
+        nullable = may_be_none(annotation)
+        kind = next(a for a in typing.get_args(annotation) if a is not type(None)) if nullable else annotation
+        choices = event_class.choices.get(name)
+        made = code(choices) if choices is not None else _DATA_FIELD_OF_TYPE[kind]()
+        made.required, made.allow_none = not nullable, nullable
+        declared[name] = made
+    schema = Document.from_dict(declared, name="".join(p.title() for p in event_class.code.split("_")) + "Data")
+    schema.__doc__ = f"`{event_class.code}`."
+    return schema
+
+
+_WRITTEN = (IdentifiedData, ImmersionStartedData, HiredData, RuptureData, CorrectedData,
+            OrientedData, ImmersionEndedData, FollowUpContactData, ReferentAssignedData,
+            CommitteeReferralData, FollowUpCompletedData, ExitedData)
+#: The data of a pathway's events, the most demanding first (a client tries them in order):
+#: those written above, then those read from their event class.
+STEP_DATA = _WRITTEN + tuple(
+    step_data(cls) for code, cls in STEP_EVENTS.items()
+    if "".join(p.title() for p in code.split("_")) + "Data" not in {w.__name__ for w in _WRITTEN})
 #: The data of a committee session's events in the audit log.
 COMMITTEE_DATA = (CommitteeClosedData, CommitteeDecisionData, CommitteeScheduledData)
 

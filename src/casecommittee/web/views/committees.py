@@ -11,7 +11,6 @@ from flask import request
 from ...application import CommitteeNotFound
 from ...queries.session_documents import agenda_document, close_session
 from ...queries.sessions import sessions_page
-from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ...stores.reference import groups
 from .. import commands
 from ..context import web
@@ -26,7 +25,7 @@ from ..schemas import committees as s
 from ..schemas import examples
 from ..schemas.headers import ETAG, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
-from .common import document_errors, shown_id, visible_pathway
+from .common import document_errors, person_labels, shown_id, visible_pathway
 from .pathways import expected_version
 
 blp = Blueprint("committees", __name__, description="Comités : ordre du jour, décisions, compte rendu")
@@ -75,7 +74,8 @@ def session_in_scope(session_id: str, writing: bool = False, version: int | None
 def _summary(session) -> dict:
     return {"id": str(session.id), "group_id": session.group_id, "kind": session.kind,
             "held_on": session.held_on, "status": "closed" if session.is_closed else "scheduled",
-            "closed_at": session.closed_at, "decision_count": len(session.decisions)}
+            "closed_at": session.closed_at, "decision_count": len(session.decisions),
+            "needs": list(session.needs)}
 
 
 def _replay_session(status: int):
@@ -104,32 +104,10 @@ def _replay_decision(answer, *_args, **_kwargs):
     return _decision_document(session, pathway), 201, {"ETag": f'"{pathway_version}"'}
 
 
-def _labels() -> tuple:
-    """A `label_of` for the documents, and the pathways whose name it gave (the view logs them).
-
-    A name (first name and initial) for consenting people and readers allowed names; else a
-    pseudonym. Building the document writes nothing.
-    """
-    principal, named = current_principal(), []
-
-    def label_of(pathway_id: str, consent: bool) -> str:
-        pseudonym = web().pseudonyms.of(pathway_id)
-        if principal.pseudonymised or not consent:
-            return pseudonym
-        try:
-            person = web().system.personal_data.get(pathway_id)
-        except (PersonalDataErased, PersonalDataMissing, ValueError):
-            return pseudonym
-        named.append(pathway_id)
-        return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
-
-    return label_of, named
-
-
 def session_document(session) -> dict:
     """The agenda or minutes of a session as the caller may see it; the names it shows are
     written to the access log here, once the document is built."""
-    label_of, named = _labels()
+    label_of, named = person_labels()
     document = _shown(agenda_document(web().system, session, label_of))
     now = web().system.clock.now()
     for pathway_id in named:
@@ -228,7 +206,8 @@ def agenda(session_id):
 @blp.response(201, s.DecisionOut, headers={**ETAG, **REPLAYED})
 @keyed(blp, _replay_decision)
 def decide(headers, data, session_id):
-    """Records the committee's decision on a pathway; `orient` appends `oriented` in the same save."""
+    """Records the committee's decision on a pathway; `orient` appends `oriented`, and
+    `propose_to_company` appends `proposed_to_company`, in the same save."""
     session = session_in_scope(session_id, writing=True)
     visible_pathway(data["pathway_id"])  # 404 outside the caller's groups: existence is not revealed
     orientation = commands.orientation(web().system.reference, current_principal(),
@@ -236,12 +215,30 @@ def decide(headers, data, session_id):
     with commands.request_fields(commands.DECISION_FIELDS):
         session, pathway = web().system.app.record_decision(
             session.id, pathway_id=data["pathway_id"], decision=data["decision"],
-            note=data["note"], orientation=orientation, actor=current_principal().actor,
-            expected_version=expected_version(headers),
+            note=data["note"], orientation=orientation, proposal=data["proposal"],
+            actor=current_principal().actor, expected_version=expected_version(headers),
         )
     web().access_log.record(current_principal(), pathway.id, "committee_decision",
                             at=web().system.clock.now())
     return _decision_document(session, pathway), 201, {"ETag": f'"{pathway.version}"'}
+
+
+@blp.route("/committees/<session_id>/needs", methods=["POST"])
+@blp.doc(operationId="add_committee_need")
+@roles("copilot")
+@document_errors(blp, 400, 401, 403, 404, 422)
+@blp.arguments(s.CommitteeNeedIn, example=examples.COMMITTEE_NEED)
+@blp.response(201, s.Committee, headers=REPLAYED)
+@keyed(blp, _replay_session(201))
+def add_need(data, session_id):
+    """Puts a company's open need, offered to the group, on the session's agenda: the pathways
+    its shortlist ranks first join the agenda with the reason `company_need_fits`."""
+    session = session_in_scope(session_id, writing=True)
+    with commands.request_fields({}):
+        session = web().system.app.add_need_to_committee(
+            session.id, company_id=data["company_id"], need_id=data["need_id"],
+            actor=current_principal().actor)
+    return _summary(session), 201, {}
 
 
 @blp.route("/committees/<session_id>/close", methods=["POST"])

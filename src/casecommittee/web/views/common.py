@@ -4,6 +4,7 @@ import uuid
 from http import HTTPStatus
 
 from ...queries.caseload import get_row
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ..context import web
 from ..problems import Problem
 from ..security import current_principal
@@ -55,3 +56,24 @@ def document_errors(blp, *statuses):
 
     return decorator
 
+
+def person_labels() -> tuple:
+    """A `label_of` for the documents, and the pathways whose name it gave (the view logs them).
+
+    A name (first name and initial) for consenting people and readers allowed names; else a
+    pseudonym. Building the document writes nothing.
+    """
+    principal, named = current_principal(), []
+
+    def label_of(pathway_id: str, consent: bool) -> str:
+        pseudonym = web().pseudonyms.of(pathway_id)
+        if principal.pseudonymised or not consent:
+            return pseudonym
+        try:
+            person = web().system.personal_data.get(pathway_id)
+        except (PersonalDataErased, PersonalDataMissing, ValueError):
+            return pseudonym
+        named.append(pathway_id)
+        return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+
+    return label_of, named

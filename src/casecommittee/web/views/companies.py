@@ -1,0 +1,329 @@
+"""Company routes (relation aux entreprises): the territory's directory, registering an employer,
+its document and history, and the events the chargés de relation entreprises record — needs and
+their outcome, PMSMP hosting offers, participations, tutors and sponsors, commitments,
+corrections, contact people.
+
+The chargés de relation entreprises (`business_relations`) write; referents and co-pilots read.
+Everyone works within their territory. Contact people are personal data: kept in the encrypted
+store, shown to the chargés only, each reading logged.
+"""
+
+from datetime import date
+from uuid import UUID, uuid4
+
+from flask import url_for
+
+from ...application import CompanyAlreadyRegistered, CompanyNotFound
+from ...domain.company import COMPANY_EVENT_LABELS
+from ...queries.caseload import get_row
+from ...queries.companies import DirectoryQuery, list_companies
+from ...queries.placements import placements
+from ...queries.shortlist import shortlist
+from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
+from ..context import web
+from ..idempotency import keyed
+from ..openapi import links
+from ..pagination import decode_keyset, page
+from ..problems import Problem
+from ..request_body import Blueprint
+from ..schemas import companies as s
+from ..schemas import examples
+from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
+from ..security import current_principal, roles
+from .common import document_errors, person_labels
+from .pathways import expected_version
+
+blp = Blueprint("companies", __name__, description="Entreprises : annuaire, besoins, immersions, actions")
+
+WRITERS = ("business_relations",)
+#: Who sees a need's shortlist: the chargés (names of consenting people only, no pathway id) and
+#: the co-pilots of the groups it is offered to (their groups' pathways, to bring to committee).
+SHORTLIST_READERS = ("business_relations", "copilot")
+READERS = ("business_relations", "copilot", "referent")
+
+_NOT_FOUND = "aucune entreprise de ce numéro sur votre territoire"
+
+
+def _territory() -> str:
+    territory_id = current_principal().territory_id
+    if territory_id is None:
+        raise Problem(403, "votre compte n'est rattaché à aucun territoire", type_="forbidden")
+    return territory_id
+
+
+def _company_in_scope(company_ref: str, version: int | None = None):
+    """The company, if it is registered in the caller's territory; 404 otherwise."""
+    try:
+        company = web().system.app.get_company(company_ref, version=version)
+    except CompanyNotFound:
+        raise Problem(404, _NOT_FOUND, type_="not_found") from None
+    if company.state.territory_id != _territory():
+        raise Problem(404, _NOT_FOUND, type_="not_found")
+    return company
+
+
+def _visible_pathway_id(pathway_id: str) -> str | None:
+    """The pathway's id if the caller may see that pathway (else None: a sponsor is counted,
+    not pointed at)."""
+    row = get_row(web().system.engine, pathway_id)
+    return pathway_id if row is not None and current_principal().sees(row) else None
+
+
+def _placements(state) -> tuple[list[dict], list[str]]:
+    """What the company hosted and hired, each pathway named (first name and initial) only for
+    a reader who sees it and a person who consented to sharing, by pseudonym otherwise; and the
+    pathways named (the view logs them)."""
+    principal, engine = current_principal(), web().system.engine
+    label_of, named = person_labels()
+    shown = []
+    for row in placements(engine, state.territory_id, siret=state.siret):
+        pathway = get_row(engine, row["pathway_id"])
+        visible = pathway is not None and principal.sees(pathway)
+        shown.append({
+            "kind": row["kind"], "started_on": row["started_on"], "ended_on": row["ended_on"],
+            "status": row["status"], "completed_on": row["completed_on"],
+            "still_employed": row["still_employed"],
+            "pathway_id": row["pathway_id"] if visible else None,
+            "label": (label_of(row["pathway_id"], bool(pathway["consent_sharing"])) if visible
+                      else web().pseudonyms.of(row["pathway_id"])),
+        })
+    return shown, named
+
+
+def _document(company) -> tuple[dict, list[str]]:
+    """The company document as the caller may see it, and the pathways it names (it writes
+    nothing: `_shown` logs them)."""
+    state = company.state
+    placed, named = _placements(state)
+    needs = sorted(state.needs.values(), key=lambda n: (n["outcome"] is not None, n["posted_on"]))
+    return {
+        "id": str(company.id), "siret": state.siret, "name": state.name, "naf_code": state.naf_code,
+        "size_band": state.size_band, "town": state.town, "qpv_location": state.qpv_location,
+        "registered_on": state.registered_on, "last_activity_on": state.last_activity_on(),
+        "open_needs": len(state.open_needs()), "hosting_capacity": state.hosting_capacity(),
+        "version": company.version, "needs": needs, "hosting_offers": state.hosting_offers,
+        "participations": state.participations,
+        "sponsors": [{"named_on": x["named_on"], "role": x["role"],
+                      "pathway_id": _visible_pathway_id(x["pathway_id"])} for x in state.sponsors],
+        "commitments": state.commitments, "contact_count": len(state.contacts),
+        "placements": placed,
+    }, named
+
+
+def _shown(built: tuple[dict, list[str]]) -> dict:
+    """The document, once the pathways it names are written to the access log."""
+    document, named = built
+    now = web().system.clock.now()
+    for pathway_id in named:
+        web().access_log.record(current_principal(), pathway_id, "read_person_company", at=now)
+    return document
+
+
+def _answer(company, status: int):
+    headers = {"ETag": f'"{company.version}"',
+               "Location": url_for("companies.get_company", company_ref=str(company.id))}
+    return _shown(_document(company)), status, headers
+
+
+def _replay(answer, *_args, **_kwargs):
+    """A keyed write's answer again: the company as the write left it, if still in scope."""
+    company_id, version = answer.saved[0]
+    return _answer(_company_in_scope(str(company_id), version=version), 201)
+
+
+@blp.route("/companies", methods=["GET"])
+@blp.doc(operationId="list_companies")
+@roles(*READERS)
+@document_errors(blp, 400, 401, 403)
+@blp.arguments(s.DirectoryQuery, location="query")
+@blp.response(200, s.CompanyPage)
+def directory(query):
+    """The territory's companies in name order; `q` searches the name (accents and case
+    ignored) or the start of the SIRET."""
+    scope = DirectoryQuery(territory_id=_territory(), q=query["q"], size_band=query["size_band"],
+                           qpv_location=query["qpv_location"],
+                           with_open_needs=query["with_open_needs"])
+    after = decode_keyset(query["cursor"], str)
+    rows = list_companies(web().system.engine, scope, limit=query["limit"] + 1, after=after)
+    for row in rows:
+        row["id"] = row["company_id"]
+    return page(rows, query["limit"], lambda r: [r["name_key"], r["company_id"]])
+
+
+@blp.route("/companies", methods=["POST"])
+@blp.doc(operationId="register_company", **links(
+    201, "company_ref", "id", "get_company", "get_company_history", "post_need"))
+@roles(*WRITERS)
+@document_errors(blp, 400, 401, 403, 409, 422)
+@blp.arguments(s.CompanyIn, example=examples.COMPANY)
+@blp.response(201, s.CompanyProfile, headers={**ETAG, **LOCATION, **REPLAYED})
+@keyed(blp, _replay)
+def register(data):
+    """Registers an employer of the territory; a SIRET already registered there is 409."""
+    principal = current_principal()
+    fields = dict(data)
+    occurred_on = fields.pop("registered_on")
+    try:
+        company = web().system.app.register_company(
+            actor=principal.actor, occurred_on=occurred_on, territory_id=_territory(), **fields)
+    except CompanyAlreadyRegistered as error:
+        raise Problem(409, str(error), type_="duplicate") from None
+    return _answer(company, 201)
+
+
+@blp.route("/companies/<company_ref>", methods=["GET"])
+@blp.doc(operationId="get_company")
+@roles(*READERS)
+@document_errors(blp, 401, 403, 404)
+@blp.response(200, s.CompanyProfile, headers=ETAG)
+def get_company(company_ref):
+    """A company with its needs, hosting offers, participations, tutors and commitments."""
+    company = _company_in_scope(company_ref)
+    return _shown(_document(company)), 200, {"ETag": f'"{company.version}"'}
+
+
+@blp.route("/companies/<company_ref>/history", methods=["GET"])
+@blp.doc(operationId="get_company_history")
+@roles(*READERS)
+@document_errors(blp, 401, 403, 404)
+@blp.response(200, s.CompanyHistory)
+def history(company_ref):
+    """Every event of the company in order: business date, recorded time, who, fields."""
+    company = _company_in_scope(company_ref)
+    items = []
+    for record in company.records:
+        data = dict(record.data)
+        if "pathway_id" in data:
+            data["pathway_id"] = _visible_pathway_id(data["pathway_id"])
+        items.append({"version": record.version, "event": record.code,
+                      "label": COMPANY_EVENT_LABELS[record.code], "occurred_on": record.occurred_on,
+                      "recorded_at": record.recorded_at,
+                      "recorded_by": (record.actor or {}).get("user_id"),
+                      "data": {k: (v.isoformat() if isinstance(v, date) else v)
+                               for k, v in data.items()}})
+    return {"id": str(company.id), "items": items}
+
+
+def _record(company_ref: str, code: str, headers: dict, data: dict):
+    """Records one event of the company's stream and answers the company as it left it."""
+    company = _company_in_scope(company_ref)
+    fields = dict(data)
+    occurred_on = fields.pop("occurred_on")
+    company = web().system.app.record_company_event(
+        company.id, code, actor=current_principal().actor, occurred_on=occurred_on,
+        expected_version=expected_version(headers), **fields)
+    return _answer(company, 201)
+
+
+def _event_route(path: str, operation_id: str, code: str, schema, example: dict, summary: str):
+    """A POST route that records one kind of company event (If-Match and Idempotency-Key honoured)."""
+
+    def view(headers, data, company_ref):
+        return _record(company_ref, code, headers, data)
+
+    view.__name__ = operation_id
+    view.__doc__ = summary
+    view = keyed(blp, _replay)(view)
+    view = blp.response(201, s.CompanyProfile, headers={**ETAG, **LOCATION, **REPLAYED})(view)
+    view = blp.arguments(schema, example=example)(view)
+    view = blp.arguments(IfMatchHeaders, location="headers")(view)
+    view = document_errors(blp, 400, 401, 403, 404, 409, 422)(view)
+    view = roles(*WRITERS)(view)
+    view = blp.doc(operationId=operation_id)(view)
+    return blp.route(f"/companies/<company_ref>/{path}", methods=["POST"])(view)
+
+
+_event_route("needs", "post_need", "need_posted", s.NeedIn, examples.NEED,
+             "Posts a recruitment need, offered to some groups of the territory.")
+_event_route("need-outcomes", "close_need", "need_closed", s.NeedOutcomeIn, examples.NEED_OUTCOME,
+             "Records what came of a need: filled (every position), partly filled, or withdrawn.")
+_event_route("hosting-offers", "offer_hosting", "hosting_offered", s.HostingOfferIn,
+             examples.HOSTING_OFFER, "Records PMSMP places the company offers.")
+_event_route("participations", "record_participation", "participated", s.ParticipationIn,
+             examples.PARTICIPATION, "Records the company's participation in an action "
+             "(job dating, café CV, visit, forum, mock interview).")
+_event_route("sponsors", "name_sponsor", "sponsor_named", s.SponsorIn, examples.SPONSOR,
+             "Names a tutor or a sponsor (parrain, marraine) of the company for a pathway.")
+_event_route("commitments", "sign_commitment", "commitment_signed", s.CommitmentIn,
+             examples.COMMITMENT, "Records a commitment the company signed (charter, club).")
+_event_route("corrections", "correct_company", "corrected", s.CompanyCorrectionIn,
+             examples.COMPANY_CORRECTION,
+             "Corrects an earlier event of the company (its version), with the reason; the "
+             "event itself is never rewritten.")
+
+
+@blp.route("/companies/<company_ref>/contacts", methods=["POST"])
+@blp.doc(operationId="name_contact")
+@roles(*WRITERS)
+@document_errors(blp, 400, 401, 403, 404, 409, 422)
+@blp.arguments(IfMatchHeaders, location="headers")
+@blp.arguments(s.ContactIn, example=examples.CONTACT)
+@blp.response(201, s.CompanyProfile, headers={**ETAG, **LOCATION, **REPLAYED})
+@keyed(blp, _replay)
+def name_contact(headers, data, company_ref):
+    """Names a contact person: the identity goes to the encrypted personal-data store only."""
+    company = _company_in_scope(company_ref)
+    person = {k: v for k, v in data.items() if k != "occurred_on" and v is not None}
+    contact_id = uuid4()
+    store = web().system.personal_data
+    store.put(contact_id, person)
+    try:
+        company = web().system.app.record_company_event(
+            company.id, "contact_named", actor=current_principal().actor,
+            occurred_on=data["occurred_on"], expected_version=expected_version(headers),
+            contact_id=str(contact_id))
+    except Exception:
+        store.discard(contact_id)
+        raise
+    web().access_log.record(current_principal(), contact_id, "name_contact",
+                            at=web().system.clock.now())
+    return _answer(company, 201)
+
+
+@blp.route("/companies/<company_ref>/contacts", methods=["GET"])
+@blp.doc(operationId="list_contacts")
+@roles(*WRITERS)
+@document_errors(blp, 401, 403, 404)
+@blp.response(200, s.ContactList)
+def contacts(company_ref):
+    """The company's contact people (each reading is logged)."""
+    company = _company_in_scope(company_ref)
+    store, items = web().system.personal_data, []
+    for contact in company.state.contacts:
+        try:
+            person = store.get(UUID(contact["contact_id"]))
+        except (PersonalDataErased, PersonalDataMissing):
+            person = {}
+        items.append({"contact_id": contact["contact_id"], "named_on": contact["named_on"], **person})
+    if items:
+        web().access_log.record(current_principal(), company.id,
+                                "read_contacts", at=web().system.clock.now())
+    return {"items": items}
+
+
+@blp.route("/companies/<company_ref>/needs/<need_id>/shortlist", methods=["GET"])
+@blp.doc(operationId="get_shortlist")
+@roles(*SHORTLIST_READERS)
+@document_errors(blp, 400, 401, 403, 404)
+@blp.arguments(s.ShortlistQuery, location="query")
+@blp.response(200, s.Shortlist)
+def need_shortlist(query, company_ref, need_id):
+    """The pathways of the need's groups available for a job, most suitable first, with why
+    (a co-pilot sees those of her groups; names only of people who consented to sharing)."""
+    company = _company_in_scope(company_ref)
+    need = company.state.needs.get(need_id)
+    if need is None:
+        raise Problem(404, "aucun besoin de ce code pour cette entreprise", type_="not_found")
+    principal = current_principal()
+    groups = [g for g in need["group_ids"]
+              if principal.role == "business_relations" or g in principal.group_ids]
+    system = web().system
+    label_of, named = person_labels()
+    items = [{"label": label_of(c.pathway_id, c.consent_sharing),
+              "pathway_id": c.pathway_id if principal.role == "copilot" else None,
+              "group_id": c.group_id, "stage": c.stage, "score": c.score, "reasons": list(c.reasons)}
+             for c in shortlist(system.engine, groups, system.clock.today(), limit=query["limit"])]
+    now = system.clock.now()
+    for pathway_id in named:
+        web().access_log.record(principal, pathway_id, "read_person_shortlist", at=now)
+    return {"company_id": str(company.id), "need": need, "items": items}
