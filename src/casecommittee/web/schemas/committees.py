@@ -53,8 +53,9 @@ class Committee(Document):
     status = code(SESSION_STATUSES, required=True)
     closed_at = fields.DateTime(allow_none=True)
     decision_count = fields.Integer(required=True)
-    needs = fields.List(fields.Nested(ProposalOut), required=True, metadata={
-        "description": "the companies' needs on the agenda"})
+    needs = fields.List(fields.Nested(ProposalOut), metadata={
+        "description": "the companies' needs on the agenda (in a session's own document; "
+                       "lists of sessions leave it out)"})
 
 
 CommitteePage = page_of(Committee, "CommitteePage")
