@@ -2,13 +2,18 @@
 works with host the demo's immersions and hire its people, their needs close with the hired
 pathways, and `make run` prints her sign-in like the other roles'."""
 
+import json
+import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
+from click.testing import CliRunner
+
 from casecommittee.bootstrap import bootstrap
+from casecommittee.cli import main
 from casecommittee.cli.web import load_demo
 from casecommittee.config import Settings
-from casecommittee.demo import create_territory, generate
+from casecommittee.demo import NAMESPACE, create_territory, generate
 from casecommittee.demo_companies import ROSTER, DemoCompanies, generate_companies, siret_for
 from casecommittee.domain.siret import is_valid_siret
 from casecommittee.projections.replay_check import replay_check
@@ -139,3 +144,34 @@ def test_make_run_prints_a_sign_in_for_the_chargee_de_relation_entreprises(store
         assert replay_check(system.app, system.engine)["ok"]
     finally:
         system.close()
+
+
+def test_casecommittee_demo_loads_the_companies_when_asked(tmp_path, stores):
+    runner, env = CliRunner(), stores.env(tmp_path / "var")
+    try:
+        loaded = runner.invoke(main, ["demo", "--people", "40", "--seed", "4", "--companies"], env=env)
+        assert loaded.exit_code == 0, loaded.output
+        assert f"40 pathways, {len(ROSTER)} companies" in loaded.output
+        territory = str(uuid.uuid5(NAMESPACE, "territory/Belfort"))
+        listed = runner.invoke(main, ["companies", "list", "--territory", territory], env=env)
+        assert f"{len(ROSTER)} entreprise(s)" in listed.output
+        bakery = siret_for("Boulangerie Pâtisserie du Lion")
+        assert f"{bakery}  Boulangerie Pâtisserie du Lion  (moins de 10 salariés" in listed.output
+        shown = runner.invoke(main, ["companies", "show", bakery, "--territory", territory], env=env)
+        assert "registered" in shown.output and "contact_named" in shown.output
+        figures = json.loads(runner.invoke(main, ["companies", "figures", "--territory", territory],
+                                           env=env).output)
+        assert figures["companies"]["mobilised"] == len(ROSTER) and figures["employers"]
+    finally:
+        stores.drop(env)
+
+
+def test_casecommittee_demo_without_companies_registers_none(tmp_path, stores):
+    runner, env = CliRunner(), stores.env(tmp_path / "var")
+    try:
+        assert runner.invoke(main, ["demo", "--people", "20", "--seed", "4"], env=env).exit_code == 0
+        territory = str(uuid.uuid5(NAMESPACE, "territory/Belfort"))
+        listed = runner.invoke(main, ["companies", "list", "--territory", territory], env=env)
+        assert "0 entreprise(s)" in listed.output
+    finally:
+        stores.drop(env)
