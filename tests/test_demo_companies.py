@@ -15,12 +15,15 @@ from casecommittee.cli.web import load_demo
 from casecommittee.config import Settings
 from casecommittee.demo import NAMESPACE, create_territory, generate
 from casecommittee.demo_companies import ROSTER, DemoCompanies, generate_companies, siret_for
+from casecommittee.demo_sessions import CommitteeCalendar
 from casecommittee.domain.siret import is_valid_siret
 from casecommittee.projections.replay_check import replay_check
 from casecommittee.queries.companies import DirectoryQuery, list_companies
 from casecommittee.queries.company_statistics import CompanyStatisticsQuery, company_statistics
 from casecommittee.queries.placements import placements
+from casecommittee.queries.session_documents import live_agenda
 from casecommittee.stores.auth import Passwords, Tokens
+from casecommittee.stores.reference import groups
 from casecommittee.web import create_app
 
 
@@ -141,6 +144,17 @@ def test_make_run_prints_a_sign_in_for_the_chargee_de_relation_entreprises(store
         page = client.get(f"/api/v1/companies/{busiest['id']}",
                           headers={"Authorization": f"Bearer {chargee['token']}"}).json
         assert page["placements"] and page["hosting_offers"]
+
+        # the companies' open needs wait on the coming committees, their shortlist on the agenda
+        calendar = CommitteeCalendar(system.clock.today())
+        coming = next(d for d in calendar.dates if d > calendar.today)
+        sessions = [system.app.get_committee(calendar.session_id(g["id"], coming))
+                    for g in system.reference.rows(groups)]
+        assert any(session.needs for session in sessions)
+        reasons = {reason for session in sessions if session.needs
+                   for item in live_agenda(system, session, lambda pid, consent: pid)
+                   for reason in item["reasons"]}
+        assert "company_need_fits" in reasons
         assert replay_check(system.app, system.engine)["ok"]
     finally:
         system.close()

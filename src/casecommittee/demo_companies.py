@@ -362,6 +362,14 @@ def _needs(rng, stream: _Stream, group_ids: dict[str, str], all_groups: list[str
         if (today - posted).days > 75:  # the older ones were withdrawn; the recent stay open
             stream.add(posted + timedelta(days=rng.randint(45, 75)), "need_closed", need_id=need_id,
                        outcome="withdrawn", positions_filled=0, hired_pathway_ids=[])
+    if company.weight >= 4:  # the largest have a need open now, for the coming committees
+        posted = max(company.registered_on, today - timedelta(days=rng.randint(5, 40)))
+        title, rome = rng.choice(company.jobs)
+        stream.add(posted, "need_posted", need_id=f"besoin-{posted:%Y-%m}-ouvert", job_title=title,
+                   rome_code=rome, contract_type="cdi", contract_months=None,
+                   positions=rng.randint(1, 4), starts_on=posted + timedelta(days=rng.randint(20, 60)),
+                   group_ids=sorted(rng.sample(all_groups, rng.randint(1, len(all_groups)))),
+                   requirements=None)
 
 
 def _hosting(rng, stream: _Stream) -> None:
@@ -439,3 +447,25 @@ def generate_companies(app, reference, personal_data, territory: DemoTerritory,
         saved.append(stream)
     personal_data.put_many(people)
     return [stream.save(app, actor, territory.territory_id) for stream in saved]
+
+
+def needs_on_coming_sessions(app, territory: DemoTerritory, calendar, saved: list[Company]) -> int:
+    """Puts the companies' open needs on the coming session of each group they are offered to,
+    as its co-pilot would (the sessions of `calendar`, scheduled by `generate_sessions`);
+    returns how many."""
+    coming = next((d for d in calendar.dates if d > calendar.today), None)
+    if coming is None:
+        return 0
+    names = {g["id"]: g["name"] for g in territory.groups}
+    count = 0
+    for company in saved:
+        for need in company.state.open_needs():
+            for group_id in need["group_ids"]:
+                copilot = territory.users[f"copilot:{names[group_id]}:0"]
+                app.add_need_to_committee(
+                    calendar.session_id(group_id, coming), company_id=company.id,
+                    need_id=need["need_id"],
+                    actor={"user_id": copilot["id"], "role": "copilot",
+                           "structure_id": copilot["structure_id"]})
+                count += 1
+    return count

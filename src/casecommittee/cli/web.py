@@ -13,7 +13,7 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
 
     from ..bootstrap import bootstrap
     from ..demo import create_territory, generate
-    from ..demo_companies import DemoCompanies, generate_companies
+    from ..demo_companies import DemoCompanies, generate_companies, needs_on_coming_sessions
     from ..demo_sessions import CommitteeCalendar, generate_sessions
     from ..stores.auth import Passwords, Tokens
     from ..stores.reference import territories
@@ -29,9 +29,11 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
         for _pathway in generate(system.app, system.reference, system.personal_data,
                                  committees=calendar, companies=companies):
             pass
-        generate_companies(system.app, system.reference, system.personal_data, territory, companies)
+        saved = generate_companies(system.app, system.reference, system.personal_data, territory,
+                                   companies)
         system.projections.catch_up()
         generate_sessions(system, calendar=calendar)
+        needs_on_coming_sessions(system.app, territory, calendar, saved)
         system.projections.catch_up()
         tokens = Tokens(system.engine)
         picks = {
