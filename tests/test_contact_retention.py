@@ -25,8 +25,8 @@ def _actor(user):
     return {"user_id": user["id"], "role": "business_relations", "structure_id": None}
 
 
-def test_a_contact_is_erased_two_years_after_the_company_s_last_activity(system, chargee, clock):
-    clock.current = date(2024, 3, 4)
+def _bakery_and_its_manager(system, chargee, named_on: date):
+    """The bakery, registered on 1 March 2024, and its manager named as contact on `named_on`."""
     bakery = system.app.register_company(
         actor=_actor(chargee), occurred_on=date(2024, 3, 1), territory_id="t-belfort", siret=BAKERY,
         name="Boulangerie des Résidences", size_band="micro", qpv_location="in_qpv")
@@ -34,7 +34,13 @@ def test_a_contact_is_erased_two_years_after_the_company_s_last_activity(system,
     system.personal_data.put(contact, {"first_name": "Martine", "last_name": "Roux",
                                        "phone": "0384212223"})
     system.app.record_company_event(bakery.id, "contact_named", actor=_actor(chargee),
-                                    occurred_on=date(2024, 3, 4), contact_id=str(contact))
+                                    occurred_on=named_on, contact_id=str(contact))
+    return bakery, contact
+
+
+def test_a_contact_is_erased_two_years_after_the_company_s_last_activity(system, chargee, clock):
+    clock.current = date(2024, 3, 4)
+    bakery, contact = _bakery_and_its_manager(system, chargee, date(2024, 3, 4))
 
     # days later, the contact is no pathway's identity, yet no orphan of a crash either
     clock.current = date(2024, 3, 10)
@@ -62,13 +68,7 @@ def test_a_contact_is_erased_two_years_after_the_company_s_last_activity(system,
 
 def test_activity_with_the_company_keeps_its_contacts(system, chargee, clock):
     clock.current = date(2024, 3, 1)
-    bakery = system.app.register_company(
-        actor=_actor(chargee), occurred_on=date(2024, 3, 1), territory_id="t-belfort", siret=BAKERY,
-        name="Boulangerie des Résidences", size_band="micro", qpv_location="in_qpv")
-    contact = uuid.uuid4()
-    system.personal_data.put(contact, {"first_name": "Martine", "last_name": "Roux"})
-    system.app.record_company_event(bakery.id, "contact_named", actor=_actor(chargee),
-                                    occurred_on=date(2024, 3, 1), contact_id=str(contact))
+    bakery, contact = _bakery_and_its_manager(system, chargee, date(2024, 3, 1))
     clock.current = date(2025, 9, 18)
     system.app.record_company_event(bakery.id, "participated", actor=_actor(chargee),
                                     occurred_on=date(2025, 9, 18), kind="job_dating")

@@ -322,7 +322,7 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committ
         from .demo_companies import employer_for, propose
 
         hire_in = rng.randint(5, 90)
-        company = employer_for(rng, life, companies, life.on + timedelta(days=hire_in), last_host)
+        company = employer_for(rng, companies, life.on + timedelta(days=hire_in), last_host)
         employer = company.as_party()
         need, hire_in = propose(rng, life, companies, company, hire_in)
     if not step("hired", hire_in, employer=employer,

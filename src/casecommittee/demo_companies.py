@@ -192,7 +192,7 @@ class DemoCompanies:
             self.companies.append(DemoCompany(name, siret_for(name), naf, size, town, place, jobs,
                                               self.start + timedelta(days=offset)))
         self.by_siret = {c.siret: c for c in self.companies}
-        #: (group name, pathway id) of the pathways oriented to a scheme with a sponsor
+        #: the pathways oriented to a scheme with a sponsor (pathway_id, on: from when)
         self.sponsorable: list[dict] = []
 
     def company_id(self, company: DemoCompany) -> str:
@@ -218,7 +218,7 @@ class DemoCompanies:
                               "on": on, "contract": contract, "months": months, "need": need})
 
 
-def employer_for(rng: random.Random, life, companies: DemoCompanies, on: date,
+def employer_for(rng: random.Random, companies: DemoCompanies, on: date,
                  last_host: DemoCompany | None) -> DemoCompany:
     """The employer of a hire on `on`: the host of an immersion that led to it, else a company
     registered at least two weeks before (so a proposal can precede the hire)."""
@@ -230,8 +230,9 @@ def employer_for(rng: random.Random, life, companies: DemoCompanies, on: date,
 def propose(rng: random.Random, life, companies: DemoCompanies, company: DemoCompany,
             hire_in: int) -> tuple[tuple[str, date] | None, int]:
     """Before a hire `hire_in` days on, most often: the person proposed to the company for its
-    need of that quarter (a `proposed_to_company` step). Returns the need (key, proposed on)
-    and the days left to the hire."""
+    need of that quarter (a `proposed_to_company` step; none when the person is not available
+    for a job then, the hire still answering the need). Returns the need (key, proposed on) and
+    the days left to the hire."""
     if rng.random() >= HIRES_FOR_A_NEED:
         return None, hire_in
     before = min(hire_in, rng.randint(2, 12))
@@ -319,7 +320,7 @@ def _contacts(rng, stream: _Stream, ids: list[str]) -> dict[uuid.UUID, dict]:
     return people
 
 
-def _needs(rng, stream: _Stream, group_ids: dict[str, str], all_groups: list[str]) -> None:
+def _needs(rng, stream: _Stream, all_groups: list[str]) -> None:
     """The needs the hires answered (closed as filled, or partly), and a few others: withdrawn,
     or still open for the coming committees."""
     company, today = stream.company, stream.today
@@ -426,15 +427,14 @@ def generate_companies(app, reference, personal_data, territory: DemoTerritory,
     rng = random.Random(f"company streams/{seed}")
     user = create_business_relations_user(reference, territory)
     actor = {"user_id": user["id"], "role": "business_relations", "structure_id": user["structure_id"]}
-    group_ids = {g["name"]: g["id"] for g in territory.groups}
-    all_groups = sorted(group_ids.values())
+    all_groups = sorted(g["id"] for g in territory.groups)
     saved, people = [], {}
     sponsors = list(companies.sponsorable)
     for company in companies.companies:
         stream = _Stream(rng, company, companies.today)
         contacts: list[str] = []
         people.update(_contacts(rng, stream, contacts))
-        _needs(rng, stream, group_ids, all_groups)
+        _needs(rng, stream, all_groups)
         _hosting(rng, stream)
         _participations(rng, stream, companies.start)
         _sponsors(rng, stream, contacts)
