@@ -176,6 +176,10 @@ def test_casecommittee_demo_loads_the_companies_when_asked(tmp_path, stores):
         figures = json.loads(runner.invoke(main, ["companies", "figures", "--territory", territory],
                                            env=env).output)
         assert figures["companies"]["mobilised"] == len(ROSTER) and figures["employers"]
+
+        again = runner.invoke(main, ["demo", "--people", "10", "--seed", "5", "--companies"], env=env)
+        assert again.exit_code == 1 and "already holds the demo's companies" in again.output
+        assert "Traceback" not in again.output
     finally:
         stores.drop(env)
 

@@ -195,6 +195,10 @@ class DemoCompanies:
         #: the pathways oriented to a scheme with a sponsor (pathway_id, on: from when)
         self.sponsorable: list[dict] = []
 
+    def already_loaded(self, app) -> bool:
+        """Whether the store already holds the demo's companies (from any seed: same SIRETs)."""
+        return uuid.UUID(self.company_id(self.companies[0])) in app.repository
+
     def company_id(self, company: DemoCompany) -> str:
         """The company's aggregate id in the demo's territory."""
         return str(company_id(self.territory_id, company.siret))

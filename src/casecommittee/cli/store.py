@@ -50,6 +50,10 @@ def demo(ctx, seed, people, years, with_companies):
     if with_companies:
         territory = create_territory(system.reference)
         companies = DemoCompanies(territory.territory_id, system.clock.today(), seed=seed, years=years)
+        if companies.already_loaded(system.app):
+            raise click.ClickException(
+                "this store already holds the demo's companies: leave out --companies, or use a "
+                "fresh CASECOMMITTEE_DATA_DIR")
     after_save, system.app.after_save = system.app.after_save, None  # project once, at the end
     try:
         with click.progressbar(length=total, label="demo pathways") as bar:
