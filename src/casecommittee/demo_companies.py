@@ -191,6 +191,9 @@ class DemoCompanies:
                 offset = rng.randint(11, span - 20)
             self.companies.append(DemoCompany(name, siret_for(name), naf, size, town, place, jobs,
                                               self.start + timedelta(days=offset)))
+        #: the first company the Cité worked with, from the demo's first day
+        self.earliest = min(self.companies, key=lambda c: c.registered_on)
+        self.earliest.registered_on = self.start
         self.by_siret = {c.siret: c for c in self.companies}
         #: the pathways oriented to a scheme with a sponsor (pathway_id, on: from when)
         self.sponsorable: list[dict] = []
@@ -206,7 +209,7 @@ class DemoCompanies:
     def draw(self, rng: random.Random, on: date) -> DemoCompany:
         """A company registered by `on` (the founding ones are, from the demo's first days),
         the larger ones more often."""
-        known = [c for c in self.companies if c.registered_on <= on] or self.companies[:1]
+        known = [c for c in self.companies if c.registered_on <= on] or [self.earliest]
         return rng.choices(known, [c.weight for c in known])[0]
 
     def hosted(self, company: DemoCompany, pathway, on: date, ends_on: date) -> None:
