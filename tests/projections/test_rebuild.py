@@ -160,7 +160,7 @@ def test_rows_copied_through_the_driver_are_those_attached_files_give(system, cl
 def test_a_rebuild_on_postgresql_copies_its_rows_in_and_gives_what_the_catch_up_built(
         system, clock, monkeypatch):
     """On PostgreSQL the scratch files' rows go into the staging tables by `COPY … FROM STDIN`
-    (every row of every piece), and the read models are those the catch-up built, JSON
+    (every row of every piece but the statistics cells', added up), and the read models are those the catch-up built, JSON
     documents, dates and times included. (On SQLite, attached files are copied as they are:
     the test above.)"""
     list(generate(system.app, system.reference, system.personal_data, people=40, seed=11,
@@ -179,8 +179,9 @@ def test_a_rebuild_on_postgresql_copies_its_rows_in_and_gives_what_the_catch_up_
     for name, count in copied:
         table = name.split("_", 3)[3]
         by_table[table] = by_table.get(table, 0) + count
+    # (the statistics cells, counters that the partitions add up, go in by upsert instead)
     assert by_table == {table.name: len(rows) for table, rows in
-                        zip(VIEW_TABLES, built.values(), strict=True)}
+                        zip(VIEW_TABLES, built.values(), strict=True) if "additive" not in table.info}
 
 
 def _staging_tables(system) -> list[str]:

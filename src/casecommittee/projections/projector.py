@@ -9,7 +9,7 @@ When an event changes a pathway's statistical summary, the summary it replaces i
 closed version, once and for all: versions are only ever inserted.
 """
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import bindparam, select, update
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
+from .cells import add_change, write_deltas
 from .committees import CommitteeProjector
 from .companies import CompanyProjector
 from .pathways import pathway_rows, pathway_versions, row_of
@@ -43,6 +44,9 @@ def _every_column(table, *, but: str | None = None) -> dict:
 ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
 ROW_UPDATE = (update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id"))
               .values(_every_column(pathway_rows, but="pathway_id")))
+#: How many cells' changes a session holds before writing them (they are added up, so a
+#: rebuild writing them in several goes gives the same cells).
+CELL_DELTAS_HELD = 20_000
 VERSION_INSERT = pathway_versions.insert().values(_every_column(pathway_versions, but="id"))
 #: What a version row holds, in the order the projector writes it: the summary's tuple follows.
 VERSION_COLUMNS = ("pathway_id", "version", "recorded_from", "recorded_to", *SUMMARY_NAMES)
@@ -53,7 +57,8 @@ class _Known:
     holds from), and whether its row exists."""
 
     __slots__ = ("state", "summary", "summary_version", "summary_since", "stored", "recorded_at",
-                 "identification", "identification_of", "placements", "placements_since")
+                 "identification", "identification_of", "stored_summary", "placements",
+                 "placements_since")
 
     def __init__(self, state: PathwayState, stored: bool):
         self.state, self.stored = state, stored
@@ -65,6 +70,8 @@ class _Known:
         # the identification sets it; a correction folds a new state)
         self.identification: Identification | None = None
         self.identification_of: PathwayState | None = None
+        # the summary its stored row holds (and the statistics cells count)
+        self.stored_summary: Summary | None = None
         # the pathway's immersions and hires with companies, and the (version, recorded time)
         # they hold from
         # (None: not known yet in memory — read from the store when an event may change them)
@@ -111,7 +118,7 @@ class PathwayProjector:
         else:  # its row holds this state's summary
             state = self.app.state_at(event.originator_id, event.originator_version - 1)
             known = _Known(state, True)
-            known.summary = known.summarize(self.territory_of)
+            known.summary = known.stored_summary = known.summarize(self.territory_of)
             known.summary_version, known.summary_since = conn.execute(
                 select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
                 .where(pathway_rows.c.pathway_id == pid)).one()
@@ -127,6 +134,8 @@ class ProjectionSession:
         self.conn = conn
         self.dirty: dict[str, _Known] = {}
         self.versions: list[tuple] = []
+        # what the rows written so far change in the statistics cells, written at `flush`
+        self.cell_deltas: Counter = Counter()
         self.placement_rows: dict[str, list[tuple]] = {}
         self.placement_versions: list[tuple] = []
 
@@ -202,19 +211,27 @@ class ProjectionSession:
         self._write(leaving)
 
     def flush(self) -> None:
-        """Writes every pending row and version (call before committing)."""
+        """Writes every pending row, version and statistics cell (call before committing)."""
         self._write(self.dirty)
         self.dirty = {}
+        write_deltas(self.conn, self.cell_deltas)
+        self.cell_deltas = Counter()
 
     def _write(self, pathways: dict[str, _Known]) -> None:
         conn = self.conn
         inserts, updates = [], []
+        deltas = self.cell_deltas
         for pid, known in pathways.items():
+            add_change(deltas, known.stored_summary, known.summary)
+            known.stored_summary = known.summary
             row = row_of(known.state, known.summary, known.recorded_at, known.summary_version,
                          known.summary_since)
             row["pathway_id"] = pid
             (updates if known.stored else inserts).append(row)
             known.stored = True
+        if len(deltas) > CELL_DELTAS_HELD:  # (a rebuild's: written as it goes, memory bounded)
+            write_deltas(conn, deltas)
+            self.cell_deltas = Counter()
         execute_many(conn, VERSION_INSERT, self.versions, VERSION_COLUMNS)
         self.versions = []
         execute_many(conn, ROW_INSERT, inserts)

@@ -27,6 +27,7 @@ from sqlalchemy import String, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from ..db import make_engine, metadata
+from .cells import CELL_KEY, statistics_cells
 from .committees import committee_decisions, committee_sessions
 from .companies import companies, company_needs
 from .pathways import pathway_rows, pathway_versions
@@ -38,6 +39,7 @@ from .staging import lock_key, process_runs
 _KEYS = {
     pathway_rows.name: ("pathway_id",),
     pathway_versions.name: ("pathway_id", "version"),
+    statistics_cells.name: CELL_KEY,
     committee_sessions.name: ("session_id",),
     committee_decisions.name: ("session_id", "pathway_id"),
     companies.name: ("company_id",),

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..db import metadata
 from ..stores.reference import groups
+from .cells import statistics_cells
 from .committees import COMMITTEE_TABLES
 from .companies import COMPANY_TABLES
 from .pathways import pathway_rows, pathway_versions
@@ -39,8 +40,8 @@ positions = Table(
     Column("position", Integer, nullable=False),
 )
 
-VIEW_TABLES = (pathway_rows, pathway_versions, *COMMITTEE_TABLES, *COMPANY_TABLES,
-               *PLACEMENT_TABLES)
+VIEW_TABLES = (pathway_rows, pathway_versions, statistics_cells, *COMMITTEE_TABLES,
+               *COMPANY_TABLES, *PLACEMENT_TABLES)
 
 read_model_schema = Table(
     "read_model_schema", metadata,

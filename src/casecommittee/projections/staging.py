@@ -26,11 +26,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Index, MetaData, Table, insert, inspect, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql import Executable
 
 from .bulk import bind_processor
+from .cells import additive_insert_suffix
 from .rebuild import scratch_engine
 
 STAGING_NAME = re.compile(r"rebuilding_(\d+)_[0-9a-f]+_")
@@ -80,8 +82,11 @@ class Staging:
             with conn.begin():  # (the driver opens SQLite's transaction at the first INSERT)
                 conn.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
                 for table, staged in zip(self.tables, self.staged, strict=True):
-                    conn.exec_driver_sql(f"INSERT INTO main.{_quoted(conn, staged)} "
-                                         f"SELECT * FROM {schema}.{_quoted(conn, table)}")
+                    # (a table of counters adds each partition's to the others': `cells`)
+                    target = _quoted(conn, staged)
+                    conn.exec_driver_sql(f"INSERT INTO main.{target} "
+                                         f"SELECT * FROM {schema}.{_quoted(conn, table)}"
+                                         + additive_insert_suffix(table, target))
         finally:
             _detach(conn, schema)
 
@@ -258,6 +263,15 @@ def _copy_through(conn: Connection, tables, staged_tables, path: Path, chunk: in
             # goes on numbering those a catch-up adds after the swap)
             columns = [c for c in table.columns if c is not table.autoincrement_column]
             rows = source.execution_options(yield_per=chunk).execute(select(*columns))
+            counter = table.info.get("additive")
+            if counter is not None:  # counters, added to the other partitions' (`cells`)
+                statement = pg_insert(staged)
+                statement = statement.on_conflict_do_update(
+                    index_elements=list(staged.primary_key.columns),
+                    set_={counter: staged.c[counter] + statement.excluded[counter]})
+                while batch := rows.fetchmany(chunk):
+                    conn.execute(statement, [dict(r._mapping) for r in batch])
+                continue
             if by_copy:
                 copy_rows(conn, staged, columns, rows)
                 continue

@@ -11,14 +11,15 @@ the steering committee saw that day, before late entries and corrections.
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import String, and_, case, cast, false, func, select, union_all
+from sqlalchemy import String, and_, case, cast, false, func, literal, select, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
+from ..projections.cells import statistics_cells
 from ..projections.pathways import pathway_rows, pathway_versions
 from ..projections.summary import SUMMARY_NAMES
 from ..stores.reference import groups
@@ -305,6 +306,21 @@ def _target(conn, query: StatisticsQuery, day: date, counts: dict) -> dict:
 def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
     """The statistics document of the API (`GET /api/v1/statistics`) for one query.
 
+    Today's figures of a territory or a group, whole or by group or territory, are read from
+    the statistics cells (`cells_statistics`); the others are computed from the pathways'
+    summaries (`direct_statistics`), which give the same documents.
+    """
+    if query.by is not None and query.by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {query.by!r}; one of: {', '.join(BREAKDOWNS)}")
+    if cells_answer(query):
+        return cells_statistics(engine, query, today)
+    return direct_statistics(engine, query, today)
+
+
+def direct_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
+    """The statistics document computed from each pathway's summary (as it stands, or as known
+    at `known_at`): the reference the cells are checked against.
+
     The scoped population is read once (`_counts` with its detail); only a breakdown by flag
     (not a partition) and a period filter (the year's count) cost more scans.
     """
@@ -331,6 +347,120 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
             "median_days": _median_days(counts),
             "exits": _exits(counts),
             "breakdown": _breakdown(grouped) if query.by else [],
+            "target": _target(conn, query, day, counts),
+        }
+
+
+#: The breakdowns the cells answer, by the cell column they group by.
+_CELL_BREAKDOWNS = {None: None, "group": statistics_cells.c.group_id,
+                    "territory": statistics_cells.c.territory_id}
+
+
+def cells_answer(query: StatisticsQuery) -> bool:
+    """Whether the statistics cells answer `query` exactly: today's figures (no `as_of`, no
+    `known_at`), of the whole history (no period), whole or by group or territory."""
+    return (query.as_of is None and query.known_at is None and query.period_from is None
+            and query.period_to is None and query.by in _CELL_BREAKDOWNS)
+
+
+def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
+    """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
+    cells: the totals (and the year's population) less the months after the day's month and
+    the days after the day in its month (each read by its range of the cells' key)."""
+    c = statistics_cells
+    next_month = (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+    january, next_january = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    scope = []
+    if query.territory_id:
+        scope.append(c.c.territory_id == query.territory_id)
+    if query.group_id:
+        scope.append(c.c.group_id == query.group_id)
+    key = _CELL_BREAKDOWNS[query.by]
+    parts = (and_(c.c.grain == "T"),
+             and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"),
+             and_(c.c.grain == "M", c.c.dated >= next_month),
+             and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month))
+    columns = [(key if key is not None else literal("")).label("key"), c.c.grain, c.c.dated, c.c.metric, c.c.n]
+    rows = conn.execute(union_all(*[select(*columns).where(part, *scope) for part in parts]))
+    found: dict = {}
+    for row in rows:
+        sums = found.setdefault(row.key or None, {})
+        total, year = sums.get(row.metric, (0, 0))
+        if row.grain == "T":
+            total += row.n
+        elif row.grain == "Y":
+            year += row.n
+        else:  # dated after the day
+            total -= row.n
+            if row.metric == "population" and row.dated < next_january:
+                year -= row.n
+        sums[row.metric] = (total, year)
+    return found
+
+
+def _cell_counts(sums: dict) -> dict:
+    """The counts `_figures` reads, from one key's metric sums."""
+    counts = {name: sums.get(name, (0, 0))[0]
+              for name in ("population", *FUNNEL, "day_105_past", "ruptured", "exits", "positive_exits")}
+    counts["identified_this_year"] = sums.get("population", (0, 0))[1]
+    return counts
+
+
+def _histogram_median(histogram: dict[int, int]):
+    """`statistics.median` of the values a histogram {value: how many} holds, None if none."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    wanted = (size // 2,) if size % 2 else (size // 2 - 1, size // 2)
+    picked, seen = [], 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(picked) < len(wanted) and wanted[len(picked)] < seen:
+            picked.append(value)
+    return picked[0] if size % 2 else (picked[0] + picked[1]) / 2
+
+
+def _by_prefix(sums: dict, prefix: str) -> Counter:
+    return Counter({metric[len(prefix):]: n for metric, (n, _year) in sums.items()
+                    if metric.startswith(prefix)})
+
+
+def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
+    """The statistics document of `query` (one `cells_answer` answers) read from the cells:
+    a number of cells that grows with the groups and the months, not with the pathways."""
+    if not cells_answer(query):
+        raise ValueError("the statistics cells answer today's figures only, whole or by group or territory")
+    day = today
+    with engine.connect() as conn:
+        by_key = {key: sums for key, sums in _cell_sums(conn, query, day).items()
+                  if sums.get("population", (0, 0))[0]}
+        total: dict = {}
+        for sums in by_key.values():
+            for metric, (n, year) in sums.items():
+                before = total.get(metric, (0, 0))
+                total[metric] = (before[0] + n, before[1] + year)
+        counts = _cell_counts(total)
+        funnel, rates = _figures(counts)
+        stages_found = _by_prefix(total, "stage:")
+        exits_found = _by_prefix(total, "exit:")
+        ruptures_found = _by_prefix(total, "rupture_stage:")
+        breakdown = []
+        if query.by:
+            grouped = {key: _cell_counts(sums) for key, sums in by_key.items()}
+            breakdown = _breakdown(grouped)
+        return {
+            "as_of": day.isoformat(),
+            "known_at": None,
+            "population": counts["population"],
+            "stages": {stage: stages_found[stage] for stage in STAGES},
+            "funnel": funnel,
+            "rates": rates,
+            "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
+            "median_days": {
+                name: _histogram_median({int(days): n for days, n in _by_prefix(total, name + ":").items()})
+                for name in ("to_orientation", "to_first_hire")},
+            "exits": {outcome: exits_found[outcome] for outcome in EXIT_OUTCOMES if exits_found[outcome]},
+            "breakdown": breakdown,
             "target": _target(conn, query, day, counts),
         }
 

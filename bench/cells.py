@@ -1,0 +1,74 @@
+"""Today's statistics from the statistics cells against the direct computation over the
+pathways (what every request did before the cells), on the bench's stores, side by side in
+the same run: their times, their growth from the smaller store to the larger, and that the
+documents are identical.
+
+    python bench/cells.py                          # 10,000 and 50,000 pathways, 9 runs each
+    python bench/cells.py --people 2000 10000 --runs 5
+
+"Cold": no statistics cache in front (`compute_statistics` computes each time, as after any
+write); the database's pages are warm, as in `run.py queries`.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).parent))
+import run  # noqa: E402
+
+from casecommittee.projections.cells import statistics_cells  # noqa: E402
+from casecommittee.queries.statistics import (  # noqa: E402
+    StatisticsQuery,
+    cells_statistics,
+    direct_statistics,
+)
+
+QUERIES = {"default": StatisticsQuery(), "by_group": StatisticsQuery(by="group")}
+
+
+def measure(people: int, runs: int) -> dict:
+    """Median and maximum milliseconds of each query, from the cells and directly."""
+    system = run._system(run.territory(people))
+    system.projections.catch_up()
+    figures = {}
+    with system.engine.connect() as conn:
+        figures["cells"] = conn.execute(select(func.count()).select_from(statistics_cells)).scalar()
+    for name, query in QUERIES.items():
+        direct = direct_statistics(system.engine, query, run.TODAY)
+        cells = cells_statistics(system.engine, query, run.TODAY)
+        if direct != cells:
+            raise AssertionError(f"{name}: the cells' document differs from the direct one")
+        for how, compute in (("direct", direct_statistics), ("cells", cells_statistics)):
+            figures[f"{name}_{how}"] = run._timed(lambda c=compute, q=query: c(system.engine, q, run.TODAY), runs)
+            run.log(f"{people} pathways, {name} {how}: {figures[f'{name}_{how}']}")
+    system.close()
+    return figures
+
+
+def main() -> None:
+    """Measures every size, prints the growth of each figure from the first size to the last."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--people", type=int, nargs="+", default=[10_000, 50_000])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    load = run._load()
+    by_size = {people: measure(people, args.runs) for people in args.people}
+    small, large = by_size[args.people[0]], by_size[args.people[-1]]
+    print(f"load average {load} → {run._load()}; median ms of {args.runs} runs (max)")
+    print(f"| query | {' | '.join(f'{p:,} pathways' for p in args.people)} | growth |")
+    print(f"|---|{'---|' * len(args.people)}---|")
+    for name in (f"{q}_{how}" for q in QUERIES for how in ("direct", "cells")):
+        cells = " | ".join(f"{by_size[p][name]['median_ms']} ({by_size[p][name]['max_ms']})" for p in args.people)
+        growth = large[name]["median_ms"] / small[name]["median_ms"]
+        print(f"| {name} | {cells} | {growth:.2f}× |")
+    print(f"| cells (rows) | {' | '.join(str(by_size[p]['cells']) for p in args.people)} | "
+          f"{large['cells'] / small['cells']:.2f}× |")
+    print(json.dumps(by_size))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Statistics cells: the territory's figures as counters, kept by the projections.
+
+A cell counts the pathways of one group (and its territory) that have a figure (a metric: the
+population, a funnel step, a stage, an exit by outcome, a day count for a median…) dated on a
+day. The day is the later of the identification and the fact (the population and the stage are
+dated by the identification itself): a pathway counts for a figure on a day exactly when the
+statistics would count it then. Each figure is counted in three cells (`GRAINS`): its total
+("T", all days), its month ("M", dated the 1st) and its day ("D"); the population also in its
+year ("Y", dated January 1st). The figures on a day are the totals less the months after the
+day's month and the days after the day in its month: for today's figures, a few cells per
+metric and group, however many pathways there are.
+
+The projector keeps them: when it writes a pathway's row, it subtracts what the summary the
+row held contributed and adds what the new one does (`contributions`), in the same
+transaction. A rebuild's partitions each count their own pathways; their cells are added up
+when copied into the staging table (`ADDITIVE`). A cell that falls to 0 is deleted, so the
+cells kept incrementally and the rebuilt ones are the same rows.
+"""
+
+from collections import Counter
+from datetime import date
+
+import orjson
+from sqlalchemy import Column, Date, Integer, Table, bindparam, delete, literal_column, text
+from sqlalchemy.engine import Connection
+
+from ..db import CleanText, metadata
+from ..domain.vocabulary import POSITIVE_OUTCOMES, STAGES
+from .bulk import execute_many
+from .summary import Summary
+
+statistics_cells = Table(
+    "statistics_cells", metadata,
+    Column("grain", CleanText, primary_key=True),  # T, Y, M or D (`GRAINS`)
+    Column("dated", Date, primary_key=True),
+    # '' when the pathway has no group (or the group no territory): a key cannot be NULL
+    Column("group_id", CleanText(36), primary_key=True),
+    Column("territory_id", CleanText(36), primary_key=True),
+    Column("metric", CleanText, primary_key=True),
+    Column("n", Integer, nullable=False),
+    info={"additive": "n"},
+)
+
+#: The grains of the cells: all days, a year (the population only), a month, a day.
+GRAINS = ("T", "Y", "M", "D")
+#: The date of the cells of grain "T".
+ALL_DAYS = date.min
+
+#: The columns that name a cell, in the order of its key.
+CELL_KEY = ("grain", "dated", "group_id", "territory_id", "metric")
+
+#: The funnel counts, by the summary field that dates them.
+DATED_COUNTS = (
+    ("oriented", "first_oriented_on"), ("immersion", "first_immersion_on"),
+    ("hired", "first_hired_on"), ("follow_up_completed", "follow_up_completed_on"),
+    ("day_105_past", "first_day_105_on"), ("ruptured", "first_rupture_on"),
+    ("exits", "exited_on"),
+)
+#: The medians' day counts, by the summary field that dates them (metric "<name>:<days>").
+DAY_COUNTS = (("to_orientation", "days_to_orientation", "first_oriented_on"),
+              ("to_first_hire", "days_to_first_hire", "first_hired_on"))
+
+_RUPTURE_STAGES = frozenset(STAGES[:-1])
+
+
+def _later(first: date, second: date) -> date:
+    return second if second > first else first
+
+
+def figures(summary: Summary) -> list[tuple[str, date]]:
+    """The figures a pathway counts for, each with the day from which it counts
+    (`figures_on`: a pathway identified by then, with the fact by then)."""
+    identified = summary.identified_on
+    if identified is None:  # (never counted: not identified)
+        return []
+    found = [("population", identified)]
+    if summary.stage is not None:
+        found.append(("stage:" + summary.stage, identified))
+    for metric, field in DATED_COUNTS:
+        on = getattr(summary, field)
+        if on is not None:
+            found.append((metric, _later(identified, on)))
+    exited = summary.exited_on
+    if exited is not None:
+        on = _later(identified, exited)
+        if summary.exit_outcome is not None:
+            found.append(("exit:" + summary.exit_outcome, on))
+            if summary.exit_outcome in POSITIVE_OUTCOMES:
+                found.append(("positive_exits", on))
+    for name, field, dated_by in DAY_COUNTS:
+        days, on = getattr(summary, field), getattr(summary, dated_by)
+        if days is not None and on is not None:
+            found.append((f"{name}:{days}", _later(identified, on)))
+    if summary.first_rupture_on is not None:
+        first_by_stage: dict[str, str] = {}
+        for on, stage in orjson.loads(summary.ruptures):
+            if stage not in first_by_stage or on < first_by_stage[stage]:
+                first_by_stage[stage] = on
+        for stage, on in first_by_stage.items():
+            found.append(("rupture_stage:" + stage, _later(identified, date.fromisoformat(on))))
+    return found
+
+
+def _count(deltas: Counter, summary: Summary, change: int) -> None:
+    group, territory = summary.group_id or "", summary.territory_id or ""
+    for metric, on in figures(summary):
+        deltas[("T", ALL_DAYS, group, territory, metric)] += change
+        deltas[("M", on.replace(day=1), group, territory, metric)] += change
+        deltas[("D", on, group, territory, metric)] += change
+        if metric == "population":
+            deltas[("Y", date(on.year, 1, 1), group, territory, metric)] += change
+
+
+def contributions(summary: Summary | None) -> Counter:
+    """What a pathway's summary adds to the cells: {cell key: 1}."""
+    added = Counter()
+    if summary is not None:
+        _count(added, summary, 1)
+    return added
+
+
+def add_change(deltas: Counter, before: Summary | None, after: Summary | None) -> None:
+    """Adds to `deltas` what replacing summary `before` by `after` changes in the cells."""
+    if before == after:
+        return
+    if after is not None:
+        _count(deltas, after, 1)
+    if before is not None:
+        _count(deltas, before, -1)
+
+
+_columns = ", ".join(f'"{name}"' for name in (*CELL_KEY, "n"))
+_ADD = text(
+    f"INSERT INTO statistics_cells ({_columns}) "
+    f"VALUES (:grain, :dated, :group_id, :territory_id, :metric, :n) "
+    f'ON CONFLICT (grain, dated, group_id, territory_id, metric) '
+    f"DO UPDATE SET n = statistics_cells.n + excluded.n"
+).bindparams(bindparam("dated", type_=Date))
+_EMPTIED = (delete(statistics_cells)
+            .where(*[statistics_cells.c[name] == bindparam("k_" + name) for name in CELL_KEY],
+                   statistics_cells.c.n == literal_column("0")))
+
+
+def write_deltas(conn: Connection, deltas: Counter) -> None:
+    """Adds `deltas` ({cell key: change}) to the cells, deleting those that fall to 0."""
+    execute_many(conn, _ADD, [(*key, n) for key, n in deltas.items() if n], (*CELL_KEY, "n"))
+    execute_many(conn, _EMPTIED, [key for key, n in deltas.items() if n < 0],
+                 tuple("k_" + name for name in CELL_KEY))
+
+
+def additive_insert_suffix(table: Table, target: str) -> str:
+    """The `ON CONFLICT` clause that adds a copied row to the one already in `target` (the
+    quoted name of a copy of `table`), for a table whose rows are additive counters
+    (`info["additive"]`: the counter), else ''."""
+    counter = table.info.get("additive")
+    if counter is None:
+        return ""
+    key = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    return (f' WHERE true ON CONFLICT ({key}) DO UPDATE SET "{counter}" = '
+            f'{target}."{counter}" + excluded."{counter}"')

@@ -1,0 +1,93 @@
+"""The statistics cells as a steering committee's figures move: each step moves its counters,
+a correction takes back what the corrected step counted, and the rebuilt cells are the same."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from casecommittee.projections import projector
+from casecommittee.projections.cells import statistics_cells
+from casecommittee.projections.replay_check import replay_check
+from casecommittee.queries.statistics import (
+    StatisticsQuery,
+    cells_answer,
+    cells_statistics,
+    compute_statistics,
+    direct_statistics,
+)
+
+
+def cells(system, metric: str) -> dict:
+    """{(grain, date): count} of one metric's cells."""
+    with system.engine.connect() as conn:
+        rows = conn.execute(select(statistics_cells.c.grain, statistics_cells.c.dated, statistics_cells.c.n)
+                            .where(statistics_cells.c.metric == metric))
+        return {(grain, dated): n for grain, dated, n in rows}
+
+
+def same_as_direct(system, today: date, **query) -> dict:
+    """Today's document from the cells, checked against the direct computation."""
+    asked = StatisticsQuery(**query)
+    document = cells_statistics(system.engine, asked, today)
+    assert document == direct_statistics(system.engine, asked, today)
+    return document
+
+
+def test_an_orientation_corrected_to_an_earlier_month_moves_its_cells(system, territory, referent, clock):
+    """Oriented on 3 March, corrected to 20 February: the March cells are gone, not left at 0,
+    and the figures on 25 February count the orientation only once corrected."""
+    clock.current = date(2026, 3, 10)
+    pid = referent.identifies(date(2026, 2, 2))
+    referent.orients(pid, date(2026, 3, 3))
+    assert cells(system, "oriented") == {("T", date.min): 1, ("M", date(2026, 3, 1)): 1,
+                                         ("D", date(2026, 3, 3)): 1}
+    assert same_as_direct(system, date(2026, 2, 25))["funnel"]["oriented"] == 0
+
+    referent.logs(pid, "corrected", date(2026, 3, 10), corrects_version=2,
+                  changes={"occurred_on": date(2026, 2, 20)}, reason="date saisie par erreur")
+
+    assert cells(system, "oriented") == {("T", date.min): 1, ("M", date(2026, 2, 1)): 1,
+                                         ("D", date(2026, 2, 20)): 1}
+    assert cells(system, "to_orientation:18") == {("T", date.min): 1, ("M", date(2026, 2, 1)): 1,
+                                                  ("D", date(2026, 2, 20)): 1}
+    on_25_february = same_as_direct(system, date(2026, 2, 25))
+    assert on_25_february["funnel"]["oriented"] == 1
+    assert on_25_february["median_days"]["to_orientation"] == 18
+    assert replay_check(system.app, system.engine)["ok"]
+
+
+def test_todays_figures_and_those_by_group_come_from_the_cells(system, territory, referent, clock):
+    """Three people over the new year: this year's identifications, the exits and the breakdown
+    by group read from the cells are the direct computation's, day after day."""
+    clock.current = date(2026, 2, 15)
+    people = [referent.identifies(on) for on in (date(2025, 12, 1), date(2026, 1, 5), date(2026, 2, 3))]
+    referent.orients(people[0], date(2025, 12, 20))
+    referent.logs(people[1], "exited", date(2026, 2, 10), outcome="moved_away")
+
+    assert cells_answer(StatisticsQuery(by="group")) and not cells_answer(StatisticsQuery(by="sex"))
+    today = compute_statistics(system.engine, StatisticsQuery(by="group"), clock.today())
+    assert today == same_as_direct(system, clock.today(), by="group")
+    assert today["target"]["identified_this_year"] == 2
+    assert today["exits"] == {"moved_away": 1}
+    assert [(b["key"], b["population"]) for b in today["breakdown"]] == [(territory["group_id"], 3)]
+    for day in (date(2025, 11, 30), date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 9)):
+        same_as_direct(system, day)
+        same_as_direct(system, day, by="territory")
+        same_as_direct(system, day, group_id=territory["group_id"])
+    assert same_as_direct(system, date(2026, 2, 9))["exits"] == {}
+
+
+def test_cells_written_in_many_goes_add_up_to_the_same(system, territory, referent, clock, monkeypatch):
+    """A rebuild writes its cells' changes as it goes (its memory stays bounded): written after
+    every pathway, they are still the cells kept step by step."""
+    monkeypatch.setattr(projector, "CELL_DELTAS_HELD", 0)
+    clock.current = date(2026, 4, 1)
+    for n in range(6):
+        pid = referent.identifies(date(2026, 1, 5 + n))
+        referent.orients(pid, date(2026, 2, 1 + n))
+        if n % 2:
+            referent.hires(pid, date(2026, 3, 2))
+    report = replay_check(system.app, system.engine, partitions=2)
+    assert report["ok"], report["differences"]
+    assert report["tables"]["statistics_cells"] > 0
+    same_as_direct(system, clock.today())
