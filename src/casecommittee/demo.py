@@ -38,6 +38,8 @@ STRUCTURE_KINDS = {
     "France Travail Belfort": "france_travail", "MIFE": "association",
     "CREPI Franche-Comté": "company_network",
 }
+#: The scheme whose people a company's manager sponsors (parrainage).
+SPONSORED_SCHEME = "Parrainage CREPI"
 #: Illustrative neighbourhood codes for Belfort's priority neighbourhoods (QPV).
 QPV_CODES = ("QN09001M", "QN09002M", "QN09003M", "QN09004M")
 SCHEMES = {
@@ -45,6 +47,7 @@ SCHEMES = {
     "Familles monoparentales": ("PLIE", "IAE", "Formation qualifiante", "Accompagnement global"),
     "Diplômés": ("Accompagnement intensif jeunes diplômés", "Parrainage CREPI", "Formation qualifiante", "IAE"),
 }
+#: Hosts and employers of a territory drawn without the demo's companies (`demo_companies`).
 EMPLOYERS = (
     ("Alstom Transport", "38965558600023"), ("General Electric Belfort", "31564987900041"),
     ("Boulangerie du Lion", None), ("EHPAD Les Eparses", "77556699800012"),
@@ -180,9 +183,10 @@ COMMITTEE_ORIENTED = 0.7
 
 
 def simulate_pathway(rng: random.Random, today: date, group: dict, territory: DemoTerritory,
-                     identified_on: date, committees=None) -> tuple[Pathway, dict]:
+                     identified_on: date, committees=None, companies=None) -> tuple[Pathway, dict]:
     """One person's pathway and identity, steps drawn with the demo's proportions; with the
-    committees' calendar, most first orientations are decided in the group's session."""
+    committees' calendar, most first orientations are decided in the group's session; with the
+    demo's companies (`demo_companies.DemoCompanies`), hosts and employers are among them."""
     name = group["name"]
     pilots = next(p for g, _t, _s, p in GROUPS if g == name)
     referent = territory.users[f"referent:{name}:{rng.randrange(2)}"]
@@ -216,7 +220,7 @@ def simulate_pathway(rng: random.Random, today: date, group: dict, territory: De
         committee = (committees, {"user_id": copilot["id"], "role": "copilot",
                                   "structure_id": copilot["structure_id"]})
     try:
-        _live(rng, life, name, structure, referent, committee)
+        _live(rng, life, name, structure, referent, committee, companies)
     except DomainError as error:  # a generator bug must not pass silently
         raise RuntimeError(f"demo generator produced an invalid step: {error}") from error
     return pathway, person
@@ -253,7 +257,8 @@ def _orient(rng, life: _Life, group: str, structure: dict, referent: dict, commi
     return done
 
 
-def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committee=None) -> None:
+def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committee=None,
+          companies=None) -> None:
     step = life.step
     if not step("referent_assigned", rng.randint(0, 14), referent_id=referent["id"],
                 structure_id=referent["structure_id"]):
@@ -272,19 +277,31 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committ
         return
     if not _orient(rng, life, group, structure, referent, committee):
         return
+    if companies is not None and life.pathway.steps[-1].data.get("scheme") == SPONSORED_SCHEME:
+        companies.sponsorable.append({"pathway_id": str(life.pathway.id),
+                                      "on": min(life.on + timedelta(days=10), life.today)})
+    last_host = None
     if rng.random() < 0.35:
         length, delay = rng.randint(5, 21), rng.randint(7, 40)
-        host = rng.choice(EMPLOYERS)
-        if not step("immersion_started", delay,
-                    host={"name": host[0], "siret": host[1]},
+        if companies is None:
+            host_company, host = None, dict(zip(("name", "siret"), rng.choice(EMPLOYERS), strict=True))
+        else:
+            host_company = companies.draw(rng, life.on + timedelta(days=delay))
+            host = host_company.as_party()
+        if not step("immersion_started", delay, host=host,
                     ends_on=life.on + timedelta(days=delay + length - 1),
                     hours_per_week=rng.choice((20, 30, 35)),
                     objective=rng.choice(("discover", "confirm", "recruit"))):
             return
+        if host_company is not None:
+            companies.hosted(host_company, life.pathway, life.on,
+                             life.on + timedelta(days=length - 1))
         hired_after = rng.random() < 0.4
         if not step("immersion_ended", length - 1, status=rng.choices(
                 ("completed", "partial", "did_not_show"), (80, 15, 5))[0], led_to_hire=hired_after):
             return
+        if hired_after:
+            last_host = host_company
     if rng.random() > 0.5:  # no hire: the scheme runs its course, reviewed in committee
         if rng.random() < 0.4 and not step("committee_referral", rng.randint(30, 90),
                                            reason="point d'étape sur le dispositif"):
@@ -298,11 +315,22 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committ
         ("cdi", "cdd", "interim", "cddi", "apprenticeship", "professionalisation", "subsidised"),
         (20, 30, 12, 12, 12, 6, 8))[0]
     months = rng.choice((3, 4, 6, 9, 12)) if contract in ("cdd", "interim", "cddi") else None
-    employer = rng.choice(EMPLOYERS)
-    if not step("hired", rng.randint(5, 90), employer={"name": employer[0], "siret": employer[1]},
+    if companies is None:
+        employer = dict(zip(("name", "siret"), rng.choice(EMPLOYERS), strict=True))
+        hire_in, company, need = rng.randint(5, 90), None, None
+    else:
+        from .demo_companies import employer_for, propose
+
+        hire_in = rng.randint(5, 90)
+        company = employer_for(rng, companies, life.on + timedelta(days=hire_in), last_host)
+        employer = company.as_party()
+        need, hire_in = propose(rng, life, companies, company, hire_in)
+    if not step("hired", hire_in, employer=employer,
                 contract_type=contract, contract_months=months,
                 weekly_hours=rng.choice((24, 26, 30, 35, 35, 35))):
         return
+    if company is not None:
+        companies.hired(company, life.pathway, life.on, contract, months, need)
     hired_on = life.on
     broke = rng.random() < 0.17
     for week in (1, 4, 8, 12):
@@ -329,7 +357,7 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committ
 def generate(
     app, reference, personal_data, *, people: int | None = None, seed: int = 2020,
     today: date | None = None, years: int = 2, progress: Callable[[int], None] | None = None,
-    batch: int = 1, committees=None,
+    batch: int = 1, committees=None, companies=None,
 ) -> Iterator[Pathway]:
     """Fills the stores with the demo territory; yields each saved pathway.
 
@@ -337,7 +365,9 @@ def generate(
     save with its identity in the personal-data store (with `batch`, that many pathways in one
     save, their identities in one transaction before: the benchmarks' national stores). With
     `committees` (a `demo_sessions.CommitteeCalendar`), most first orientations are decisions
-    of the group's sessions, noted in the calendar for `generate_sessions` to record.
+    of the group's sessions, noted in the calendar for `generate_sessions` to record. With
+    `companies` (a `demo_companies.DemoCompanies`), the immersions' hosts and the employers are
+    the demo's companies, and their placements are noted for `generate_companies` to record.
     """
     rng = random.Random(seed)
     today = today or app.clock.today()
@@ -350,7 +380,7 @@ def generate(
         group = next(g for g in territory.groups if g["name"] == group_name)
         identified_on = start + timedelta(days=int((n + rng.random()) * 365 * years / total))
         pathway, person = simulate_pathway(rng, today, group, territory, min(identified_on, today),
-                                           committees)
+                                           committees, companies)
         if n == 0 and pathway.id in app.repository:
             raise DemoAlreadyLoaded(
                 f"this store already holds the demo of seed {seed}: use another --seed, "

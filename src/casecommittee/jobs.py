@@ -13,7 +13,13 @@ from .domain.rules import DEFAULT_STALLED_AFTER_DAYS, OVERDUE_AFTER_DAYS
 from .imports.service import run_waiting
 from .projections.replay_check import replay_check
 from .queries.caseload import in_follow_up, still_open
-from .queries.retention import identities_idle_since, identities_without_pathway
+from .queries.retention import (
+    companies_idle_since,
+    company_contact_ids,
+    identities_held,
+    identities_idle_since,
+    identities_without_pathway,
+)
 from .queries.session_documents import live_agenda
 from .queries.sessions import scheduled_between
 from .stores import job_runs
@@ -118,7 +124,8 @@ def nightly_replay_check(system, today: date) -> int:
 
 def retention_deadlines(system, today: date) -> int:
     """Erases the identity of people whose last step is older than the retention period (two
-    years by default); warns their referent 30 days before. History and statistics remain."""
+    years by default); warns their referent 30 days before. History and statistics remain. The
+    same for the contact people of a company without activity for that long."""
     system.projections.catch_up()
     retention = timedelta(days=system.settings.retention_days)
     send = _notifier(system)
@@ -136,6 +143,36 @@ def retention_deadlines(system, today: date) -> int:
                          title="Fin de la durée de conservation",
                          body=f"Les données d'identité seront effacées le {_fr(deadline)} "
                               "(aucune étape depuis deux ans).")
+    return done + _contacts_past_retention(system, today, retention, send)
+
+
+def _contacts_past_retention(system, today: date, retention: timedelta, send) -> int:
+    """Erases the identity of a company's contact people once the company has had no activity
+    for the retention period; warns the territory's chargé·es de relation entreprises 30 days
+    before. The company's stream (a contact named, on that day) remains."""
+    done = 0
+    rows = companies_idle_since(system.engine,
+                                today - retention + timedelta(days=RETENTION_WARNING_DAYS))
+    chargees = system.reference.rows(users, role="business_relations")
+    for row in rows:
+        contacts = [c["contact_id"] for c in system.app.get_company(row.company_id).state.contacts]
+        held = identities_held(system.engine, contacts)
+        if not held:
+            continue
+        deadline = row.last_activity_on + retention
+        if today >= deadline:
+            done += sum(system.personal_data.erase(
+                contact_id, f"durée de conservation atteinte le {_fr(deadline)} (entreprise "
+                            "sans activité)", erased_by="retention_deadlines")
+                for contact_id in sorted(held))
+            continue
+        for chargee in chargees:
+            if chargee["territory_id"] == row.territory_id:
+                done += send(chargee["id"], kind="retention_deadline",
+                             dedupe_key=f"contact_retention:{row.company_id}:{deadline}:{chargee['id']}",
+                             title="Fin de la durée de conservation des contacts",
+                             body=f"Les contacts de {row.name} seront effacés le {_fr(deadline)} "
+                                  f"(aucune activité depuis le {_fr(row.last_activity_on)}).")
     return done
 
 
@@ -145,6 +182,9 @@ def _discard_orphans(system) -> int:
     cutoff = system.clock.now() - timedelta(days=1)
     candidates = identities_without_pathway(system.engine, cutoff)
     orphans = [pid for pid in candidates if UUID(pid) not in system.app.repository]
+    if orphans:  # a company's contact people are no pathway's: never orphans
+        contacts = company_contact_ids(system.app, system.engine)
+        orphans = [pid for pid in orphans if pid not in contacts]
     for pathway_id in orphans:
         system.personal_data.discard(pathway_id)
     return len(orphans)

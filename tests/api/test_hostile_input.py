@@ -155,6 +155,14 @@ def _routes(client, as_, spec) -> list[hostile.Route]:
     for path, base in events.items():
         route("POST", f"/api/v1/companies/{{company_ref}}/{path}",
               f"/api/v1/companies/{company}/{path}", base, "cre", 201)
+    named = client.post(f"/api/v1/companies/{company}/contacts", headers=as_("cre"),
+                        json=events["contacts"])
+    assert named.status_code == 201, named.get_json()
+    contact = client.get(f"/api/v1/companies/{company}/contacts",
+                         headers=as_("cre")).get_json()["items"][0]["contact_id"]
+    route("DELETE", "/api/v1/companies/{company_ref}/contacts/{contact_id}",
+          f"/api/v1/companies/{company}/contacts/{contact}", {"reason": "demande de la personne"},
+          "cre", 200)
     assert not body_of, f"write routes without a base body here: {sorted(body_of)}"
     return routes
 

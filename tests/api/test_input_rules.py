@@ -161,7 +161,7 @@ def test_the_openapi_document_tells_the_limits(client):
     assert "414" in spec["info"]["description"]  # gunicorn's own, before the app
     with_body = [operation for path in spec["paths"].values() for operation in path.values()
                  if "requestBody" in operation]
-    assert len(with_body) == 24  # 11 for pathways, committees and reference data; 3 for imports; 10 for companies
+    assert len(with_body) == 25  # 11 for pathways, committees and reference data; 3 for imports; 11 for companies
     for operation in with_body:
         assert {"400", "413", "415", "422"} <= set(operation["responses"]), operation["summary"]
 

@@ -54,7 +54,7 @@ def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
         sign_ins = [line.split() for line in printed.splitlines()
                     if line.startswith("  ") and len(line.split()) == 5 and line.split()[3] == "token"]
         tokens = {role: token for role, _login, _password, _, token in sign_ins}
-        assert set(tokens) == {"admin", "auditor", "copilot", "referent"}
+        assert set(tokens) == {"admin", "auditor", "copilot", "referent", "business_relations"}
         assert f"serving the pages at http://127.0.0.1:{port}/" in printed
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/connexion", timeout=10) as sign_in:
             assert sign_in.status == 200 and "Mot de passe" in sign_in.read().decode()
@@ -69,6 +69,9 @@ def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
         assert status == 201, created
         status, stats = _call(f"{base}/statistics?by=group", tokens["auditor"])
         assert status == 200 and stats["population"] > 100
+        status, directory = _call(f"{base}/companies?with_open_needs=true",
+                                  tokens["business_relations"])
+        assert status == 200 and directory["items"]  # the demo's companies, needs open
         status, problem = _call(f"{base}/pathways", tokens["auditor"], {"group_id": "x"})
         assert status == 403 and problem["status"] == 403
         # limits at the door: a body past CASECOMMITTEE_MAX_BODY_BYTES is refused unread (413,

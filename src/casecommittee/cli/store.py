@@ -8,7 +8,8 @@ import click
 from eventsourcing.cryptography import AESCipher
 
 from ..application import PathwayNotFound
-from ..demo import DemoAlreadyLoaded, generate
+from ..demo import DemoAlreadyLoaded, create_territory, generate
+from ..demo_companies import DemoCompanies, generate_companies
 from ..domain.pathway import STEP_LABELS
 from ..domain.vocabulary import STAGES
 from ..queries.caseload import CaseloadQuery, list_pathways
@@ -35,26 +36,42 @@ def keygen():
 @click.option("--people", type=click.IntRange(min=1), default=None,
               help="Number of pathways (default: about 65 a year over the years).")
 @click.option("--years", type=click.IntRange(1, 10), default=2, show_default=True)
+@click.option("--companies", "with_companies", is_flag=True,
+              help="Also the territory's companies: hosts and employers of the pathways, their "
+                   "needs, hosting offers, actions and contacts, and a business_relations user.")
 @pass_context
-def demo(ctx, seed, people, years):
+def demo(ctx, seed, people, years, with_companies):
     """Fill the store with the demo territory: Belfort's three groups over two years."""
     system = ctx.system
     total = people if people is not None else 65 * years
     events = 0
     started = time.perf_counter()
+    companies = None
+    if with_companies:
+        territory = create_territory(system.reference)
+        companies = DemoCompanies(territory.territory_id, system.clock.today(), seed=seed, years=years)
+        if companies.already_loaded(system.app):
+            raise click.ClickException(
+                "this store already holds the demo's companies: leave out --companies, or use a "
+                "fresh CASECOMMITTEE_DATA_DIR")
     after_save, system.app.after_save = system.app.after_save, None  # project once, at the end
     try:
         with click.progressbar(length=total, label="demo pathways") as bar:
             for pathway in generate(system.app, system.reference, system.personal_data,
-                                    people=people, seed=seed, years=years, progress=bar.update):
+                                    people=people, seed=seed, years=years, progress=bar.update,
+                                    companies=companies):
                 events += pathway.version
+        if companies is not None:
+            saved = generate_companies(system.app, system.reference, system.personal_data,
+                                       territory, companies, seed=seed)
+            events += sum(company.version for company in saved)
     except DemoAlreadyLoaded as error:
         raise click.ClickException(str(error)) from None
     finally:
         system.app.after_save = after_save
     elapsed = time.perf_counter() - started
-    click.echo(f"{total} pathways, {events} events in {elapsed:.1f} s "
-               f"({events / elapsed:.0f} events/s)")
+    shown = f"{total} pathways" + (f", {len(saved)} companies" if companies is not None else "")
+    click.echo(f"{shown}, {events} events in {elapsed:.1f} s ({events / elapsed:.0f} events/s)")
     bring_read_models_up_to_date(system, "read models")
 
 

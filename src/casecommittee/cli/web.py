@@ -13,6 +13,7 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
 
     from ..bootstrap import bootstrap
     from ..demo import create_territory, generate
+    from ..demo_companies import DemoCompanies, generate_companies, needs_on_coming_sessions
     from ..demo_sessions import CommitteeCalendar, generate_sessions
     from ..stores.auth import Passwords, Tokens
     from ..stores.reference import territories
@@ -22,19 +23,24 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
         existing = system.reference.rows(territories)
         if existing:
             return None
-        calendar = CommitteeCalendar(system.clock.today())
-        for _pathway in generate(system.app, system.reference, system.personal_data,
-                                 committees=calendar):
-            pass
-        system.projections.catch_up()
+        today = system.clock.today()
         territory = create_territory(system.reference)
+        calendar, companies = CommitteeCalendar(today), DemoCompanies(territory.territory_id, today)
+        for _pathway in generate(system.app, system.reference, system.personal_data,
+                                 committees=calendar, companies=companies):
+            pass
+        saved = generate_companies(system.app, system.reference, system.personal_data, territory,
+                                   companies)
+        system.projections.catch_up()
         generate_sessions(system, calendar=calendar)
+        needs_on_coming_sessions(system.app, territory, calendar, saved)
         system.projections.catch_up()
         tokens = Tokens(system.engine)
         picks = {
             "admin": territory.users["admin"], "auditor": territory.users["auditor"],
             "copilot": territory.users["copilot:Jeunes décrocheurs:0"],
             "referent": territory.users["referent:Jeunes décrocheurs:0"],
+            "business_relations": territory.users["business_relations"],
         }
         passwords = Passwords(system.engine)
         found = {}
@@ -73,7 +79,7 @@ def serve(host, port, workers, demo, jobs):
             click.echo("demo territory loaded (Belfort). Demo sign-ins for the pages "
                        "(identifiant / mot de passe) and API tokens:")
             for role, demo_user in demo_tokens.items():
-                click.echo(f"  {role:<9} {demo_user['login']:<15} {demo_user['password']}   "
+                click.echo(f"  {role:<18} {demo_user['login']:<24} {demo_user['password']}   "
                            f"token {demo_user['token']}")
     click.echo(f"serving the pages at http://{host}:{port}/ and the API at "
                f"http://{host}:{port}/api/v1 (docs: /api/v1/docs), {workers} worker(s)")

@@ -1,11 +1,12 @@
 """Identities the retention period concerns: those near or past it, and those whose pathway
-was never saved."""
+was never saved; the contact people of the companies idle for that long."""
 
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from ..projections.companies import companies as c
 from ..projections.pathways import pathway_rows as r
 from ..stores.personal_data import personal_data_table as p
 
@@ -55,3 +56,36 @@ def identities_due_in_territory(engine: Engine, territory_id: str, idle_before: 
                    r.c.last_event_on < idle_before)
             .order_by(r.c.last_event_on, r.c.pathway_id).limit(limit)
         ).all()
+
+
+def companies_idle_since(engine: Engine, before: date) -> list:
+    """(company_id, territory_id, name, last_activity_on) of the companies whose last activity
+    is older than `before`: their contact people's identities near or past the retention
+    period."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(c.c.company_id, c.c.territory_id, c.c.name, c.c.last_activity_on)
+            .where(c.c.last_activity_on < before)
+            .order_by(c.c.last_activity_on, c.c.company_id)
+        ).all()
+
+
+def identities_held(engine: Engine, ids: list[str]) -> set[str]:
+    """Those of `ids` whose identity is still held (recorded, not erased)."""
+    held: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            held.update(conn.execute(
+                select(p.c.pathway_id)
+                .where(p.c.pathway_id.in_(ids[start:start + 500]), p.c.erased_at.is_(None))
+            ).scalars())
+    return held
+
+
+def company_contact_ids(app, engine: Engine) -> set[str]:
+    """The ids of every contact person named by a company (their identities are no pathway's,
+    and never orphans)."""
+    with engine.connect() as conn:
+        ids = conn.execute(select(c.c.company_id)).scalars().all()
+    return {contact["contact_id"] for company_id in ids
+            for contact in app.get_company(company_id).state.contacts}

@@ -22,7 +22,7 @@ access_log = Table(
 ACTIONS = ("read", "read_person", "read_history", "identify", "log_step",
            "export_personal_data", "erase_personal_data", "update_person", "committee_decision",
            "read_person_agenda", "read_person_shortlist", "read_person_company", "name_contact",
-           "read_contacts")
+           "read_contacts", "erase_contact")
 
 
 class AccessLog:

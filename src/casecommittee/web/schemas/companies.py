@@ -262,6 +262,8 @@ class Contact(Document):
     job_title = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    erased_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "when the identity was erased (then no name)"})
 
 
 class ContactList(Document):

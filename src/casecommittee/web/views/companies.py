@@ -29,6 +29,7 @@ from ..request_body import Blueprint
 from ..schemas import companies as s
 from ..schemas import examples
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
+from ..schemas.pathways import ErasureIn
 from ..security import current_principal, roles
 from .common import document_errors, person_labels
 from .pathways import expected_version
@@ -288,17 +289,45 @@ def name_contact(headers, data, company_ref):
 def contacts(company_ref):
     """The company's contact people (each reading is logged)."""
     company = _company_in_scope(company_ref)
-    store, items = web().system.personal_data, []
-    for contact in company.state.contacts:
-        try:
-            person = store.get(UUID(contact["contact_id"]))
-        except (PersonalDataErased, PersonalDataMissing):
-            person = {}
-        items.append({"contact_id": contact["contact_id"], "named_on": contact["named_on"], **person})
+    items = _contact_items(company)
     if items:
         web().access_log.record(current_principal(), company.id,
                                 "read_contacts", at=web().system.clock.now())
     return {"items": items}
+
+
+def _contact_items(company) -> list[dict]:
+    """Each contact of the company with their identity, or when it was erased."""
+    store, items = web().system.personal_data, []
+    for contact in company.state.contacts:
+        try:
+            person = store.get(UUID(contact["contact_id"]))
+        except PersonalDataErased:
+            person = {"erased_at": store.tombstone(UUID(contact["contact_id"]))["erased_at"]}
+        except PersonalDataMissing:
+            person = {}
+        items.append({"contact_id": contact["contact_id"], "named_on": contact["named_on"], **person})
+    return items
+
+
+@blp.route("/companies/<company_ref>/contacts/<contact_id>", methods=["DELETE"])
+@blp.doc(operationId="erase_contact")
+@roles(*WRITERS)
+@document_errors(blp, 400, 401, 403, 404, 422)
+@blp.arguments(ErasureIn, example=examples.ERASURE)
+@blp.response(200, s.ContactList)
+def erase_contact(data, company_ref, contact_id):
+    """Erases a contact person's identity (at the company's or the person's request): the data
+    and their key are destroyed, the company's history keeps that a contact was named on that
+    day; idempotent. The retention job does the same two years after the company's last
+    activity."""
+    company = _company_in_scope(company_ref)
+    if all(c["contact_id"] != contact_id for c in company.state.contacts):
+        raise Problem(404, "aucun contact de ce numéro pour cette entreprise", type_="not_found")
+    principal = current_principal()
+    web().system.personal_data.erase(UUID(contact_id), data["reason"], erased_by=principal.user_id)
+    web().access_log.record(principal, contact_id, "erase_contact", at=web().system.clock.now())
+    return {"items": _contact_items(company)}
 
 
 @blp.route("/companies/<company_ref>/needs/<need_id>/shortlist", methods=["GET"])
