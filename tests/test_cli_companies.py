@@ -19,15 +19,16 @@ def run(tmp_path, stores):
     def _run(*args):
         return runner.invoke(main, list(args), env=env)
 
+    _run.env = env  # the store's settings, for the test to set up its reference data
     yield _run
     stores.drop(env)
 
 
-def test_a_chargee_registers_the_bakery_from_a_terminal(run, stores, tmp_path):
+def test_a_chargee_registers_the_bakery_from_a_terminal(run):
     from casecommittee.bootstrap import bootstrap
     from casecommittee.config import Settings
 
-    system = bootstrap(Settings.from_env(stores.env(tmp_path / "var")))
+    system = bootstrap(Settings.from_env(run.env))
     try:
         system.reference.add_territory("Cité de l'emploi de Belfort", id="t-belfort")
         system.reference.add_user("Nadia", "business_relations", "t-belfort", [], None, id="cre")
