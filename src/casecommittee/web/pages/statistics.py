@@ -21,7 +21,7 @@ from .forms import field_errors
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistiques")
 
-ROLES = ("referent", "copilot", "auditor", "admin")
+ROLES = ("referent", "copilot", "auditor", "admin", "business_relations")
 BREAKDOWN_LABELS = {
     "group": "groupe", "territory": "territoire", "sex": "sexe", "age_bracket": "tranche d'âge",
     "qpv": "résident QPV", "qpv_code": "quartier (QPV)", "qualification": "qualification",
