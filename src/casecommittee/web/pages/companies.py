@@ -60,7 +60,7 @@ FIELD_LABELS = {
     "note": "Note", "pathway_id": "Numéro du parcours", "role": "Rôle",
     "contact_id": "Personne à contacter", "title": "Intitulé", "first_name": "Prénom",
     "last_name": "Nom", "email": "Courriel", "phone": "Téléphone",
-    "corrects_version": "Événement à corriger", "changes": "Changements", "reason": "Motif",
+    "need": "Besoin", "corrects_version": "Événement à corriger", "changes": "Changements", "reason": "Motif",
 }
 #: Which list of labels (filters.LABELS) names a field's codes, by form when it differs.
 CHOICE_LABELS = {"size_band": "size_band", "qpv_location": "qpv_location",
@@ -155,18 +155,21 @@ def _actor_names() -> dict:
     return {u["id"]: u["name"] for u in web().system.reference.rows(users)}
 
 
-def event_details(item: dict, needs: dict) -> list[tuple[str, str]]:
-    """A timeline item's fields in words: French names, labels for codes, dates as dd/mm/yyyy."""
+def event_details(item: dict, needs: dict, names: dict) -> list[tuple[str, str]]:
+    """A timeline item's fields in words: French names, labels for codes, names for groups,
+    dates as dd/mm/yyyy (a need named by its title, a posted need by its code)."""
     found = []
     for key, value in item["data"].items():
         if value in (None, "", [], {}) or key in ("territory_id", "contact_id"):
             continue
-        if key == "kind":
+        if key == "need_id" and item["event"] != "need_posted":
+            key, value = "need", needs.get(value, {}).get("job_title", value)
+        elif key == "group_ids":
+            value = ", ".join(names.get(v, v) for v in value)
+        elif key == "kind":
             value = label(value, KIND_LABELS.get(item["event"], ""))
         elif key in CHOICE_LABELS:
             value = label(value, CHOICE_LABELS[key])
-        elif key == "need_id":
-            value = needs.get(value, {}).get("job_title", value)
         elif key == "changes" and isinstance(value, dict):
             value = ", ".join(f"{FIELD_LABELS.get(k, k)} → {v}" for k, v in value.items())
         elif isinstance(value, list):
@@ -198,6 +201,7 @@ def _page(company_id: str, errors: dict | None = None, open_form: str | None = N
         errors=errors or {}, open_form=open_form, today=today,
         values=values or {"occurred_on": today.isoformat()}, actors=_actor_names(),
         needs={n["need_id"]: n for n in document["needs"]}, event_details=event_details,
+        group_names=dict(_territory_groups()),
         LIST_INPUTS=LIST_INPUTS,
     ), status
 
