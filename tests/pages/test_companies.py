@@ -133,3 +133,26 @@ def test_a_copilot_brings_the_need_to_committee_and_proposes_a_person(signed_in,
     assert "proposition à une entreprise — vendeur·se — Boulangerie des Résidences" in fragment
     steps = [s.code for s in system.app.history(uuid.UUID(lina))]
     assert "proposed_to_company" in steps
+
+
+def test_the_companies_figures_join_the_statistics_and_the_bilan(signed_in):
+    cre = signed_in("cre")
+    company = _register(cre)
+    assert cre.post(f"/entreprises/{company}/besoin", NEED).status_code == 302
+    assert cre.post(f"/entreprises/{company}/issue-besoin", {
+        "occurred_on": "2026-06-20", "need_id": "vendeurs", "outcome": "partly_filled",
+        "positions_filled": "1"}).status_code == 302
+    auditor = signed_in("auditor")
+    page = html.unescape(auditor.get("/statistiques/?from=2026-01-01").get_data(as_text=True))
+    assert 'id="companies-mobilised">1<' in page
+    assert "Postes pourvus</div><div class=\"value\">1 / 2" in page
+    assert "<td>Besoins clos</td><td>Pourvu en partie</td><td class=\"num\">1</td>" in page
+    before = html.unescape(auditor.get("/statistiques/?from=2026-01-01&known_at=2026-01-01T08:00")
+                           .get_data(as_text=True))
+    assert 'id="companies-mobilised">0<' in before  # as known before anything was recorded
+    csv = auditor.get("/statistiques/?from=2026-01-01&format=csv").get_data(as_text=True)
+    assert "entreprises mobilisées" in csv and "pourvu en partie" in csv
+    bilan = html.unescape(auditor.get("/statistiques/bilan?trimestre=2026-T2").get_data(as_text=True))
+    assert "Entreprises partenaires" in bilan and 'id="companies-mobilised">1<' in bilan
+    pdf = auditor.get("/statistiques/bilan?trimestre=2026-T2&format=pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
