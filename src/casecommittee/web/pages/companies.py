@@ -266,13 +266,13 @@ def correct(company_id):
 
 
 def _sessions_for(need: dict) -> list[tuple[str, str]]:
-    """The scheduled sessions of the co-pilot's groups the need is offered to, from today."""
+    """The sessions of the co-pilot's groups the need is offered to that are not closed yet."""
     mine = [gr for gr in need["group_ids"] if gr in g.principal.group_ids]
     if not mine:
         return []
     names = dict(_territory_groups())
     web().system.projections.catch_up()
-    rows = sessions_page(web().system.engine, mine, from_=web().system.clock.today(), limit=100)
+    rows = sessions_page(web().system.engine, mine, limit=200)
     return [(str(r["id"]), f"{names.get(r['group_id'], r['group_id'])} — "
                            f"{label(r['kind'], 'kind')} du {fr_date(r['held_on'])}")
             for r in rows if r["status"] == "scheduled"]
