@@ -34,6 +34,9 @@ def test_the_chargee_registers_a_company_and_records_what_it_does(signed_in, sys
     directory = cre.get("/entreprises/?q=boulang").get_data(as_text=True)
     assert "Boulangerie des Résidences" in directory and "moins de 10 salariés" in directory
     assert "Boulangerie" not in cre.get("/entreprises/?size_band=large").get_data(as_text=True)
+    assert "Boulangerie" not in cre.get("/entreprises/?with_open_needs=true").get_data(as_text=True)
+    wrong = cre.get("/entreprises/?size_band=géante")
+    assert wrong.status_code == 422 and 'id="size_band-error"' in wrong.get_data(as_text=True)
 
     assert cre.post(f"/entreprises/{company}/besoin", NEED).status_code == 302
     assert cre.post(f"/entreprises/{company}/offre-immersion", {
@@ -43,6 +46,7 @@ def test_the_chargee_registers_a_company_and_records_what_it_does(signed_in, sys
     assert cre.post(f"/entreprises/{company}/contact", {
         "occurred_on": "2026-06-04", "first_name": "Odile", "last_name": "Perrin",
         "job_title": "gérante"}).status_code == 302
+    assert "Boulangerie" in cre.get("/entreprises/?with_open_needs=true&q=7328").get_data(as_text=True)
     page = cre.get(f"/entreprises/{company}").get_data(as_text=True)
     assert "vendeur·se" in page and "2 place(s) le 03/06/2026 : vente, boulangerie" in page
     assert "Job dating le 04/06/2026" in page and "Odile Perrin, gérante" in page
