@@ -100,3 +100,19 @@ def pathways(ctx, group_id, stage, limit):
                    f"dernière étape {row['last_event_on']}")
     if not rows:
         click.echo("no pathway: load the demo with `casecommittee demo`", err=True)
+
+
+@main.command(name="reindex-identities")
+@pass_context
+def reindex_identities(ctx):
+    """Fill the blind index of identities for people recorded before it existed (once, after
+    an upgrade): each identity is decrypted in memory, one at a time, to compute its digest."""
+    store = ctx.system.personal_data
+    missing = len(store.unindexed())
+    if not missing:
+        click.echo("the identity index is complete: nothing to do")
+        return
+    with click.progressbar(length=missing, label="identities") as bar:
+        written = store.reindex(progress=bar.update)
+    click.echo(f"{written} index entries written ({missing - written} identities without both "
+               "names and a birth date have none)")

@@ -156,6 +156,40 @@ class PersonalDataStore:
             logger.warning("the WAL could not be truncated after an erasure (readers kept it "
                            "busy): the next erasure or restart truncates it")
 
+    def unindexed(self) -> list[str]:
+        """The pathways whose live identity has no blind-index entry (recorded before the index
+        existed, or under no index): what `reindex` would fill."""
+        from .identity_index import identity_index
+
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(personal_data_table.c.pathway_id)
+                .where(personal_data_table.c.erased_at.is_(None),
+                       personal_data_table.c.pathway_id.not_in(select(identity_index.c.pathway_id)))
+                .order_by(personal_data_table.c.pathway_id)
+            ).scalars().all()
+
+    def reindex(self, progress=None) -> int:
+        """Writes the blind-index entry of each live identity that has none, one identity at a
+        time (decrypted in memory, never kept): the one-off backfill of a store whose people
+        were recorded before the index. Returns how many entries were written; `progress(n)`
+        is told as it goes."""
+        if self.index is None:
+            raise RuntimeError("no identity index is configured (CASECOMMITTEE_IDENTITY_INDEX_KEY)")
+        written = 0
+        for pathway_id in self.unindexed():
+            try:
+                person = self.get(UUID(pathway_id))
+            except (PersonalDataErased, PersonalDataMissing, ValueError):
+                person = None
+            if person is not None and self.index.digest_of(person) is not None:
+                with self.engine.begin() as conn:
+                    self.index.write(conn, pathway_id, person)
+                written += 1
+            if progress is not None:
+                progress(1)
+        return written
+
     def discard(self, pathway_id: UUID) -> None:
         """Removes a record whose pathway was never saved (compensates a failed identification)."""
         with self.engine.begin() as conn:
