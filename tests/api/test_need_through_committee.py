@@ -120,3 +120,13 @@ def test_a_need_offered_to_another_group_stays_off_the_agenda(client, as_, june)
     twice = [client.post(f"/api/v1/committees/{june['session']}/needs", headers=as_("copilot"),
                          json={"company_id": june["bakery"], "need_id": "vendeurs"}) for _ in range(2)]
     assert [t.status_code for t in twice] == [201, 422]
+
+
+def test_the_audit_log_shows_a_need_put_on_the_agenda(client, as_, june):
+    added = client.post(f"/api/v1/committees/{june['session']}/needs", headers=as_("copilot"),
+                        json={"company_id": june["bakery"], "need_id": "vendeurs"})
+    assert added.status_code == 201
+    log = client.get("/api/v1/audit/events?limit=500", headers=as_("auditor"))
+    assert log.status_code == 200, log.get_json()
+    needs = [e for e in log.get_json()["items"] if e["step"] == "committee_need_added"]
+    assert [e["data"] for e in needs] == [{"company_id": june["bakery"], "need_id": "vendeurs"}]

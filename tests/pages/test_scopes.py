@@ -9,13 +9,13 @@ from api.spreadsheets import csv_file
 
 from .conftest import identify_form
 
-ROLES = ("referent", "copilot", "auditor", "admin", "referent_familles")
+ROLES = ("referent", "copilot", "auditor", "admin", "referent_familles", "cre", "cre_brest")
 
 
 @pytest.fixture
 def territory(signed_in):
-    """A pathway of "jeunes" (the referent's), a closed session of its committee, and an import
-    into it awaiting confirmation."""
+    """A pathway of "jeunes" (the referent's), a closed session of its committee, an import
+    into it awaiting confirmation, and a company with a need offered to "jeunes"."""
     referent = signed_in("referent")
     created = referent.post("/reperage", identify_form(assign_me="1"))
     pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
@@ -27,31 +27,43 @@ def territory(signed_in):
     referent.get("/imports/")
     uploaded = referent.post("/imports/", {"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "liste.csv")},
                              content_type="multipart/form-data")
-    return {"pathway": pathway, "session": session,
+    cre = signed_in("cre")
+    registered = cre.post("/entreprises/", {"siret": "73282932000074", "name": "Boulangerie",
+                                            "size_band": "micro", "qpv_location": "in_qpv",
+                                            "registered_on": "2026-01-05"})
+    company = registered.headers["Location"].rsplit("/", 1)[1]
+    cre.post(f"/entreprises/{company}/besoin", {
+        "occurred_on": "2026-06-02", "need_id": "vendeurs", "job_title": "vendeur·se",
+        "contract_type": "cdi", "positions": "2", "starts_on": "2026-07-01", "group_ids": "g-jeunes"})
+    return {"pathway": pathway, "session": session, "company": company,
             "import": uploaded.headers["Location"].rsplit("/", 1)[1]}
 
 
-#: page → the status each role gets (referent, copilot, auditor, admin, referent of another group).
+#: page → the status each role gets (referent, copilot, auditor, admin, referent of another group,
+#: chargée de relation entreprises, chargée of another territory).
 MATRIX = {
-    "/file-active": (200, 200, 403, 403, 200),
-    "/reperage": (200, 200, 403, 403, 200),
-    "/parcours/{pathway}": (200, 200, 404, 403, 404),
-    "/parcours/{pathway}/fiche": (200, 200, 403, 403, 404),
-    "/comites/": (200, 200, 200, 403, 200),
-    "/comites/{session}": (200, 200, 200, 403, 404),
-    "/comites/{session}/compte-rendu": (200, 200, 200, 403, 404),
-    "/comites/{session}/compte-rendu.csv": (200, 200, 200, 403, 404),
-    "/statistiques/": (200, 200, 200, 200, 200),
-    "/statistiques/bilan": (200, 200, 200, 200, 200),
-    "/audit/": (403, 403, 200, 403, 403),
-    "/audit/evenements": (403, 403, 200, 403, 403),
-    "/administration/": (403, 403, 403, 200, 403),
-    "/administration/effacements": (403, 403, 403, 200, 403),
-    "/notifications/": (200, 200, 200, 200, 200),
-    "/imports/": (200, 200, 403, 403, 200),
-    "/imports/modele.xlsx": (200, 200, 403, 403, 200),
-    "/imports/{import}": (200, 200, 403, 403, 404),
-    "/imports/{import}/rapport": (200, 200, 403, 403, 404),
+    "/file-active": (200, 200, 403, 403, 200, 403, 403),
+    "/reperage": (200, 200, 403, 403, 200, 403, 403),
+    "/parcours/{pathway}": (200, 200, 404, 403, 404, 403, 403),
+    "/parcours/{pathway}/fiche": (200, 200, 403, 403, 404, 403, 403),
+    "/comites/": (200, 200, 200, 403, 200, 403, 403),
+    "/comites/{session}": (200, 200, 200, 403, 404, 403, 403),
+    "/comites/{session}/compte-rendu": (200, 200, 200, 403, 404, 403, 403),
+    "/comites/{session}/compte-rendu.csv": (200, 200, 200, 403, 404, 403, 403),
+    "/statistiques/": (200, 200, 200, 200, 200, 200, 200),
+    "/statistiques/bilan": (200, 200, 200, 200, 200, 200, 200),
+    "/audit/": (403, 403, 200, 403, 403, 403, 403),
+    "/audit/evenements": (403, 403, 200, 403, 403, 403, 403),
+    "/administration/": (403, 403, 403, 200, 403, 403, 403),
+    "/administration/effacements": (403, 403, 403, 200, 403, 403, 403),
+    "/notifications/": (200, 200, 200, 200, 200, 200, 200),
+    "/imports/": (200, 200, 403, 403, 200, 403, 403),
+    "/imports/modele.xlsx": (200, 200, 403, 403, 200, 403, 403),
+    "/imports/{import}": (200, 200, 403, 403, 404, 403, 403),
+    "/imports/{import}/rapport": (200, 200, 403, 403, 404, 403, 403),
+    "/entreprises/": (200, 200, 403, 403, 200, 200, 200),
+    "/entreprises/{company}": (200, 200, 403, 403, 200, 200, 404),
+    "/entreprises/{company}/besoins/vendeurs": (403, 200, 403, 403, 403, 200, 404),
 }
 
 
@@ -75,3 +87,14 @@ def test_writing_forms_refuse_the_roles_that_only_read(territory, signed_in):
     assert auditor.post("/reperage", identify_form()).status_code == 403
     admin = signed_in("admin")
     assert admin.post(f"/parcours/{territory['pathway']}/etapes/oriented", {}).status_code == 403
+
+
+def test_company_forms_refuse_the_roles_that_only_read(territory, signed_in):
+    company = territory["company"]
+    for role in ("referent", "copilot", "auditor", "admin"):
+        b = signed_in(role)
+        assert b.post(f"/entreprises/{company}/engagement", {
+            "occurred_on": "2026-06-03", "kind": "charter", "title": "Charte"}).status_code == 403
+        assert b.post(f"/entreprises/{company}/correction", {}).status_code == 403
+    assert signed_in("cre").post(f"/entreprises/{company}/besoins/vendeurs",
+                                 {"session_id": territory["session"]}).status_code == 403

@@ -13,7 +13,10 @@ PAGES = {
                  "/comites/", "/comites/{session}/compte-rendu", "/statistiques/?by=group",
                  "/notifications/", "/imports/", "/imports/{import_id}",
                  "/imports/{import_id}/rapport"),
-    "copilot": ("/comites/", "/comites/{open_session}", "/statistiques/bilan"),
+    "copilot": ("/comites/", "/comites/{open_session}", "/statistiques/bilan",
+                "/entreprises/", "/entreprises/{company}/besoins/vendeurs"),
+    "cre": ("/entreprises/", "/entreprises/?q=zzz", "/entreprises/{company}",
+            "/entreprises/{company}/besoins/vendeurs", "/statistiques/"),
     "auditor": ("/audit/", "/audit/evenements", "/audit/rejeu", "/parcours/{pseudonym}"),
     "admin": ("/administration/", "/administration/effacements", "/statistiques/"),
 }
@@ -32,10 +35,22 @@ def test_every_page_of_every_role_passes_axe(page, signed_in, app):
     referent.get("/imports/")
     uploaded = referent.post("/imports/", {"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "liste.csv")},
                              content_type="multipart/form-data")
+    cre = signed_in("cre")
+    registered = cre.post("/entreprises/", {"siret": "73282932000074", "name": "Boulangerie",
+                                            "size_band": "micro", "qpv_location": "in_qpv",
+                                            "registered_on": "2026-01-05"})
+    company = registered.headers["Location"].rsplit("/", 1)[1]
+    cre.post(f"/entreprises/{company}/besoin", {
+        "occurred_on": "2026-06-02", "need_id": "vendeurs", "job_title": "vendeur·se",
+        "contract_type": "cdi", "positions": "2", "starts_on": "2026-07-01", "group_ids": "g-jeunes"})
+    cre.post(f"/entreprises/{company}/contact", {"occurred_on": "2026-06-02", "first_name": "Odile",
+                                                 "last_name": "Perrin"})
+    open_session = opened.headers["Location"].rsplit("/", 1)[1]
+    copilot.post(f"/entreprises/{company}/besoins/vendeurs", {"session_id": open_session})
     with app.app_context():
         pseudonym = app.extensions["casecommittee"].pseudonyms.of(pathway)
     ids = {"pathway": pathway, "session": session, "pseudonym": pseudonym,
-           "open_session": opened.headers["Location"].rsplit("/", 1)[1],
+           "open_session": open_session, "company": company,
            "import_id": uploaded.headers["Location"].rsplit("/", 1)[1]}
     for role, urls in PAGES.items():
         page.context.clear_cookies()

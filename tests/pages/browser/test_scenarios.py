@@ -71,7 +71,7 @@ def test_a_referent_identifies_orients_places_in_immersion_hires_and_sees_the_ca
     form.get_by_label("Heures par semaine").fill("35")
     form.get_by_role("button").click()
     calendar = page.get_by_role("table", name="Calendrier du suivi 15 semaines")
-    assert calendar.is_visible()
+    expect(calendar).to_be_visible()  # waits for the page the hire reloads
     assert "23/06/2026" in calendar.inner_text() and "29/09/2026" in calendar.inner_text()
     check_accessibility(page)
 

@@ -31,7 +31,8 @@ csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = ("pages.static", "pages.auth.sign_in", "pages.sso.start", "pages.sso.callback")
 #: Where each role lands after signing in.
 HOME = {"referent": "pages.caseload.index", "copilot": "pages.committees.index",
-        "auditor": "pages.audit.index", "admin": "pages.admin.index"}
+        "auditor": "pages.audit.index", "admin": "pages.admin.index",
+        "business_relations": "pages.companies.index"}
 
 
 def role_required(*allowed: str):
@@ -108,6 +109,7 @@ def register_pages(app: Flask) -> None:
         auth,
         caseload,
         committees,
+        companies,
         imports,
         notifications,
         pathway,
@@ -131,8 +133,8 @@ def register_pages(app: Flask) -> None:
                    static_url_path="/assets")
     bp.add_url_rule("/", "home", home)
     sso.configure(app, settings)
-    for module in (auth, sso, caseload, pathway, imports, committees, statistics, audit, admin,
-                   notifications):
+    for module in (auth, sso, caseload, pathway, imports, companies, committees, statistics, audit,
+                   admin, notifications):
         bp.register_blueprint(module.bp)
     _page_errors(bp)
     app.register_blueprint(bp)

@@ -1,12 +1,15 @@
 """The co-pilot's committee pages: the group's sessions, scheduling one, the agenda with its
-reasons, recording decisions (an htmx fragment per item), closing, and the minutes (printable
+reasons, recording decisions (an htmx fragment per item; a proposal to a company names one of
+the needs on the agenda), closing, and the minutes (printable
 page, CSV, XLSX, PDF). Same scopes, commands and documents as `/api/v1/committees`.
 """
 
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
+from ...application import CompanyNotFound
 from ...domain.committee import KIND_LABELS
 from ...domain.errors import DomainError
 from ...queries.session_documents import close_session
@@ -66,6 +69,29 @@ def index():
                            today=web().system.clock.today()), (422 if errors else 200)
 
 
+def need_choices(session) -> list[tuple[str, str]]:
+    """The needs on the session's agenda a person may be proposed to: ("company|need", words)."""
+    found = []
+    for need in session.needs:
+        try:
+            company = web().system.app.get_company(need["company_id"])
+        except CompanyNotFound:
+            continue
+        job = company.state.needs.get(need["need_id"], {}).get("job_title", need["need_id"])
+        found.append((f"{need['company_id']}|{need['need_id']}", f"{job} — {company.state.name}"))
+    return found
+
+
+def _decision_form(form) -> MultiDict:
+    """The decision form with its proposal ("company|need" in one choice) as the schema's
+    `proposal.company_id` and `proposal.need_id`."""
+    fields = MultiDict(form)
+    company_id, _, need_id = (fields.pop("proposal", "") or "").partition("|")
+    if company_id:
+        fields["proposal.company_id"], fields["proposal.need_id"] = company_id, need_id
+    return fields
+
+
 def _agenda_page(session, errors_for: str | None = None, errors: dict | None = None, status=200):
     document = session_document(session)
     reference = web().system.reference
@@ -81,6 +107,7 @@ def _agenda_page(session, errors_for: str | None = None, errors: dict | None = N
         structures=[(s["id"], s["name"]) for s in reference.rows(
             structures, territory_id=g.principal.territory_id)],
         errors_for=errors_for, errors=errors or {}, values=request.form,
+        needs=need_choices(session),
     ), status
 
 
@@ -99,14 +126,15 @@ def decide(session_id):
     pathway_ref = request.form.get("pathway_id", "")
     system, principal = web().system, g.principal
     try:
-        data = load(DecisionIn(), request.form)
+        data = load(DecisionIn(), _decision_form(request.form))
         visible_pathway(data["pathway_id"])
         orientation = commands.orientation(system.reference, principal, data["orientation"],
                                            session.group_id)
         with commands.request_fields(commands.DECISION_FIELDS):
             session, pathway = system.app.record_decision(
                 session.id, pathway_id=data["pathway_id"], decision=data["decision"],
-                note=data["note"], orientation=orientation, actor=principal.actor)
+                note=data["note"], orientation=orientation, proposal=data["proposal"],
+                actor=principal.actor)
     except REFUSALS as error:
         if isinstance(error, Problem) and error.status == 404:
             raise
@@ -115,14 +143,16 @@ def decide(session_id):
             item = next(i for i in document["items"] if i["pathway_id"] == pathway_ref)
             return render_template("pages/agenda_item.html", item=item, session=session,
                                    writable=True, errors=field_errors(error),
-                                   values=request.form, structures=[]), 422
+                                   values=request.form, structures=[],
+                                   needs=need_choices(session)), 422
         return _agenda_page(session, pathway_ref, field_errors(error), status=422)
     web().access_log.record(principal, pathway.id, "committee_decision", at=system.clock.now())
     if request.headers.get("HX-Request"):
         document = session_document(session)
         item = next(i for i in document["items"] if i["pathway_id"] == str(pathway.id))
         return render_template("pages/agenda_item.html", item=item, session=session,
-                               writable=True, errors={}, values={}, structures=[])
+                               writable=True, errors={}, values={}, structures=[],
+                               needs=need_choices(session))
     return redirect(url_for(".agenda", session_id=session_id) + f"#item-{pathway.id}")
 
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 
+from ...domain import company as c
 from ...domain import vocabulary as v
 from ...domain.committee import DECISION_LABELS, KIND_LABELS
 from ...domain.pathway import STEP_LABELS
@@ -13,7 +14,7 @@ from ...queries.agenda import REASON_LABELS
 PARIS = ZoneInfo("Europe/Paris")
 
 ROLE_LABELS = {"referent": "référent", "copilot": "co-pilote", "auditor": "évaluateur",
-               "admin": "coordination"}
+               "admin": "coordination", "business_relations": "chargé·e de relation entreprises"}
 
 #: French labels of every closed list, by the name of the list.
 LABELS = {
@@ -51,6 +52,10 @@ LABELS = {
                 "lost_contact": "perte de contact", "declined": "refus de l'accompagnement",
                 "other": "autre"},
     "status": {"scheduled": "programmé", "closed": "clos"},
+    "size_band": c.SIZE_LABELS, "qpv_location": c.QPV_LABELS, "need_outcome": c.NEED_OUTCOME_LABELS,
+    "participation_kind": c.PARTICIPATION_LABELS, "sponsor_role": c.SPONSOR_LABELS,
+    "commitment_kind": c.COMMITMENT_LABELS, "naf_section": c.SECTOR_LABELS,
+    "company_event": c.COMPANY_EVENT_LABELS,
 }
 
 

@@ -1,6 +1,7 @@
 """Statistics and the steering committee's bilan: the API's statistics document with pickers
 (period, group, breakdown, as_of, known_at), SVG charts, CSV/XLSX export, and a quarter's
-printable bilan (HTML, PDF) that states the `known_at` it was drawn at.
+printable bilan (HTML, PDF) that states the `known_at` it was drawn at. The companies' figures
+(`GET /api/v1/statistics/companies`) follow, with the same period, as_of and known_at.
 """
 
 import io
@@ -10,18 +11,19 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, g, render_template, request
 from marshmallow import ValidationError
 
+from ...queries.company_statistics import CompanyStatisticsQuery, company_statistics
 from ...queries.statistics import BREAKDOWNS, StatisticsQuery
 from ...stores.reference import groups, structures, users
 from ..context import web
 from ..problems import Problem
-from ..schemas.statistics import StatisticsArgs
+from ..schemas.statistics import CompanyStatisticsArgs, StatisticsArgs
 from . import charts, exports, role_required
 from .filters import LABELS, PARIS, fr_date, label, percent
 from .forms import field_errors
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistiques")
 
-ROLES = ("referent", "copilot", "auditor", "admin")
+ROLES = ("referent", "copilot", "auditor", "admin", "business_relations")
 BREAKDOWN_LABELS = {
     "group": "groupe", "territory": "territoire", "sex": "sexe", "age_bracket": "tranche d'âge",
     "qpv": "résident QPV", "qpv_code": "quartier (QPV)", "qualification": "qualification",
@@ -61,6 +63,63 @@ def statistics_of(args) -> tuple[dict, dict]:
     document = web().statistics.get(system.engine, StatisticsQuery(**query), system.clock.today(),
                                      system.projections.position())
     return query, document
+
+
+#: French words of the companies' figures.
+COMPANY_LABELS = {
+    "mobilised": "entreprises mobilisées", "first_time": "dont nouvelles", "returning": "dont déjà mobilisées",
+    "posted": "besoins publiés", "positions_posted": "postes proposés",
+    "positions_filled": "postes pourvus", "open_at_end": "besoins ouverts en fin de période",
+    "median_days_to_fill": "délai médian pour pourvoir un besoin (jours)",
+    "offers": "offres d'immersion", "places": "places d'immersion offertes",
+}
+
+
+def company_figures_of(args) -> dict:
+    """The companies' figures for the same period, as_of and known_at as the pathways' ones,
+    scoped to the caller's territory as the API scopes them."""
+    picked = {k: v for k, v in args.items() if v not in ("", None) and k in (
+        "from", "to", "as_of", "known_at")}
+    try:
+        picked["known_at"] = _aware(picked.get("known_at"))
+    except ValueError:
+        raise ValidationError({"known_at": ["date et heure attendues"]}) from None
+    query = CompanyStatisticsArgs().load({k: v for k, v in picked.items() if v is not None})
+    system = web().system
+    return company_statistics(system.app, system.engine, CompanyStatisticsQuery(
+        territory_id=g.principal.territory_id, **query), system.clock.today())
+
+
+def company_rows(document: dict) -> list[tuple]:
+    """The companies' figures as rows (section, indicator, value) for tables and exports."""
+    companies, needs = document["companies"], document["needs"]
+    found = [("entreprises", COMPANY_LABELS[k], companies[k]) for k in ("mobilised", "first_time", "returning")]
+    found += [("entreprises par taille", label(k, "size_band"), v) for k, v in companies["by_size"].items()]
+    found += [("entreprises par secteur", label(k, "naf_section") if k != "unknown" else "non renseigné", v)
+              for k, v in companies["by_sector"].items()]
+    found += [("entreprises par situation", label(k, "qpv_location"), v) for k, v in companies["by_place"].items()]
+    found += [("besoins", COMPANY_LABELS[k], needs[k] if needs[k] is not None else "—")
+              for k in ("posted", "positions_posted", "positions_filled", "open_at_end", "median_days_to_fill")]
+    found += [("besoins clos", label(k, "need_outcome"), v) for k, v in needs["closed"].items()]
+    found += [("immersions (PMSMP)", COMPANY_LABELS[k], v) for k, v in document["hosting"].items()]
+    found += [("participations", label(k, "participation_kind"), v) for k, v in document["participations"].items()]
+    found += [("engagements", label(k, "commitment_kind"), v) for k, v in document["commitments"].items()]
+    found += [("accueils", f"{h['name']} : immersions (suivies d'une embauche)",
+               f"{h['immersions']} ({h['followed_by_hire']})") for h in document["hosts"]]
+    found += [("embauches", f"{e['name']} : embauches (en emploi à 15 semaines / attendues)",
+               f"{e['hires']} ({e['still_employed_at_15_weeks']} / {e['validation_due']})")
+              for e in document["employers"]]
+    return found
+
+
+def company_charts(document: dict) -> list[tuple[str, str]]:
+    """The companies' charts: (title, SVG)."""
+    sizes = [(label(k, "size_band"), v) for k, v in document["companies"]["by_size"].items()]
+    outcomes = [(label(k, "need_outcome"), v) for k, v in document["needs"]["closed"].items()]
+    return [("Entreprises mobilisées par taille",
+             charts.bars("Entreprises mobilisées par taille", sizes, chart_id="company-sizes")),
+            ("Issue des besoins clos",
+             charts.bars("Issue des besoins clos", outcomes, chart_id="need-outcomes"))]
 
 
 def _names() -> dict:
@@ -138,13 +197,14 @@ def index():
     """The figures with their pickers and charts; `?format=csv|xlsx` downloads them."""
     try:
         query, document = statistics_of(request.args)
+        companies = company_figures_of(request.args)
     except ValidationError as error:
-        query, document, errors = None, None, field_errors(error)
+        query, document, companies, errors = None, None, None, field_errors(error)
     else:
         errors = {}
     fmt = request.args.get("format")
     if document and fmt in ("csv", "xlsx"):
-        rows = table_rows(document, query["by"])
+        rows = table_rows(document, query["by"]) + company_rows(companies)
         headers = ("Rubrique", "Indicateur", "Valeur")
         if fmt == "xlsx":
             return exports.download(exports.xlsx("Statistiques", headers, rows, _notes(query, document)),
@@ -157,7 +217,9 @@ def index():
         groups=[(gr["id"], gr["name"]) for gr in territory_groups],
         breakdowns=[(b, BREAKDOWN_LABELS[b]) for b in BREAKDOWNS],
         notes=_notes(query, document) if document else [], key_label=key_label,
-        RATE_LABELS=RATE_LABELS, FUNNEL_LABELS=FUNNEL_LABELS,
+        RATE_LABELS=RATE_LABELS, FUNNEL_LABELS=FUNNEL_LABELS, companies=companies,
+        company_rows=company_rows(companies) if companies else [],
+        company_charts=company_charts(companies) if companies else [],
     ), (422 if errors else 200)
 
 
@@ -191,10 +253,11 @@ def bilan():
         .replace(microsecond=0, tzinfo=None).isoformat(timespec="minutes")
     try:
         first, last = quarter_bounds(quarter)
-        query, document = statistics_of({
-            "from": date(first.year, 1, 1).isoformat(), "to": last.isoformat(),
-            "as_of": min(last, today).isoformat(), "known_at": known_at, "by": "group",
-            "group_id": request.args.get("group_id")})
+        picked = {"from": date(first.year, 1, 1).isoformat(), "to": last.isoformat(),
+                  "as_of": min(last, today).isoformat(), "known_at": known_at}
+        query, document = statistics_of({**picked, "by": "group",
+                                         "group_id": request.args.get("group_id")})
+        companies = company_figures_of(picked)
     except ValidationError as error:
         raise Problem(422, "; ".join(f"{k} : {' '.join(v)}" for k, v in field_errors(error).items())) from None
     title = f"Bilan du comité de pilotage — {quarter.replace('-T', ', trimestre ')}"
@@ -203,21 +266,27 @@ def bilan():
              f"Établi avec ce qui était enregistré au {fr_date(query['known_at'])} (heure de Paris)"]
     chart_list = chart_set(document, "group")
     if request.args.get("format") == "pdf":
-        return exports.download(bilan_pdf(title, notes, document, chart_list, query["known_at"]),
+        return exports.download(bilan_pdf(title, notes, document, chart_list + company_charts(companies),
+                                          query["known_at"], company_rows(companies)),
                                 f"bilan-{quarter}.pdf", "application/pdf")
     return render_template("pages/bilan.html", title=title, notes=notes, document=document,
                            charts=chart_list, quarter=quarter, known_at=known_at,
                            key_label=key_label, RATE_LABELS=RATE_LABELS,
-                           FUNNEL_LABELS=FUNNEL_LABELS, LABELS=LABELS)
+                           FUNNEL_LABELS=FUNNEL_LABELS, LABELS=LABELS, companies=companies,
+                           company_rows=company_rows(companies),
+                           company_charts=company_charts(companies))
 
 
-def bilan_pdf(title: str, notes: list[str], document: dict, chart_list, known_at: datetime) -> bytes:
-    """The bilan as a PDF: figures, charts; dated at `known_at` so a redraw is byte-identical."""
+def bilan_pdf(title: str, notes: list[str], document: dict, chart_list, known_at: datetime,
+              company_table: list[tuple] = ()) -> bytes:
+    """The bilan as a PDF: figures (the companies' after the pathways'), charts; dated at
+    `known_at` so a redraw is byte-identical."""
     pdf = exports.Document(title, landscape=False)
     pdf.set_creation_date(known_at)
     pdf.add_page()
     pdf.heading(title, notes)
-    pdf.table_of(("Rubrique", "Indicateur", "Valeur"), table_rows(document, "group"), widths=(50, 100, 30))
+    pdf.table_of(("Rubrique", "Indicateur", "Valeur"), table_rows(document, "group") + list(company_table),
+                 widths=(50, 100, 30))
     for chart_title, svg in chart_list:
         if pdf.get_y() > 200:
             pdf.add_page()

@@ -10,7 +10,8 @@ from .pathways import HistoryItem
 from .situation import COMMITTEE_DATA, STEP_DATA, code, data_field
 
 #: The codes of a committee session's events in the audit log.
-COMMITTEE_EVENTS = ("committee_scheduled", "committee_decision", "committee_closed")
+COMMITTEE_EVENTS = ("committee_scheduled", "committee_need_added", "committee_decision",
+                    "committee_closed")
 
 
 class EventsQuery(PageQuerySchema):
@@ -33,7 +34,8 @@ class AuditEvent(HistoryItem):
                        "decision; null for a session's scheduling and closing)"})
     committee_session_id = fields.String(required=True, allow_none=True)
     step = code(STEPS + COMMITTEE_EVENTS, required=True, metadata={
-        "description": "the step code, or committee_scheduled, committee_decision, committee_closed"})
+        "description": "the step code, or committee_scheduled, committee_need_added, committee_decision, "
+        "committee_closed"})
     occurred_on = fields.Date(required=True, metadata={
         "description": "the business date (a committee's: the day it is held)"})
     data = data_field(STEP_DATA + COMMITTEE_DATA)

@@ -175,6 +175,13 @@ class AgendaEntry(Document):
     reasons = fields.List(fields.String(), required=True)
 
 
+class CommitteeNeedAddedData(Document):
+    """`committee_need_added` (audit log): a company's need put on the session's agenda."""
+
+    company_id = fields.String(required=True)
+    need_id = fields.String(required=True)
+
+
 class CommitteeClosedData(Document):
     """`committee_closed` (audit log)."""
 
@@ -234,7 +241,8 @@ STEP_DATA = _WRITTEN + tuple(
     step_data(cls) for code, cls in STEP_EVENTS.items()
     if "".join(p.title() for p in code.split("_")) + "Data" not in {w.__name__ for w in _WRITTEN})
 #: The data of a committee session's events in the audit log.
-COMMITTEE_DATA = (CommitteeClosedData, CommitteeDecisionData, CommitteeScheduledData)
+COMMITTEE_DATA = (CommitteeClosedData, CommitteeDecisionData, CommitteeNeedAddedData,
+                  CommitteeScheduledData)
 
 
 def data_field(schemas) -> fields.Dict:

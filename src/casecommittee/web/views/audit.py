@@ -85,6 +85,8 @@ def _committee_document(event, session: dict, pseudonyms) -> dict:
     the decided pathways by their pseudonym, notes masked like the steps' free text."""
     if isinstance(event, CommitteeSession.Scheduled):
         step, data = "committee_scheduled", {"group_id": event.group_id, "kind": event.kind}
+    elif isinstance(event, CommitteeSession.NeedAdded):
+        step, data = "committee_need_added", {"company_id": event.company_id, "need_id": event.need_id}
     elif isinstance(event, CommitteeSession.DecisionRecorded):
         step = "committee_decision"
         data = {"pathway": pseudonyms.of(event.pathway_id), "decision": event.decision,

@@ -45,20 +45,21 @@ READERS = ("business_relations", "copilot", "referent")
 _NOT_FOUND = "aucune entreprise de ce numéro sur votre territoire"
 
 
-def _territory() -> str:
+def caller_territory() -> str:
+    """The caller's territory (403 for an account attached to none)."""
     territory_id = current_principal().territory_id
     if territory_id is None:
         raise Problem(403, "votre compte n'est rattaché à aucun territoire", type_="forbidden")
     return territory_id
 
 
-def _company_in_scope(company_ref: str, version: int | None = None):
+def company_in_scope(company_ref: str, version: int | None = None):
     """The company, if it is registered in the caller's territory; 404 otherwise."""
     try:
         company = web().system.app.get_company(company_ref, version=version)
     except CompanyNotFound:
         raise Problem(404, _NOT_FOUND, type_="not_found") from None
-    if company.state.territory_id != _territory():
+    if company.state.territory_id != caller_territory():
         raise Problem(404, _NOT_FOUND, type_="not_found")
     return company
 
@@ -91,9 +92,9 @@ def _placements(state) -> tuple[list[dict], list[str]]:
     return shown, named
 
 
-def _document(company) -> tuple[dict, list[str]]:
+def company_document(company) -> tuple[dict, list[str]]:
     """The company document as the caller may see it, and the pathways it names (it writes
-    nothing: `_shown` logs them)."""
+    nothing: `shown` logs them)."""
     state = company.state
     placed, named = _placements(state)
     needs = sorted(state.needs.values(), key=lambda n: (n["outcome"] is not None, n["posted_on"]))
@@ -111,7 +112,7 @@ def _document(company) -> tuple[dict, list[str]]:
     }, named
 
 
-def _shown(built: tuple[dict, list[str]]) -> dict:
+def shown(built: tuple[dict, list[str]]) -> dict:
     """The document, once the pathways it names are written to the access log."""
     document, named = built
     now = web().system.clock.now()
@@ -123,13 +124,13 @@ def _shown(built: tuple[dict, list[str]]) -> dict:
 def _answer(company, status: int):
     headers = {"ETag": f'"{company.version}"',
                "Location": url_for("companies.get_company", company_ref=str(company.id))}
-    return _shown(_document(company)), status, headers
+    return shown(company_document(company)), status, headers
 
 
 def _replay(answer, *_args, **_kwargs):
     """A keyed write's answer again: the company as the write left it, if still in scope."""
     company_id, version = answer.saved[0]
-    return _answer(_company_in_scope(str(company_id), version=version), 201)
+    return _answer(company_in_scope(str(company_id), version=version), 201)
 
 
 @blp.route("/companies", methods=["GET"])
@@ -141,7 +142,7 @@ def _replay(answer, *_args, **_kwargs):
 def directory(query):
     """The territory's companies in name order; `q` searches the name (accents and case
     ignored) or the start of the SIRET."""
-    scope = DirectoryQuery(territory_id=_territory(), q=query["q"], size_band=query["size_band"],
+    scope = DirectoryQuery(territory_id=caller_territory(), q=query["q"], size_band=query["size_band"],
                            qpv_location=query["qpv_location"],
                            with_open_needs=query["with_open_needs"])
     after = decode_keyset(query["cursor"], str)
@@ -166,7 +167,7 @@ def register(data):
     occurred_on = fields.pop("registered_on")
     try:
         company = web().system.app.register_company(
-            actor=principal.actor, occurred_on=occurred_on, territory_id=_territory(), **fields)
+            actor=principal.actor, occurred_on=occurred_on, territory_id=caller_territory(), **fields)
     except CompanyAlreadyRegistered as error:
         raise Problem(409, str(error), type_="duplicate") from None
     return _answer(company, 201)
@@ -179,8 +180,8 @@ def register(data):
 @blp.response(200, s.CompanyProfile, headers=ETAG)
 def get_company(company_ref):
     """A company with its needs, hosting offers, participations, tutors and commitments."""
-    company = _company_in_scope(company_ref)
-    return _shown(_document(company)), 200, {"ETag": f'"{company.version}"'}
+    company = company_in_scope(company_ref)
+    return shown(company_document(company)), 200, {"ETag": f'"{company.version}"'}
 
 
 @blp.route("/companies/<company_ref>/history", methods=["GET"])
@@ -190,7 +191,12 @@ def get_company(company_ref):
 @blp.response(200, s.CompanyHistory)
 def history(company_ref):
     """Every event of the company in order: business date, recorded time, who, fields."""
-    company = _company_in_scope(company_ref)
+    return history_document(company_in_scope(company_ref))
+
+
+def history_document(company) -> dict:
+    """Every event of the company in order: business date, recorded time, who, fields (a
+    pathway only to whom may see it)."""
     items = []
     for record in company.records:
         data = dict(record.data)
@@ -207,13 +213,17 @@ def history(company_ref):
 
 def _record(company_ref: str, code: str, headers: dict, data: dict):
     """Records one event of the company's stream and answers the company as it left it."""
-    company = _company_in_scope(company_ref)
+    return _answer(record_event(company_ref, code, data, expected_version(headers)), 201)
+
+
+def record_event(company_ref: str, code: str, data: dict, version: int | None):
+    """Records one event of the company's stream (as loaded by its schema); the company after."""
+    company = company_in_scope(company_ref)
     fields = dict(data)
     occurred_on = fields.pop("occurred_on")
-    company = web().system.app.record_company_event(
+    return web().system.app.record_company_event(
         company.id, code, actor=current_principal().actor, occurred_on=occurred_on,
-        expected_version=expected_version(headers), **fields)
-    return _answer(company, 201)
+        expected_version=version, **fields)
 
 
 def _event_route(path: str, operation_id: str, code: str, schema, example: dict, summary: str):
@@ -263,7 +273,13 @@ _event_route("corrections", "correct_company", "corrected", s.CompanyCorrectionI
 @keyed(blp, _replay)
 def name_contact(headers, data, company_ref):
     """Names a contact person: the identity goes to the encrypted personal-data store only."""
-    company = _company_in_scope(company_ref)
+    return _answer(name_contact_person(company_ref, data, expected_version(headers)), 201)
+
+
+def name_contact_person(company_ref: str, data: dict, version: int | None):
+    """Puts the contact's identity in the personal-data store, records `contact_named` (the
+    store's entry discarded if that fails) and logs it; the company after."""
+    company = company_in_scope(company_ref)
     person = {k: v for k, v in data.items() if k != "occurred_on" and v is not None}
     contact_id = uuid4()
     store = web().system.personal_data
@@ -271,14 +287,14 @@ def name_contact(headers, data, company_ref):
     try:
         company = web().system.app.record_company_event(
             company.id, "contact_named", actor=current_principal().actor,
-            occurred_on=data["occurred_on"], expected_version=expected_version(headers),
+            occurred_on=data["occurred_on"], expected_version=version,
             contact_id=str(contact_id))
     except Exception:
         store.discard(contact_id)
         raise
     web().access_log.record(current_principal(), contact_id, "name_contact",
                             at=web().system.clock.now())
-    return _answer(company, 201)
+    return company
 
 
 @blp.route("/companies/<company_ref>/contacts", methods=["GET"])
@@ -288,12 +304,17 @@ def name_contact(headers, data, company_ref):
 @blp.response(200, s.ContactList)
 def contacts(company_ref):
     """The company's contact people (each reading is logged)."""
-    company = _company_in_scope(company_ref)
+    return {"items": contact_list(company_in_scope(company_ref))}
+
+
+def contact_list(company) -> list[dict]:
+    """The company's contact people, or when each was erased (the reading logged once for the
+    company)."""
     items = _contact_items(company)
     if items:
         web().access_log.record(current_principal(), company.id,
                                 "read_contacts", at=web().system.clock.now())
-    return {"items": items}
+    return items
 
 
 def _contact_items(company) -> list[dict]:
@@ -321,7 +342,7 @@ def erase_contact(data, company_ref, contact_id):
     and their key are destroyed, the company's history keeps that a contact was named on that
     day; idempotent. The retention job does the same two years after the company's last
     activity."""
-    company = _company_in_scope(company_ref)
+    company = company_in_scope(company_ref)
     if all(c["contact_id"] != contact_id for c in company.state.contacts):
         raise Problem(404, "aucun contact de ce numéro pour cette entreprise", type_="not_found")
     principal = current_principal()
@@ -339,7 +360,12 @@ def erase_contact(data, company_ref, contact_id):
 def need_shortlist(query, company_ref, need_id):
     """The pathways of the need's groups available for a job, most suitable first, with why
     (a co-pilot sees those of her groups; names only of people who consented to sharing)."""
-    company = _company_in_scope(company_ref)
+    return shortlist_document(company_in_scope(company_ref), need_id, query["limit"])
+
+
+def shortlist_document(company, need_id: str, limit: int) -> dict:
+    """A need of the company and the pathways that fit it, as the caller may see them (the
+    people named are written to the access log); 404 for an unknown need."""
     need = company.state.needs.get(need_id)
     if need is None:
         raise Problem(404, "aucun besoin de ce code pour cette entreprise", type_="not_found")
@@ -351,7 +377,7 @@ def need_shortlist(query, company_ref, need_id):
     items = [{"label": label_of(c.pathway_id, c.consent_sharing),
               "pathway_id": c.pathway_id if principal.role == "copilot" else None,
               "group_id": c.group_id, "stage": c.stage, "score": c.score, "reasons": list(c.reasons)}
-             for c in shortlist(system.engine, groups, system.clock.today(), limit=query["limit"])]
+             for c in shortlist(system.engine, groups, system.clock.today(), limit=limit)]
     now = system.clock.now()
     for pathway_id in named:
         web().access_log.record(principal, pathway_id, "read_person_shortlist", at=now)
