@@ -165,3 +165,29 @@ def test_a_snapshot_taken_before_hires_named_their_employer_is_folded_again(
                                 state=old).mutate(None)
     assert reloaded.state.hires[0]["employer"]["siret"] == "73282932000074"
     assert reloaded.state == pathway.state
+
+
+def test_a_host_s_second_pmsmp_is_counted_and_shown(client, as_, half_year, clock):
+    """Yanis renews his PMSMP with the bakery (the agreement may be renewed once with the same
+    host): the bakery has hosted three immersions, two of them his, and its page shows both."""
+    bakery, _ines, _ = half_year
+    host = {"name": "Boulangerie des Résidences", "siret": "73282932000074"}
+    yanis = next(p["id"] for p in client.get(
+        "/api/v1/pathways?limit=50", headers=as_("referent")).get_json()["items"]
+        if p["stage"] == "identified")  # (Inès is in post, Yanis back to the start)
+    for body in ({"step": "immersion_started", "occurred_on": "2026-06-01", "ends_on": "2026-06-12",
+                  "host": host, "hours_per_week": 35, "objective": "recruit"},
+                 {"step": "immersion_ended", "occurred_on": "2026-06-12", "status": "completed",
+                  "led_to_hire": False},
+                 {"step": "immersion_started", "occurred_on": "2026-06-15", "ends_on": "2026-06-26",
+                  "host": host, "hours_per_week": 35, "objective": "recruit", "renews": True}):
+        logged = client.post(f"/api/v1/pathways/{yanis}/steps", json=body, headers=as_("referent"))
+        assert logged.status_code == 201, logged.get_json()
+    fiche = client.get(f"/api/v1/companies/{bakery}", headers=as_("copilot")).get_json()
+    mine = [p for p in fiche["placements"] if p["pathway_id"] == yanis]
+    assert [(p["kind"], p["started_on"], p["ended_on"]) for p in mine] == [
+        ("immersion", "2026-06-01", "2026-06-12"), ("immersion", "2026-06-15", None)]
+    figures = client.get("/api/v1/statistics/companies?from=2026-01-01",
+                         headers=as_("copilot")).get_json()
+    bakery_figures = next(h for h in figures["hosts"] if h["siret"] == host["siret"])
+    assert (bakery_figures["immersions"], bakery_figures["followed_by_hire"]) == (3, 1)
