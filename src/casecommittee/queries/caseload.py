@@ -68,17 +68,23 @@ def get_row(engine: Engine, pathway_id: str) -> dict | None:
     return dict(row._mapping) if row else None
 
 
-def territories_of(engine: Engine, pathway_ids: list[str]) -> dict[str, str | None]:
-    """pathway id → territory id, for the given pathways known to the read model."""
+def rows_of(engine: Engine, pathway_ids, columns=tuple(r.c)) -> dict[str, dict]:
+    """pathway id → its row (the given columns and its id), for the given pathways known to the
+    read model: one query per 500 ids, not one per pathway."""
     found = {}
     ids = sorted(set(pathway_ids))
     with engine.connect() as conn:
         for start in range(0, len(ids), 500):
-            for pid, territory in conn.execute(
-                select(r.c.pathway_id, r.c.territory_id).where(r.c.pathway_id.in_(ids[start:start + 500]))
-            ):
-                found[pid] = territory
+            for row in conn.execute(select(r.c.pathway_id, *columns)
+                                    .where(r.c.pathway_id.in_(ids[start:start + 500]))):
+                found[row.pathway_id] = dict(row._mapping)
     return found
+
+
+def territories_of(engine: Engine, pathway_ids: list[str]) -> dict[str, str | None]:
+    """pathway id → territory id, for the given pathways known to the read model."""
+    return {pid: row["territory_id"]
+            for pid, row in rows_of(engine, pathway_ids, (r.c.territory_id,)).items()}
 
 
 def in_follow_up(engine: Engine) -> list:

@@ -15,7 +15,7 @@ from flask import url_for
 
 from ...application import CompanyAlreadyRegistered, CompanyNotFound
 from ...domain.company import COMPANY_EVENT_LABELS
-from ...queries.caseload import get_row
+from ...queries.caseload import rows_of
 from ...queries.companies import DirectoryQuery, list_companies
 from ...queries.placements import placements
 from ...queries.shortlist import shortlist
@@ -64,23 +64,25 @@ def company_in_scope(company_ref: str, version: int | None = None):
     return company
 
 
-def _visible_pathway_id(pathway_id: str) -> str | None:
-    """The pathway's id if the caller may see that pathway (else None: a sponsor is counted,
-    not pointed at)."""
-    row = get_row(web().system.engine, pathway_id)
-    return pathway_id if row is not None and current_principal().sees(row) else None
+def _visible(pathway_ids) -> dict[str, dict]:
+    """pathway id → its row, for those of `pathway_ids` the caller may see (the others are
+    counted, not pointed at), read in one query."""
+    principal = current_principal()
+    return {pid: row for pid, row in rows_of(web().system.engine, pathway_ids).items()
+            if principal.sees(row)}
 
 
 def _placements(state) -> tuple[list[dict], list[str]]:
     """What the company hosted and hired, each pathway named (first name and initial) only for
     a reader who sees it and a person who consented to sharing, by pseudonym otherwise; and the
     pathways named (the view logs them)."""
-    principal, engine = current_principal(), web().system.engine
     label_of, named = person_labels()
+    rows = placements(web().system.engine, state.territory_id, siret=state.siret)
+    seen = _visible(r["pathway_id"] for r in rows)
     shown = []
-    for row in placements(engine, state.territory_id, siret=state.siret):
-        pathway = get_row(engine, row["pathway_id"])
-        visible = pathway is not None and principal.sees(pathway)
+    for row in rows:
+        pathway = seen.get(row["pathway_id"])
+        visible = pathway is not None
         shown.append({
             "kind": row["kind"], "started_on": row["started_on"], "ended_on": row["ended_on"],
             "status": row["status"], "completed_on": row["completed_on"],
@@ -98,6 +100,7 @@ def company_document(company) -> tuple[dict, list[str]]:
     state = company.state
     placed, named = _placements(state)
     needs = sorted(state.needs.values(), key=lambda n: (n["outcome"] is not None, n["posted_on"]))
+    seen = _visible(x["pathway_id"] for x in state.sponsors)
     return {
         "id": str(company.id), "siret": state.siret, "name": state.name, "naf_code": state.naf_code,
         "size_band": state.size_band, "town": state.town, "qpv_location": state.qpv_location,
@@ -106,7 +109,8 @@ def company_document(company) -> tuple[dict, list[str]]:
         "version": company.version, "needs": needs, "hosting_offers": state.hosting_offers,
         "participations": state.participations,
         "sponsors": [{"named_on": x["named_on"], "role": x["role"],
-                      "pathway_id": _visible_pathway_id(x["pathway_id"])} for x in state.sponsors],
+                      "pathway_id": x["pathway_id"] if x["pathway_id"] in seen else None}
+                     for x in state.sponsors],
         "commitments": state.commitments, "contact_count": len(state.contacts),
         "placements": placed,
     }, named
@@ -198,10 +202,11 @@ def history_document(company) -> dict:
     """Every event of the company in order: business date, recorded time, who, fields (a
     pathway only to whom may see it)."""
     items = []
+    seen = _visible(r.data["pathway_id"] for r in company.records if "pathway_id" in r.data)
     for record in company.records:
         data = dict(record.data)
         if "pathway_id" in data:
-            data["pathway_id"] = _visible_pathway_id(data["pathway_id"])
+            data["pathway_id"] = data["pathway_id"] if data["pathway_id"] in seen else None
         items.append({"version": record.version, "event": record.code,
                       "label": COMPANY_EVENT_LABELS[record.code], "occurred_on": record.occurred_on,
                       "recorded_at": record.recorded_at,
