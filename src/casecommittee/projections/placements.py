@@ -8,6 +8,7 @@ before, as known between two recorded times (as `pathway_versions` does for the 
 the figures can be drawn "as known at" a past moment. Versions are only ever inserted.
 """
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -123,12 +124,18 @@ def stored_placements(conn: Connection, pathway_id: str) -> tuple[tuple[Placemen
     return placements, (rows[0].since_version, rows[0].recorded_from) if rows else None
 
 
-def replace_placements(conn: Connection, rows: dict[str, list[tuple]]) -> None:
+def replace_placements(conn: Connection, rows: dict[str, list[tuple]],
+                       stored: Iterable[str] | None = None) -> None:
     """Writes the current placements of some pathways (pathway id → its rows, in ROW_COLUMNS
-    order), replacing what they had."""
+    order), replacing what they had. `stored`: those of them that may have placements stored
+    already (whose rows were written before), if known; the others' are only inserted.
+
+    (A rebuild writes each pathway once, into a scratch table that has no index on the
+    pathway: deleting what new pathways never had scanned the table every time, ~4 % of a
+    rebuild at 50,000 pathways.)"""
     if not rows:
         return
-    ids = list(rows)
+    ids = list(rows) if stored is None else [pid for pid in stored if pid in rows]
     for start in range(0, len(ids), 500):
         conn.execute(delete(company_placements).where(
             company_placements.c.pathway_id.in_(ids[start:start + 500])))
