@@ -21,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 
-from casecommittee.db import JSON_OPTIONS
+from casecommittee.db import JSON_OPTIONS, CleanText
 from casecommittee.projections.bulk import execute_many
 
 metadata = MetaData()
@@ -34,6 +34,7 @@ sample = Table(
     Column("document", JSON),
     Column("text", Text),
     Column("flag", Boolean),
+    Column("clean", CleanText),  # stored without control characters
 )
 INSERT = sample.insert().values({c.name: bindparam(c.name) for c in sample.columns})
 UPDATE = (update(sample).where(sample.c.key == bindparam("key"))
@@ -52,6 +53,9 @@ values = st.fixed_dictionaries({
     "document": documents,
     "text": st.none() | st.text(max_size=20),
     "flag": st.none() | st.booleans(),
+    # texts with and without control characters (a column is checked as a whole first)
+    "clean": st.none() | st.sampled_from(["", "Élan\tvital", "ligne\nsuivante"])
+    | st.text(st.characters(max_codepoint=0x9F), max_size=12),
 })
 
 

@@ -61,13 +61,17 @@ def _column_processor(column_type, dialect):
 
 def _cleaned(process, values):
     """A text column's values without control characters (`CleanText`): one search over the
-    column's values joined by line feeds (which it keeps), and each value through the processor
-    only when that finds one (never, in practice). What it buys: a text value costs two Python
-    calls through the processor; a rebuild writes millions (~5 % of a rebuild, bench/README.md)."""
+    column's texts joined by spaces, and each value through the processor only when that finds
+    one (never, in practice) or a value is not a text. What it buys: a text value costs two
+    Python calls through the processor, and a rebuild writes millions (~5 % of a rebuild,
+    bench/README.md); the joined search costs half as much."""
     values = list(values)
-    if CONTROL_CHARACTERS.search("\n".join(map(str, values))):
-        return map(process, values)
-    return values
+    try:
+        if not CONTROL_CHARACTERS.search(" ".join(filter(None, values))):
+            return values
+    except TypeError:  # (not only texts and None)
+        pass
+    return map(process, values)
 
 
 def execute_many(conn: Connection, statement: ClauseElement, rows: Sequence,
