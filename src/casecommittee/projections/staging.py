@@ -52,6 +52,8 @@ class Staging:
         self.tables = list(tables)
         # (the copies' secondary indexes are never created: the swap builds the live ones)
         self.staged = [t.to_metadata(copies, name=self.prefix + t.name) for t in self.tables]
+        # whether a scratch file was copied in already (until then the tables are empty)
+        self.filled = False
 
     def create(self, conn: Connection) -> None:
         """Creates the staging tables in the database of `conn`, first dropping those that
@@ -72,11 +74,15 @@ class Staging:
         On SQLite, by `INSERT … SELECT *` from the attached file: a staging table has the
         scratch table's columns, and no index the scratch table lacks, so SQLite copies the
         records as they are (its "transfer optimisation", wherever the staging table is empty
-        or numbered by its rowid). Elsewhere, through the driver.
+        or numbered by its rowid). A table of counters adds a file's rows to those already
+        copied (`ON CONFLICT`, which SQLite cannot transfer), but for the first file, copied
+        into empty tables: the statistics cells of a one-process rebuild at 50,000 pathways
+        are copied in 0.16 s instead of 0.68 s. Elsewhere, through the driver.
         """
         if conn.dialect.name != "sqlite":
             with conn.begin():
                 _copy_through(conn, self.tables, self.staged, path)
+            self.filled = True
             return
         try:
             with conn.begin():  # (the driver opens SQLite's transaction at the first INSERT)
@@ -86,7 +92,8 @@ class Staging:
                     target = _quoted(conn, staged)
                     conn.exec_driver_sql(f"INSERT INTO main.{target} "
                                          f"SELECT * FROM {schema}.{_quoted(conn, table)}"
-                                         + additive_insert_suffix(table, target))
+                                         + (additive_insert_suffix(table, target) if self.filled else ""))
+            self.filled = True
         finally:
             _detach(conn, schema)
 
