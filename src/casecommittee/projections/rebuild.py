@@ -19,7 +19,7 @@ import multiprocessing.connection
 import os
 import tempfile
 import traceback
-from collections import namedtuple
+from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -266,6 +266,10 @@ def project_range(app, territory_of: Callable, tables, path: Path, number: int, 
             applied += session.apply(events)
             if progress:
                 progress(share)
+        # the statistics cells' changes (held whole: `projector.CELL_DELTAS_HELD`) in the order
+        # of their key: SQLite then writes them at the end of the cells' index, not all over
+        # it (105,000 cells at 50,000 pathways: ~0.4 s instead of ~1 s)
+        session.cell_deltas = Counter(dict(sorted(session.cell_deltas.items())))
         session.flush()
         for table, key, number_before in placeholders:
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ?", (number_before,))
