@@ -101,10 +101,7 @@ class Stores:
         env = self.empty(backend, f"territory_{people}")
         system = open_system(env)
         started = time.perf_counter()
-        for n, _ in enumerate(generate(system.app, system.reference, system.personal_data,
-                                       people=people, seed=seed, today=TODAY, batch=500), start=1):
-            if n % 5000 == 0:
-                run.log(f"postgresql territory: {n}/{people} ({time.perf_counter() - started:.0f} s)")
+        run.fill_territory(system, people, seed)  # as the SQLite one: same generator, same fixed group
         system.projections.bring_up_to_date()
         system.close()
         run.log(f"postgresql territory of {people} ready in {time.perf_counter() - started:.0f} s")

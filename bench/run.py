@@ -92,23 +92,75 @@ def bench_write(people: int, runs: int) -> dict:
             "bare_events_per_s": _median(bare), "ratio": _median(ours) / _median(bare)}
 
 
-def territory(people: int, seed: int = 2020) -> Path:
-    """A national-scale demo store, generated once per size and seed, then reused: each
-    pathway's events saved at once (no API call, no projection per event), then the read
-    models built by a partitioned rebuild."""
-    data_dir = RESULTS / f"territory-{people}-seed{seed}"
-    if (data_dir / "ready").exists():
-        return data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    system = _system(data_dir)
-    started = time.perf_counter()
-    for n, _ in enumerate(generate(system.app, system.reference, system.personal_data,
-                                   people=people, seed=seed, today=TODAY, batch=500), start=1):
+#: The group held still in the stores: the same 3,000 pathways (its share of a 10,000-pathway
+#: territory) whatever the size, so an agenda's figure shows what the other groups' size costs it.
+FIXED_GROUP = {"Diplômés": 3_000}
+#: What a store's content depends on: the events (the domain, the demo generator, the event
+#: store's settings) and the read models (their schema and their projection code). The web
+#: layer, the command line and the queries read a store and change nothing in it.
+_STORE_SOURCES = ("domain", "projections", "stores", "demo.py", "demo_sessions.py",
+                  "demo_companies.py", "tables.py", "transcodings.py", "event_store.py", "db.py",
+                  "cells.py", "bootstrap.py", "application.py", "config.py")
+
+
+def store_fingerprint(people: int, seed: int) -> str:
+    """What a cached store was built from: its size, seed and fixed group, the day it ends,
+    the versions of the libraries that write it and a hash of the package's sources its
+    content depends on (`_STORE_SOURCES`). A store whose fingerprint differs is built anew."""
+    import hashlib
+    from importlib import metadata
+
+    import casecommittee
+
+    package = Path(casecommittee.__file__).parent
+    digest = hashlib.sha256()
+    for name in _STORE_SOURCES:
+        path = package / name
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            if source.exists():
+                digest.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes())
+    libraries = {name: metadata.version(name) for name in ("eventsourcing", "sqlalchemy")}
+    return json.dumps({"people": people, "seed": seed, "fixed": FIXED_GROUP, "today": str(TODAY),
+                       "libraries": libraries, "sources_sha256": digest.hexdigest()}, sort_keys=True)
+
+
+def fill_territory(system, people: int, seed: int) -> int:
+    """The demo generator's pathways of a benchmark store, 500 per save (the group of
+    `FIXED_GROUP` held still); the number of events."""
+    fixed = {name: min(count, people) for name, count in FIXED_GROUP.items()}
+    started, events = time.perf_counter(), 0
+    for n, pathway in enumerate(generate(system.app, system.reference, system.personal_data,
+                                         people=people, seed=seed, today=TODAY, batch=500,
+                                         fixed=fixed), start=1):
+        events += pathway.version
         if n % 5000 == 0:
             log(f"territory: {n}/{people} pathways ({time.perf_counter() - started:.0f} s)")
+    return events
+
+
+def territory(people: int, seed: int = 2020) -> Path:
+    """A national-scale demo store, generated once per size, seed and code (`store_fingerprint`,
+    kept in its `ready` marker), then reused: each pathway's events saved at once (no API call,
+    no projection per event), then the read models built by a partitioned rebuild. A store
+    left by other code, or half built, is removed and built anew."""
+    import shutil
+
+    data_dir = RESULTS / f"territory-{people}-seed{seed}"
+    fingerprint = store_fingerprint(people, seed)
+    marker = data_dir / "ready"
+    if marker.exists() and marker.read_text() == fingerprint:
+        return data_dir
+    if data_dir.exists():
+        log(f"territory {people}: {'built by other code' if marker.exists() else 'unfinished'}; built anew")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    started = time.perf_counter()
+    system = _system(data_dir)
+    fill_territory(system, people, seed)
     system.projections.bring_up_to_date()
     system.close()
-    (data_dir / "ready").write_text("ok")
+    marker.write_text(fingerprint)
+    log(f"territory {people}: built in {time.perf_counter() - started:.0f} s")
     return data_dir
 
 
