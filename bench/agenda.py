@@ -7,10 +7,12 @@ bench/run.py's stores hold the group of `run.FIXED_GROUP` ("Diplômés") still: 
 3,000 pathways at every size (`generate(fixed=…)`), while the other two groups share the rest
 (7,000 at 10,000 pathways, 47,000 at 50,000). The agenda inputs of that group
 (`queries.agenda.agenda_inputs`, as of the stores' day) are computed on each store in turn
-(the sizes taking turns, so the machine's load weighs on both alike), cold: the connection
-pool is emptied before each call, so SQLite's page cache starts empty (the operating system's
-file cache stays warm); median and maximum of `--runs`. Both agendas are checked identical
-first (same pathways, same reasons: the group did not change), and the query's plan
+(the sizes taking turns, so the machine's load weighs on both alike), cold as after a write
+(no document cache in front: `agenda_inputs` computes each time), on the pool's connections
+(pages warm, as a server's); median and maximum of `--runs`. Both agendas are checked identical
+first (same pathways, same reasons: the group did not change); beside them, the bare
+library's way to an agenda without read models: the group's pathways read back from the
+event store and decoded (median of 3); and the query's plan
 (`EXPLAIN QUERY PLAN`) is kept with the figures: the group's candidates must be read through
 an index on `group_id`, never by a scan of every group's rows.
 """
@@ -21,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,11 +31,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402  (the cached stores)
+from sqlalchemy import select  # noqa: E402
 
 from casecommittee.demo import create_territory  # noqa: E402
 from casecommittee.projections.pathways import pathway_rows  # noqa: E402
 from casecommittee.queries.agenda import agenda_inputs, candidates_query  # noqa: E402
 
+#: Reads of the whole group by the bare library (each ~0.5 s at 3,000 pathways).
+BARE_RUNS = 3
 #: The largest store's agenda over the smallest's (medians): "the same", noise allowed.
 TARGET_GROWTH = 1.2
 
@@ -60,10 +66,18 @@ def _rows(system, group_id: str) -> dict:
 
 
 def _cold_agenda(system, group_id: str) -> float:
-    """One agenda computed on an empty connection pool; milliseconds."""
-    system.engine.dispose()
+    """One agenda, computed (no cache); milliseconds."""
     started = time.perf_counter()
     agenda_inputs(system.engine, group_id, run.TODAY)
+    return (time.perf_counter() - started) * 1000
+
+
+def _bare_group_read(system, pathway_ids: list) -> float:
+    """The bare library's way to an agenda without read models: every pathway of the group
+    read back from the event store and decoded (rules and reasons not even applied); ms."""
+    started = time.perf_counter()
+    for pathway_id in pathway_ids:
+        list(system.app.events.get(pathway_id))
     return (time.perf_counter() - started) * 1000
 
 
@@ -71,7 +85,7 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020) -> dict:
     """The fixed group's agenda at each size, the sizes taking turns."""
     systems = {people: run._system(run.territory(people, seed)) for people in sizes}
     try:
-        figures, agendas = {}, {}
+        figures, agendas, group_ids = {}, {}, {}
         for people, system in systems.items():
             system.projections.catch_up()
             group = _fixed_group(system)
@@ -79,7 +93,10 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020) -> dict:
             agendas[people] = [(i.pathway_id, i.reasons, i.details) for i in items]
             figures[people] = {"people": people, "group": group["name"], **_rows(system, group["id"]),
                                "agenda_items": len(items), "plan": _plan(system, group["id"]),
-                               "times_ms": []}
+                               "times_ms": [], "bare_times_ms": []}
+            with system.engine.connect() as conn:
+                group_ids[people] = [uuid.UUID(i) for i in conn.execute(
+                    select(pathway_rows.c.pathway_id).where(pathway_rows.c.group_id == group["id"])).scalars()]
         first = agendas[sizes[0]]
         figures_same = all(agenda == first for agenda in agendas.values())
         load = {"start": run._load()}
@@ -87,6 +104,9 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020) -> dict:
             for people, system in systems.items():
                 group_id = _fixed_group(system)["id"]
                 figures[people]["times_ms"].append(round(_cold_agenda(system, group_id), 2))
+        for _ in range(BARE_RUNS):
+            for people, system in systems.items():
+                figures[people]["bare_times_ms"].append(round(_bare_group_read(system, group_ids[people]), 1))
         load["end"] = run._load()
     finally:
         for system in systems.values():
@@ -94,6 +114,7 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020) -> dict:
     for f in figures.values():
         f["median_ms"] = round(statistics.median(f["times_ms"]), 1)
         f["max_ms"] = round(max(f["times_ms"]), 1)
+        f["bare_group_read_median_ms"] = round(statistics.median(f["bare_times_ms"]), 1)
         run.log(f"agenda of {f['group']}, {f['people']:,} pathways ({f['group_pathways']:,} in the "
                 f"group, {f['agenda_items']:,} on the agenda): {f['median_ms']} ms (max {f['max_ms']}); "
                 f"plan {f['plan']}")
