@@ -51,7 +51,7 @@ test-pg: $(STAMP) browser postgres
 bench: $(STAMP) postgres
 	@started=$$(date +%s); \
 	$(BIN)/python bench/run.py && \
-	scripts/with-postgres $(BIN)/python bench/backends.py && \
+	scripts/with-postgres $(BIN)/python bench/backends.py --runs 2 && \
 	echo "make bench: $$(( $$(date +%s) - started )) s wall, load average now $$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # One group's agenda while the others grow (10,000 and 50,000 pathways).

@@ -76,7 +76,8 @@ class Stores:
         self.scratch = scratch
         # (on PostgreSQL the keys are given, not generated into a node's data directory)
         self.keys = {"CASECOMMITTEE_CIPHER_KEY": AESCipher.create_key(32),
-                     "CASECOMMITTEE_PERSONAL_DATA_KEY": AESCipher.create_key(32)}
+                     "CASECOMMITTEE_PERSONAL_DATA_KEY": AESCipher.create_key(32),
+                     "CASECOMMITTEE_IDENTITY_INDEX_KEY": AESCipher.create_key(32)}
 
     def empty(self, backend: str, name: str) -> dict:
         """The CASECOMMITTEE_* variables of a new, empty store."""

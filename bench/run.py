@@ -101,6 +101,12 @@ _STORE_SOURCES = ("domain", "projections", "stores", "demo.py", "demo_sessions.p
                   "cells.py", "bootstrap.py", "application.py", "config.py")
 
 
+def fixed_group(people: int) -> dict[str, int]:
+    """`FIXED_GROUP` for a store of `people` pathways: its count, or in a smaller store (a quick
+    look) the group's share of it (30 %), so the other groups are never left empty."""
+    return {name: min(count, round(people * 0.3)) for name, count in FIXED_GROUP.items()}
+
+
 def store_fingerprint(people: int, seed: int) -> str:
     """What a cached store was built from: its size, seed and fixed group, the day it ends,
     the versions of the libraries that write it and a hash of the package's sources its
@@ -118,14 +124,14 @@ def store_fingerprint(people: int, seed: int) -> str:
             if source.exists():
                 digest.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes())
     libraries = {name: metadata.version(name) for name in ("eventsourcing", "sqlalchemy")}
-    return json.dumps({"people": people, "seed": seed, "fixed": FIXED_GROUP, "today": str(TODAY),
+    return json.dumps({"people": people, "seed": seed, "fixed": fixed_group(people), "today": str(TODAY),
                        "libraries": libraries, "sources_sha256": digest.hexdigest()}, sort_keys=True)
 
 
 def fill_territory(system, people: int, seed: int) -> int:
     """The demo generator's pathways of a benchmark store, 500 per save (the group of
     `FIXED_GROUP` held still); the number of events."""
-    fixed = {name: min(count, people) for name, count in FIXED_GROUP.items()}
+    fixed = fixed_group(people)
     started, events = time.perf_counter(), 0
     for n, pathway in enumerate(generate(system.app, system.reference, system.personal_data,
                                          people=people, seed=seed, today=TODAY, batch=500,
@@ -504,8 +510,10 @@ def main() -> None:
     parser.add_argument("part", nargs="*", help="write, mixed, rebuild, agenda, queries (default: all)")
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 50_000],
                         help="pathways of the stores (the rebuild runs on the largest)")
-    parser.add_argument("--write-people", type=int, default=2_000, help="pathways per demo-write run")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-people", type=int, default=1_000, help="pathways per demo-write run")
+    parser.add_argument("--runs", type=int, default=3, help="demo-write runs (the queries and the agenda: 9)")
+    parser.add_argument("--rebuild-runs", type=int, default=2,
+                        help="rounds of the four replays (each ~40 s at 50,000 pathways)")
     mixed_load.add_arguments(parser)
     args = parser.parse_args()
     parts = ("write", "rebuild", "queries", "mixed", "agenda")
@@ -530,7 +538,7 @@ def main() -> None:
     if "mixed" in args.part:
         timed("mixed", lambda: mixed_load.bench_mixed(args.people, args))
     if "rebuild" in args.part:
-        timed("rebuild", lambda: bench_rebuild(max(args.people), args.runs))
+        timed("rebuild", lambda: bench_rebuild(max(args.people), args.rebuild_runs))
     if "agenda" in args.part:
         timed("agenda", lambda: agenda.bench_agenda(args.people, max(args.runs, 9), args.seed))
     if "queries" in args.part:
