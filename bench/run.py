@@ -306,13 +306,6 @@ def _timed(function, runs: int) -> dict:
     return {"median_ms": round(_median(times), 1), "max_ms": round(max(times), 1)}
 
 
-def _cold(system, function):
-    """`function` with no document cache in front (`compute_statistics` and `agenda_inputs`
-    compute each time, as after any write), on the pool's connections: their pages warm, as
-    a server's (a new connection each time would add ~10 ms of opening that no request pays)."""
-    return function()
-
-
 def _query_cases(system) -> dict:
     steering_day = datetime.combine(TODAY - timedelta(days=90), datetime.min.time(), UTC)
     return {
@@ -327,8 +320,11 @@ def _query_cases(system) -> dict:
 
 def bench_queries(sizes: list[int], runs: int) -> list[dict]:
     """The statistics (default, `by=group`, `as_of` six months back, `known_at` three months
-    back), cold (`_cold`), median of `runs`, at each size, the sizes and the queries taking
-    turns; beside them the bare library reading one pathway's events back."""
+    back), cold: no document cache in front (`compute_statistics` computes each time, as
+    after any write), on the pool's connections (their pages warm, as a server's: a new
+    connection each time would add ~10 ms of opening no request pays); median of `runs`, at
+    each size, the sizes and the queries taking turns; beside them the bare library reading
+    one pathway's events back."""
     systems = {people: _system(territory(people)) for people in sizes}
     times = {people: {} for people in sizes}
     try:
@@ -342,10 +338,10 @@ def bench_queries(sizes: list[int], runs: int) -> list[dict]:
             for case in cases[people].values():  # once, unmeasured: the OS's file cache warm
                 case()
         for _ in range(runs):
-            for people, system in systems.items():
+            for people in systems:
                 for name, case in cases[people].items():
                     started = time.perf_counter()
-                    _cold(system, case)
+                    case()
                     times[people].setdefault(name, []).append((time.perf_counter() - started) * 1000)
     finally:
         for system in systems.values():
