@@ -2,6 +2,7 @@
 
     python bench/agenda.py                       # the 10,000- and 50,000-pathway stores
     python bench/agenda.py --people 10000 50000 --runs 9
+    scripts/with-postgres .venv/bin/python bench/agenda.py --postgresql   # the same on PostgreSQL
 
 bench/run.py's stores hold the group of `run.FIXED_GROUP` ("Diplômés") still: the very same
 3,000 pathways at every size (`generate(fixed=…)`), while the other two groups share the rest
@@ -20,8 +21,10 @@ an index on `group_id`, never by a scan of every group's rows.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -49,11 +52,14 @@ def _fixed_group(system) -> dict:
 
 
 def _plan(system, group_id: str) -> list[str]:
-    """SQLite's plan for the agenda's candidates of the group (its `detail` lines)."""
+    """The database's plan for the agenda's candidates of the group (SQLite's `detail` lines,
+    PostgreSQL's `EXPLAIN` lines)."""
     query = candidates_query(group_id, run.TODAY)
     compiled = query.compile(system.engine, compile_kwargs={"literal_binds": True})
     with system.engine.connect() as conn:
-        return [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+        if system.engine.dialect.name == "sqlite":
+            return [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+        return [row[0].strip() for row in conn.exec_driver_sql(f"EXPLAIN {compiled}")]
 
 
 def _rows(system, group_id: str) -> dict:
@@ -81,9 +87,28 @@ def _bare_group_read(system, pathway_ids: list) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def bench_agenda(sizes: list[int], runs: int, seed: int = 2020) -> dict:
+def _postgresql_systems(sizes: list[int], seed: int, scratch: Path):
+    """The same territories in databases of the PostgreSQL server of
+    CASECOMMITTEE_TEST_DATABASE_URL (`scripts/with-postgres`), generated as bench/backends.py
+    does; then `ANALYZE`d, as autovacuum would after such a load."""
+    import backends
+
+    stores = backends.Stores(os.environ["CASECOMMITTEE_TEST_DATABASE_URL"], scratch)
+    systems = {}
+    for people in sizes:
+        systems[people] = backends.open_system(stores.territory("postgresql", people, seed))
+        with systems[people].engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return systems, stores
+
+
+def bench_agenda(sizes: list[int], runs: int, seed: int = 2020, backend: str = "sqlite") -> dict:
     """The fixed group's agenda at each size, the sizes taking turns."""
-    systems = {people: run._system(run.territory(people, seed)) for people in sizes}
+    stores = None
+    if backend == "postgresql":
+        systems, stores = _postgresql_systems(sizes, seed, Path(tempfile.mkdtemp(prefix="casecommittee-agenda-")))
+    else:
+        systems = {people: run._system(run.territory(people, seed)) for people in sizes}
     try:
         figures, agendas, group_ids = {}, {}, {}
         for people, system in systems.items():
@@ -111,6 +136,9 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020) -> dict:
     finally:
         for system in systems.values():
             system.close()
+        if stores is not None:
+            stores.close()
+            shutil.rmtree(stores.scratch, ignore_errors=True)
     for f in figures.values():
         f["median_ms"] = round(statistics.median(f["times_ms"]), 1)
         f["max_ms"] = round(max(f["times_ms"]), 1)
@@ -120,7 +148,7 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020) -> dict:
                 f"plan {f['plan']}")
     smallest, largest = figures[min(sizes)], figures[max(sizes)]
     growth = round(largest["median_ms"] / smallest["median_ms"], 2)
-    return {"sizes": [figures[people] for people in sizes], "runs": runs,
+    return {"backend": backend, "sizes": [figures[people] for people in sizes], "runs": runs,
             "same_agenda_at_every_size": figures_same, "growth": growth,
             "target_growth": TARGET_GROWTH, "load_average": load}
 
@@ -131,11 +159,16 @@ def main() -> None:
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 50_000])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--postgresql", action="store_true",
+                        help="on PostgreSQL (under scripts/with-postgres: the stores generated there)")
     args = parser.parse_args()
+    if args.postgresql and not os.environ.get("CASECOMMITTEE_TEST_DATABASE_URL"):
+        parser.error("no PostgreSQL: run it as `scripts/with-postgres python bench/agenda.py --postgresql`")
     report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
               "date": datetime.now(UTC).isoformat(timespec="seconds"),
               "command": "python bench/agenda.py " + " ".join(sys.argv[1:]),
-              "agenda": bench_agenda(args.people, args.runs, args.seed)}
+              "agenda": bench_agenda(args.people, args.runs, args.seed,
+                                     "postgresql" if args.postgresql else "sqlite")}
     text = json.dumps(report, indent=2, ensure_ascii=False)
     run.RESULTS.mkdir(exist_ok=True)
     (run.RESULTS / f"agenda-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(text)
