@@ -177,16 +177,22 @@ class CaseCommittee(Application):
 
     def log_step(
         self, pathway_id: UUID, code: str, *, actor: dict, occurred_on: date,
-        expected_version: int | None = None, **fields: Any,
+        expected_version: int | None = None,
+        check: Callable[[PathwayState], None] | None = None, **fields: Any,
     ) -> Pathway:
         """Appends one step to a pathway, optionally only if it is still at `expected_version`.
 
         Without an expected version, a concurrent write to the pathway is not the caller's
         concern: the step is checked and saved again on the new version (a few times).
+        `check(state)`, when given, is called on the pathway as loaded, before anything else
+        (the caller's scope and the ids it names, from the state the command has at hand: no
+        read of the read models); what it raises refuses the step.
         """
 
         def attempt() -> Pathway:
             pathway = self.get_pathway(pathway_id)
+            if check is not None:
+                check(pathway.state)
             if expected_version is not None and pathway.version != expected_version:
                 raise VersionConflict(pathway_id, expected_version, pathway.version)
             if code == "proposed_to_company":
