@@ -88,11 +88,12 @@ class CaseCommittee(Application):
         super().__init__(env)
         self.clock = clock or SystemClock()
         self.personal_data = personal_data
-        #: Called after every save (the embedded mode catches the read models up here).
+        #: Called after every save with its recordings (the embedded mode projects them here).
         self.after_save = None
         #: Idempotency keys: a keyed write's answer is saved with the write (see keyed_requests).
         self.keyed_requests = KeyedRequests(self, keys_secret or b"", keys_time_to_live)
-        #: The pathways this thread has just saved, while `after_save` runs (see `state_at`).
+        #: The pathways this thread has just saved, while `after_save` runs (see `state_at`),
+        #: and the log position of its last save (see `take_saved_position`).
         self._just_saved = threading.local()
 
     def save(self, *objs, **kwargs):
@@ -110,15 +111,24 @@ class CaseCommittee(Application):
             self.keyed_requests.raise_if_answered()
             raise
         self.keyed_requests.saved()
+        if recordings:
+            self._just_saved.position = recordings[-1].notification.id
         if self.after_save is not None and recordings:
             self._just_saved.pathways = {o.id: o for o in objs if isinstance(o, Pathway)}
             try:
-                self.after_save()
+                self.after_save(recordings)
             except Exception:  # noqa: BLE001 - logged, retried by the next catch-up
                 logger.exception("read models did not catch up after a save; they will on the next one")
             finally:
                 self._just_saved.pathways = {}
         return recordings
+
+    def take_saved_position(self) -> int | None:
+        """The log position of the last event this thread saved since the last call (None if
+        it saved nothing), and forgets it."""
+        position = getattr(self._just_saved, "position", None)
+        self._just_saved.position = None
+        return position
 
     def _take_snapshots(self, processing_event) -> None:
         """Snapshots the aggregates whose new version is a multiple of their interval, from the

@@ -9,7 +9,7 @@ worker process for deployments with several web processes.
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing, suppress
 from pathlib import Path
 
@@ -173,6 +173,46 @@ class ProjectionRunner:
                 continue
             if count < limit:  # a short batch: the log's end was reached
                 return read
+
+    def follow(self, recordings: Sequence = ()) -> int:
+        """After a save in this process (`CaseCommittee.after_save`): when the read models
+        stand just before the events it stored (`recordings`, consecutive in the log), applies
+        those events as the save handed them over — the log is neither read back nor decoded,
+        and the pathway comes from the aggregate just saved — moving the position over them by
+        compare-and-set in the same transaction; otherwise (another process saved or projected
+        in between, or the read models lag) catches up with the log. Returns the
+        notifications applied or read."""
+        ids = [recording.notification.id for recording in recordings]
+        if ids and ids == list(range(ids[0], ids[0] + len(ids))):
+            try:
+                if self._apply_saved(ids[0] - 1, ids[-1], [r.domain_event for r in recordings]):
+                    return len(ids)
+            except Exception:  # noqa: BLE001 - the catch-up retries from the log, and records a stall
+                pass
+        return self.catch_up()
+
+    def _apply_saved(self, start: int, end: int, events: list) -> bool:
+        """Applies `events` (notifications start+1..end) if the position is still `start`."""
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    claimed = conn.execute(
+                        update(positions)
+                        .where(positions.c.name == self.name, positions.c.position == start)
+                        .values(position=end)
+                    ).rowcount
+                    if claimed != 1:
+                        raise PositionMoved()
+                    session = self.projector.session(conn)
+                    session.apply_events(events)
+                    session.flush()
+                    clear_stall(conn, self.name, end)
+            except PositionMoved:
+                return False
+            except Exception:
+                self.projector.forget()  # the states in memory may be ahead of the rolled-back rows
+                raise
+        return True
 
     def stall(self):
         """Where and why the read models stopped, or None while they follow the log."""
