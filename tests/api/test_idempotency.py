@@ -86,6 +86,18 @@ def test_a_write_answers_the_identity_only_when_asked(client, as_, identified, s
     assert len(_accesses(system, "referent")) == before + 2  # the refused write wrote nothing
 
 
+@pytest.mark.parametrize("projections", ["inline", "worker"])
+def test_a_write_is_in_the_access_log_once_however_it_is_projected(client, as_, identified, system,
+                                                                   projections):
+    """Inline, the write's access-log row is written in the transaction that projects it; with
+    a projection worker (or when this node catches up from the log) the view writes it."""
+    if projections == "worker":
+        system.app.after_save = None
+    before = len(_accesses(system, "referent"))
+    assert client.post(_steps(identified, ""), json=REFERRAL, headers=as_("referent")).status_code == 201
+    assert _accesses(system, "referent")[before:] == ["log_step"]
+
+
 def test_a_replay_outside_the_callers_groups_is_not_found(client, as_, system, reference):
     keyed = {**as_("referent"), "Idempotency-Key": "repérage"}
     first = client.post("/api/v1/pathways", json=IDENTIFY, headers=keyed)

@@ -8,6 +8,7 @@ from flask import url_for
 
 from ...application import PathwayNotFound
 from ...queries.caseload import CaseloadQuery, list_pathways
+from ...stores.access_log import access_log, entries
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
 from ..context import web
@@ -240,13 +241,20 @@ def log_step(headers, data, query, pathway_ref):
     # the scope and the ids the step names, checked on the pathway the command loads: the read
     # models are not read (nor the pathway loaded twice)
     check = commands.step_checks(system.reference, principal, data, not_found)
+    # the write's access-log row goes with its projection, in the same transaction (else below)
+    logged = entries(principal, pathway_id, "log_step", at=system.clock.now())
     try:
-        pathway = system.app.log_step(pathway_id, code, expected_version=expected_version(headers),
-                                      check=check, **command)
+        with system.projections.along(access_log.insert(), logged) as along:
+            pathway = system.app.log_step(pathway_id, code,
+                                          expected_version=expected_version(headers),
+                                          check=check, **command)
     except PathwayNotFound:
         raise not_found() from None
     document, status, headers = _written(pathway, 201, _asks_person(query))
-    _log_write(pathway_id, "log_step", document)
+    if not along.written:
+        _log(pathway_id, "log_step")
+    if document.get("person") is not None:
+        _log(pathway_id, "read_person")
     return document, status, headers
 
 
