@@ -98,18 +98,24 @@ def measure(people: int, writes: int, cold: bool = True, profile: bool = False,
         headers = {"Authorization": f"Bearer {token}"}
         loads, snapshots = Counter(), Counter()
         repository_get = system.app.repository.get
-        put_snapshots = system.app.snapshots.put
+        at_hand, take_snapshot = system.app._snapshots_at_hand, system.app.take_snapshot
 
         def counted_get(*args, **kwargs):
             loads["loads"] += 1
             return repository_get(*args, **kwargs)
 
-        def counted_snapshots(taken, *args, **kwargs):
+        def counted_at_hand(*args, **kwargs):  # (with the save's events, or in a put of their own)
+            taken = at_hand(*args, **kwargs)
             snapshots["snapshots"] += len(taken)
-            return put_snapshots(taken, *args, **kwargs)
+            return taken
+
+        def counted_taken(*args, **kwargs):  # (the library's, loading the aggregate again)
+            snapshots["snapshots"] += 1
+            return take_snapshot(*args, **kwargs)
 
         system.app.repository.get = counted_get
-        system.app.snapshots.put = counted_snapshots
+        system.app._snapshots_at_hand = counted_at_hand
+        system.app.take_snapshot = counted_taken
         jobs = list(step_mix.dealt(step_mix.pools(system.engine, group["id"], seed=1), writes))
         statuses, kinds = Counter(), Counter()
         COUNTING[0] = False

@@ -25,6 +25,7 @@ from .domain.pathway import Pathway, derive
 from .domain.state import PathwayState
 from .domain.steps import Step
 from .keyed_requests import KeyedRequests
+from .snapshot_recorders import SNAPSHOTS, takes_snapshots_with_events
 from .transcodings import TRANSCODINGS
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,10 @@ class CaseCommittee(Application):
         self.snapshot_interval = snapshot_interval
         self.snapshotting_intervals = {Pathway: snapshot_interval} if snapshot_interval else {}
         super().__init__(env)
+        #: Whether the recorder stores a save's snapshots in the save's transaction.
+        self._snapshots_with_events = bool(self.snapshots) and takes_snapshots_with_events(self.recorder)
+        if self._snapshots_with_events:
+            self.recorder.snapshots_recorder = self.snapshots.recorder
         self.clock = clock or SystemClock()
         self.personal_data = personal_data
         #: Called after every save with its recordings (the embedded mode projects them here).
@@ -130,24 +135,45 @@ class CaseCommittee(Application):
         self._just_saved.position = None
         return position
 
-    def _take_snapshots(self, processing_event) -> None:
-        """Snapshots the aggregates whose new version is a multiple of their interval, from the
-        aggregate just saved (the library loads it again from the store first), all in one put."""
-        if not (self.snapshots and self.snapshotting_intervals):
-            return
+    def _record(self, processing_event):
+        """Records the events; the snapshots due from the aggregates at hand go with them, in
+        the same transaction, when the recorder takes them (see `snapshot_recorders`)."""
+        if self._snapshots_with_events:
+            taken = self._snapshots_at_hand(processing_event)
+            if taken:
+                to_stored = self.snapshots.mapper.to_stored_event
+                processing_event.saved_kwargs[SNAPSHOTS] = [to_stored(s) for s in taken]
+        return super()._record(processing_event)
+
+    def _snapshots_at_hand(self, processing_event) -> list:
+        """Snapshots of the aggregates whose new version is a multiple of their interval, from
+        the aggregates just saved (the library would load them again from the store)."""
         taken = []
         for event in processing_event.events:
             aggregate = processing_event.aggregates.get(event.originator_id)
             interval = self.snapshotting_intervals.get(type(aggregate))
-            if not interval or event.originator_version % interval:
-                continue
-            if aggregate.version == event.originator_version:
+            if interval and not event.originator_version % interval \
+                    and aggregate.version == event.originator_version:
                 snapshot_class = getattr(type(aggregate), "Snapshot", self.snapshot_class)
                 taken.append(snapshot_class.take(aggregate))
-            else:  # an earlier event of the same save: its state is no longer at hand
+        return taken
+
+    def _take_snapshots(self, processing_event) -> None:
+        """Snapshots the aggregates whose new version is a multiple of their interval: those
+        at hand went with the events when the recorder takes them, else all in one put here;
+        an earlier event of the same save is loaded again (its state is no longer at hand)."""
+        if not (self.snapshots and self.snapshotting_intervals):
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and not event.originator_version % interval \
+                    and aggregate.version != event.originator_version:
                 self.take_snapshot(event.originator_id, version=event.originator_version)
-        if taken:
-            self.snapshots.put(taken)
+        if not self._snapshots_with_events:
+            taken = self._snapshots_at_hand(processing_event)
+            if taken:
+                self.snapshots.put(taken)
 
     def state_at(self, pathway_id: UUID, version: int) -> PathwayState:
         """The pathway's state at `version`: folded from the pathway this thread has just saved
