@@ -93,12 +93,9 @@ def bench_write(people: int, runs: int) -> dict:
 #: The group held still in the stores: the same 3,000 pathways (its share of a 10,000-pathway
 #: territory) whatever the size, so an agenda's figure shows what the other groups' size costs it.
 FIXED_GROUP = {"Diplômés": 3_000}
-#: What a store's content depends on: the events (the domain, the demo generator, the event
-#: store's settings) and the read models (their schema and their projection code). The web
-#: layer, the command line and the queries read a store and change nothing in it.
-_STORE_SOURCES = ("domain", "projections", "stores", "demo.py", "demo_sessions.py",
-                  "demo_companies.py", "tables.py", "transcodings.py", "event_store.py", "db.py",
-                  "cells.py", "bootstrap.py", "application.py", "config.py")
+#: The package's parts that only read a store (the web layer, the command line, the queries):
+#: every other module counts in a store's fingerprint, a new one included.
+_READERS_ONLY = ("web", "cli", "queries")
 
 
 def fixed_group(people: int) -> dict[str, int]:
@@ -109,8 +106,8 @@ def fixed_group(people: int) -> dict[str, int]:
 
 def store_fingerprint(people: int, seed: int) -> str:
     """What a cached store was built from: its size, seed and fixed group, the day it ends,
-    the versions of the libraries that write it and a hash of the package's sources its
-    content depends on (`_STORE_SOURCES`). A store whose fingerprint differs is built anew."""
+    the versions of the libraries that write it and a hash of the package's sources but those
+    that only read a store (`_READERS_ONLY`). A store whose fingerprint differs is built anew."""
     import hashlib
     from importlib import metadata
 
@@ -118,11 +115,10 @@ def store_fingerprint(people: int, seed: int) -> str:
 
     package = Path(casecommittee.__file__).parent
     digest = hashlib.sha256()
-    for name in _STORE_SOURCES:
-        path = package / name
-        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            if source.exists():
-                digest.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes())
+    for source in sorted(package.rglob("*.py")):
+        relative = source.relative_to(package)
+        if relative.parts[0] not in _READERS_ONLY:
+            digest.update(str(relative).encode() + b"\0" + source.read_bytes())
     libraries = {name: metadata.version(name) for name in ("eventsourcing", "sqlalchemy")}
     return json.dumps({"people": people, "seed": seed, "fixed": fixed_group(people), "today": str(TODAY),
                        "libraries": libraries, "sources_sha256": digest.hexdigest()}, sort_keys=True)
