@@ -241,7 +241,9 @@ def _reader_of(app) -> Callable:
     """How a partition reads its range of the store: by aggregate where it can."""
     if isinstance(app.recorder, SQLiteApplicationRecorder):
         return _by_aggregate
-    if type(app.recorder).__module__ == "eventsourcing.postgres":
+    # (the library's PostgreSQL recorder or a subclass, e.g. `snapshot_recorders`', without
+    # importing the driver where it is not installed)
+    if any(cls.__module__ == "eventsourcing.postgres" for cls in type(app.recorder).__mro__):
         return _by_aggregate_on_postgres
     return _in_log_order
 
