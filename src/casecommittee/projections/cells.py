@@ -2,23 +2,33 @@
 
 A cell counts the pathways of one group (and its territory) that have a figure (a metric: the
 population, a funnel step, a stage, an exit by outcome, a day count for a median…) dated on a
-day. The day is the later of the identification and the fact (the population and the stage are
-dated by the identification itself): a pathway counts for a figure on a day exactly when the
-statistics would count it then. Each figure is counted in three cells (`GRAINS`): its total
-("T", all days), its month ("M", dated the 1st) and its day ("D"); the population also in its
-year ("Y", dated January 1st). The figures on a day are the totals less the months after the
-day's month and the days after the day in its month: for today's figures, a few cells per
-metric and group, however many pathways there are.
+day. The day is the later of the identification and the fact (the population and the current
+stage are dated by the identification itself): a pathway counts for a figure on a day exactly
+when the statistics would count it then. Each figure is counted in three cells (`GRAINS`): its
+total ("T", all days), its month ("M", dated the 1st) and its day ("D"); the population also in
+its year ("Y", dated January 1st). The figures on a day are the totals less the months after the
+day's month and the days after the day in its month: for today's figures, or any past day's, a
+few cells per metric and group, however many pathways there are.
+
+The stage is the one figure a pathway leaves: on a past day it is the last stage entered on or
+before that day (`queries.statistics._stage_on`), not the current one. Each span of the stage
+timeline is counted twice, by the day it starts ("stage_entered:") and the day it ends
+("stage_left:"), both moved to the identification when earlier: the pathways in a stage on a
+day are those that entered it by then less those that left it by then (`stage_spans`). The
+current stage ("stage:", dated by the identification) stays apart: today's figures count it,
+even when a step logged late put the timeline's last stage elsewhere.
 
 The projector keeps them: when it writes a pathway's row, it subtracts what the summary the
 row held contributed and adds what the new one does (`contributions`), in the same
 transaction. A rebuild's partitions each count their own pathways; their cells are added up
-when copied into the staging table (`ADDITIVE`). A cell that falls to 0 is deleted, so the
-cells kept incrementally and the rebuilt ones are the same rows.
+when copied into the staging table (`additive_insert_suffix`): every cell counts pathways, so
+no sum of partitions' cells is ever 0. A cell that falls to 0 is deleted, so the cells kept
+incrementally and the rebuilt ones are the same rows.
 """
 
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 
 import orjson
 from sqlalchemy import Column, Date, Integer, Table, bindparam, delete, literal_column, text
@@ -63,8 +73,44 @@ DAY_COUNTS = (("to_orientation", "days_to_orientation", "first_oriented_on"),
 _RUPTURE_STAGES = frozenset(STAGES[:-1])
 
 
+def _entry_day(entry: list) -> str:
+    return entry[0]
+
+
+#: An ISO day of a JSON timeline as a date (a rebuild reads the same few hundred days).
+_day = lru_cache(maxsize=4096)(date.fromisoformat)
+
+
 def _later(first: date, second: date) -> date:
     return second if second > first else first
+
+
+def stage_spans(identified: date, timeline: str) -> list[tuple[str, date]]:
+    """The spans of a stage timeline (the summary's `stages`, JSON [[day, stage], …]) as
+    figures: ("stage_entered:<stage>", first day) and, unless it is the last,
+    ("stage_left:<stage>", the day the next stage starts).
+
+    As `queries.statistics._stage_on` reads a timeline: ordered by day (ties in the order
+    logged), the stage on a day is the last one entered on or before it, so of the stages
+    entered on one day only the last logged holds a span. A day before the identification
+    counts from the identification (no pathway counts before it): a span that ends by then
+    is empty and left out, and so is a next stage that is the same one (the span goes on).
+    """
+    by_day: dict[str, str] = {}
+    for on, stage in sorted(orjson.loads(timeline), key=_entry_day):
+        by_day[on] = stage  # (the days stay in order: a repeated day keeps its place)
+    found: list[tuple[str, date]] = []
+    current, since = None, None
+    for on, stage in by_day.items():
+        if stage == current:
+            continue
+        start = _later(identified, _day(on))
+        if current is not None and start > since:
+            found += [("stage_entered:" + current, since), ("stage_left:" + current, start)]
+        current, since = stage, start
+    if current is not None:
+        found.append(("stage_entered:" + current, since))
+    return found
 
 
 def figures(summary: Summary) -> list[tuple[str, date]]:
@@ -76,6 +122,7 @@ def figures(summary: Summary) -> list[tuple[str, date]]:
     found = [("population", identified)]
     if summary.stage is not None:
         found.append(("stage:" + summary.stage, identified))
+    found += stage_spans(identified, summary.stages)
     for metric, field in DATED_COUNTS:
         on = getattr(summary, field)
         if on is not None:
@@ -97,7 +144,7 @@ def figures(summary: Summary) -> list[tuple[str, date]]:
             if stage not in first_by_stage or on < first_by_stage[stage]:
                 first_by_stage[stage] = on
         for stage, on in first_by_stage.items():
-            found.append(("rupture_stage:" + stage, _later(identified, date.fromisoformat(on))))
+            found.append(("rupture_stage:" + stage, _later(identified, _day(on))))
     return found
 
 

@@ -306,8 +306,9 @@ def _target(conn, query: StatisticsQuery, day: date, counts: dict) -> dict:
 def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
     """The statistics document of the API (`GET /api/v1/statistics`) for one query.
 
-    Today's figures of a territory or a group, whole or by group or territory, are read from
-    the statistics cells (`cells_statistics`); the others are computed from the pathways'
+    The figures of a territory or a group, today's or as of a past day, whole or by group or
+    territory, are read from the statistics cells (`cells_statistics`); the others (known at
+    a recorded time, of a period, by another breakdown) are computed from the pathways'
     summaries (`direct_statistics`), which give the same documents.
     """
     if query.by is not None and query.by not in BREAKDOWNS:
@@ -357,9 +358,10 @@ _CELL_BREAKDOWNS = {None: None, "group": statistics_cells.c.group_id,
 
 
 def cells_answer(query: StatisticsQuery) -> bool:
-    """Whether the statistics cells answer `query` exactly: today's figures (no `as_of`, no
-    `known_at`), of the whole history (no period), whole or by group or territory."""
-    return (query.as_of is None and query.known_at is None and query.period_from is None
+    """Whether the statistics cells answer `query` exactly: the figures of a business day
+    (today's or `as_of`'s) as they stand (no `known_at`), of the whole history (no period),
+    whole or by group or territory."""
+    return (query.known_at is None and query.period_from is None
             and query.period_to is None and query.by in _CELL_BREAKDOWNS)
 
 
@@ -425,12 +427,24 @@ def _by_prefix(sums: dict, prefix: str) -> Counter:
                     if metric.startswith(prefix)})
 
 
+def _stages_of(sums: dict, as_of: date | None) -> dict:
+    """Pathways per stage: today, their current stage; as of a day, the stage they were in
+    then (`_stage_on`): those that entered it by then less those that left it by then."""
+    if as_of is None:
+        found = _by_prefix(sums, "stage:")
+        return {stage: found[stage] for stage in STAGES}
+    entered, left = _by_prefix(sums, "stage_entered:"), _by_prefix(sums, "stage_left:")
+    return {stage: entered[stage] - left[stage] for stage in STAGES}
+
+
 def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
-    """The statistics document of `query` (one `cells_answer` answers) read from the cells:
-    a number of cells that grows with the groups and the months, not with the pathways."""
+    """The statistics document of `query` (one `cells_answer` answers), on `query.as_of` or
+    else `today`, read from the cells: a number of cells that grows with the groups and the
+    months, not with the pathways."""
     if not cells_answer(query):
-        raise ValueError("the statistics cells answer today's figures only, whole or by group or territory")
-    day = today
+        raise ValueError("the statistics cells answer the figures as they stand, of the whole "
+                         "history, whole or by group or territory")
+    day = query.as_of or today
     with engine.connect() as conn:
         by_key = {key: sums for key, sums in _cell_sums(conn, query, day).items()
                   if sums.get("population", (0, 0))[0]}
@@ -441,7 +455,6 @@ def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dic
                 total[metric] = (before[0] + n, before[1] + year)
         counts = _cell_counts(total)
         funnel, rates = _figures(counts)
-        stages_found = _by_prefix(total, "stage:")
         exits_found = _by_prefix(total, "exit:")
         ruptures_found = _by_prefix(total, "rupture_stage:")
         breakdown = []
@@ -452,7 +465,7 @@ def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dic
             "as_of": day.isoformat(),
             "known_at": None,
             "population": counts["population"],
-            "stages": {stage: stages_found[stage] for stage in STAGES},
+            "stages": _stages_of(total, query.as_of),
             "funnel": funnel,
             "rates": rates,
             "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
