@@ -31,12 +31,12 @@ from datetime import date
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import Column, Date, Integer, Table, bindparam, delete, literal_column, text
+from sqlalchemy import Column, Date, Integer, Table
 from sqlalchemy.engine import Connection
 
 from ..db import CleanText, metadata
 from ..domain.vocabulary import POSITIVE_OUTCOMES, STAGES
-from .bulk import execute_many
+from .bulk import bind_processor
 from .summary import Summary
 
 statistics_cells = Table(
@@ -177,22 +177,58 @@ def add_change(deltas: Counter, before: Summary | None, after: Summary | None) -
 
 
 _columns = ", ".join(f'"{name}"' for name in (*CELL_KEY, "n"))
-_ADD = text(
-    f"INSERT INTO statistics_cells ({_columns}) "
-    f"VALUES (:grain, :dated, :group_id, :territory_id, :metric, :n) "
-    f'ON CONFLICT (grain, dated, group_id, territory_id, metric) '
-    f"DO UPDATE SET n = statistics_cells.n + excluded.n"
-).bindparams(bindparam("dated", type_=Date))
-_EMPTIED = (delete(statistics_cells)
-            .where(*[statistics_cells.c[name] == bindparam("k_" + name) for name in CELL_KEY],
-                   statistics_cells.c.n == literal_column("0")))
+#: The most cells one statement writes (6 parameters each: well within SQLite's 32,766 and
+#: PostgreSQL's 65,535 parameters a statement).
+CELLS_PER_STATEMENT = 1000
+
+
+def _marker(dialect) -> str:
+    """The driver's positional parameter (sqlite3's `?`, psycopg's `%s`)."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+@lru_cache(maxsize=256)
+def _adding(rows: int, marker: str) -> str:
+    """One statement adding `rows` changes to their cells (created at the change when new),
+    returning each cell's key and new count (so that those at 0 can be deleted)."""
+    values = ", ".join(["(" + ", ".join([marker] * 6) + ")"] * rows)
+    key = ", ".join(CELL_KEY)
+    return (f"INSERT INTO statistics_cells ({_columns}) VALUES {values} "
+            f"ON CONFLICT ({key}) DO UPDATE SET n = statistics_cells.n + excluded.n "
+            f"RETURNING {key}, n")
+
+
+@lru_cache(maxsize=256)
+def _deleting(rows: int, marker: str) -> str:
+    """One statement deleting `rows` cells by their keys, if they are still at 0."""
+    one = "(" + " AND ".join(f"{name} = {marker}" for name in CELL_KEY) + ")"
+    return f"DELETE FROM statistics_cells WHERE n = 0 AND ({' OR '.join([one] * rows)})"
+
+
+#: The date's bind processor per kind of dialect (sqlite3 takes ISO texts, psycopg dates).
+_dates: dict = {}
 
 
 def write_deltas(conn: Connection, deltas: Counter) -> None:
-    """Adds `deltas` ({cell key: change}) to the cells, deleting those that fall to 0."""
-    execute_many(conn, _ADD, [(*key, n) for key, n in deltas.items() if n], (*CELL_KEY, "n"))
-    execute_many(conn, _EMPTIED, [key for key, n in deltas.items() if n < 0],
-                 tuple("k_" + name for name in CELL_KEY))
+    """Adds `deltas` ({cell key: change}) to the cells, deleting those that fall to 0: one
+    statement adds every change (up to `CELLS_PER_STATEMENT` a statement), and one more
+    deletes the cells it left at 0, if any."""
+    dialect = conn.dialect
+    if type(dialect) not in _dates:
+        _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
+    marker, dated = _marker(dialect), _dates[type(dialect)]
+    changes = [(grain, dated(day), group, territory, metric, n)
+               for (grain, day, group, territory, metric), n in deltas.items() if n]
+    emptied = []
+    for start in range(0, len(changes), CELLS_PER_STATEMENT):
+        chunk = changes[start:start + CELLS_PER_STATEMENT]
+        cells = conn.exec_driver_sql(_adding(len(chunk), marker),
+                                     tuple(value for change in chunk for value in change))
+        emptied += [cell[:5] for cell in cells if cell[5] == 0]
+    for start in range(0, len(emptied), CELLS_PER_STATEMENT):
+        chunk = emptied[start:start + CELLS_PER_STATEMENT]
+        conn.exec_driver_sql(_deleting(len(chunk), marker),
+                             tuple(value for key in chunk for value in key))
 
 
 def additive_insert_suffix(table: Table, target: str) -> str:
