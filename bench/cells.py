@@ -1,7 +1,9 @@
-"""Today's statistics from the statistics cells against the direct computation over the
+"""The statistics from the statistics cells against the direct computation over the
 pathways (what every request did before the cells), on the bench's stores, side by side in
 the same run: their times, their growth from the smaller store to the larger, and that the
-documents are identical.
+documents are identical. Today's figures and those as of six months and one year back
+(`as_of`), whole and by group; the ratio of each as_of figure to today's (the default
+request), from the cells.
 
     python bench/cells.py                          # 10,000 and 50,000 pathways, 9 runs each
     python bench/cells.py --people 2000 10000 --runs 5
@@ -27,7 +29,16 @@ from casecommittee.queries.statistics import (  # noqa: E402
     direct_statistics,
 )
 
-QUERIES = {"default": StatisticsQuery(), "by_group": StatisticsQuery(by="group")}
+SIX_MONTHS_BACK = run.TODAY.replace(month=run.TODAY.month - 6)
+ONE_YEAR_BACK = run.TODAY.replace(year=run.TODAY.year - 1)
+QUERIES = {"default": StatisticsQuery(), "by_group": StatisticsQuery(by="group"),
+           "as_of_6_months": StatisticsQuery(as_of=SIX_MONTHS_BACK),
+           "as_of_6_months_by_group": StatisticsQuery(as_of=SIX_MONTHS_BACK, by="group"),
+           "as_of_1_year": StatisticsQuery(as_of=ONE_YEAR_BACK),
+           "as_of_1_year_by_group": StatisticsQuery(as_of=ONE_YEAR_BACK, by="group")}
+#: Each as_of query's reference: the same request for today.
+TODAYS = {"as_of_6_months": "default", "as_of_6_months_by_group": "by_group",
+          "as_of_1_year": "default", "as_of_1_year_by_group": "by_group"}
 
 
 def measure(people: int, runs: int) -> dict:
@@ -42,6 +53,7 @@ def measure(people: int, runs: int) -> dict:
         cells = cells_statistics(system.engine, query, run.TODAY)
         if direct != cells:
             raise AssertionError(f"{name}: the cells' document differs from the direct one")
+        figures["identical"] = figures.get("identical", 0) + 1
         for how, compute in (("direct", direct_statistics), ("cells", cells_statistics)):
             figures[f"{name}_{how}"] = run._timed(lambda c=compute, q=query: c(system.engine, q, run.TODAY), runs)
             run.log(f"{people} pathways, {name} {how}: {figures[f'{name}_{how}']}")
@@ -67,6 +79,13 @@ def main() -> None:
         print(f"| {name} | {cells} | {growth:.2f}× |")
     print(f"| cells (rows) | {' | '.join(str(by_size[p]['cells']) for p in args.people)} | "
           f"{large['cells'] / small['cells']:.2f}× |")
+    print(f"documents checked identical to the direct ones: "
+          f"{' + '.join(str(by_size[p]['identical']) for p in args.people)}")
+    print("as_of from the cells / the same request for today from the cells (target ≤ 3×):")
+    for name, today in TODAYS.items():
+        ratios = ", ".join(f"{p:,}: {by_size[p][name + '_cells']['median_ms'] / by_size[p][today + '_cells']['median_ms']:.2f}×"
+                           for p in args.people)
+        print(f"  {name}: {ratios}")
     print(json.dumps(by_size))
 
 

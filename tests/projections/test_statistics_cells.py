@@ -14,6 +14,7 @@ from casecommittee.domain.vocabulary import STAGES
 from casecommittee.projections import projector
 from casecommittee.projections.cells import stage_spans, statistics_cells
 from casecommittee.projections.replay_check import replay_check
+from casecommittee.projections.runner import schema_fingerprint
 from casecommittee.queries.statistics import (
     StatisticsQuery,
     _stage_on,
@@ -147,3 +148,11 @@ def test_a_rupture_logged_late_counts_from_its_day_as_of_the_past(system, territ
         same_as_direct(system, clock.today(), as_of=day, territory_id=territory["territory_id"])
     assert replay_check(system.app, system.engine, partitions=2)["ok"]
 
+
+
+def test_an_upgrade_that_changes_what_the_cells_count_replays_them(monkeypatch):
+    """The stage spans are new cells with the same columns: the version of the cells' contents
+    is part of the read models' fingerprint, so a store built before them is replayed."""
+    before = schema_fingerprint()
+    monkeypatch.setitem(statistics_cells.info, "contents", statistics_cells.info["contents"] - 1)
+    assert schema_fingerprint() != before

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import String, and_, case, cast, false, func, literal, select, union_all
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
@@ -368,7 +379,8 @@ def cells_answer(query: StatisticsQuery) -> bool:
 def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
     """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
     cells: the totals (and the year's population) less the months after the day's month and
-    the days after the day in its month (each read by its range of the cells' key)."""
+    the days after the day in its month (each read by its range of the cells' key), added up
+    by the database (one row per key and metric, however many months and days are read)."""
     c = statistics_cells
     next_month = (day.replace(day=1) + timedelta(days=31)).replace(day=1)
     january, next_january = date(day.year, 1, 1), date(day.year + 1, 1, 1)
@@ -378,25 +390,22 @@ def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
     if query.group_id:
         scope.append(c.c.group_id == query.group_id)
     key = _CELL_BREAKDOWNS[query.by]
-    parts = (and_(c.c.grain == "T"),
-             and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"),
-             and_(c.c.grain == "M", c.c.dated >= next_month),
-             and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month))
-    columns = [(key if key is not None else literal("")).label("key"), c.c.grain, c.c.dated, c.c.metric, c.c.n]
-    rows = conn.execute(union_all(*[select(*columns).where(part, *scope) for part in parts]))
+    none, after = literal_column("0"), -c.c.n
+    # what a cell dated after the day takes from this year's population
+    after_this_year = case((and_(c.c.metric == "population", c.c.dated < next_january), after), else_=none)
+    parts = ((c.c.grain == "T", c.c.n, none),
+             (and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"), none, c.c.n),
+             (and_(c.c.grain == "M", c.c.dated >= next_month), after, after_this_year),
+             (and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month), after, after_this_year))
+    cells = union_all(*[
+        select((key if key is not None else literal("")).label("key"), c.c.metric,
+               total.label("total"), year.label("year")).where(part, *scope)
+        for part, total, year in parts]).subquery("cells")
+    rows = conn.execute(select(cells.c.key, cells.c.metric, func.sum(cells.c.total), func.sum(cells.c.year))
+                        .group_by(cells.c.key, cells.c.metric))
     found: dict = {}
-    for row in rows:
-        sums = found.setdefault(row.key or None, {})
-        total, year = sums.get(row.metric, (0, 0))
-        if row.grain == "T":
-            total += row.n
-        elif row.grain == "Y":
-            year += row.n
-        else:  # dated after the day
-            total -= row.n
-            if row.metric == "population" and row.dated < next_january:
-                year -= row.n
-        sums[row.metric] = (total, year)
+    for key_value, metric, total, year in rows:
+        found.setdefault(key_value or None, {})[metric] = (int(total), int(year))
     return found
 
 
