@@ -47,17 +47,17 @@ def test_an_orientation_corrected_to_an_earlier_month_moves_its_cells(system, te
     clock.current = date(2026, 3, 10)
     pid = referent.identifies(date(2026, 2, 2))
     referent.orients(pid, date(2026, 3, 3))
-    assert cells(system, "oriented") == {("T", date.min): 1, ("M", date(2026, 3, 1)): 1,
-                                         ("D", date(2026, 3, 3)): 1}
+    assert cells(system, "oriented") == {("T", date.min): 1, ("Y", date(2026, 1, 1)): 1,
+                                         ("M", date(2026, 3, 1)): 1, ("D", date(2026, 3, 3)): 1}
     assert same_as_direct(system, date(2026, 2, 25))["funnel"]["oriented"] == 0
 
     referent.logs(pid, "corrected", date(2026, 3, 10), corrects_version=2,
                   changes={"occurred_on": date(2026, 2, 20)}, reason="date saisie par erreur")
 
-    assert cells(system, "oriented") == {("T", date.min): 1, ("M", date(2026, 2, 1)): 1,
-                                         ("D", date(2026, 2, 20)): 1}
-    assert cells(system, "to_orientation:18") == {("T", date.min): 1, ("M", date(2026, 2, 1)): 1,
-                                                  ("D", date(2026, 2, 20)): 1}
+    assert cells(system, "oriented") == {("T", date.min): 1, ("Y", date(2026, 1, 1)): 1,
+                                         ("M", date(2026, 2, 1)): 1, ("D", date(2026, 2, 20)): 1}
+    assert cells(system, "to_orientation:18") == {("T", date.min): 1, ("Y", date(2026, 1, 1)): 1,
+                                                  ("M", date(2026, 2, 1)): 1, ("D", date(2026, 2, 20)): 1}
     on_25_february = same_as_direct(system, date(2026, 2, 25))
     assert on_25_february["funnel"]["oriented"] == 1
     assert on_25_february["median_days"]["to_orientation"] == 18

@@ -4,11 +4,13 @@ A cell counts the pathways of one group (and its territory) that have a figure (
 population, a funnel step, a stage, an exit by outcome, a day count for a median…) dated on a
 day. The day is the later of the identification and the fact (the population and the current
 stage are dated by the identification itself): a pathway counts for a figure on a day exactly
-when the statistics would count it then. Each figure is counted in three cells (`GRAINS`): its
-total ("T", all days), its month ("M", dated the 1st) and its day ("D"); the population also in
-its year ("Y", dated January 1st). The figures on a day are the totals less the months after the
-day's month and the days after the day in its month: for today's figures, or any past day's, a
-few cells per metric and group, however many pathways there are.
+when the statistics would count it then. Each figure is counted in four cells (`GRAINS`): its
+total ("T", all days), its year ("Y", dated January 1st), its month ("M", dated the 1st) and its
+day ("D"). The figures on a day are the totals less the years after the day's year, the months
+after the day's month in its year and the days after the day in its month (and this year's
+identifications, the day's year's population less the same months and days): for today's
+figures, or any past day's, a few cells per metric and group (at most two years, eleven months
+and thirty days after the day), however many pathways there are.
 
 The stage is the one figure a pathway leaves: on a past day it is the last stage entered on or
 before that day (`queries.statistics._stage_on`), not the current one. Each span of the stage
@@ -49,15 +51,16 @@ statistics_cells = Table(
     Column("metric", CleanText, primary_key=True),
     Column("n", Integer, nullable=False),
     # "contents": raised whenever what the cells count changes (with the same columns), so
-    # that an upgrade replays them (`runner.schema_fingerprint`); 2: the stage timeline's spans
-    info={"additive": "n", "contents": 2},
+    # that an upgrade replays them (`runner.schema_fingerprint`); 3: the stage timeline's
+    # spans, and a year cell for every figure
+    info={"additive": "n", "contents": 3},
     # on SQLite, the rows are stored in the key's order, with their count: the ranges a
     # statistics request reads are read in place (three times faster than through an index
     # to a rowid table, 1 year back at 50,000 pathways)
     sqlite_with_rowid=False,
 )
 
-#: The grains of the cells: all days, a year (the population only), a month, a day.
+#: The grains of the cells: all days, a year, a month, a day.
 GRAINS = ("T", "Y", "M", "D")
 #: The date of the cells of grain "T".
 ALL_DAYS = date.min
@@ -85,6 +88,11 @@ def _entry_day(entry: list) -> str:
 
 #: An ISO day of a JSON timeline as a date (a rebuild reads the same few hundred days).
 _day = lru_cache(maxsize=4096)(date.fromisoformat)
+
+
+@lru_cache(maxsize=64)
+def _january(year: int) -> date:
+    return date(year, 1, 1)
 
 
 def _later(first: date, second: date) -> date:
@@ -158,10 +166,9 @@ def _count(deltas: Counter, summary: Summary, change: int) -> None:
     group, territory = summary.group_id or "", summary.territory_id or ""
     for metric, on in figures(summary):
         deltas[("T", ALL_DAYS, group, territory, metric)] += change
+        deltas[("Y", _january(on.year), group, territory, metric)] += change
         deltas[("M", on.replace(day=1), group, territory, metric)] += change
         deltas[("D", on, group, territory, metric)] += change
-        if metric == "population":
-            deltas[("Y", date(on.year, 1, 1), group, territory, metric)] += change
 
 
 def contributions(summary: Summary | None) -> Counter:

@@ -376,31 +376,62 @@ def cells_answer(query: StatisticsQuery) -> bool:
             and query.period_to is None and query.by in _CELL_BREAKDOWNS)
 
 
+def _cell_parts(day: date) -> list[tuple]:
+    """The ranges of cells whose sum is the figures on `day`, each as (condition, sign of its
+    cells in the count, sign in this year's count), the fewest to read.
+
+    The figures on a day are the totals less the figures after it: less the years after its
+    year; and within its year, less the months after its month, or else less the whole year
+    but for the months before its month; and within its month likewise, less the days after
+    the day, or else the month but for the days up to the day. Whichever side has the fewer
+    months (and days): at most the totals, two or three years, six months and sixteen days
+    per metric. This year's count (of the population) is the same without the totals and the
+    years: the year's cell less what is after the day in the year, or what is before it.
+    """
+    c = statistics_cells
+    month = day.replace(day=1)
+    next_month = (month + timedelta(days=31)).replace(day=1)
+    january, next_january = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    parts = [(c.c.grain == "T", 1, 0), (and_(c.c.grain == "Y", c.c.dated > january), -1, 0)]
+    if day.month - 1 < 12 - day.month:  # the year less what is not after the day
+        parts += [(and_(c.c.grain == "Y", c.c.dated == january), -1, 0),
+                  (and_(c.c.grain == "M", c.c.dated >= january, c.c.dated < month), 1, 1)]
+        within_month = 1  # (add what the month has up to the day)
+    else:  # the months after the day's month
+        parts += [(and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"), 0, 1),
+                  (and_(c.c.grain == "M", c.c.dated >= next_month, c.c.dated < next_january), -1, -1)]
+        within_month = -1  # (take away what the month has after the day)
+    days_up_to = and_(c.c.grain == "D", c.c.dated >= month, c.c.dated <= day)
+    days_after = and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month)
+    up_to_is_shorter = day.day <= (next_month - day).days - 1
+    if (within_month == 1) == up_to_is_shorter:  # read the side asked for straight
+        parts.append((days_up_to if within_month == 1 else days_after, within_month, within_month))
+    else:  # the month, less the other side
+        parts += [(and_(c.c.grain == "M", c.c.dated == month), within_month, within_month),
+                  (days_after if within_month == 1 else days_up_to, -within_month, -within_month)]
+    return parts
+
+
 def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
     """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
-    cells: the totals (and the year's population) less the months after the day's month and
-    the days after the day in its month (each read by its range of the cells' key), added up
-    by the database (one row per key and metric, however many months and days are read)."""
+    cells (`_cell_parts`), each range read by the cells' key and added up by the database: one
+    row per key and metric, however far back the day is."""
     c = statistics_cells
-    next_month = (day.replace(day=1) + timedelta(days=31)).replace(day=1)
-    january, next_january = date(day.year, 1, 1), date(day.year + 1, 1, 1)
     scope = []
     if query.territory_id:
         scope.append(c.c.territory_id == query.territory_id)
     if query.group_id:
         scope.append(c.c.group_id == query.group_id)
     key = _CELL_BREAKDOWNS[query.by]
-    none, after = literal_column("0"), -c.c.n
-    # what a cell dated after the day takes from this year's population
-    after_this_year = case((and_(c.c.metric == "population", c.c.dated < next_january), after), else_=none)
-    parts = ((c.c.grain == "T", c.c.n, none),
-             (and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"), none, c.c.n),
-             (and_(c.c.grain == "M", c.c.dated >= next_month), after, after_this_year),
-             (and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month), after, after_this_year))
+    signed = {1: c.c.n, -1: -c.c.n, 0: literal_column("0")}
     cells = union_all(*[
         select((key if key is not None else literal("")).label("key"), c.c.metric,
-               total.label("total"), year.label("year")).where(part, *scope)
-        for part, total, year in parts]).subquery("cells")
+               signed[total].label("total"),
+               # (only the population's year is read)
+               (case((c.c.metric == "population", signed[year]), else_=signed[0]) if year
+                else signed[0]).label("year"))
+        .where(part, *scope)
+        for part, total, year in _cell_parts(day)]).subquery("cells")
     rows = conn.execute(select(cells.c.key, cells.c.metric, func.sum(cells.c.total), func.sum(cells.c.year))
                         .group_by(cells.c.key, cells.c.metric))
     found: dict = {}
