@@ -6,6 +6,19 @@ Without `known_at` the figures come from `pathway_rows` (one row per pathway, as
 with `known_at`, from each pathway's summary as it was known at that recorded time (the version
 of `pathway_versions` that held then, or the row's own summary if it already held): the figures
 the steering committee saw that day, before late entries and corrections.
+
+The figures as they stand of a territory or a group, today's or as of a past day, whole or by
+group or territory, are read from the statistics cells instead (`cells_statistics`, a few
+cells per metric and group whatever the number of pathways; `projections.cells`), which give
+the same documents as the computation over the pathways (`direct_statistics`, the tests'
+oracle).
+
+`known_at` stays computed over the pathways. Cells for it would need a second date, the
+recorded time from which a change is known (the event's timestamp: each write's deltas kept,
+not merged into the cells as they stand), in its own grains down to the exact time for the
+moment's own day, and a request would add up a two-dimensional prefix (the changes recorded
+by the moment, dated by the day): the rows written per change multiplied by the recorded
+time's grains (four by four instead of four), and cells that are never emptied.
 """
 
 import json
