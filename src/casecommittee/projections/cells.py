@@ -90,9 +90,10 @@ def _entry_day(entry: list) -> str:
 _day = lru_cache(maxsize=4096)(date.fromisoformat)
 
 
-@lru_cache(maxsize=64)
-def _january(year: int) -> date:
-    return date(year, 1, 1)
+@lru_cache(maxsize=4096)
+def _year_and_month(day: date) -> tuple[date, date]:
+    """The dates of a day's year and month cells (a rebuild counts the same few hundred days)."""
+    return date(day.year, 1, 1), day.replace(day=1)
 
 
 def _later(first: date, second: date) -> date:
@@ -164,11 +165,15 @@ def figures(summary: Summary) -> list[tuple[str, date]]:
 
 def _count(deltas: Counter, summary: Summary, change: int) -> None:
     group, territory = summary.group_id or "", summary.territory_id or ""
+    keys = []
     for metric, on in figures(summary):
-        deltas[("T", ALL_DAYS, group, territory, metric)] += change
-        deltas[("Y", _january(on.year), group, territory, metric)] += change
-        deltas[("M", on.replace(day=1), group, territory, metric)] += change
-        deltas[("D", on, group, territory, metric)] += change
+        year, month = _year_and_month(on)
+        keys += (("T", ALL_DAYS, group, territory, metric), ("Y", year, group, territory, metric),
+                 ("M", month, group, territory, metric), ("D", on, group, territory, metric))
+    if change > 0:  # (counted in C: a rebuild adds every pathway's figures)
+        deltas.update(keys)
+    else:
+        deltas.subtract(keys)
 
 
 def contributions(summary: Summary | None) -> Counter:
