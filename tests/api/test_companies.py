@@ -124,6 +124,10 @@ def test_paging_follows_the_name_order(client, as_, bakery):
     ("/participations", {"occurred_on": "2026-03-01", "kind": "apero"}, "kind"),
     ("/corrections", {"occurred_on": "2026-03-01", "corrects_version": 1,
                       "changes": {"siret": "55210055400013"}, "reason": "non"}, "changes"),
+    ("/corrections", {"occurred_on": "2026-03-01", "corrects_version": 1,
+                      "changes": {"occurred_on": "le 3 mars"}, "reason": "date"}, "changes.occurred_on"),
+    ("/corrections", {"occurred_on": "2026-03-01", "corrects_version": 1,
+                      "changes": {"size_band": "énorme"}, "reason": "taille"}, "changes.size_band"),
     ("/contacts", {"occurred_on": "2026-03-01", "first_name": "A", "last_name": "B",
                    "phone": "12"}, "phone"),
 ])

@@ -58,6 +58,14 @@ def test_the_chargee_registers_a_company_and_records_what_it_does(signed_in, sys
         "occurred_on": "2026-06-05", "reason": "adresse de l'établissement"})
     assert corrected.status_code == 302
     assert "Danjoutin" in cre.get(f"/entreprises/{company}").get_data(as_text=True)
+    later = {"corrects_version": "2", "change_field": "starts_on", "occurred_on": "2026-06-05",
+             "reason": "embauche décalée"}
+    wrong = cre.post(f"/entreprises/{company}/correction", {**later, "change_value": "mi-juillet"})
+    assert wrong.status_code == 422
+    assert re.search(r'id="change_value-error">date attendue', wrong.get_data(as_text=True))
+    assert cre.post(f"/entreprises/{company}/correction",
+                    {**later, "change_value": "15/07/2026"}).status_code == 302
+    assert "→ 15/07/2026" in cre.get(f"/entreprises/{company}").get_data(as_text=True)
 
     shortlist = cre.get(f"/entreprises/{company}/besoins/vendeurs")
     assert shortlist.status_code == 200 and "Personnes pressenties" in shortlist.get_data(as_text=True)

@@ -111,6 +111,23 @@ def test_a_past_event_is_corrected_with_its_reason(signed_in):
     assert "Correction" in page and "erreur de saisie" in page and "E2C" in page
 
 
+def test_a_date_is_corrected_as_she_types_it_and_a_wrong_value_is_shown_where_she_typed_it(signed_in):
+    b = signed_in("referent")
+    url = _identify(b)
+    _step(b, url, "oriented", occurred_on="2026-06-03", scheme="PMSMP")
+    form = {"corrects_version": "2", "change_field": "occurred_on", "occurred_on": "2026-06-30",
+            "reason": "erreur de saisie"}
+    page = b.get(url).get_data(as_text=True)
+    assert '<option value="occurred_on">Date de l&#39;étape</option>' in page
+    assert "Heures par semaine (emploi)" in page and "Heures par semaine (immersion)" in page
+    wrong = b.post(f"{url}/correction", {**form, "version": _version(b, url), "change_value": "le 4 juin"})
+    assert wrong.status_code == 422
+    assert re.search(r'id="change_value-error">date attendue', wrong.get_data(as_text=True))
+    answer = b.post(f"{url}/correction", {**form, "version": _version(b, url), "change_value": "04/06/2026"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert "Date de l&#39;étape → 04/06/2026" in b.get(url).get_data(as_text=True)
+
+
 def test_reading_the_person_s_record_is_logged(signed_in, system):
     b = signed_in("referent")
     url = _identify(b)

@@ -23,8 +23,8 @@ from ..schemas import companies as s
 from ..views import companies as views
 from ..views.committees import session_in_scope
 from . import role_required
-from .filters import fr_date, label
-from .forms import GENERAL, field_errors, load
+from .filters import changes_in_words, fr_date, label
+from .forms import GENERAL, correction_errors, field_errors, load, value_of
 from .step_forms import Control
 
 bp = Blueprint("companies", __name__, url_prefix="/entreprises")
@@ -171,7 +171,7 @@ def event_details(item: dict, needs: dict, names: dict) -> list[tuple[str, str]]
         elif key in CHOICE_LABELS:
             value = label(value, CHOICE_LABELS[key])
         elif key == "changes" and isinstance(value, dict):
-            value = ", ".join(f"{FIELD_LABELS.get(k, k)} → {v}" for k, v in value.items())
+            value = changes_in_words(value, FIELD_LABELS)
         elif isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         elif key.endswith("_on"):
@@ -218,6 +218,8 @@ def _refused(company_id: str, form: str, error: Exception):
         raise error
     errors = ({GENERAL: [str(error)]} if isinstance(error, VersionConflict)
               else field_errors(error))
+    if form == "correction":
+        errors = correction_errors(errors)
     return _page(company_id, errors, open_form=form, values=request.form, status=422)
 
 
@@ -241,11 +243,6 @@ def record(company_id, form):
     return redirect(url_for(".show", company_id=company_id) + "#historique")
 
 
-def _typed(text: str):
-    """A correction's new value: a number when it is one, the text otherwise."""
-    return int(text) if text.isdigit() and len(text) < 10 else text
-
-
 @bp.route("/<company_id>/correction", methods=["POST"])
 @role_required(*WRITERS)
 def correct(company_id):
@@ -254,10 +251,10 @@ def correct(company_id):
     if name not in CORRECTION_FIELDS:
         return _page(company_id, {"change_field": ["choisissez le champ à corriger"]},
                      open_form="correction", values=request.form, status=422)
-    value = (request.form.get("change_value") or "").strip()
+    value = value_of(s.CompanyCorrectionChanges().fields[name], request.form, "change_value")
     try:
         data = load(s.CompanyCorrectionIn(), request.form,
-                    extra={"changes": {name: _typed(value)} if value else {}})
+                    extra={"changes": {} if value in (None, []) else {name: value}})
         views.record_event(company_id, "corrected", data, request.form.get("version", type=int))
     except REFUSALS as error:
         return _refused(company_id, "correction", error)

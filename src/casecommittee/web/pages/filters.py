@@ -70,6 +70,17 @@ def fr_date(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def changes_in_words(changes: dict, labels: dict) -> str:
+    """A correction's changes as a professional reads them: "Date de l'étape → 04/06/2026"."""
+    def shown(name, value):
+        if isinstance(value, dict):  # a host, an employer: its name and SIRET
+            return " ".join(str(v) for v in value.values() if v not in (None, ""))
+        return fr_date(value) if name.endswith("_on") else value
+
+    return ", ".join(f"{labels.get(name, name.replace('_', ' '))} → {shown(name, value)}"
+                     for name, value in changes.items())
+
+
 def label(code, kind: str) -> str:
     """The French label of a code of a closed list (the code itself when unknown)."""
     if code is None:

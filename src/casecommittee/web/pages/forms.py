@@ -5,6 +5,8 @@ the page loads the very schema the API loads: the same rules, the same messages,
 to the field they concern.
 """
 
+from datetime import datetime
+
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
@@ -25,12 +27,32 @@ def value_of(field: fields.Field, form: MultiDict, name: str):
     raw = raw.strip()
     if isinstance(field, fields.Boolean):
         return {"true": True, "false": False}.get(raw, raw)
+    if isinstance(field, fields.Date):
+        return french_date(raw)
     if isinstance(field, fields.Integer | fields.Float):
         try:
             return int(raw) if isinstance(field, fields.Integer) else float(raw.replace(",", "."))
         except ValueError:
             return raw  # the schema says what is wrong with it
     return raw
+
+
+def french_date(text: str) -> str:
+    """A date typed as a French professional writes it (`15/03/2026`) in ISO form
+    (`2026-03-15`); any other text as it is (the schema says what is wrong with it)."""
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date().isoformat()
+    except ValueError:
+        return text
+
+
+def correction_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The errors of a correction form: those of the new value (`changes.<field>`) shown
+    next to the input where it was typed (`change_value`)."""
+    found: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        found.setdefault("change_value" if key.startswith("changes.") else key, []).extend(messages)
+    return found
 
 
 def body_of(schema: Schema, form: MultiDict, prefix: str = "", extra: dict | None = None) -> dict:

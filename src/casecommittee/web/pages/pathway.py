@@ -26,8 +26,8 @@ from ..schemas.steps import CORRECTABLE, STEP_SCHEMAS
 from ..views.common import shown_id, visible_pathway
 from . import role_required
 from .caseload import person_name
-from .filters import fr_date, label
-from .forms import GENERAL, field_errors, load, value_of
+from .filters import changes_in_words, fr_date, label
+from .forms import GENERAL, correction_errors, field_errors, load, value_of
 from .step_forms import FIELD_LABELS, FORM_STEPS, controls
 
 bp = Blueprint("pathway", __name__, url_prefix="/parcours")
@@ -35,6 +35,12 @@ bp = Blueprint("pathway", __name__, url_prefix="/parcours")
 #: Fields a correction form offers (plain values; nested objects are corrected through the API).
 CORRECTION_FIELDS = tuple(name for name, f in CORRECTABLE.items()
                           if type(f).__name__ not in ("Nested",))
+#: How the correction form names a field where the step forms' label is missing or shared.
+CORRECTION_LABELS = {
+    **FIELD_LABELS, "hours_per_week": "Heures par semaine (immersion)",
+    "weekly_hours": "Heures par semaine (emploi)", "committee_session_id": "Séance du comité",
+    "group_id": "Groupe de travail", "company_id": "Entreprise", "need_id": "Besoin de l'entreprise",
+}
 #: Form errors that are the caller's, not a bug: shown next to the field.
 REFUSALS = (ValidationError, DomainError, VersionConflict, Problem)
 
@@ -77,7 +83,9 @@ def step_details(step: dict, names: dict) -> list[tuple[str, str]]:
     for key, value in step["data"].items():
         if value in (None, "", [], {}) or key in ("profile", "group_id", "committee_session_id"):
             continue
-        if isinstance(value, dict):
+        if key == "changes":
+            value = changes_in_words(value, CORRECTION_LABELS)
+        elif isinstance(value, dict):
             value = ", ".join(str(v) for v in value.values() if v not in (None, ""))
         elif isinstance(value, bool):
             value = "oui" if value else "non"
@@ -115,7 +123,8 @@ def _page(pathway_ref: str, errors: dict | None = None, open_form: str | None = 
         forms=[(code, controls(code)) for code in FORM_STEPS] if principal.writes_pathways else [],
         choices=_choices(principal), errors=errors or {}, open_form=open_form,
         values=values or {"occurred_on": today.isoformat()},
-        correction_fields=CORRECTION_FIELDS, actors=_actor_names(),
+        correction_fields=[(f, CORRECTION_LABELS.get(f, f)) for f in CORRECTION_FIELDS],
+        actors=_actor_names(),
         reads_person=principal.reads_person(row), step_details=step_details,
     ), status
 
@@ -141,6 +150,8 @@ def _write(pathway_id: str, code: str, body_extra: dict | None = None, changes: 
             raise
         errors = ({GENERAL: [str(error)]} if isinstance(error, VersionConflict)
                   else field_errors(error))
+        if code == "corrected":
+            errors = correction_errors(errors)
         return _page(pathway_id, errors, open_form=code, values=request.form, status=422)
     _log(pid, "log_step")
     flash(f"Étape enregistrée : {STEP_LABELS[code]}.")

@@ -1,7 +1,9 @@
 """Company schemas: registration, the events of a company's stream, the directory and the
 company document (relation aux entreprises)."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+import copy
+
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from ...domain import company as c
 from ...domain.vocabulary import CONTRACT_TYPES, CONTRACTS_WITH_LENGTH, STAGES
@@ -119,11 +121,30 @@ class CommitmentIn(EventIn):
     title = label(required=True)
 
 
+def correction_changes(written: dict, *schemas: type[Schema]) -> type[Schema]:
+    """The fields a correction may change, typed as in the input of the events that carry them
+    (`written` first: the fields two events type differently), never required nor defaulted."""
+    found = dict(written)
+    for schema in schemas:
+        for name, field in schema._declared_fields.items():
+            if name not in found:
+                found[name] = copy.deepcopy(field)
+                found[name].required, found[name].load_default = False, missing
+    return Schema.from_dict(found, name="CompanyCorrectionChanges")
+
+
+#: The new values of a correction, each checked as the event it corrects would check it (the
+#: domain then says which fields the corrected event has: `check_correction`).
+CompanyCorrectionChanges = correction_changes(
+    {"kind": one_of(c.PARTICIPATION_KINDS + c.COMMITMENT_KINDS)},
+    CompanyIn, NeedIn, NeedOutcomeIn, HostingOfferIn, ParticipationIn, SponsorIn, CommitmentIn)
+
+
 class CompanyCorrectionIn(EventIn):
     """A correction of an earlier event of the company (its version), with its reason."""
 
     corrects_version = Integer(required=True, validate=validate.Range(min=1))
-    changes = fields.Dict(keys=fields.String(), required=True)
+    changes = fields.Nested(CompanyCorrectionChanges, required=True)
     reason = label(required=True)
 
 
