@@ -6,7 +6,7 @@ documents are identical. Today's figures and those as of six months and one year
 most cells); the ratio of each as_of figure to today's (the same request without as_of),
 from the cells.
 
-    python bench/cells.py                          # 10,000 and 50,000 pathways, 9 runs each
+    python bench/cells.py                          # 10,000 and 50,000 pathways, 15 runs each
     python bench/cells.py --people 2000 10000 --runs 5
 
 "Cold": no statistics cache in front (`compute_statistics` computes each time, as after any
@@ -15,7 +15,9 @@ write); the database's pages are warm, as in `run.py queries`.
 
 import argparse
 import json
+import statistics
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -47,7 +49,8 @@ TODAYS = {"as_of_6_months": "default", "as_of_6_months_by_group": "by_group",
 
 
 def measure(people: int, runs: int) -> dict:
-    """Median and maximum milliseconds of each query, from the cells and directly."""
+    """Median and maximum milliseconds of each query, from the cells and directly, the
+    queries taking turns in each run (a shared machine's load weighs on all of them alike)."""
     system = run._system(run.territory(people))
     system.projections.catch_up()
     figures = {}
@@ -59,9 +62,16 @@ def measure(people: int, runs: int) -> dict:
         if direct != cells:
             raise AssertionError(f"{name}: the cells' document differs from the direct one")
         figures["identical"] = figures.get("identical", 0) + 1
-        for how, compute in (("direct", direct_statistics), ("cells", cells_statistics)):
-            figures[f"{name}_{how}"] = run._timed(lambda c=compute, q=query: c(system.engine, q, run.TODAY), runs)
-            run.log(f"{people} pathways, {name} {how}: {figures[f'{name}_{how}']}")
+    times: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for name, query in QUERIES.items():
+            for how, compute in (("direct", direct_statistics), ("cells", cells_statistics)):
+                started = time.perf_counter()
+                compute(system.engine, query, run.TODAY)
+                times.setdefault(f"{name}_{how}", []).append((time.perf_counter() - started) * 1000)
+    for name, measured in times.items():
+        figures[name] = {"median_ms": round(statistics.median(measured), 1), "max_ms": round(max(measured), 1)}
+        run.log(f"{people} pathways, {name}: {figures[name]}")
     system.close()
     return figures
 
@@ -70,7 +80,7 @@ def main() -> None:
     """Measures every size, prints the growth of each figure from the first size to the last."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 50_000])
-    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     load = run._load()
     by_size = {people: measure(people, args.runs) for people in args.people}
