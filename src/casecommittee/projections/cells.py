@@ -235,8 +235,10 @@ def write_deltas(conn: Connection, deltas: Counter) -> None:
     if type(dialect) not in _dates:
         _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
     marker, dated = _marker(dialect), _dates[type(dialect)]
-    changes = [(grain, dated(day), group, territory, metric, n)
-               for (grain, day, group, territory, metric), n in deltas.items() if n]
+    # (in the keys' order: two writers lock the cells they share in the same order, and so
+    # never wait for each other in a circle)
+    changes = sorted((grain, dated(day), group, territory, metric, n)
+                     for (grain, day, group, territory, metric), n in deltas.items() if n)
     emptied = []
     for start in range(0, len(changes), CELLS_PER_STATEMENT):
         chunk = changes[start:start + CELLS_PER_STATEMENT]
