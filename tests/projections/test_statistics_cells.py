@@ -146,6 +146,8 @@ def test_a_rupture_logged_late_counts_from_its_day_as_of_the_past(system, territ
         same_as_direct(system, day)
         same_as_direct(system, clock.today(), as_of=day, by="group")
         same_as_direct(system, clock.today(), as_of=day, territory_id=territory["territory_id"])
+        # (asked at the end of the year: read from the start of the year and of the month)
+        same_as_direct(system, date(2026, 12, 31), as_of=day)
     assert replay_check(system.app, system.engine, partitions=2)["ok"]
 
 

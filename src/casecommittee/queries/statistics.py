@@ -389,7 +389,7 @@ def cells_answer(query: StatisticsQuery) -> bool:
             and query.period_to is None and query.by in _CELL_BREAKDOWNS)
 
 
-def _cell_parts(day: date) -> list[tuple]:
+def _cell_parts(day: date, today: date) -> list[tuple]:
     """The ranges of cells whose sum is the figures on `day`, each as (condition, sign of its
     cells in the count, sign in this year's count), the fewest to read.
 
@@ -397,16 +397,20 @@ def _cell_parts(day: date) -> list[tuple]:
     year; and within its year, less the months after its month, or else less the whole year
     but for the months before its month; and within its month likewise, less the days after
     the day, or else the month but for the days up to the day. Whichever side has the fewer
-    months (and days): at most the totals, two or three years, six months and sixteen days
-    per metric. This year's count (of the population) is the same without the totals and the
-    years: the year's cell less what is after the day in the year, or what is before it.
+    months (and days) holding cells — those after `today` hold hardly any (only facts dated
+    ahead, such as a recent hire's day 105): at most the totals, two or three years, six
+    months and sixteen days per metric. This year's count (of the population) is the same
+    without the totals and the years: the year's cell less what is after the day in the
+    year, or what is before it.
     """
     c = statistics_cells
     month = day.replace(day=1)
     next_month = (month + timedelta(days=31)).replace(day=1)
     january, next_january = date(day.year, 1, 1), date(day.year + 1, 1, 1)
     parts = [(c.c.grain == "T", 1, 0), (and_(c.c.grain == "Y", c.c.dated > january), -1, 0)]
-    if day.month - 1 < 12 - day.month:  # the year less what is not after the day
+    last = min(today, next_january - timedelta(days=1))  # (the last day with cells, about)
+    months_after = max(0, (last.year - day.year) * 12 + last.month - day.month)
+    if day.month < months_after:  # the year (about a month's cells) less what is not after the day
         parts += [(and_(c.c.grain == "Y", c.c.dated == january), -1, 0),
                   (and_(c.c.grain == "M", c.c.dated >= january, c.c.dated < month), 1, 1)]
         within_month = 1  # (add what the month has up to the day)
@@ -416,7 +420,7 @@ def _cell_parts(day: date) -> list[tuple]:
         within_month = -1  # (take away what the month has after the day)
     days_up_to = and_(c.c.grain == "D", c.c.dated >= month, c.c.dated <= day)
     days_after = and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month)
-    up_to_is_shorter = day.day <= (next_month - day).days - 1
+    up_to_is_shorter = day.day <= (min(today, next_month - timedelta(days=1)) - day).days
     if (within_month == 1) == up_to_is_shorter:  # read the side asked for straight
         parts.append((days_up_to if within_month == 1 else days_after, within_month, within_month))
     else:  # the month, less the other side
@@ -425,7 +429,7 @@ def _cell_parts(day: date) -> list[tuple]:
     return parts
 
 
-def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
+def _cell_sums(conn, query: StatisticsQuery, day: date, today: date) -> dict:
     """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
     cells (`_cell_parts`), each range read by the cells' key and added up by the database: one
     row per key and metric, however far back the day is."""
@@ -444,7 +448,7 @@ def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
                (case((c.c.metric == "population", signed[year]), else_=signed[0]) if year
                 else signed[0]).label("year"))
         .where(part, *scope)
-        for part, total, year in _cell_parts(day)]).subquery("cells")
+        for part, total, year in _cell_parts(day, today)]).subquery("cells")
     rows = conn.execute(select(cells.c.key, cells.c.metric, func.sum(cells.c.total), func.sum(cells.c.year))
                         .group_by(cells.c.key, cells.c.metric))
     found: dict = {}
@@ -499,7 +503,7 @@ def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dic
                          "history, whole or by group or territory")
     day = query.as_of or today
     with engine.connect() as conn:
-        by_key = {key: sums for key, sums in _cell_sums(conn, query, day).items()
+        by_key = {key: sums for key, sums in _cell_sums(conn, query, day, today).items()
                   if sums.get("population", (0, 0))[0]}
         total: dict = {}
         for sums in by_key.values():
