@@ -25,6 +25,7 @@ from .domain.pathway import Pathway, derive
 from .domain.state import PathwayState
 from .domain.steps import Step
 from .keyed_requests import KeyedRequests
+from .snapshot_recorders import SNAPSHOTS, takes_snapshots_with_events
 from .transcodings import TRANSCODINGS
 
 logger = logging.getLogger(__name__)
@@ -86,13 +87,18 @@ class CaseCommittee(Application):
         self.snapshot_interval = snapshot_interval
         self.snapshotting_intervals = {Pathway: snapshot_interval} if snapshot_interval else {}
         super().__init__(env)
+        #: Whether the recorder stores a save's snapshots in the save's transaction.
+        self._snapshots_with_events = bool(self.snapshots) and takes_snapshots_with_events(self.recorder)
+        if self._snapshots_with_events:
+            self.recorder.snapshots_recorder = self.snapshots.recorder
         self.clock = clock or SystemClock()
         self.personal_data = personal_data
-        #: Called after every save (the embedded mode catches the read models up here).
+        #: Called after every save with its recordings (the embedded mode projects them here).
         self.after_save = None
         #: Idempotency keys: a keyed write's answer is saved with the write (see keyed_requests).
         self.keyed_requests = KeyedRequests(self, keys_secret or b"", keys_time_to_live)
-        #: The pathways this thread has just saved, while `after_save` runs (see `state_at`).
+        #: The pathways this thread has just saved, while `after_save` runs (see `state_at`),
+        #: and the log position of its last save (see `take_saved_position`).
         self._just_saved = threading.local()
 
     def save(self, *objs, **kwargs):
@@ -110,34 +116,64 @@ class CaseCommittee(Application):
             self.keyed_requests.raise_if_answered()
             raise
         self.keyed_requests.saved()
+        if recordings:
+            self._just_saved.position = recordings[-1].notification.id
         if self.after_save is not None and recordings:
             self._just_saved.pathways = {o.id: o for o in objs if isinstance(o, Pathway)}
             try:
-                self.after_save()
+                self.after_save(recordings)
             except Exception:  # noqa: BLE001 - logged, retried by the next catch-up
                 logger.exception("read models did not catch up after a save; they will on the next one")
             finally:
                 self._just_saved.pathways = {}
         return recordings
 
-    def _take_snapshots(self, processing_event) -> None:
-        """Snapshots the aggregates whose new version is a multiple of their interval, from the
-        aggregate just saved (the library loads it again from the store first), all in one put."""
-        if not (self.snapshots and self.snapshotting_intervals):
-            return
+    def take_saved_position(self) -> int | None:
+        """The log position of the last event this thread saved since the last call (None if
+        it saved nothing), and forgets it."""
+        position = getattr(self._just_saved, "position", None)
+        self._just_saved.position = None
+        return position
+
+    def _record(self, processing_event):
+        """Records the events; the snapshots due from the aggregates at hand go with them, in
+        the same transaction, when the recorder takes them (see `snapshot_recorders`)."""
+        if self._snapshots_with_events:
+            taken = self._snapshots_at_hand(processing_event)
+            if taken:
+                to_stored = self.snapshots.mapper.to_stored_event
+                processing_event.saved_kwargs[SNAPSHOTS] = [to_stored(s) for s in taken]
+        return super()._record(processing_event)
+
+    def _snapshots_at_hand(self, processing_event) -> list:
+        """Snapshots of the aggregates whose new version is a multiple of their interval, from
+        the aggregates just saved (the library would load them again from the store)."""
         taken = []
         for event in processing_event.events:
             aggregate = processing_event.aggregates.get(event.originator_id)
             interval = self.snapshotting_intervals.get(type(aggregate))
-            if not interval or event.originator_version % interval:
-                continue
-            if aggregate.version == event.originator_version:
+            if interval and not event.originator_version % interval \
+                    and aggregate.version == event.originator_version:
                 snapshot_class = getattr(type(aggregate), "Snapshot", self.snapshot_class)
                 taken.append(snapshot_class.take(aggregate))
-            else:  # an earlier event of the same save: its state is no longer at hand
+        return taken
+
+    def _take_snapshots(self, processing_event) -> None:
+        """Snapshots the aggregates whose new version is a multiple of their interval: those
+        at hand went with the events when the recorder takes them, else all in one put here;
+        an earlier event of the same save is loaded again (its state is no longer at hand)."""
+        if not (self.snapshots and self.snapshotting_intervals):
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and not event.originator_version % interval \
+                    and aggregate.version != event.originator_version:
                 self.take_snapshot(event.originator_id, version=event.originator_version)
-        if taken:
-            self.snapshots.put(taken)
+        if not self._snapshots_with_events:
+            taken = self._snapshots_at_hand(processing_event)
+            if taken:
+                self.snapshots.put(taken)
 
     def state_at(self, pathway_id: UUID, version: int) -> PathwayState:
         """The pathway's state at `version`: folded from the pathway this thread has just saved
@@ -177,16 +213,22 @@ class CaseCommittee(Application):
 
     def log_step(
         self, pathway_id: UUID, code: str, *, actor: dict, occurred_on: date,
-        expected_version: int | None = None, **fields: Any,
+        expected_version: int | None = None,
+        check: Callable[[PathwayState], None] | None = None, **fields: Any,
     ) -> Pathway:
         """Appends one step to a pathway, optionally only if it is still at `expected_version`.
 
         Without an expected version, a concurrent write to the pathway is not the caller's
         concern: the step is checked and saved again on the new version (a few times).
+        `check(state)`, when given, is called on the pathway as loaded, before anything else
+        (the caller's scope and the ids it names, from the state the command has at hand: no
+        read of the read models); what it raises refuses the step.
         """
 
         def attempt() -> Pathway:
             pathway = self.get_pathway(pathway_id)
+            if check is not None:
+                check(pathway.state)
             if expected_version is not None and pathway.version != expected_version:
                 raise VersionConflict(pathway_id, expected_version, pathway.version)
             if code == "proposed_to_company":

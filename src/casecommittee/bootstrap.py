@@ -90,6 +90,6 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
         )
     projections = ProjectionRunner(app, engine)
     if settings.inline_projections if inline_projections is None else inline_projections:
-        app.after_save = projections.catch_up
+        app.after_save = projections.follow
     return System(settings, engine, app, personal_data, ReferenceData(engine), projections,
                   ImportStore(personal_engine, master_key))

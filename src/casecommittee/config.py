@@ -230,6 +230,8 @@ class Settings:
             host = options.pop("host", None) or url.host or "127.0.0.1"
             env.update(
                 PERSISTENCE_MODULE="casecommittee.event_store:ConfiguredPostgresFactory",
+                APPLICATION_RECORDER_TOPIC=(
+                    "casecommittee.snapshot_recorders:PostgresRecorderWithSnapshots"),
                 POSTGRES_DBNAME=url.database or "",
                 POSTGRES_HOST=host,
                 POSTGRES_PORT=str(url.port or options.pop("port", None) or 5432),
@@ -245,6 +247,8 @@ class Settings:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.sqlite",
+                APPLICATION_RECORDER_TOPIC=(
+                    "casecommittee.snapshot_recorders:SQLiteRecorderWithSnapshots"),
                 SQLITE_DBNAME=str(self.data_dir / SQLITE_FILES[1]),
                 SQLITE_LOCK_TIMEOUT="10",
             )

@@ -114,7 +114,7 @@ def test_a_partner_runs_a_month_through_the_generated_client(generated, partner)
 
     # Identification, then two steps each guarded by the version read.
     created = api("pathways.identify_person").sync_detailed(
-        client=referent, body=models.IdentifyIn.from_dict(IDENTIFY))
+        client=referent, body=models.IdentifyIn.from_dict(IDENTIFY), include=models.WriteInclude.PERSON)
     assert created.status_code == 201
     pathway = created.parsed
     assert isinstance(pathway, models.Pathway)
@@ -122,6 +122,7 @@ def test_a_partner_runs_a_month_through_the_generated_client(generated, partner)
     assert pathway.person is None  # not yet her referent
     log_step = api("pathways.log_step")
     assigned = log_step.sync_detailed(pathway.id, client=referent, if_match=created.headers["ETag"],
+                                      include=models.WriteInclude.PERSON,
                                       body=models.ReferentAssignedStep.from_dict({
                                           "step": "referent_assigned", "occurred_on": "2026-06-02",
                                           "referent_id": "referent", "structure_id": "s-ml"}))
@@ -133,7 +134,7 @@ def test_a_partner_runs_a_month_through_the_generated_client(generated, partner)
                              body=models.CommitteeReferralStep.from_dict({
                                  "step": "committee_referral", "occurred_on": "2026-06-03",
                                  "reason": "projet flou, besoin d'un avis collectif"}))
-    assert referred.version == 3
+    assert referred.version == 3 and isinstance(referred.person, _module(generated, "types").Unset)
     stale = log_step.sync_detailed(pathway.id, client=referent, if_match='"2"',
                                    body=models.ExitedStep.from_dict({
                                        "step": "exited", "occurred_on": "2026-06-04",

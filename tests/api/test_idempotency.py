@@ -14,8 +14,8 @@ from casecommittee.stores.reference import users
 from .conftest import IDENTIFY, counts
 
 
-def _steps(pid: str) -> str:
-    return f"/api/v1/pathways/{pid}/steps"
+def _steps(pid: str, include: str = "?include=person") -> str:
+    return f"/api/v1/pathways/{pid}/steps{include}"
 
 
 def _accesses(system, user_id: str) -> list[str]:
@@ -50,6 +50,12 @@ def test_a_replay_is_a_read_of_today_scope_access_log_and_erasure_included(clien
     assert moved.get_json()["person"] is None
     assert _accesses(system, "referent")[-1] == "read"
 
+    # the same key without `?include=person` (the query is not part of the key's request):
+    # the answer as now, without the identity, which is not read
+    bare = client.post(_steps(identified, ""), json=REFERRAL, headers=mine)
+    assert bare.status_code == 201 and bare.headers["ETag"] == '"3"' and "person" not in bare.get_json()
+    assert _accesses(system, "referent")[-1] == "read"
+
     # after an erasure nobody gets the identity back from a key
     copilot = {**as_("copilot"), "Idempotency-Key": "relance"}
     noted = client.post(_steps(identified), json={**REFERRAL, "reason": "relance"}, headers=copilot)
@@ -60,6 +66,36 @@ def test_a_replay_is_a_read_of_today_scope_access_log_and_erasure_included(clien
     replayed = client.post(_steps(identified), json={**REFERRAL, "reason": "relance"},
                            headers=copilot)
     assert replayed.status_code == 201 and replayed.get_json()["person"] is None
+
+
+def test_a_write_answers_the_identity_only_when_asked(client, as_, identified, system):
+    """A write's answer shows the new state and version; the identity is decrypted (and its
+    read logged) only with `?include=person`, for whom may read it."""
+    plain = client.post(_steps(identified, ""), json=REFERRAL, headers=as_("referent"))
+    assert plain.status_code == 201 and plain.headers["ETag"] == '"3"'
+    assert "person" not in plain.get_json() and plain.get_json()["version"] == 3
+    assert _accesses(system, "referent")[-1:] == ["log_step"]
+    before = len(_accesses(system, "referent"))
+    asked = client.post(_steps(identified), json={**REFERRAL, "reason": "relance"},
+                        headers=as_("referent"))
+    assert asked.get_json()["person"]["last_name"] == "Benali"
+    assert _accesses(system, "referent")[before:] == ["log_step", "read_person"]
+    refused = client.post(_steps(identified, "?include=identite"), json=REFERRAL,
+                          headers=as_("referent"))
+    assert refused.status_code == 422 and "include" in refused.get_json()["errors"]
+    assert len(_accesses(system, "referent")) == before + 2  # the refused write wrote nothing
+
+
+@pytest.mark.parametrize("projections", ["inline", "worker"])
+def test_a_write_is_in_the_access_log_once_however_it_is_projected(client, as_, identified, system,
+                                                                   projections):
+    """Inline, the write's access-log row is written in the transaction that projects it; with
+    a projection worker (or when this node catches up from the log) the view writes it."""
+    if projections == "worker":
+        system.app.after_save = None
+    before = len(_accesses(system, "referent"))
+    assert client.post(_steps(identified, ""), json=REFERRAL, headers=as_("referent")).status_code == 201
+    assert _accesses(system, "referent")[before:] == ["log_step"]
 
 
 def test_a_replay_outside_the_callers_groups_is_not_found(client, as_, system, reference):

@@ -1,10 +1,14 @@
 """A web process keeps a token's user a few seconds, and a revocation still holds."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import update
 
 from casecommittee.stores.auth import Tokens, tokens
+from casecommittee.stores.revocation import revoke_access
+from casecommittee.web import create_app
+from casecommittee.web.context import web
 
 
 class Ticking:
@@ -58,3 +62,27 @@ def test_without_a_cache_time_every_request_reads_the_tables(system, reference):
         conn.execute(update(tokens).where(tokens.c.user_id == "auditor")
                      .values(revoked_at=datetime.now(UTC)))
     assert plain.principal(token) is None
+
+
+def test_a_web_process_reads_a_token_once_across_requests_and_a_revocation_ends_it_at_once(
+    system, reference, tokens, monkeypatch
+):
+    """The token cache lives as long as the app (`web()`), not one request: a co-pilot's
+    calls within five seconds read the tokens table once; revoking her access (the admin
+    page, the CLI and DELETE /users/{id}/tokens all call `revoke_access`) refuses the next
+    call at once."""
+    monkeypatch.setattr(system, "settings", replace(system.settings, token_cache_seconds=5))
+    app = create_app(system, {"TESTING": True})
+    client = app.test_client()
+    with app.app_context():
+        cache = web().tokens
+    looked_up = []
+    original = cache._look_up
+    monkeypatch.setattr(cache, "_look_up",
+                        lambda token_hash: looked_up.append(token_hash) or original(token_hash))
+    headers = {"Authorization": f"Bearer {tokens['copilot']}"}
+    for _ in range(3):
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert len(looked_up) == 1
+    revoke_access(system.engine, "copilot")
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

@@ -2,10 +2,13 @@
 
 from datetime import date
 
+from cite import Referent
 from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
+from casecommittee.bootstrap import bootstrap
 from casecommittee.cli import main
+from casecommittee.config import Settings
 from casecommittee.projections.pathways import pathway_rows, pathway_versions
 from casecommittee.projections.projector import ProjectionSession
 from casecommittee.projections.replay_check import replay_check
@@ -140,3 +143,43 @@ def test_a_write_loads_its_pathway_once_even_when_the_projector_forgot_it(
     assert written[str(pid)] == (4, "employed")
     monkeypatch.undo()
     assert replay_check(system.app, system.engine)["ok"]
+
+
+def test_a_write_projects_its_own_events_and_catches_up_when_another_node_came_between(
+    system, store_env, clock, territory, referent
+):
+    """Two nodes, inline projections. A write applies the events its save handed over, without
+    reading the log back, when the read models stand just before them; when another node saved
+    without projecting in between, it catches up from the log; when the other node projected
+    a step of the same pathway in between, its own state of it is stale and is replaced. The
+    position is always the log's end, and the rows are a replay's."""
+    other = bootstrap(Settings.from_env(store_env), clock=clock)
+    try:
+        colleague = Referent(other, territory["group_id"])
+        reads = []
+        select_notifications = system.app.recorder.select_notifications
+        system.app.recorder.select_notifications = (
+            lambda *args, **kwargs: reads.append(args) or select_notifications(*args, **kwargs))
+
+        pid = referent.identifies(date(2026, 3, 2))  # (the first write creates the position)
+        reads.clear()
+        referent.orients(pid, date(2026, 3, 20))
+        assert reads == [] and system.projections.behind() == 0  # its own events, handed over
+
+        other.app.after_save = None  # the other node saves, a worker would project
+        theirs = colleague.identifies(date(2026, 3, 4))
+        referent.logs(pid, "committee_referral", date(2026, 3, 25), reason="à étudier")
+        assert reads  # it read the log: the other node's event, then its own
+        assert _rows(system)[str(theirs)] == (1, "identified")
+
+        other.app.after_save = other.projections.follow  # the other node projects a step of pid
+        colleague.hires(pid, date(2026, 4, 2))
+        reads.clear()
+        referent.logs(pid, "rupture", date(2026, 4, 20), scope="pathway", kind="lost_contact",
+                      initiated_by="beneficiary", reason="ne répond plus")
+        assert reads == []  # the read models stood just before it: no log read
+        assert _rows(system)[str(pid)][0] == 5
+        assert system.projections.position() == system.app.recorder.max_notification_id()
+        assert replay_check(system.app, system.engine)["ok"]
+    finally:
+        other.close()

@@ -10,7 +10,7 @@ closed version, once and for all: versions are only ever inserted.
 """
 
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -141,11 +141,15 @@ class ProjectionSession:
 
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
+        return self.apply_events(map(self.projector.app.mapper.to_domain_event, notifications))
+
+    def apply_events(self, events: Iterable) -> int:
+        """Applies the pathway events among domain `events` (decoded from the log, or those a
+        save in this process has just stored); returns how many it applied."""
         projector, dirty, cache = self.projector, self.dirty, self.projector._cache
-        to_domain_event, keep_version = projector.app.mapper.to_domain_event, self._keep_version
+        keep_version = self._keep_version
         applied, originator_id, pid = 0, None, None
-        for notification in notifications:
-            event = to_domain_event(notification)
+        for event in events:
             if not isinstance(event, StepEvent):
                 applied += (projector.committees.apply(self.conn, event)
                             or projector.companies.apply(self.conn, event))

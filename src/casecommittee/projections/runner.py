@@ -8,9 +8,10 @@ worker process for deployments with several web processes.
 """
 
 import hashlib
+import threading
 import time
-from collections.abc import Callable
-from contextlib import closing, suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, String, Table, delete, func, select, update
@@ -79,6 +80,13 @@ def ensure_read_model_schema(engine: Engine) -> bool:
     return bool(stored)
 
 
+class Along:
+    """Rows to write in the transaction that projects a save (see `ProjectionRunner.along`)."""
+
+    def __init__(self, statement, rows: list[dict]):
+        self.statement, self.rows, self.written = statement, rows, False
+
+
 class PositionMoved(Exception):
     """Another process moved the position first: this batch is rolled back and read again."""
 
@@ -119,6 +127,8 @@ class ProjectionRunner:
         self.engine = engine
         self.batch_size = batch_size
         self.projector = PathwayProjector(app, territory_of or TerritoryOf(engine))
+        #: Rows this thread asked to write with the projection of its next save (`along`).
+        self._along = threading.local()
 
     def position(self) -> int:
         """The id of the last notification applied to the read models."""
@@ -174,6 +184,67 @@ class ProjectionRunner:
                 continue
             if count < limit:  # a short batch: the log's end was reached
                 return read
+
+    @contextmanager
+    def along(self, statement, rows: list[dict]) -> Iterator["Along"]:
+        """Within it, the projection of this thread's next save (when `follow` applies it
+        itself) also executes `statement` with `rows`, in the same transaction: a write's
+        access-log row costs no commit of its own. `written` tells the caller afterwards;
+        when False (the read models were caught up from the log, or the projection failed),
+        the caller writes the rows itself."""
+        along = Along(statement, rows)
+        self._along.pending = along
+        try:
+            yield along
+        finally:
+            self._along.pending = None
+
+    def follow(self, recordings: Sequence = ()) -> int:
+        """After a save in this process (`CaseCommittee.after_save`): when the read models
+        stand just before the events it stored (`recordings`, consecutive in the log), applies
+        those events as the save handed them over — the log is neither read back nor decoded,
+        and the pathway comes from the aggregate just saved — moving the position over them by
+        compare-and-set in the same transaction; otherwise (another process saved or projected
+        in between, or the read models lag) catches up with the log. Returns the
+        notifications applied or read."""
+        ids = [recording.notification.id for recording in recordings]
+        if ids and ids == list(range(ids[0], ids[0] + len(ids))):
+            try:
+                if self._apply_saved(ids[0] - 1, ids[-1], [r.domain_event for r in recordings]):
+                    return len(ids)
+            except Exception:  # noqa: BLE001 - the catch-up retries from the log, and records a stall
+                pass
+        return self.catch_up()
+
+    def _apply_saved(self, start: int, end: int, events: list) -> bool:
+        """Applies `events` (notifications start+1..end) if the position is still `start`."""
+        along = getattr(self._along, "pending", None)
+        if along is not None and along.written:
+            along = None
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    claimed = conn.execute(
+                        update(positions)
+                        .where(positions.c.name == self.name, positions.c.position == start)
+                        .values(position=end)
+                    ).rowcount
+                    if claimed != 1:
+                        raise PositionMoved()
+                    session = self.projector.session(conn)
+                    session.apply_events(events)
+                    session.flush()
+                    clear_stall(conn, self.name, end)
+                    if along is not None:
+                        conn.execute(along.statement, along.rows)
+            except PositionMoved:
+                return False
+            except Exception:
+                self.projector.forget()  # the states in memory may be ahead of the rolled-back rows
+                raise
+        if along is not None:
+            along.written = True
+        return True
 
     def stall(self):
         """Where and why the read models stopped, or None while they follow the log."""

@@ -34,8 +34,13 @@ class AccessLog:
     def record(self, principal, pathway_id, *actions: str, at: datetime | None = None) -> None:
         """Accesses by a user to a pathway (at the given time, default now), in one transaction
         (a write and the read of the identity its answer shows: one commit)."""
-        at = at or datetime.now(UTC)
         with self.engine.begin() as conn:
-            conn.execute(access_log.insert(), [
-                {"at": at, "user_id": principal.user_id, "role": principal.role,
-                 "pathway_id": str(pathway_id), "action": action} for action in actions])
+            conn.execute(access_log.insert(), entries(principal, pathway_id, *actions, at=at))
+
+
+def entries(principal, pathway_id, *actions: str, at: datetime | None = None) -> list[dict]:
+    """The access-log rows of accesses by a user to a pathway (at `at`, default now), for
+    `AccessLog.record` or a transaction of the caller's."""
+    at = at or datetime.now(UTC)
+    return [{"at": at, "user_id": principal.user_id, "role": principal.role,
+             "pathway_id": str(pathway_id), "action": action} for action in actions]

@@ -73,19 +73,38 @@ def identification(reference, principal: Principal, data: dict) -> dict:
     }
 
 
-def step(reference, principal: Principal, data: dict, group_id: str) -> tuple[str, dict]:
-    """(step code, keyword arguments of `CaseCommittee.log_step`) for a validated step on a
-    pathway of `group_id`."""
+def step_fields(data: dict, principal: Principal) -> tuple[str, dict]:
+    """(step code, keyword arguments of `CaseCommittee.log_step`) for a validated step, its
+    ids not checked (see `step` and `step_checks`)."""
     fields = dict(data)
     code = fields.pop("step")
-    changes = fields.get("changes") or {}
-    _referent_of_group(reference, principal, fields.get("referent_id"), group_id, "referent_id")
-    _referent_of_group(reference, principal, changes.get("referent_id"),
-                       changes.get("group_id") or group_id, "changes.referent_id")
-    _structure_exists(reference, principal, fields.get("structure_id"), "structure_id")
-    _structure_exists(reference, principal, changes.get("structure_id"), "changes.structure_id")
     occurred_on = fields.pop("occurred_on")
     return code, {"actor": principal.actor, "occurred_on": occurred_on, **fields}
+
+
+def step(reference, principal: Principal, data: dict, group_id: str) -> tuple[str, dict]:
+    """(step code, keyword arguments of `CaseCommittee.log_step`) for a validated step on a
+    pathway of `group_id`, the ids it names checked."""
+    changes = data.get("changes") or {}
+    _referent_of_group(reference, principal, data.get("referent_id"), group_id, "referent_id")
+    _referent_of_group(reference, principal, changes.get("referent_id"),
+                       changes.get("group_id") or group_id, "changes.referent_id")
+    _structure_exists(reference, principal, data.get("structure_id"), "structure_id")
+    _structure_exists(reference, principal, changes.get("structure_id"), "changes.structure_id")
+    return step_fields(data, principal)
+
+
+def step_checks(reference, principal: Principal, data: dict, not_visible):
+    """A `check(state)` for `CaseCommittee.log_step`: `not_visible()` for a pathway outside the
+    caller's scope, then the ids the step names checked against the pathway's group (from the
+    state the command loaded)."""
+
+    def check(state) -> None:
+        if not principal.sees({"group_id": state.group_id}):
+            raise not_visible()
+        step(reference, principal, data, state.group_id)
+
+    return check
 
 
 def orientation(reference, principal: Principal, data: dict | None, group_id: str) -> dict | None:

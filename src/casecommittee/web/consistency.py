@@ -26,6 +26,7 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def wait_for_position() -> None:
     """Holds a request that sent Wait-For-Position until the read models reach it (503 after
     WAIT_SECONDS)."""
+    web().system.app.take_saved_position()  # (this request's saves only)
     wanted = request.headers.get(WAIT_FOR_POSITION)
     if wanted is None:
         return
@@ -47,9 +48,11 @@ def wait_for_position() -> None:
 
 
 def tell_log_position(response: Response) -> Response:
-    """Adds Log-Position to a successful write's response."""
+    """Adds Log-Position to a successful write's response: where its last event is in the log
+    (or the log's end, for a write that saved nothing, such as a replayed key)."""
+    saved = web().system.app.take_saved_position()
     if request.method in WRITES and response.status_code < 400:
-        position = web().system.app.recorder.max_notification_id() or 0
+        position = saved or web().system.app.recorder.max_notification_id() or 0
         response.headers[LOG_POSITION] = str(position)
     return response
 

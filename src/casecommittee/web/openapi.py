@@ -13,6 +13,7 @@ from ..imports.vocabulary import DECISIONS as IMPORT_DECISIONS
 from ..queries.statistics import BREAKDOWNS
 from .schemas.audit import COMMITTEE_EVENTS
 from .schemas.committees import SESSION_STATUSES
+from .schemas.pathways import WRITE_INCLUDES
 
 #: Component name → the codes of a closed list; a field whose choices are exactly these refers
 #: to the component.
@@ -31,6 +32,7 @@ NAMED_ENUMS = {
     "ParticipationKind": c.PARTICIPATION_KINDS, "SponsorRole": c.SPONSOR_ROLES,
     "CommitmentKind": c.COMMITMENT_KINDS, "CompanyEventCode": tuple(c.COMPANY_EVENTS),
     "ImportColumn": COLUMN_KEYS, "ImportDecision": IMPORT_DECISIONS,
+    "WriteInclude": WRITE_INCLUDES,
 }
 _BY_CODES = {frozenset(codes): name for name, codes in NAMED_ENUMS.items()}
 

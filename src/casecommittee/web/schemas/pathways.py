@@ -62,6 +62,19 @@ class PathwayQuery(Schema):
             raise ValidationError("version ou as_of, pas les deux", "as_of")
 
 
+#: What a write's answer may include on request.
+WRITE_INCLUDES = ("person",)
+
+
+class WriteQuery(Schema):
+    """`?include=person`: a write's answer also shows the person's identity (when the caller
+    may read it; the read is then in the access log). Without it the answer has no `person`:
+    the identity is not decrypted for a write."""
+
+    include = one_of(WRITE_INCLUDES, load_default=None,
+                     metadata={"description": "`person`: also answer the person's identity"})
+
+
 class PathwayListQuery(PageQuerySchema):
     """Filters of the caller's visible pathways."""
 

@@ -1,11 +1,14 @@
 """Pathway routes: identify, list, read (now, at a version, as of a date), log steps, history,
 personal data. Reads come from the read model, `?version=`/`?as_of=` from the event store."""
 
+import uuid
 from datetime import date
 
 from flask import url_for
 
+from ...application import PathwayNotFound
 from ...queries.caseload import CaseloadQuery, list_pathways
+from ...stores.access_log import access_log, entries
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
 from ..context import web
@@ -74,21 +77,27 @@ def _log_write(pathway_id, action: str, document: dict) -> None:
     _log(pathway_id, action, *(("read_person",) if document.get("person") is not None else ()))
 
 
-def _document(pathway_id, fields: dict, follow_up: dict, row: dict) -> dict:
-    """The pathway document as the caller may see it (it writes nothing: the view logs the read)."""
+def _document(pathway_id, fields: dict, follow_up: dict, row: dict, with_person: bool = True) -> dict:
+    """The pathway document as the caller may see it (it writes nothing: the view logs the read).
+    Without `with_person` (a write's answer not asked for the identity) it has no `person`,
+    and the identity is not decrypted."""
     principal = current_principal()
-    person = _person(pathway_id, row)
-    return pathway_document(
+    person = _person(pathway_id, row) if with_person else None
+    document = pathway_document(
         fields, shown_id=shown_id(pathway_id), territory_id=row.get("territory_id"),
         follow_up=follow_up, reference=web().system.reference, person=person,
         pseudonymised=principal.pseudonymised,
     )
+    if not with_person:
+        document.pop("person", None)
+    return document
 
 
-def _state_document(pathway_id, state, row: dict) -> dict:
+def _state_document(pathway_id, state, row: dict, with_person: bool = True) -> dict:
     """The document of a state from the event store."""
     today = web().system.clock.today()
-    return _document(pathway_id, fields_of_state(state), follow_up_of(state, today), row)
+    return _document(pathway_id, fields_of_state(state), follow_up_of(state, today), row,
+                     with_person)
 
 
 def _row_document(pathway_id, row: dict) -> dict:
@@ -97,32 +106,39 @@ def _row_document(pathway_id, row: dict) -> dict:
     return _document(pathway_id, fields_of_row(row), follow_up, row)
 
 
-def _answer(pathway_id, state, row: dict, status: int):
+def _asks_person(query: dict) -> bool:
+    """Whether a write asked for the identity on its answer (`?include=person`)."""
+    return query.get("include") == "person"
+
+
+def _answer(pathway_id, state, row: dict, status: int, with_person: bool):
     """The response to a write: the state it left, its ETag and Location."""
-    document = _state_document(pathway_id, state, row)
+    document = _state_document(pathway_id, state, row, with_person)
     headers = {**_etag(state.version),
                "Location": url_for("pathways.get_pathway", pathway_ref=str(pathway_id))}
     return document, status, headers
 
 
-def _written(pathway, status: int, territory_id: str | None):
+def _written(pathway, status: int, with_person: bool):
     """The response to a write: the new state, its ETag and Location, shown from what the
-    command has at hand (the saved state and the group's territory; no read-model read)."""
+    command has at hand (the saved state and its group's territory; no read-model read)."""
     state = pathway.state
-    row = {"group_id": state.group_id, "territory_id": territory_id,
+    row = {"group_id": state.group_id,
+           "territory_id": web().system.projections.projector.territory_of(state.group_id),
            "referent_id": state.referent_id}
-    return _answer(pathway.id, state, row, status)
+    return _answer(pathway.id, state, row, status, with_person)
 
 
-def _replay_write(answer, *_args, **_kwargs):
+def _replay_write(answer, *args, **_kwargs):
     """A keyed write's answer again, read as now: the pathway at the version the write left it,
-    shown within the caller's current scope (the identity only to whom may read it, not after
-    an erasure), the read in the access log."""
+    shown within the caller's current scope (with `?include=person`, the identity only to whom
+    may read it, not after an erasure), the read in the access log. (The views' last
+    positional argument is their query.)"""
     pathway_id = answer.saved[0][0]
     web().system.projections.catch_up()
     pathway_id, row = visible_pathway(str(pathway_id))
     state = web().system.app.get_pathway(pathway_id, version=answer.version_of(pathway_id)).state
-    document, status, headers = _answer(pathway_id, state, row, 201)
+    document, status, headers = _answer(pathway_id, state, row, 201, _asks_person(args[-1]))
     _log_read(pathway_id, document)
     return document, status, headers
 
@@ -162,16 +178,17 @@ def list_visible(query):
 @roles(*WRITERS)
 @document_errors(blp, 400, 401, 403, 409, 422)
 @blp.arguments(s.IdentifyIn, example=examples.IDENTIFICATION)
+@blp.arguments(s.WriteQuery, location="query")
 @blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
 @keyed(blp, _replay_write)
-def identify(data):
-    """Identifies someone (repérage): `person` goes to the personal-data store only."""
+def identify(data, query):
+    """Identifies someone (repérage): `person` goes to the personal-data store only (the
+    answer shows it again with `?include=person`)."""
     system = web().system
     command = commands.identification(system.reference, current_principal(), data)
     with commands.request_fields(commands.IDENTIFICATION_FIELDS):
         pathway = system.app.identify(**command)
-    document, status, headers = _written(
-        pathway, 201, system.projections.projector.territory_of(pathway.state.group_id))
+    document, status, headers = _written(pathway, 201, _asks_person(query))
     _log_write(pathway.id, "identify", document)
     return document, status, headers
 
@@ -209,21 +226,35 @@ def get_pathway(query, pathway_ref):
 @document_errors(blp, 400, 401, 403, 404, 409, 422)
 @blp.arguments(IfMatchHeaders, location="headers")
 @blp.arguments(StepIn, examples=examples.STEP_EXAMPLES)
+@blp.arguments(s.WriteQuery, location="query")
 @blp.response(201, s.Pathway, headers={**ETAG, **LOCATION, **REPLAYED})
 @keyed(blp, _replay_write)
-def log_step(headers, data, pathway_ref):
+def log_step(headers, data, query, pathway_ref):
     """Logs a step (any code of docs/domain.md, "The pathway", but `identified`); `If-Match`
-    guards the version."""
-    pathway_id, row = visible_pathway(pathway_ref)
-    system = web().system
-    code, command = commands.step(system.reference, current_principal(), data, row["group_id"])
-    pathway = system.app.log_step(
-        pathway_id, code, expected_version=expected_version(headers), **command,
-    )
-    territory_id = (row["territory_id"] if pathway.state.group_id == row["group_id"]
-                    else system.projections.projector.territory_of(pathway.state.group_id))
-    document, status, headers = _written(pathway, 201, territory_id)
-    _log_write(pathway_id, "log_step", document)
+    guards the version. The answer shows the identity only with `?include=person`."""
+    try:
+        pathway_id = uuid.UUID(pathway_ref)  # (writers name pathways by id, never by pseudonym)
+    except ValueError:
+        raise not_found() from None
+    system, principal = web().system, current_principal()
+    code, command = commands.step_fields(data, principal)
+    # the scope and the ids the step names, checked on the pathway the command loads: the read
+    # models are not read (nor the pathway loaded twice)
+    check = commands.step_checks(system.reference, principal, data, not_found)
+    # the write's access-log row goes with its projection, in the same transaction (else below)
+    logged = entries(principal, pathway_id, "log_step", at=system.clock.now())
+    try:
+        with system.projections.along(access_log.insert(), logged) as along:
+            pathway = system.app.log_step(pathway_id, code,
+                                          expected_version=expected_version(headers),
+                                          check=check, **command)
+    except PathwayNotFound:
+        raise not_found() from None
+    document, status, headers = _written(pathway, 201, _asks_person(query))
+    if not along.written:
+        _log(pathway_id, "log_step")
+    if document.get("person") is not None:
+        _log(pathway_id, "read_person")
     return document, status, headers
 
 
