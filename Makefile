@@ -47,9 +47,17 @@ test-pg: $(STAMP) browser postgres
 
 # Everything on SQLite (10,000 and 50,000 pathways), then SQLite and PostgreSQL side by side
 # (10,000 pathways, a throw-away PostgreSQL server).
+# Everything (bench/README.md), then SQLite and PostgreSQL side by side; prints its wall time.
 bench: $(STAMP) postgres
-	$(BIN)/python bench/run.py
-	scripts/with-postgres $(BIN)/python bench/backends.py
+	@started=$$(date +%s); \
+	$(BIN)/python bench/run.py && \
+	scripts/with-postgres $(BIN)/python bench/backends.py --runs 2 && \
+	echo "make bench: $$(( $$(date +%s) - started )) s wall, load average now $$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# One group's agenda while the others grow (10,000 and 50,000 pathways).
+.PHONY: bench-agenda
+bench-agenda: $(STAMP)
+	$(BIN)/python bench/agenda.py
 
 # SQLite and PostgreSQL side by side only.
 .PHONY: bench-pg

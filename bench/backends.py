@@ -76,7 +76,8 @@ class Stores:
         self.scratch = scratch
         # (on PostgreSQL the keys are given, not generated into a node's data directory)
         self.keys = {"CASECOMMITTEE_CIPHER_KEY": AESCipher.create_key(32),
-                     "CASECOMMITTEE_PERSONAL_DATA_KEY": AESCipher.create_key(32)}
+                     "CASECOMMITTEE_PERSONAL_DATA_KEY": AESCipher.create_key(32),
+                     "CASECOMMITTEE_IDENTITY_INDEX_KEY": AESCipher.create_key(32)}
 
     def empty(self, backend: str, name: str) -> dict:
         """The CASECOMMITTEE_* variables of a new, empty store."""
@@ -101,10 +102,7 @@ class Stores:
         env = self.empty(backend, f"territory_{people}")
         system = open_system(env)
         started = time.perf_counter()
-        for n, _ in enumerate(generate(system.app, system.reference, system.personal_data,
-                                       people=people, seed=seed, today=TODAY, batch=500), start=1):
-            if n % 5000 == 0:
-                run.log(f"postgresql territory: {n}/{people} ({time.perf_counter() - started:.0f} s)")
+        run.fill_territory(system, people, seed)  # as the SQLite one: same generator, same fixed group
         system.projections.bring_up_to_date()
         system.close()
         run.log(f"postgresql territory of {people} ready in {time.perf_counter() - started:.0f} s")

@@ -25,9 +25,7 @@ from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.demo import generate
 from casecommittee.projections.rebuild import default_partitions
-from casecommittee.queries.agenda import agenda_inputs
 from casecommittee.queries.statistics import StatisticsQuery, compute_statistics
-from casecommittee.stores.reference import groups
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
@@ -92,23 +90,77 @@ def bench_write(people: int, runs: int) -> dict:
             "bare_events_per_s": _median(bare), "ratio": _median(ours) / _median(bare)}
 
 
-def territory(people: int, seed: int = 2020) -> Path:
-    """A national-scale demo store, generated once per size and seed, then reused: each
-    pathway's events saved at once (no API call, no projection per event), then the read
-    models built by a partitioned rebuild."""
-    data_dir = RESULTS / f"territory-{people}-seed{seed}"
-    if (data_dir / "ready").exists():
-        return data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    system = _system(data_dir)
-    started = time.perf_counter()
-    for n, _ in enumerate(generate(system.app, system.reference, system.personal_data,
-                                   people=people, seed=seed, today=TODAY, batch=500), start=1):
+#: The group held still in the stores: the same 3,000 pathways (its share of a 10,000-pathway
+#: territory) whatever the size, so an agenda's figure shows what the other groups' size costs it.
+FIXED_GROUP = {"Diplômés": 3_000}
+#: The package's parts that only read a store (the web layer, the command line, the queries):
+#: every other module counts in a store's fingerprint, a new one included.
+_READERS_ONLY = ("web", "cli", "queries")
+
+
+def fixed_group(people: int) -> dict[str, int]:
+    """`FIXED_GROUP` for a store of `people` pathways: its count, or in a smaller store (a quick
+    look) the group's share of it (30 %), so the other groups are never left empty."""
+    return {name: min(count, round(people * 0.3)) for name, count in FIXED_GROUP.items()}
+
+
+def store_fingerprint(people: int, seed: int) -> str:
+    """What a cached store was built from: its size, seed and fixed group, the day it ends,
+    the versions of the libraries that write it and a hash of the package's sources but those
+    that only read a store (`_READERS_ONLY`). A store whose fingerprint differs is built anew."""
+    import hashlib
+    from importlib import metadata
+
+    import casecommittee
+
+    package = Path(casecommittee.__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        relative = source.relative_to(package)
+        if relative.parts[0] not in _READERS_ONLY:
+            digest.update(str(relative).encode() + b"\0" + source.read_bytes())
+    libraries = {name: metadata.version(name) for name in ("eventsourcing", "sqlalchemy")}
+    return json.dumps({"people": people, "seed": seed, "fixed": fixed_group(people), "today": str(TODAY),
+                       "libraries": libraries, "sources_sha256": digest.hexdigest()}, sort_keys=True)
+
+
+def fill_territory(system, people: int, seed: int) -> int:
+    """The demo generator's pathways of a benchmark store, 500 per save (the group of
+    `FIXED_GROUP` held still); the number of events."""
+    fixed = fixed_group(people)
+    started, events = time.perf_counter(), 0
+    for n, pathway in enumerate(generate(system.app, system.reference, system.personal_data,
+                                         people=people, seed=seed, today=TODAY, batch=500,
+                                         fixed=fixed), start=1):
+        events += pathway.version
         if n % 5000 == 0:
             log(f"territory: {n}/{people} pathways ({time.perf_counter() - started:.0f} s)")
+    return events
+
+
+def territory(people: int, seed: int = 2020) -> Path:
+    """A national-scale demo store, generated once per size, seed and code (`store_fingerprint`,
+    kept in its `ready` marker), then reused: each pathway's events saved at once (no API call,
+    no projection per event), then the read models built by a partitioned rebuild. A store
+    left by other code, or half built, is removed and built anew."""
+    import shutil
+
+    data_dir = RESULTS / f"territory-{people}-seed{seed}"
+    fingerprint = store_fingerprint(people, seed)
+    marker = data_dir / "ready"
+    if marker.exists() and marker.read_text() == fingerprint:
+        return data_dir
+    if data_dir.exists():
+        log(f"territory {people}: {'built by other code' if marker.exists() else 'unfinished'}; built anew")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    started = time.perf_counter()
+    system = _system(data_dir)
+    fill_territory(system, people, seed)
     system.projections.bring_up_to_date()
     system.close()
-    (data_dir / "ready").write_text("ok")
+    marker.write_text(fingerprint)
+    log(f"territory {people}: built in {time.perf_counter() - started:.0f} s")
     return data_dir
 
 
@@ -250,100 +302,213 @@ def _timed(function, runs: int) -> dict:
     return {"median_ms": round(_median(times), 1), "max_ms": round(max(times), 1)}
 
 
-def bench_queries(people: int, runs: int) -> dict:
-    """Statistics and agenda-input queries on the national-scale store."""
-    system = _system(territory(people))
-    system.projections.catch_up()
-    group = system.reference.rows(groups)[0]
+def _query_cases(system) -> dict:
     steering_day = datetime.combine(TODAY - timedelta(days=90), datetime.min.time(), UTC)
-    cases = {
+    return {
         "statistics": lambda: compute_statistics(system.engine, StatisticsQuery(), TODAY),
         "statistics_by_group": lambda: compute_statistics(system.engine, StatisticsQuery(by="group"), TODAY),
         "statistics_as_of": lambda: compute_statistics(
             system.engine, StatisticsQuery(as_of=TODAY - timedelta(days=180)), TODAY),
         "statistics_known_at": lambda: compute_statistics(
             system.engine, StatisticsQuery(known_at=steering_day), TODAY),
-        "agenda_inputs_one_group": lambda: agenda_inputs(system.engine, group["id"], TODAY),
     }
-    figures = {}
-    for name, case in cases.items():
-        figures[name] = _timed(case, runs)
-        log(f"{name}: {figures[name]}")
-    # the bare library's reference: reading one pathway's events back
-    pathway_id = system.app.recorder.select_notifications(start=1, limit=1)[0].originator_id
-    figures["bare_read_one_pathway"] = _timed(lambda: system.app.events.get(pathway_id), runs)
-    system.close()
-    return {"people": people, "queries": figures}
+
+
+def bench_queries(sizes: list[int], runs: int) -> list[dict]:
+    """The statistics (default, `by=group`, `as_of` six months back, `known_at` three months
+    back), cold: no document cache in front (`compute_statistics` computes each time, as
+    after any write), on the pool's connections (their pages warm, as a server's: a new
+    connection each time would add ~10 ms of opening no request pays); median of `runs`, at
+    each size, the sizes and the queries taking turns; beside them the bare library reading
+    one pathway's events back."""
+    systems = {people: _system(territory(people)) for people in sizes}
+    times = {people: {} for people in sizes}
+    try:
+        cases = {}
+        for people, system in systems.items():
+            system.projections.catch_up()
+            cases[people] = _query_cases(system)
+            pathway_id = system.app.recorder.select_notifications(start=1, limit=1)[0].originator_id
+            # list(): the events decoded (`events.get` maps them lazily)
+            cases[people]["bare_read_one_pathway"] = lambda a=system.app, i=pathway_id: list(a.events.get(i))
+            for case in cases[people].values():  # once, unmeasured: the OS's file cache warm
+                case()
+        for _ in range(runs):
+            for people in systems:
+                for name, case in cases[people].items():
+                    started = time.perf_counter()
+                    case()
+                    times[people].setdefault(name, []).append((time.perf_counter() - started) * 1000)
+    finally:
+        for system in systems.values():
+            system.close()
+    report = []
+    for people in sizes:
+        figures = {name: {"median_ms": round(_median(values), 1), "max_ms": round(max(values), 1)}
+                   for name, values in times[people].items()}
+        log(f"queries, {people:,} pathways: {figures}")
+        report.append({"people": people, "runs": runs, "cold": True, "queries": figures})
+    return report
+
+
+def _timed(function, runs: int) -> dict:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return {"median_ms": round(_median(times), 1), "max_ms": round(max(times), 1)}
 
 
 def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def table(report: dict) -> str:
-    """The report as the README's table (markdown): each figure beside its bare reference."""
-    lines = ["| figure | casecommittee | bare eventsourcing, same run | ratio | target |",
-             "|---|---|---|---|---|"]
-    add = lines.append
-    if "write" in report:
-        w = report["write"]
-        add(f"| demo writes ({w['people']:,} pathways, in process) | {w['demo_events_per_s']:,.0f} events/s "
-            f"| {w['bare_events_per_s']:,.0f} events/s | {w['ratio']:.2f}× | — |")
+def verdict(value: float | None, op: str, limit: float) -> str:
+    """"≤ 5×: met", or "≤ 5×: **missed** (1.40× the target)": computed, never written by hand."""
+    if value is None:
+        return f"{op} {limit:g}×: not measured"
+    met = value <= limit if op == "≤" else value >= limit
+    return f"{op} {limit:g}×: met" if met else f"{op} {limit:g}×: **missed** ({value / limit:.2f}× the target)"
+
+
+def _ms(f: dict) -> str:
+    return f"p50 {f['p50_ms']} / p99 {f['p99_ms']} / max {f['max_ms']} ms"
+
+
+def _rows_write(report: dict) -> list[tuple]:
+    if "write" not in report:
+        return []
+    w = report["write"]
+    return [(f"demo writes ({w['people']:,} pathways, in process)", f"{w['demo_events_per_s']:,.0f} events/s",
+             f"{w['bare_events_per_s']:,.0f} events/s", f"{w['ratio']:.2f}×", "—")]
+
+
+def _rows_mixed(report: dict) -> list[tuple]:
+    rows = []
     for m in report.get("mixed", {}).get("sizes", []):
         n, se, co = m["people"], m["serial"], m["concurrent"]
         bare = se["bare_save_and_load"]
-        ratio = se["ratios_to_bare_save_and_load_p50"].get("write")
-        add(f"| HTTP step write, 1 client, {n:,} pathways ({se['write']['count']}, 7 kinds) "
-            f"| p50 {se['write']['p50_ms']} / p99 {se['write']['p99_ms']} / max {se['write']['max_ms']} ms "
-            f"| save+load p50 {bare['p50_ms']} / p99 {bare['p99_ms']} / max {bare['max_ms']} ms "
-            f"| {ratio}× (p50) | ≤ 5×: {'met' if ratio is not None and ratio <= 5 else 'missed'} |")
-        st = se["statistics"]
-        add(f"| HTTP statistics after each write (cold), 1 client, {n:,} pathways "
-            f"| p50 {st['p50_ms']} / p99 {st['p99_ms']} / max {st['max_ms']} ms "
-            f"| save+load p50 {bare['p50_ms']} ms | {se['ratios_to_bare_save_and_load_p50'].get('statistics')}× | — |")
+        ratios = se["ratios_to_bare_save_and_load_p50"]
+        rows.append((f"HTTP step write, 1 client, {n:,} pathways ({se['write']['count']}, 7 kinds, between statistics requests)",
+                     _ms(se["write"]), f"save+load {_ms(bare)}", f"{ratios.get('write')}× (p50)",
+                     verdict(ratios.get("write"), "≤", 5)))
+        rows.append((f"HTTP statistics after each write (cold), 1 client, {n:,} pathways", _ms(se["statistics"]),
+                     f"save+load p50 {bare['p50_ms']} ms", f"{ratios.get('statistics')}× (p50)", "—"))
         for label, f in se["by_request"].items():
             if label.startswith("statistics:"):
-                add(f"| … `{label.split(':')[1]}` | p50 {f['p50_ms']} / p99 {f['p99_ms']} / max {f['max_ms']} ms | | | |")
+                rows.append((f"… `{label.split(':')[1]}`", _ms(f), "", "", ""))
         b = co["bare_saves"]
-        for name, what in (("writes_only", "writes only"),
-                           ("with_statistics", "+ statistics every 4th request")):
+        for name, what in (("writes_only", "writes only"), ("with_statistics", "+ statistics every 4th request")):
             part, wl = co[name], co[name]["load"]
-            add(f"| HTTP step writes, {co['clients']} clients, {n:,} pathways ({what}) "
-                f"| {part['writes_per_s']} writes/s (all requests p50 {wl['p50_ms']} / p99 {wl['p99_ms']} / max {wl['max_ms']} ms) "
-                f"| {b['saves_per_s']} saves/s in {b['processes']} processes, {b['one_process_saves_per_s']} in one "
-                f"| {part['ratio_to_bare_saves']}× | ≥ 0.25×: {'met' if part['ratio_to_bare_saves'] >= 0.25 else 'missed'} |")
-        add(f"| load average (1 min) during the {n:,} mixed load | start {m['load_average']['start']}, "
-            f"end {m['load_average']['end']} | | | |")
-    if "rebuild" in report:
-        r = report["rebuild"]
-        add(f"| rebuild, {r['people']:,} pathways, {r['events']:,} events, {r['processes']} processes "
-            f"| {r['rebuild_events_per_s']:,.0f} events/s | {r['bare_read_split_events_per_s']:,.0f} events/s "
-            f"(read + decode in {r['processes']} processes) | {r['ratio']:.2f}× | ≥ 0.6× |")
-        add(f"| the same rebuild in one process | {r['one_process_events_per_s']:,.0f} events/s "
-            f"| {r['bare_read_events_per_s']:,.0f} events/s (one process) | {r['one_process_ratio']:.2f}× | ≥ 0.6× |")
-        add(f"| rebuild CPU (all processes) vs bare read CPU | | | {r['cpu_ratio']:.2f}× | |")
-    for q in report.get("queries", []):
-        for name, f in q["queries"].items():
-            add(f"| `{name}`, {q['people']:,} pathways (in process, {'' if 'bare' in name else 'no cache, '}median of 9) "
-                f"| {f['median_ms']} ms (max {f['max_ms']}) | | | |")
-    add(f"| load average (1 min) | start {report['load_average']['start']}, end {report['load_average']['end']} "
-        "(2 cores; other work was running) | | | |")
+            rows.append((f"HTTP step writes, {co['clients']} clients, {n:,} pathways ({what})",
+                         f"{part['writes_per_s']} writes/s (all requests p50 {wl['p50_ms']} / p99 {wl['p99_ms']} / max {wl['max_ms']} ms)",
+                         f"{b['saves_per_s']} saves/s in {b['processes']} processes, {b['one_process_saves_per_s']} in one",
+                         f"{part['ratio_to_bare_saves']}×", verdict(part["ratio_to_bare_saves"], "≥", 0.25)))
+        la = m["load_average"]
+        rows.append((f"load average (1 min) during the {n:,} mixed load",
+                     f"start {la['start']}, after the 1-client part {la.get('after_serial')}, end {la['end']}", "", "", ""))
+    return rows
+
+
+def _rows_rebuild(report: dict) -> list[tuple]:
+    if "rebuild" not in report:
+        return []
+    r = report["rebuild"]
+    return [
+        (f"rebuild, {r['people']:,} pathways, {r['events']:,} events, {r['processes']} processes",
+         f"{r['rebuild_events_per_s']:,.0f} events/s",
+         f"{r['bare_read_split_events_per_s']:,.0f} events/s (read + decode split the same way, {r['processes']} processes)",
+         f"{r['ratio']:.2f}×", verdict(r["ratio"], "≥", 0.6)),
+        ("the same rebuild in one process", f"{r['one_process_events_per_s']:,.0f} events/s",
+         f"{r['bare_read_events_per_s']:,.0f} events/s (one process)", f"{r['one_process_ratio']:.2f}×",
+         verdict(r["one_process_ratio"], "≥", 0.6)),
+        ("rebuild CPU (all processes) vs bare read CPU", "", "", f"{r['cpu_ratio']:.2f}×", ""),
+    ]
+
+
+def _rows_queries(report: dict) -> list[tuple]:
+    rows, by_size = [], report.get("queries", [])
+    for q in by_size:
+        figures, n = q["queries"], q["people"]
+        default = figures.get("statistics", {}).get("median_ms")
+        bare = figures.get("bare_read_one_pathway", {})
+        for name, f in figures.items():
+            if name == "bare_read_one_pathway":
+                continue
+            ratio = round(f["median_ms"] / default, 2) if default else None
+            target = verdict(ratio, "≤", 3) if name in ("statistics_as_of", "statistics_known_at") else "—"
+            rows.append((f"`{name}`, {n:,} pathways (in process, cold, median of {q['runs']})",
+                         f"{f['median_ms']} ms (max {f['max_ms']})",
+                         f"one pathway's events read back: {bare.get('median_ms')} ms" if name == "statistics" else "",
+                         "" if name == "statistics" else f"{ratio}× the default", target))
+    if len(by_size) > 1:
+        small, large = by_size[0], by_size[-1]
+        for name, f in large["queries"].items():
+            if name == "bare_read_one_pathway" or name not in small["queries"]:
+                continue
+            growth = round(f["median_ms"] / small["queries"][name]["median_ms"], 2)
+            rows.append((f"`{name}`: {large['people']:,} pathways over {small['people']:,}", "", "",
+                         f"{growth}×", verdict(growth, "≤", 1.5) if name == "statistics" else "—"))
+    return rows
+
+
+def _rows_agenda(report: dict) -> list[tuple]:
+    if "agenda" not in report:
+        return []
+    a = report["agenda"]
+    rows = [(f"agenda inputs of {f['group']} ({f['group_pathways']:,} pathways, {f['agenda_items']:,} on the agenda), "
+             f"{f['people']:,} pathways in all (in process, cold, median of {a['runs']})",
+             f"{f['median_ms']} ms (max {f['max_ms']})",
+             f"the group's pathways read back and decoded: {f['bare_group_read_median_ms']:,} ms",
+             f"{f['median_ms'] / f['bare_group_read_median_ms']:.3f}×", "") for f in a["sizes"]]
+    small, large = a["sizes"][0], a["sizes"][-1]
+    same = "the same agenda at both sizes" if a["same_agenda_at_every_size"] else "**the agendas differ**"
+    rows.append((f"the agenda: {large['people']:,} pathways over {small['people']:,} ({same}; "
+                 f"plan: {'; '.join(large['plan'])})", "", "", f"{a['growth']}×",
+                 verdict(a["growth"], "≤", a["target_growth"])))
+    return rows
+
+
+def _rows_load(report: dict) -> list[tuple]:
+    seconds = ", ".join(f"{part} {s:.0f} s" for part, s in report.get("seconds", {}).items())
+    return [("load average (1 min) of the run", f"start {report['load_average']['start']}, "
+             f"end {report['load_average']['end']} ({report['machine']['cpus']} cores; other work was running)",
+             "", "", ""),
+            ("wall time of each part", seconds, "", "", "")]
+
+
+#: The table's parts, in order: each turns its part of the report into rows (figure,
+#: casecommittee, bare eventsourcing, ratio, target); a new part adds its function here.
+TABLE_ROWS = [_rows_write, _rows_mixed, _rows_rebuild, _rows_agenda, _rows_queries, _rows_load]
+
+
+def table(report: dict) -> str:
+    """The report as the README's table (markdown): each figure beside its bare reference, each
+    target's verdict computed from the figures."""
+    lines = ["| figure | casecommittee | bare eventsourcing, same run | ratio | target |",
+             "|---|---|---|---|---|"]
+    for rows in TABLE_ROWS:
+        lines.extend("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows(report))
     return "\n".join(lines)
 
 
 def main() -> None:
     """Runs the benchmarks asked for; saves the JSON report and prints the table."""
+    import agenda
     import mixed_load
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("part", nargs="*", help="write, rebuild, queries, mixed (default: all)")
+    parser.add_argument("part", nargs="*", help="write, mixed, rebuild, agenda, queries (default: all)")
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 50_000],
                         help="pathways of the stores (the rebuild runs on the largest)")
-    parser.add_argument("--write-people", type=int, default=2_000, help="pathways per demo-write run")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-people", type=int, default=1_000, help="pathways per demo-write run")
+    parser.add_argument("--runs", type=int, default=3, help="demo-write runs (the queries and the agenda: 9)")
+    parser.add_argument("--rebuild-runs", type=int, default=2,
+                        help="rounds of the four replays (each ~40 s at 50,000 pathways)")
     mixed_load.add_arguments(parser)
     args = parser.parse_args()
-    parts = ("write", "rebuild", "queries", "mixed")
+    parts = ("write", "rebuild", "queries", "mixed", "agenda")
     args.part = args.part or list(parts)
     unknown = set(args.part) - set(parts)
     if unknown:
@@ -352,17 +517,24 @@ def main() -> None:
     report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
               "date": datetime.now(UTC).isoformat(timespec="seconds"),
               "command": "python bench/run.py " + " ".join(sys.argv[1:]),
-              "load_average": {"start": _load()}}
-    for people in args.people:  # the stores first, so no part times their generation
-        territory(people, args.seed)
+              "load_average": {"start": _load()}, "seconds": {}}
+
+    def timed(part: str, measure) -> None:
+        started = time.perf_counter()
+        report[part] = measure()
+        report["seconds"][part] = round(time.perf_counter() - started, 1)
+
+    timed("stores", lambda: [str(territory(people, args.seed)) for people in args.people])
     if "write" in args.part:
-        report["write"] = bench_write(args.write_people, args.runs)
+        timed("write", lambda: bench_write(args.write_people, args.runs))
     if "mixed" in args.part:
-        report["mixed"] = mixed_load.bench_mixed(args.people, args)
+        timed("mixed", lambda: mixed_load.bench_mixed(args.people, args))
     if "rebuild" in args.part:
-        report["rebuild"] = bench_rebuild(max(args.people), args.runs)
+        timed("rebuild", lambda: bench_rebuild(max(args.people), args.rebuild_runs))
+    if "agenda" in args.part:
+        timed("agenda", lambda: agenda.bench_agenda(args.people, max(args.runs, 9), args.seed))
     if "queries" in args.part:
-        report["queries"] = [bench_queries(people, max(args.runs, 9)) for people in args.people]
+        timed("queries", lambda: bench_queries(args.people, max(args.runs, 9)))
     report["load_average"]["end"] = _load()
     text = json.dumps(report, indent=2, ensure_ascii=False)
     path = RESULTS / f"report-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"

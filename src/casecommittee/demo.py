@@ -357,7 +357,7 @@ def _live(rng, life: _Life, group: str, structure: dict, referent: dict, committ
 def generate(
     app, reference, personal_data, *, people: int | None = None, seed: int = 2020,
     today: date | None = None, years: int = 2, progress: Callable[[int], None] | None = None,
-    batch: int = 1, committees=None, companies=None,
+    batch: int = 1, committees=None, companies=None, fixed: dict[str, int] | None = None,
 ) -> Iterator[Pathway]:
     """Fills the stores with the demo territory; yields each saved pathway.
 
@@ -368,29 +368,82 @@ def generate(
     of the group's sessions, noted in the calendar for `generate_sessions` to record. With
     `companies` (a `demo_companies.DemoCompanies`), the immersions' hosts and the employers are
     the demo's companies, and their placements are noted for `generate_companies` to record.
+
+    `fixed` (group name → count) holds those groups still whatever `people`: each gets exactly
+    that many pathways, drawn from a random stream of its own (the seed and the group's name),
+    so two stores of the same seed hold the very same pathways in it; the other
+    `people - sum(fixed)` are shared among the other groups by their shares (the benchmark of
+    an agenda whose group stays the same while the territory grows).
     """
     rng = random.Random(seed)
     today = today or app.clock.today()
     territory = create_territory(reference)
     total = people if people is not None else 65 * years
     start = today - timedelta(days=365 * years)
+    span = 365 * years
+    fixed = dict(fixed or {})
+    unknown = set(fixed) - {g[0] for g in GROUPS}
+    if unknown or sum(fixed.values()) > total or any(count < 0 for count in fixed.values()):
+        raise ValueError(f"fixed groups {fixed}: unknown, negative or more than the {total} pathways")
+    shared = [g for g in GROUPS if g[0] not in fixed]
+    if total > sum(fixed.values()) and not shared:
+        raise ValueError("every group is fixed: no group left for the other pathways")
+    others = total - sum(fixed.values())
     pending: list[tuple[Pathway, dict]] = []
-    for n in range(total):
-        group_name, _t, _share, _p = rng.choices(GROUPS, [g[2] for g in GROUPS])[0]
+    saved = 0
+
+    def drawn(stream_rng, group_name: str, identified_on: date) -> tuple[Pathway, dict]:
         group = next(g for g in territory.groups if g["name"] == group_name)
-        identified_on = start + timedelta(days=int((n + rng.random()) * 365 * years / total))
-        pathway, person = simulate_pathway(rng, today, group, territory, min(identified_on, today),
-                                           committees, companies)
-        if n == 0 and pathway.id in app.repository:
+        return simulate_pathway(stream_rng, today, group, territory, min(identified_on, today),
+                                committees, companies)
+
+    def fixed_pathway(name: str, k: int) -> tuple[date, random.Random]:
+        # the k-th pathway of a fixed group: a stream of its own, spread evenly over the years
+        stream = random.Random(f"{seed}/{name}/{k}")
+        return start + timedelta(days=int((k + stream.random()) * span / fixed[name])), stream
+
+    upcoming = {name: (0, *fixed_pathway(name, 0)) for name, count in fixed.items() if count}
+
+    def fixed_until(on: date | None) -> Iterator[tuple[Pathway, dict]]:
+        # the fixed groups' pathways identified by `on` (all those left: None), in date order
+        for name in list(upcoming):
+            k, identified_on, stream = upcoming[name]
+            while on is None or identified_on <= on:
+                yield drawn(stream, name, identified_on)
+                k += 1
+                if k == fixed[name]:
+                    del upcoming[name]
+                    break
+                identified_on, stream = fixed_pathway(name, k)
+                upcoming[name] = (k, identified_on, stream)
+
+    def shared_pathways() -> Iterator[tuple[Pathway, dict]]:
+        for n in range(others):
+            group_name, _t, _share, _p = rng.choices(shared, [g[2] for g in shared])[0]
+            identified_on = start + timedelta(days=int((n + rng.random()) * span / others))
+            yield from fixed_until(identified_on)
+            yield drawn(rng, group_name, identified_on)
+        yield from fixed_until(None)
+
+    for pathway, person in shared_pathways():
+        if saved == 0 and not pending and pathway.id in app.repository:
             raise DemoAlreadyLoaded(
                 f"this store already holds the demo of seed {seed}: use another --seed, "
                 "or a fresh CASECOMMITTEE_DATA_DIR"
             )
         pending.append((pathway, person))
-        if len(pending) >= batch or n == total - 1:
-            personal_data.put_many({p.id: identity for p, identity in pending})
-            app.save(*(p for p, _identity in pending))
-            if progress:
-                progress(len(pending))
-            yield from (p for p, _identity in pending)
+        if len(pending) >= batch:
+            saved += len(pending)
+            yield from _saved(app, personal_data, pending, progress)
             pending = []
+    if pending:
+        yield from _saved(app, personal_data, pending, progress)
+
+
+def _saved(app, personal_data, pending: list[tuple[Pathway, dict]], progress) -> list[Pathway]:
+    """Saves pending pathways at once, their identities in one transaction before."""
+    personal_data.put_many({p.id: identity for p, identity in pending})
+    app.save(*(p for p, _identity in pending))
+    if progress:
+        progress(len(pending))
+    return [p for p, _identity in pending]

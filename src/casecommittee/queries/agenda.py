@@ -105,14 +105,10 @@ _COLUMNS = (
 )
 
 
-def agenda_inputs(
-    engine: Engine, group_id: str, on: date, *, since: date | None = None,
-    stalled_after_days: int = DEFAULT_STALLED_AFTER_DAYS,
-) -> list[AgendaItem]:
-    """Every open pathway of the group with at least one reason, most urgent first.
-
-    `since` is the date of the previous session (default: 31 days before `on`).
-    """
+def candidates_query(group_id: str, on: date, *, since: date | None = None,
+                     stalled_after_days: int = DEFAULT_STALLED_AFTER_DAYS):
+    """The SELECT of the group's candidates (`_COLUMNS` and `treated_on`): the open pathways
+    that may have a reason; `_reasons` decides."""
     since = since or on - timedelta(days=31)
     stalled_before = on - timedelta(days=stalled_after_days)
     treated_on = (
@@ -120,7 +116,7 @@ def agenda_inputs(
         .where(d.c.pathway_id == r.c.pathway_id, d.c.decision != "postpone", d.c.held_on < on)
         .scalar_subquery().label("treated_on")
     )
-    candidates = select(*[r.c[name] for name in _COLUMNS], treated_on).where(
+    return select(*[r.c[name] for name in _COLUMNS], treated_on).where(
         r.c.group_id == group_id,
         r.c.stage != "exited",
         r.c.identified_on <= on,
@@ -134,6 +130,19 @@ def agenda_inputs(
             and_(r.c.stage != "follow_up_completed", r.c.last_event_on < stalled_before),
         ),
     )
+
+
+def agenda_inputs(
+    engine: Engine, group_id: str, on: date, *, since: date | None = None,
+    stalled_after_days: int = DEFAULT_STALLED_AFTER_DAYS,
+) -> list[AgendaItem]:
+    """Every open pathway of the group with at least one reason, most urgent first.
+
+    `since` is the date of the previous session (default: 31 days before `on`).
+    """
+    since = since or on - timedelta(days=31)
+    stalled_before = on - timedelta(days=stalled_after_days)
+    candidates = candidates_query(group_id, on, since=since, stalled_after_days=stalled_after_days)
     items = []
     with engine.connect() as conn:
         for *values, treated_on in conn.execute(candidates):
