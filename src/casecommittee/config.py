@@ -21,7 +21,6 @@
 | CASECOMMITTEE_SESSION_IDLE_MINUTES | 30 | a signed-in page session ends after this long without a request |
 | CASECOMMITTEE_SIGN_IN_MAX_FAILURES | 5 | wrong passwords in a row before the account is locked |
 | CASECOMMITTEE_LOCKOUT_MINUTES | 15 | how long a locked account stays locked |
-| CASECOMMITTEE_WEB_THREADS | 1 | threads per `casecommittee serve` worker (`--threads`; above 1, gunicorn's gthread worker) |
 | CASECOMMITTEE_MAX_BODY_BYTES | 65536 | a request body longer than this is refused (413) before it is read |
 | CASECOMMITTEE_PROJECTIONS | inline | `inline`: read models catch up after each save; `worker`: only `casecommittee project --follow` does |
 | CASECOMMITTEE_IDEMPOTENCY_KEY_HOURS | 24 | an `Idempotency-Key`'s answer is replayed this long; then the key may serve again |
