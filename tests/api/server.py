@@ -63,8 +63,6 @@ class Server:
     env: dict
     token: str
     workers: int = 2
-    #: threads per worker (above 1: gunicorn's gthread worker)
-    threads: int = 1
     process: subprocess.Popen | None = None
 
     @property
@@ -81,7 +79,7 @@ class Server:
         log = open(self.log_path, "a")  # noqa: SIM115 - the server's
         self.process = subprocess.Popen(
             [str(executable), "serve", "--no-jobs", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(self.workers), "--threads", str(self.threads)],
+             "--workers", str(self.workers)],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()

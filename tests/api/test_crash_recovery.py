@@ -146,10 +146,8 @@ def test_kill_9_under_a_keyed_load_loses_nothing_duplicates_nothing_and_leaves_n
         system.close()
 
 
-@pytest.mark.parametrize("workers, threads", [(4, 1), (2, 4)], ids=["processes", "threads"])
-def test_twenty_writers_without_if_match_all_succeed_and_a_stale_if_match_is_told(
-        store_env, workers, threads):
-    server = Server(store_env, prepare_store(store_env), workers=workers, threads=threads)
+def test_twenty_writers_without_if_match_all_succeed_and_a_stale_if_match_is_told(store_env):
+    server = Server(store_env, prepare_store(store_env), workers=4)
     server.start()
     try:
         pid = server.call("POST", "/pathways", IDENTIFICATION).body["id"]
@@ -174,9 +172,3 @@ def test_twenty_writers_without_if_match_all_succeed_and_a_stale_if_match_is_tol
         assert stale.status == 409 and stale.body["type"] == "/problems/version_conflict"
     finally:
         server.stop()
-    system = bootstrap(Settings.from_env(store_env))
-    try:  # the read models the writers' threads or processes projected are the log's
-        report = replay_check(system.app, system.engine)
-        assert report["ok"], report["differences"]
-    finally:
-        system.close()
