@@ -57,13 +57,10 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
-              envvar="CASECOMMITTEE_WEB_THREADS",
-              help="Threads per worker (gunicorn's gthread worker above 1; env CASECOMMITTEE_WEB_THREADS).")
 @click.option("--demo", is_flag=True, help="Load the demo territory on first start and print tokens.")
 @click.option("--jobs/--no-jobs", default=True, show_default=True,
               help="Run the scheduled jobs in the web processes (else run `casecommittee worker`).")
-def serve(host, port, workers, threads, demo, jobs):
+def serve(host, port, workers, demo, jobs):
     """Serve the HTTP API with gunicorn on the store of CASECOMMITTEE_DATA_DIR."""
     from ..bootstrap import bootstrap
     from ..web.gunicorn import serve as run
@@ -85,5 +82,5 @@ def serve(host, port, workers, threads, demo, jobs):
                 click.echo(f"  {role:<18} {demo_user['login']:<24} {demo_user['password']}   "
                            f"token {demo_user['token']}")
     click.echo(f"serving the pages at http://{host}:{port}/ and the API at "
-               f"http://{host}:{port}/api/v1 (docs: /api/v1/docs), {workers} worker(s) of {threads} thread(s)")
-    run(host=host, port=port, workers=workers, threads=threads, jobs=jobs)
+               f"http://{host}:{port}/api/v1 (docs: /api/v1/docs), {workers} worker(s)")
+    run(host=host, port=port, workers=workers, jobs=jobs)

@@ -39,13 +39,10 @@ LIMIT_REQUEST_FIELDS = 50
 LIMIT_REQUEST_FIELD_SIZE = 8190
 
 
-def serve(host: str, port: int, workers: int, jobs: bool = True, threads: int = 1) -> None:
-    """Serves until stopped (SIGTERM/SIGINT), with the scheduled jobs unless `jobs` is False;
-    with `threads` above 1, each worker serves that many requests at once (gunicorn's gthread
-    worker: one waits on a commit's fsync or a client while another runs)."""
+def serve(host: str, port: int, workers: int, jobs: bool = True) -> None:
+    """Serves until stopped (SIGTERM/SIGINT), with the scheduled jobs unless `jobs` is False."""
     CaseCommitteeServer({
-        "bind": f"{host}:{port}", "workers": workers,
-        "worker_class": "gthread" if threads > 1 else "sync", "threads": threads,
+        "bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
         "accesslog": "-", "timeout": 120, "graceful_timeout": 10,
         "limit_request_line": LIMIT_REQUEST_LINE, "limit_request_fields": LIMIT_REQUEST_FIELDS,
         "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
