@@ -2,6 +2,7 @@
 full rebuild, and the statistics equal a direct computation from the aggregates (as of a date,
 and as known at a recorded time)."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from cite import Referent
@@ -112,7 +113,7 @@ def test_incremental_equals_rebuild_equals_direct(tmp_path_factory, stores, inte
                                                    data):
     clock = FixedClock(START)
     with stores.system(tmp_path_factory.mktemp("var"), clock) as system:
-        people = _check_histories(system, clock, intents, as_of_offset)
+        people = _check_histories(system, clock, intents, as_of_offset, data)
         histories = {pid: _versions(system, pid) for pid in people}
         # the moment a step was recorded (the figures include it), or just before
         recorded = data.draw(st.sampled_from(sorted({p.modified_on for v in histories.values() for p in v})))
@@ -142,22 +143,29 @@ def _check_known_at(system, clock, histories: dict, moment: datetime):
 
 def _check_cells(system, group, *days):
     """The statistics cells kept step by step (equal to the rebuilt ones: the replay check
-    compares them) give the very documents the direct computation does, whatever the day:
-    whole, by group, by territory, for the group, for its territory, for another group."""
+    compares them) give the very documents the direct computation does, whatever the day,
+    today's or as of a past one (before anyone was identified, far back, after the last
+    step): whole, by group, by territory, for the group, for its territory, for another group."""
     queries = [StatisticsQuery(), StatisticsQuery(by="group"), StatisticsQuery(by="territory"),
                StatisticsQuery(group_id=group["id"]), StatisticsQuery(territory_id=group["territory_id"]),
                StatisticsQuery(group_id="another-group", by="territory")]
-    for today in (*days, START - timedelta(days=1), START, days[0] + timedelta(days=120)):
+    today = days[0]
+    for day in (*days, START - timedelta(days=400), START - timedelta(days=1), START,
+                days[0] + timedelta(days=120)):
         for query in queries:
-            assert cells_statistics(system.engine, query, today) == direct_statistics(
-                system.engine, query, today), (query, today)
+            assert cells_statistics(system.engine, query, day) == direct_statistics(
+                system.engine, query, day), (query, day)
+            past = replace(query, as_of=day)
+            assert cells_statistics(system.engine, past, today) == direct_statistics(
+                system.engine, past, today), (past, today)
 
 
-def _check_histories(system, clock, intents, as_of_offset):
+def _check_histories(system, clock, intents, as_of_offset, data):
     territory = system.reference.add_territory("Cité de l'emploi")
     group = system.reference.add_group(territory["id"], "Diplômés", target_per_year=20)
     referent = Referent(system, group["id"])
-    people = [referent.identifies(START) for _ in range(4)]
+    clock.advance(6)  # identified two days apart: some are in the population on a day, some not
+    people = [referent.identifies(START + timedelta(days=2 * n)) for n in range(4)]
     for who, code, advance, data in intents:
         clock.advance(advance)
         pathway = system.app.get_pathway(people[who])
@@ -173,7 +181,11 @@ def _check_histories(system, clock, intents, as_of_offset):
     # replayed in two processes, each its half of the pathways: the same rows as incrementally
     report = replay_check(system.app, system.engine, partitions=2)
     assert report["ok"], report["differences"]
-    _check_cells(system, group, clock.current, START + timedelta(days=as_of_offset))
+    # the day a step happened and the day before it (a stage entered, or not yet)
+    step_day = data.draw(st.sampled_from(sorted(
+        {s.occurred_on for pid in people for s in system.app.get_pathway(pid).steps})))
+    _check_cells(system, group, clock.current, START + timedelta(days=as_of_offset),
+                 step_day, step_day - timedelta(days=1))
 
     states = [system.app.get_pathway(pid).state for pid in people]
     for day in (clock.current, START + timedelta(days=as_of_offset)):

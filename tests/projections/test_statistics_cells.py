@@ -1,15 +1,23 @@
 """The statistics cells as a steering committee's figures move: each step moves its counters,
-a correction takes back what the corrected step counted, and the rebuilt cells are the same."""
+a correction takes back what the corrected step counted, the stages on a past day follow the
+stage timeline, and the rebuilt cells are the same."""
 
-from datetime import date
+import json
+from collections import Counter
+from datetime import date, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from casecommittee.domain.vocabulary import STAGES
 from casecommittee.projections import projector
-from casecommittee.projections.cells import statistics_cells
+from casecommittee.projections.cells import stage_spans, statistics_cells
 from casecommittee.projections.replay_check import replay_check
+from casecommittee.projections.runner import schema_fingerprint
 from casecommittee.queries.statistics import (
     StatisticsQuery,
+    _stage_on,
     cells_answer,
     cells_statistics,
     compute_statistics,
@@ -39,17 +47,17 @@ def test_an_orientation_corrected_to_an_earlier_month_moves_its_cells(system, te
     clock.current = date(2026, 3, 10)
     pid = referent.identifies(date(2026, 2, 2))
     referent.orients(pid, date(2026, 3, 3))
-    assert cells(system, "oriented") == {("T", date.min): 1, ("M", date(2026, 3, 1)): 1,
-                                         ("D", date(2026, 3, 3)): 1}
+    assert cells(system, "oriented") == {("T", date.min): 1, ("Y", date(2026, 1, 1)): 1,
+                                         ("M", date(2026, 3, 1)): 1, ("D", date(2026, 3, 3)): 1}
     assert same_as_direct(system, date(2026, 2, 25))["funnel"]["oriented"] == 0
 
     referent.logs(pid, "corrected", date(2026, 3, 10), corrects_version=2,
                   changes={"occurred_on": date(2026, 2, 20)}, reason="date saisie par erreur")
 
-    assert cells(system, "oriented") == {("T", date.min): 1, ("M", date(2026, 2, 1)): 1,
-                                         ("D", date(2026, 2, 20)): 1}
-    assert cells(system, "to_orientation:18") == {("T", date.min): 1, ("M", date(2026, 2, 1)): 1,
-                                                  ("D", date(2026, 2, 20)): 1}
+    assert cells(system, "oriented") == {("T", date.min): 1, ("Y", date(2026, 1, 1)): 1,
+                                         ("M", date(2026, 2, 1)): 1, ("D", date(2026, 2, 20)): 1}
+    assert cells(system, "to_orientation:18") == {("T", date.min): 1, ("Y", date(2026, 1, 1)): 1,
+                                                  ("M", date(2026, 2, 1)): 1, ("D", date(2026, 2, 20)): 1}
     on_25_february = same_as_direct(system, date(2026, 2, 25))
     assert on_25_february["funnel"]["oriented"] == 1
     assert on_25_february["median_days"]["to_orientation"] == 18
@@ -91,3 +99,62 @@ def test_cells_written_in_many_goes_add_up_to_the_same(system, territory, refere
     assert report["ok"], report["differences"]
     assert report["tables"]["statistics_cells"] > 0
     same_as_direct(system, clock.today())
+
+
+timelines = st.lists(st.tuples(st.integers(0, 12), st.sampled_from(STAGES)), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(timeline=timelines, identified=st.integers(0, 12))
+def test_stage_spans_count_the_stage_on_every_day_as_the_timeline_reads(timeline, identified):
+    """Any stage timeline (several stages entered on one day, a stage entered again, days
+    before the identification): on every day, the stages entered by then less those left by
+    then are the timeline's stage on that day, from the identification on, and nothing before."""
+    start = date(2026, 1, 1)
+    entries = [[(start + timedelta(days=n)).isoformat(), stage] for n, stage in timeline]
+    identified_on = start + timedelta(days=identified)
+    spans = stage_spans(identified_on, json.dumps(entries))
+    for n in range(-1, 15):
+        day = start + timedelta(days=n)
+        counted = Counter()
+        for metric, on in spans:
+            if on <= day:
+                kind, stage = metric.split(":")
+                counted[stage] += 1 if kind == "stage_entered" else -1
+        expected = _stage_on(entries, day.isoformat()) if identified_on <= day else None
+        assert +counted == (Counter({expected: 1}) if expected else Counter()), (day, spans)
+        assert all(n >= 0 for n in counted.values())
+
+
+def test_a_rupture_logged_late_counts_from_its_day_as_of_the_past(system, territory, referent, clock):
+    """Oriented on 25 February, hired on 10 March, then a rupture of 8 March logged on the 12th
+    (before the hire, by date): today's figures count the current stage (interrupted, the last
+    logged); as of a past day, the stage entered by then (interrupted on the 8th and 9th,
+    employed again from the 10th). The cells say what the direct computation says, every day."""
+    clock.current = date(2026, 3, 12)
+    pid = referent.identifies(date(2026, 2, 20))
+    referent.orients(pid, date(2026, 2, 25))
+    referent.hires(pid, date(2026, 3, 10))
+    referent.logs(pid, "rupture", date(2026, 3, 8), scope="pathway", kind="abandon",
+                  initiated_by="beneficiary")
+
+    assert same_as_direct(system, clock.today())["stages"]["interrupted"] == 1
+    assert same_as_direct(system, clock.today(), as_of=date(2026, 3, 9))["stages"]["interrupted"] == 1
+    assert same_as_direct(system, clock.today(), as_of=date(2026, 3, 12))["stages"]["employed"] == 1
+    assert same_as_direct(system, clock.today(), as_of=date(2026, 2, 19))["population"] == 0
+    for day in (date(2026, 2, 20) + timedelta(days=n) for n in range(25)):
+        same_as_direct(system, day)
+        same_as_direct(system, clock.today(), as_of=day, by="group")
+        same_as_direct(system, clock.today(), as_of=day, territory_id=territory["territory_id"])
+        # (asked at the end of the year: read from the start of the year and of the month)
+        same_as_direct(system, date(2026, 12, 31), as_of=day)
+    assert replay_check(system.app, system.engine, partitions=2)["ok"]
+
+
+
+def test_an_upgrade_that_changes_what_the_cells_count_replays_them(monkeypatch):
+    """The stage spans are new cells with the same columns: the version of the cells' contents
+    is part of the read models' fingerprint, so a store built before them is replayed."""
+    before = schema_fingerprint()
+    monkeypatch.setitem(statistics_cells.info, "contents", statistics_cells.info["contents"] - 1)
+    assert schema_fingerprint() != before

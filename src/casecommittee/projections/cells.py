@@ -2,31 +2,43 @@
 
 A cell counts the pathways of one group (and its territory) that have a figure (a metric: the
 population, a funnel step, a stage, an exit by outcome, a day count for a median…) dated on a
-day. The day is the later of the identification and the fact (the population and the stage are
-dated by the identification itself): a pathway counts for a figure on a day exactly when the
-statistics would count it then. Each figure is counted in three cells (`GRAINS`): its total
-("T", all days), its month ("M", dated the 1st) and its day ("D"); the population also in its
-year ("Y", dated January 1st). The figures on a day are the totals less the months after the
-day's month and the days after the day in its month: for today's figures, a few cells per
-metric and group, however many pathways there are.
+day. The day is the later of the identification and the fact (the population and the current
+stage are dated by the identification itself): a pathway counts for a figure on a day exactly
+when the statistics would count it then. Each figure is counted in four cells (`GRAINS`): its
+total ("T", all days), its year ("Y", dated January 1st), its month ("M", dated the 1st) and its
+day ("D"). The figures on a day are the totals less the years after the day's year, the months
+after the day's month in its year and the days after the day in its month (and this year's
+identifications, the day's year's population less the same months and days): for today's
+figures, or any past day's, a few cells per metric and group (at most two years, eleven months
+and thirty days after the day), however many pathways there are.
+
+The stage is the one figure a pathway leaves: on a past day it is the last stage entered on or
+before that day (`queries.statistics._stage_on`), not the current one. Each span of the stage
+timeline is counted twice, by the day it starts ("stage_entered:") and the day it ends
+("stage_left:"), both moved to the identification when earlier: the pathways in a stage on a
+day are those that entered it by then less those that left it by then (`stage_spans`). The
+current stage ("stage:", dated by the identification) stays apart: today's figures count it,
+even when a step logged late put the timeline's last stage elsewhere.
 
 The projector keeps them: when it writes a pathway's row, it subtracts what the summary the
 row held contributed and adds what the new one does (`contributions`), in the same
 transaction. A rebuild's partitions each count their own pathways; their cells are added up
-when copied into the staging table (`ADDITIVE`). A cell that falls to 0 is deleted, so the
-cells kept incrementally and the rebuilt ones are the same rows.
+when copied into the staging table (`additive_insert_suffix`): every cell counts pathways, so
+no sum of partitions' cells is ever 0. A cell that falls to 0 is deleted, so the cells kept
+incrementally and the rebuilt ones are the same rows.
 """
 
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 
 import orjson
-from sqlalchemy import Column, Date, Integer, Table, bindparam, delete, literal_column, text
+from sqlalchemy import Column, Date, Integer, Table
 from sqlalchemy.engine import Connection
 
 from ..db import CleanText, metadata
 from ..domain.vocabulary import POSITIVE_OUTCOMES, STAGES
-from .bulk import execute_many
+from .bulk import bind_processor
 from .summary import Summary
 
 statistics_cells = Table(
@@ -38,10 +50,17 @@ statistics_cells = Table(
     Column("territory_id", CleanText(36), primary_key=True),
     Column("metric", CleanText, primary_key=True),
     Column("n", Integer, nullable=False),
-    info={"additive": "n"},
+    # "contents": raised whenever what the cells count changes (with the same columns), so
+    # that an upgrade replays them (`runner.schema_fingerprint`); 3: the stage timeline's
+    # spans, and a year cell for every figure
+    info={"additive": "n", "contents": 3},
+    # on SQLite, the rows are stored in the key's order, with their count: the ranges a
+    # statistics request reads are read in place (three times faster than through an index
+    # to a rowid table, 1 year back at 50,000 pathways)
+    sqlite_with_rowid=False,
 )
 
-#: The grains of the cells: all days, a year (the population only), a month, a day.
+#: The grains of the cells: all days, a year, a month, a day.
 GRAINS = ("T", "Y", "M", "D")
 #: The date of the cells of grain "T".
 ALL_DAYS = date.min
@@ -63,8 +82,50 @@ DAY_COUNTS = (("to_orientation", "days_to_orientation", "first_oriented_on"),
 _RUPTURE_STAGES = frozenset(STAGES[:-1])
 
 
+def _entry_day(entry: list) -> str:
+    return entry[0]
+
+
+#: An ISO day of a JSON timeline as a date (a rebuild reads the same few hundred days).
+_day = lru_cache(maxsize=4096)(date.fromisoformat)
+
+
+@lru_cache(maxsize=4096)
+def _year_and_month(day: date) -> tuple[date, date]:
+    """The dates of a day's year and month cells (a rebuild counts the same few hundred days)."""
+    return date(day.year, 1, 1), day.replace(day=1)
+
+
 def _later(first: date, second: date) -> date:
     return second if second > first else first
+
+
+def stage_spans(identified: date, timeline: str) -> list[tuple[str, date]]:
+    """The spans of a stage timeline (the summary's `stages`, JSON [[day, stage], …]) as
+    figures: ("stage_entered:<stage>", first day) and, unless it is the last,
+    ("stage_left:<stage>", the day the next stage starts).
+
+    As `queries.statistics._stage_on` reads a timeline: ordered by day (ties in the order
+    logged), the stage on a day is the last one entered on or before it, so of the stages
+    entered on one day only the last logged holds a span. A day before the identification
+    counts from the identification (no pathway counts before it): a span that ends by then
+    is empty and left out, and so is a next stage that is the same one (the span goes on).
+    """
+    by_day: dict[str, str] = {}
+    for on, stage in sorted(orjson.loads(timeline), key=_entry_day):
+        by_day[on] = stage  # (the days stay in order: a repeated day keeps its place)
+    found: list[tuple[str, date]] = []
+    current, since = None, None
+    for on, stage in by_day.items():
+        if stage == current:
+            continue
+        start = _later(identified, _day(on))
+        if current is not None and start > since:
+            found += [("stage_entered:" + current, since), ("stage_left:" + current, start)]
+        current, since = stage, start
+    if current is not None:
+        found.append(("stage_entered:" + current, since))
+    return found
 
 
 def figures(summary: Summary) -> list[tuple[str, date]]:
@@ -76,6 +137,7 @@ def figures(summary: Summary) -> list[tuple[str, date]]:
     found = [("population", identified)]
     if summary.stage is not None:
         found.append(("stage:" + summary.stage, identified))
+    found += stage_spans(identified, summary.stages)
     for metric, field in DATED_COUNTS:
         on = getattr(summary, field)
         if on is not None:
@@ -97,18 +159,21 @@ def figures(summary: Summary) -> list[tuple[str, date]]:
             if stage not in first_by_stage or on < first_by_stage[stage]:
                 first_by_stage[stage] = on
         for stage, on in first_by_stage.items():
-            found.append(("rupture_stage:" + stage, _later(identified, date.fromisoformat(on))))
+            found.append(("rupture_stage:" + stage, _later(identified, _day(on))))
     return found
 
 
 def _count(deltas: Counter, summary: Summary, change: int) -> None:
     group, territory = summary.group_id or "", summary.territory_id or ""
+    keys = []
     for metric, on in figures(summary):
-        deltas[("T", ALL_DAYS, group, territory, metric)] += change
-        deltas[("M", on.replace(day=1), group, territory, metric)] += change
-        deltas[("D", on, group, territory, metric)] += change
-        if metric == "population":
-            deltas[("Y", date(on.year, 1, 1), group, territory, metric)] += change
+        year, month = _year_and_month(on)
+        keys += (("T", ALL_DAYS, group, territory, metric), ("Y", year, group, territory, metric),
+                 ("M", month, group, territory, metric), ("D", on, group, territory, metric))
+    if change > 0:  # (counted in C: a rebuild adds every pathway's figures)
+        deltas.update(keys)
+    else:
+        deltas.subtract(keys)
 
 
 def contributions(summary: Summary | None) -> Counter:
@@ -130,22 +195,60 @@ def add_change(deltas: Counter, before: Summary | None, after: Summary | None) -
 
 
 _columns = ", ".join(f'"{name}"' for name in (*CELL_KEY, "n"))
-_ADD = text(
-    f"INSERT INTO statistics_cells ({_columns}) "
-    f"VALUES (:grain, :dated, :group_id, :territory_id, :metric, :n) "
-    f'ON CONFLICT (grain, dated, group_id, territory_id, metric) '
-    f"DO UPDATE SET n = statistics_cells.n + excluded.n"
-).bindparams(bindparam("dated", type_=Date))
-_EMPTIED = (delete(statistics_cells)
-            .where(*[statistics_cells.c[name] == bindparam("k_" + name) for name in CELL_KEY],
-                   statistics_cells.c.n == literal_column("0")))
+#: The most cells one statement writes (6 parameters each: well within SQLite's 32,766 and
+#: PostgreSQL's 65,535 parameters a statement).
+CELLS_PER_STATEMENT = 1000
+
+
+def _marker(dialect) -> str:
+    """The driver's positional parameter (sqlite3's `?`, psycopg's `%s`)."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+@lru_cache(maxsize=256)
+def _adding(rows: int, marker: str) -> str:
+    """One statement adding `rows` changes to their cells (created at the change when new),
+    returning each cell's key and new count (so that those at 0 can be deleted)."""
+    values = ", ".join(["(" + ", ".join([marker] * 6) + ")"] * rows)
+    key = ", ".join(CELL_KEY)
+    return (f"INSERT INTO statistics_cells ({_columns}) VALUES {values} "
+            f"ON CONFLICT ({key}) DO UPDATE SET n = statistics_cells.n + excluded.n "
+            f"RETURNING {key}, n")
+
+
+@lru_cache(maxsize=256)
+def _deleting(rows: int, marker: str) -> str:
+    """One statement deleting `rows` cells by their keys, if they are still at 0."""
+    one = "(" + " AND ".join(f"{name} = {marker}" for name in CELL_KEY) + ")"
+    return f"DELETE FROM statistics_cells WHERE n = 0 AND ({' OR '.join([one] * rows)})"
+
+
+#: The date's bind processor per kind of dialect (sqlite3 takes ISO texts, psycopg dates).
+_dates: dict = {}
 
 
 def write_deltas(conn: Connection, deltas: Counter) -> None:
-    """Adds `deltas` ({cell key: change}) to the cells, deleting those that fall to 0."""
-    execute_many(conn, _ADD, [(*key, n) for key, n in deltas.items() if n], (*CELL_KEY, "n"))
-    execute_many(conn, _EMPTIED, [key for key, n in deltas.items() if n < 0],
-                 tuple("k_" + name for name in CELL_KEY))
+    """Adds `deltas` ({cell key: change}) to the cells, deleting those that fall to 0: one
+    statement adds every change (up to `CELLS_PER_STATEMENT` a statement), and one more
+    deletes the cells it left at 0, if any."""
+    dialect = conn.dialect
+    if type(dialect) not in _dates:
+        _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
+    marker, dated = _marker(dialect), _dates[type(dialect)]
+    # (in the keys' order: two writers lock the cells they share in the same order, and so
+    # never wait for each other in a circle)
+    changes = sorted((grain, dated(day), group, territory, metric, n)
+                     for (grain, day, group, territory, metric), n in deltas.items() if n)
+    emptied = []
+    for start in range(0, len(changes), CELLS_PER_STATEMENT):
+        chunk = changes[start:start + CELLS_PER_STATEMENT]
+        cells = conn.exec_driver_sql(_adding(len(chunk), marker),
+                                     tuple(value for change in chunk for value in change))
+        emptied += [cell[:5] for cell in cells if cell[5] == 0]
+    for start in range(0, len(emptied), CELLS_PER_STATEMENT):
+        chunk = emptied[start:start + CELLS_PER_STATEMENT]
+        conn.exec_driver_sql(_deleting(len(chunk), marker),
+                             tuple(value for key in chunk for value in key))
 
 
 def additive_insert_suffix(table: Table, target: str) -> str:

@@ -241,7 +241,9 @@ def _reader_of(app) -> Callable:
     """How a partition reads its range of the store: by aggregate where it can."""
     if isinstance(app.recorder, SQLiteApplicationRecorder):
         return _by_aggregate
-    if type(app.recorder).__module__ == "eventsourcing.postgres":
+    if any(cls.__module__ == "eventsourcing.postgres" for cls in type(app.recorder).__mro__):
+        # (by module: eventsourcing.postgres imports psycopg, absent from a SQLite install;
+        # through the MRO: the project's recorders subclass the library's)
         return _by_aggregate_on_postgres
     return _in_log_order
 

@@ -6,6 +6,19 @@ Without `known_at` the figures come from `pathway_rows` (one row per pathway, as
 with `known_at`, from each pathway's summary as it was known at that recorded time (the version
 of `pathway_versions` that held then, or the row's own summary if it already held): the figures
 the steering committee saw that day, before late entries and corrections.
+
+The figures as they stand of a territory or a group, today's or as of a past day, whole or by
+group or territory, are read from the statistics cells instead (`cells_statistics`, a few
+cells per metric and group whatever the number of pathways; `projections.cells`), which give
+the same documents as the computation over the pathways (`direct_statistics`, the tests'
+oracle).
+
+`known_at` stays computed over the pathways. Cells for it would need a second date, the
+recorded time from which a change is known (the event's timestamp: each write's deltas kept,
+not merged into the cells as they stand), in its own grains down to the exact time for the
+moment's own day, and a request would add up a two-dimensional prefix (the changes recorded
+by the moment, dated by the day): the rows written per change multiplied by the recorded
+time's grains (four by four instead of four), and cells that are never emptied.
 """
 
 import json
@@ -14,7 +27,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import String, and_, case, cast, false, func, literal, select, union_all
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
@@ -306,8 +330,9 @@ def _target(conn, query: StatisticsQuery, day: date, counts: dict) -> dict:
 def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
     """The statistics document of the API (`GET /api/v1/statistics`) for one query.
 
-    Today's figures of a territory or a group, whole or by group or territory, are read from
-    the statistics cells (`cells_statistics`); the others are computed from the pathways'
+    The figures of a territory or a group, today's or as of a past day, whole or by group or
+    territory, are read from the statistics cells (`cells_statistics`); the others (known at
+    a recorded time, of a period, by another breakdown) are computed from the pathways'
     summaries (`direct_statistics`), which give the same documents.
     """
     if query.by is not None and query.by not in BREAKDOWNS:
@@ -357,44 +382,78 @@ _CELL_BREAKDOWNS = {None: None, "group": statistics_cells.c.group_id,
 
 
 def cells_answer(query: StatisticsQuery) -> bool:
-    """Whether the statistics cells answer `query` exactly: today's figures (no `as_of`, no
-    `known_at`), of the whole history (no period), whole or by group or territory."""
-    return (query.as_of is None and query.known_at is None and query.period_from is None
+    """Whether the statistics cells answer `query` exactly: the figures of a business day
+    (today's or `as_of`'s) as they stand (no `known_at`), of the whole history (no period),
+    whole or by group or territory."""
+    return (query.known_at is None and query.period_from is None
             and query.period_to is None and query.by in _CELL_BREAKDOWNS)
 
 
-def _cell_sums(conn, query: StatisticsQuery, day: date) -> dict:
-    """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
-    cells: the totals (and the year's population) less the months after the day's month and
-    the days after the day in its month (each read by its range of the cells' key)."""
+def _cell_parts(day: date, today: date) -> list[tuple]:
+    """The ranges of cells whose sum is the figures on `day`, each as (condition, sign of its
+    cells in the count, sign in this year's count), the fewest to read.
+
+    The figures on a day are the totals less the figures after it: less the years after its
+    year; and within its year, less the months after its month, or else less the whole year
+    but for the months before its month; and within its month likewise, less the days after
+    the day, or else the month but for the days up to the day. Whichever side has the fewer
+    months (and days) holding cells — those after `today` hold hardly any (only facts dated
+    ahead, such as a recent hire's day 105): at most the totals, two or three years, six
+    months and sixteen days per metric. This year's count (of the population) is the same
+    without the totals and the years: the year's cell less what is after the day in the
+    year, or what is before it.
+    """
     c = statistics_cells
-    next_month = (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+    month = day.replace(day=1)
+    next_month = (month + timedelta(days=31)).replace(day=1)
     january, next_january = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    parts = [(c.c.grain == "T", 1, 0), (and_(c.c.grain == "Y", c.c.dated > january), -1, 0)]
+    last = min(today, next_january - timedelta(days=1))  # (the last day with cells, about)
+    months_after = max(0, (last.year - day.year) * 12 + last.month - day.month)
+    if day.month < months_after:  # the year (about a month's cells) less what is not after the day
+        parts += [(and_(c.c.grain == "Y", c.c.dated == january), -1, 0),
+                  (and_(c.c.grain == "M", c.c.dated >= january, c.c.dated < month), 1, 1)]
+        within_month = 1  # (add what the month has up to the day)
+    else:  # the months after the day's month
+        parts += [(and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"), 0, 1),
+                  (and_(c.c.grain == "M", c.c.dated >= next_month, c.c.dated < next_january), -1, -1)]
+        within_month = -1  # (take away what the month has after the day)
+    days_up_to = and_(c.c.grain == "D", c.c.dated >= month, c.c.dated <= day)
+    days_after = and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month)
+    up_to_is_shorter = day.day <= (min(today, next_month - timedelta(days=1)) - day).days
+    if (within_month == 1) == up_to_is_shorter:  # read the side asked for straight
+        parts.append((days_up_to if within_month == 1 else days_after, within_month, within_month))
+    else:  # the month, less the other side
+        parts += [(and_(c.c.grain == "M", c.c.dated == month), within_month, within_month),
+                  (days_after if within_month == 1 else days_up_to, -within_month, -within_month)]
+    return parts
+
+
+def _cell_sums(conn, query: StatisticsQuery, day: date, today: date) -> dict:
+    """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
+    cells (`_cell_parts`), each range read by the cells' key and added up by the database: one
+    row per key and metric, however far back the day is."""
+    c = statistics_cells
     scope = []
     if query.territory_id:
         scope.append(c.c.territory_id == query.territory_id)
     if query.group_id:
         scope.append(c.c.group_id == query.group_id)
     key = _CELL_BREAKDOWNS[query.by]
-    parts = (and_(c.c.grain == "T"),
-             and_(c.c.grain == "Y", c.c.dated == january, c.c.metric == "population"),
-             and_(c.c.grain == "M", c.c.dated >= next_month),
-             and_(c.c.grain == "D", c.c.dated > day, c.c.dated < next_month))
-    columns = [(key if key is not None else literal("")).label("key"), c.c.grain, c.c.dated, c.c.metric, c.c.n]
-    rows = conn.execute(union_all(*[select(*columns).where(part, *scope) for part in parts]))
+    signed = {1: c.c.n, -1: -c.c.n, 0: literal_column("0")}
+    cells = union_all(*[
+        select((key if key is not None else literal("")).label("key"), c.c.metric,
+               signed[total].label("total"),
+               # (only the population's year is read)
+               (case((c.c.metric == "population", signed[year]), else_=signed[0]) if year
+                else signed[0]).label("year"))
+        .where(part, *scope)
+        for part, total, year in _cell_parts(day, today)]).subquery("cells")
+    rows = conn.execute(select(cells.c.key, cells.c.metric, func.sum(cells.c.total), func.sum(cells.c.year))
+                        .group_by(cells.c.key, cells.c.metric))
     found: dict = {}
-    for row in rows:
-        sums = found.setdefault(row.key or None, {})
-        total, year = sums.get(row.metric, (0, 0))
-        if row.grain == "T":
-            total += row.n
-        elif row.grain == "Y":
-            year += row.n
-        else:  # dated after the day
-            total -= row.n
-            if row.metric == "population" and row.dated < next_january:
-                year -= row.n
-        sums[row.metric] = (total, year)
+    for key_value, metric, total, year in rows:
+        found.setdefault(key_value or None, {})[metric] = (int(total), int(year))
     return found
 
 
@@ -425,14 +484,26 @@ def _by_prefix(sums: dict, prefix: str) -> Counter:
                     if metric.startswith(prefix)})
 
 
+def _stages_of(sums: dict, as_of: date | None) -> dict:
+    """Pathways per stage: today, their current stage; as of a day, the stage they were in
+    then (`_stage_on`): those that entered it by then less those that left it by then."""
+    if as_of is None:
+        found = _by_prefix(sums, "stage:")
+        return {stage: found[stage] for stage in STAGES}
+    entered, left = _by_prefix(sums, "stage_entered:"), _by_prefix(sums, "stage_left:")
+    return {stage: entered[stage] - left[stage] for stage in STAGES}
+
+
 def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
-    """The statistics document of `query` (one `cells_answer` answers) read from the cells:
-    a number of cells that grows with the groups and the months, not with the pathways."""
+    """The statistics document of `query` (one `cells_answer` answers), on `query.as_of` or
+    else `today`, read from the cells: a number of cells that grows with the groups and the
+    months, not with the pathways."""
     if not cells_answer(query):
-        raise ValueError("the statistics cells answer today's figures only, whole or by group or territory")
-    day = today
+        raise ValueError("the statistics cells answer the figures as they stand, of the whole "
+                         "history, whole or by group or territory")
+    day = query.as_of or today
     with engine.connect() as conn:
-        by_key = {key: sums for key, sums in _cell_sums(conn, query, day).items()
+        by_key = {key: sums for key, sums in _cell_sums(conn, query, day, today).items()
                   if sums.get("population", (0, 0))[0]}
         total: dict = {}
         for sums in by_key.values():
@@ -441,7 +512,6 @@ def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dic
                 total[metric] = (before[0] + n, before[1] + year)
         counts = _cell_counts(total)
         funnel, rates = _figures(counts)
-        stages_found = _by_prefix(total, "stage:")
         exits_found = _by_prefix(total, "exit:")
         ruptures_found = _by_prefix(total, "rupture_stage:")
         breakdown = []
@@ -452,7 +522,7 @@ def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dic
             "as_of": day.isoformat(),
             "known_at": None,
             "population": counts["population"],
-            "stages": {stage: stages_found[stage] for stage in STAGES},
+            "stages": _stages_of(total, query.as_of),
             "funnel": funnel,
             "rates": rates,
             "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
