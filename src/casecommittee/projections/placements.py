@@ -118,10 +118,14 @@ def placements_of(state: PathwayState) -> tuple[Placement, ...]:
 
 def stored_placements(conn: Connection, pathway_id: str) -> tuple[tuple[Placement, ...], tuple | None]:
     """A pathway's current placements as stored, and the (version, recorded time) they hold from."""
-    rows = conn.execute(select(company_placements).where(company_placements.c.pathway_id == pathway_id)
-                        .order_by(company_placements.c.position)).all()
+    rows = conn.execute(_STORED, {"placements_of": pathway_id}).all()
     placements = tuple(Placement(*(row._mapping[f] for f in PLACEMENT_FIELDS)) for row in rows)
     return placements, (rows[0].since_version, rows[0].recorded_from) if rows else None
+
+
+#: stored_placements's statement, built once (it runs with most writes' projection).
+_STORED = (select(company_placements).where(company_placements.c.pathway_id == bindparam("placements_of"))
+           .order_by(company_placements.c.position))
 
 
 def replace_placements(conn: Connection, rows: dict[str, list[tuple]],

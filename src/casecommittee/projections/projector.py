@@ -123,10 +123,14 @@ class PathwayProjector:
             known = _Known(state, True)
             known.summary = known.stored_summary = known.summarize(self.territory_of)
             known.summary_version, known.summary_since = conn.execute(
-                select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
-                .where(pathway_rows.c.pathway_id == pid)).one()
+                _SUMMARY_HELD, {"summary_of": pid}).one()
         self._cache[pid] = known
         return known
+
+
+#: The version and time a pathway's row holds its summary from (built once: read on most writes).
+_SUMMARY_HELD = (select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
+                 .where(pathway_rows.c.pathway_id == bindparam("summary_of")))
 
 
 class ProjectionSession:

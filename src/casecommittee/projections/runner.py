@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Column, Integer, String, Table, delete, func, select, update
+from sqlalchemy import Column, Integer, String, Table, bindparam, delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -40,6 +40,12 @@ positions = Table(
     Column("name", String(64), primary_key=True),
     Column("position", Integer, nullable=False),
 )
+
+#: Moves a projection's position from `start` to `end` if it still stands at `start` (the
+#: compare-and-set that claims a batch); built once, executed on every write.
+CLAIM = (update(positions)
+         .where(positions.c.name == bindparam("claim_name"), positions.c.position == bindparam("claim_start"))
+         .values(position=bindparam("claim_end")))
 
 VIEW_TABLES = (pathway_rows, pathway_versions, statistics_cells, *COMMITTEE_TABLES,
                *COMPANY_TABLES, *PLACEMENT_TABLES)
@@ -224,11 +230,8 @@ class ProjectionRunner:
         with self.engine.connect() as conn:
             try:
                 with conn.begin():
-                    claimed = conn.execute(
-                        update(positions)
-                        .where(positions.c.name == self.name, positions.c.position == start)
-                        .values(position=end)
-                    ).rowcount
+                    claimed = conn.execute(CLAIM, {"claim_name": self.name, "claim_start": start,
+                                                   "claim_end": end}).rowcount
                     if claimed != 1:
                         raise PositionMoved()
                     session = self.projector.session(conn)

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text, delete, select
+from sqlalchemy import Column, DateTime, Integer, String, Table, Text, bindparam, delete, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -95,8 +95,12 @@ def record_stall(engine: Engine, name: str, position: int, error: BaseException,
 def clear_stall(conn: Connection, name: str, position: int) -> bool:
     """Removes the stall of `name` once its position got past it (in the caller's
     transaction); True if there was one."""
-    cleared = conn.execute(delete(projection_stalls).where(
-        projection_stalls.c.name == name, projection_stalls.c.position < position)).rowcount
+    cleared = conn.execute(_CLEAR, {"stall_name": name, "past": position}).rowcount
     if cleared:
         logger.warning("projection %s resumed: now at position %s", name, position)
     return bool(cleared)
+
+
+#: clear_stall's statement, built once (it runs with every write's projection).
+_CLEAR = delete(projection_stalls).where(projection_stalls.c.name == bindparam("stall_name"),
+                                         projection_stalls.c.position < bindparam("past"))

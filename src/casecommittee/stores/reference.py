@@ -5,7 +5,7 @@ Plain SQLAlchemy rows (they are settings, not a history to replay). Ids are UUID
 
 import uuid
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, Table, select
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Table, bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -113,5 +113,17 @@ class ReferenceData:
 
     def get(self, table: Table, id: str) -> dict | None:
         """One row by id, or None."""
-        found = self.rows(table, id=id)
-        return found[0] if found else None
+        with self.engine.connect() as conn:
+            found = conn.execute(_BY_ID[table.name], {"id": id}).first()
+        return dict(found._mapping) if found is not None else None
+
+    def user_name(self, user_id: str) -> str | None:
+        """A user's name (None for an unknown id): what a pathway's answer shows of its referent."""
+        with self.engine.connect() as conn:
+            return conn.execute(_USER_NAME, {"id": user_id}).scalar()
+
+
+#: One row by id, per table: built once (a write's answer and checks read a few per request).
+_BY_ID = {table.name: select(table).where(table.c.id == bindparam("id"))
+          for table in (territories, groups, structures, users)}
+_USER_NAME = select(users.c.name).where(users.c.id == bindparam("id"))

@@ -10,7 +10,6 @@ from datetime import date
 from ..domain.rules import follow_up_calendar
 from ..domain.state import PathwayState
 from ..domain.steps import Step
-from ..stores.reference import users
 
 #: Free-text fields that may name the person: masked for pseudonymised readers.
 FREE_TEXT = ("note", "reason")
@@ -46,8 +45,7 @@ def follow_up_of_row(row: dict, today: date) -> dict:
 def _referent(reference, referent_id, structure_id) -> dict | None:
     if not referent_id:
         return None
-    user = reference.get(users, referent_id)
-    return {"user_id": referent_id, "name": user["name"] if user else None,
+    return {"user_id": referent_id, "name": reference.user_name(referent_id),
             "structure_id": structure_id}
 
 

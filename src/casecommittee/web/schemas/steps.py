@@ -198,4 +198,17 @@ class StepIn(Schema):
                 self.discriminator: [f"étape inconnue ; étapes possibles : {', '.join(self.variants)}"]
             })
         kwargs = {"unknown": unknown} if unknown else {}
-        return self.variants[code]().load(data, partial=partial, **kwargs)
+        return _variant(self.variants[code]).load(data, partial=partial, **kwargs)
+
+
+#: One instance per step's schema, made on first use: loading keeps no state in the schema,
+#: and making one copies all its fields (a write would pay for it each time).
+_VARIANTS: dict[type[Schema], Schema] = {}
+
+
+def _variant(schema: type[Schema]) -> Schema:
+    """The instance of a step's schema that loads every body of that step."""
+    found = _VARIANTS.get(schema)
+    if found is None:
+        found = _VARIANTS[schema] = schema()
+    return found
