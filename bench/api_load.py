@@ -245,6 +245,7 @@ def load(port: int, jobs: list[Job], clients: int, max_seconds: float, server: S
     if len(figures) > 1:
         everything["by"] = figures
     everything["seconds"] = round(wall, 1)
+    everything["wall_s"] = wall  # unrounded: a rate is divided by it
     everything["skipped_at_deadline"] = len(jobs) - len(done)
     everything["cpu_s"] = {"server": round(server.cpu_seconds() - cpu_server, 1),
                            "load_generator": round(time.process_time() - cpu_client, 1)}

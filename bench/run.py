@@ -384,6 +384,11 @@ def _rows_write(report: dict) -> list[tuple]:
              f"{w['bare_events_per_s']:,.0f} events/s", f"{w['ratio']:.2f}×", "—")]
 
 
+def _pair(rates: list[dict], processes: int) -> str:
+    """A bare save rate measured in `processes` processes and in one."""
+    return f"{rates[0]['saves_per_s']} ({processes} proc.) / {rates[1]['saves_per_s']} (1)"
+
+
 def _rows_mixed(report: dict) -> list[tuple]:
     rows = []
     for m in report.get("mixed", {}).get("sizes", []):
@@ -403,8 +408,10 @@ def _rows_mixed(report: dict) -> list[tuple]:
             part, wl = co[name], co[name]["load"]
             rows.append((f"HTTP step writes, {co['clients']} clients, {n:,} pathways ({what})",
                          f"{part['writes_per_s']} writes/s (all requests p50 {wl['p50_ms']} / p99 {wl['p99_ms']} / max {wl['max_ms']} ms)",
-                         f"{b['saves_per_s']} saves/s in {b['processes']} processes, {b['one_process_saves_per_s']} in one",
+                         f"{b['reference_saves_per_s']} saves/s (before: {_pair(b['before'], b['processes'])}; after: {_pair(b['after'], b['processes'])})",
                          f"{part['ratio_to_bare_saves']}×", verdict(part["ratio_to_bare_saves"], "≥", 0.25)))
+            rows.append((f"… server CPU a write ({what})", f"{part['server_cpu_ms_per_write']} ms",
+                         f"{b['cpu_ms_per_save']} ms CPU a bare save", f"{part['cpu_ratio_bare_to_write']}× (CPU)", "—"))
         la = m["load_average"]
         rows.append((f"load average (1 min) during the {n:,} mixed load",
                      f"start {la['start']}, after the 1-client part {la.get('after_serial')}, end {la['end']}", "", "", ""))
