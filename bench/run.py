@@ -479,9 +479,10 @@ def _rows_agenda(report: dict) -> list[tuple]:
 
 def _rows_load(report: dict) -> list[tuple]:
     seconds = ", ".join(f"{part} {s:.0f} s" for part, s in report.get("seconds", {}).items())
-    return [("load average (1 min) of the run", f"start {report['load_average']['start']}, "
-             f"end {report['load_average']['end']} ({report['machine']['cpus']} cores; other work was running)",
-             "", "", ""),
+    load, cpus = report["load_average"], report["machine"]["cpus"]
+    busy = "other work was running" if max(load["start"], load["end"]) > cpus else "a quiet machine"
+    return [("load average (1 min) of the run",
+             f"start {load['start']}, end {load['end']} ({cpus} cores; {busy})", "", "", ""),
             ("wall time of each part", seconds, "", "", "")]
 
 
