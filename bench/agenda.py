@@ -169,10 +169,8 @@ def main() -> None:
               "command": "python bench/agenda.py " + " ".join(sys.argv[1:]),
               "agenda": bench_agenda(args.people, args.runs, args.seed,
                                      "postgresql" if args.postgresql else "sqlite")}
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    run.RESULTS.mkdir(exist_ok=True)
-    (run.RESULTS / f"agenda-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(text)
-    print(text)
+    run.save_report("agenda", report)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -431,9 +431,8 @@ def main() -> None:
         "errors": {"5xx_or_connection": server_errors, "non_2xx": not_2xx},
         "runs": runs,
     }
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    (run.RESULTS / f"api-load-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(text)
-    print(text)
+    run.save_report("api-load", report)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

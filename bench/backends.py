@@ -29,7 +29,6 @@ a database of the throw-away server.
 """
 
 import argparse
-import json
 import multiprocessing
 import os
 import shutil
@@ -347,9 +346,7 @@ def main() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
     report["load_average"]["end"] = round(os.getloadavg()[0], 2)
     report["seconds"] = round(time.perf_counter() - started)
-    run.RESULTS.mkdir(exist_ok=True)
-    path = run.RESULTS / f"backends-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2))
+    path = run.save_report("backends", report)
     print(table(report))
     print(f"\n({report['seconds']} s; report: {path})")
 

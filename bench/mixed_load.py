@@ -317,10 +317,8 @@ def main() -> None:
               "date": datetime.now(UTC).isoformat(timespec="seconds"),
               "command": "python bench/mixed_load.py " + " ".join(sys.argv[1:]),
               "mixed": bench_mixed(args.people, args)}
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    run.RESULTS.mkdir(exist_ok=True)
-    (run.RESULTS / f"mixed-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(text)
-    print(text)
+    run.save_report("mixed", report)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

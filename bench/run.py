@@ -293,6 +293,14 @@ def bench_rebuild(people: int, runs: int) -> dict:
             "runs": measured, "peak_rss_mb": memory}
 
 
+def save_report(kind: str, report: dict) -> Path:
+    """Writes a report to `bench/results/<kind>-<time>.json`; its path."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return path
+
+
 def _timed(function, runs: int) -> dict:
     times = []
     for _ in range(runs):
@@ -349,15 +357,6 @@ def bench_queries(sizes: list[int], runs: int) -> list[dict]:
         log(f"queries, {people:,} pathways: {figures}")
         report.append({"people": people, "runs": runs, "cold": True, "queries": figures})
     return report
-
-
-def _timed(function, runs: int) -> dict:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return {"median_ms": round(_median(times), 1), "max_ms": round(max(times), 1)}
 
 
 def _load() -> float:
@@ -544,9 +543,7 @@ def main() -> None:
     if "queries" in args.part:
         timed("queries", lambda: bench_queries(args.people, max(args.runs, 9)))
     report["load_average"]["end"] = _load()
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    path = RESULTS / f"report-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(text)
+    path = save_report("report", report)
     print(table(report))
     print(f"\n(report: {path})")
 
