@@ -1,11 +1,13 @@
 """The pages on the API's scratch territory: each user has a password; `signed_in` opens a
 browser-like session (cookies, CSRF token read from the page) for one of them."""
 
+import io
 import re
 
 import pytest
 
 from api import conftest as api
+from api.spreadsheets import csv_file
 from casecommittee.stores.auth import Passwords
 
 #: The API's scratch territory and its clients, shared with the pages' tests.
@@ -92,3 +94,30 @@ def identify_form(**changes) -> dict:
     }
     form.update(changes)
     return form
+
+
+def a_territory(signed_in) -> dict:
+    """A pathway of "jeunes" (the referent's), a closed session of its committee (30 June), an
+    import into it awaiting confirmation, and a company with a need offered to "jeunes": the
+    ids of each ("pathway", "session", "company", "import")."""
+    referent = signed_in("referent")
+    created = referent.post("/reperage", identify_form(assign_me="1"))
+    pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    copilot = signed_in("copilot")
+    scheduled = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation",
+                                           "held_on": "2026-06-30"})
+    session = scheduled.headers["Location"].rsplit("/", 1)[1]
+    copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})
+    referent.get("/imports/")
+    uploaded = referent.post("/imports/", {"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "liste.csv")},
+                             content_type="multipart/form-data")
+    cre = signed_in("cre")
+    registered = cre.post("/entreprises/", {"siret": "73282932000074", "name": "Boulangerie",
+                                            "size_band": "micro", "qpv_location": "in_qpv",
+                                            "registered_on": "2026-01-05"})
+    company = registered.headers["Location"].rsplit("/", 1)[1]
+    cre.post(f"/entreprises/{company}/besoin", {
+        "occurred_on": "2026-06-02", "need_id": "vendeurs", "job_title": "vendeur·se",
+        "contract_type": "cdi", "positions": "2", "starts_on": "2026-07-01", "group_ids": "g-jeunes"})
+    return {"pathway": pathway, "session": session, "company": company,
+            "import": uploaded.headers["Location"].rsplit("/", 1)[1]}

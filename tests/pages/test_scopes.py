@@ -1,42 +1,17 @@
 """Each page × each role, as the API's matrix does: who gets the page, who is refused (403),
 and who is told it does not exist in their scope (404)."""
 
-import io
-
 import pytest
 
-from api.spreadsheets import csv_file
-
-from .conftest import identify_form
+from .conftest import a_territory, identify_form
 
 ROLES = ("referent", "copilot", "auditor", "admin", "referent_familles", "cre", "cre_brest")
 
 
 @pytest.fixture
 def territory(signed_in):
-    """A pathway of "jeunes" (the referent's), a closed session of its committee, an import
-    into it awaiting confirmation, and a company with a need offered to "jeunes"."""
-    referent = signed_in("referent")
-    created = referent.post("/reperage", identify_form(assign_me="1"))
-    pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
-    copilot = signed_in("copilot")
-    scheduled = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation",
-                                           "held_on": "2026-06-30"})
-    session = scheduled.headers["Location"].rsplit("/", 1)[1]
-    copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})
-    referent.get("/imports/")
-    uploaded = referent.post("/imports/", {"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "liste.csv")},
-                             content_type="multipart/form-data")
-    cre = signed_in("cre")
-    registered = cre.post("/entreprises/", {"siret": "73282932000074", "name": "Boulangerie",
-                                            "size_band": "micro", "qpv_location": "in_qpv",
-                                            "registered_on": "2026-01-05"})
-    company = registered.headers["Location"].rsplit("/", 1)[1]
-    cre.post(f"/entreprises/{company}/besoin", {
-        "occurred_on": "2026-06-02", "need_id": "vendeurs", "job_title": "vendeur·se",
-        "contract_type": "cdi", "positions": "2", "starts_on": "2026-07-01", "group_ids": "g-jeunes"})
-    return {"pathway": pathway, "session": session, "company": company,
-            "import": uploaded.headers["Location"].rsplit("/", 1)[1]}
+    """The territory every page is opened on (`a_territory`)."""
+    return a_territory(signed_in)
 
 
 #: page → the status each role gets (referent, copilot, auditor, admin, referent of another group,

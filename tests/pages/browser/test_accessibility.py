@@ -1,10 +1,6 @@
 """axe-core on every page, as each role sees it: no serious or critical violation."""
 
-import io
-
-from api.spreadsheets import csv_file
-
-from ..conftest import identify_form, password_of
+from ..conftest import a_territory, identify_form, password_of
 from .conftest import accessibility_violations, check_accessibility, sign_in
 
 #: The pages each role opens (with the pathway and the session of the territory fixture).
@@ -23,26 +19,12 @@ PAGES = {
 
 
 def test_every_page_of_every_role_passes_axe(page, signed_in, app):
-    referent, copilot = signed_in("referent"), signed_in("copilot")
-    created = referent.post("/reperage", identify_form(assign_me="1"))
-    pathway = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    made = a_territory(signed_in)
+    referent, copilot, cre = signed_in("referent"), signed_in("copilot"), signed_in("cre")
+    pathway, session, company = made["pathway"], made["session"], made["company"]
     erased = referent.post("/reperage", identify_form(assign_me="1", **{"person.first_name": "Lucas"}))
     referent.post(erased.headers["Location"].split("?")[0] + "/fiche", {"reason": "demande de la personne"})
-    closed = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-29"})
-    session = closed.headers["Location"].rsplit("/", 1)[1]
-    copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"})
-    opened = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"})
-    referent.get("/imports/")
-    uploaded = referent.post("/imports/", {"group_id": "g-jeunes", "file": (io.BytesIO(csv_file()), "liste.csv")},
-                             content_type="multipart/form-data")
-    cre = signed_in("cre")
-    registered = cre.post("/entreprises/", {"siret": "73282932000074", "name": "Boulangerie",
-                                            "size_band": "micro", "qpv_location": "in_qpv",
-                                            "registered_on": "2026-01-05"})
-    company = registered.headers["Location"].rsplit("/", 1)[1]
-    cre.post(f"/entreprises/{company}/besoin", {
-        "occurred_on": "2026-06-02", "need_id": "vendeurs", "job_title": "vendeur·se",
-        "contract_type": "cdi", "positions": "2", "starts_on": "2026-07-01", "group_ids": "g-jeunes"})
+    opened = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-07-01"})
     cre.post(f"/entreprises/{company}/contact", {"occurred_on": "2026-06-02", "first_name": "Odile",
                                                  "last_name": "Perrin"})
     open_session = opened.headers["Location"].rsplit("/", 1)[1]
@@ -51,7 +33,7 @@ def test_every_page_of_every_role_passes_axe(page, signed_in, app):
         pseudonym = app.extensions["casecommittee"].pseudonyms.of(pathway)
     ids = {"pathway": pathway, "session": session, "pseudonym": pseudonym,
            "open_session": open_session, "company": company,
-           "import_id": uploaded.headers["Location"].rsplit("/", 1)[1]}
+           "import_id": made["import"]}
     for role, urls in PAGES.items():
         page.context.clear_cookies()
         sign_in(page, role, password_of(role))
