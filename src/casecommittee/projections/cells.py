@@ -164,12 +164,10 @@ def figures(summary: Summary) -> list[tuple[str, date]]:
 
 
 def _count(deltas: Counter, summary: Summary, change: int) -> None:
+    # (by day only: `cells_of` derives the year, month and total cells when they are written,
+    # so a rebuild counts each figure once instead of four times)
     group, territory = summary.group_id or "", summary.territory_id or ""
-    keys = []
-    for metric, on in figures(summary):
-        year, month = _year_and_month(on)
-        keys += (("T", ALL_DAYS, group, territory, metric), ("Y", year, group, territory, metric),
-                 ("M", month, group, territory, metric), ("D", on, group, territory, metric))
+    keys = [(on, group, territory, metric) for metric, on in figures(summary)]
     if change > 0:  # (counted in C: a rebuild adds every pathway's figures)
         deltas.update(keys)
     else:
@@ -177,7 +175,8 @@ def _count(deltas: Counter, summary: Summary, change: int) -> None:
 
 
 def contributions(summary: Summary | None) -> Counter:
-    """What a pathway's summary adds to the cells: {cell key: 1}."""
+    """What a pathway's summary adds to the cells, by day: {(day, group, territory, metric):
+    1} (`cells_of` gives the cells)."""
     added = Counter()
     if summary is not None:
         _count(added, summary, 1)
@@ -185,13 +184,30 @@ def contributions(summary: Summary | None) -> Counter:
 
 
 def add_change(deltas: Counter, before: Summary | None, after: Summary | None) -> None:
-    """Adds to `deltas` what replacing summary `before` by `after` changes in the cells."""
+    """Adds to `deltas` ({(day, group, territory, metric): change}) what replacing summary
+    `before` by `after` changes in the day cells (`cells_of` gives every grain's)."""
     if before == after:
         return
     if after is not None:
         _count(deltas, after, 1)
     if before is not None:
         _count(deltas, before, -1)
+
+
+def cells_of(deltas: Counter) -> dict:
+    """The changes of the cells of every grain ({cell key: change}, none at 0) that changes
+    by day ({(day, group, territory, metric): change}) make: each day's to its day, month,
+    year and total cells, added up."""
+    cells: dict = {}
+    get = cells.get
+    for (on, group, territory, metric), n in deltas.items():
+        if not n:
+            continue
+        year, month = _year_and_month(on)
+        for key in (("T", ALL_DAYS, group, territory, metric), ("Y", year, group, territory, metric),
+                    ("M", month, group, territory, metric), ("D", on, group, territory, metric)):
+            cells[key] = get(key, 0) + n
+    return cells
 
 
 _columns = ", ".join(f'"{name}"' for name in (*CELL_KEY, "n"))
@@ -228,9 +244,9 @@ _dates: dict = {}
 
 
 def write_deltas(conn: Connection, deltas: Counter) -> None:
-    """Adds `deltas` ({cell key: change}) to the cells, deleting those that fall to 0: one
-    statement adds every change (up to `CELLS_PER_STATEMENT` a statement), and one more
-    deletes the cells it left at 0, if any."""
+    """Adds `deltas` (changes by day, `add_change`) to the cells of every grain, deleting those
+    that fall to 0: one statement adds every change (up to `CELLS_PER_STATEMENT` a statement),
+    and one more deletes the cells it left at 0, if any."""
     dialect = conn.dialect
     if type(dialect) not in _dates:
         _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
@@ -238,7 +254,7 @@ def write_deltas(conn: Connection, deltas: Counter) -> None:
     # (in the keys' order: two writers lock the cells they share in the same order, and so
     # never wait for each other in a circle)
     changes = sorted((grain, dated(day), group, territory, metric, n)
-                     for (grain, day, group, territory, metric), n in deltas.items() if n)
+                     for (grain, day, group, territory, metric), n in cells_of(deltas).items() if n)
     emptied = []
     for start in range(0, len(changes), CELLS_PER_STATEMENT):
         chunk = changes[start:start + CELLS_PER_STATEMENT]
