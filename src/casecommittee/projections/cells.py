@@ -232,6 +232,15 @@ def _adding(rows: int, marker: str) -> str:
             f"RETURNING {key}, n")
 
 
+@lru_cache(maxsize=4)
+def _adding_each(marker: str) -> str:
+    """One statement adding one change to its cell (created at the change when new), run once
+    per change."""
+    key = ", ".join(CELL_KEY)
+    return (f"INSERT INTO statistics_cells ({_columns}) VALUES ({', '.join([marker] * 6)}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET n = statistics_cells.n + excluded.n")
+
+
 @lru_cache(maxsize=256)
 def _deleting(rows: int, marker: str) -> str:
     """One statement deleting `rows` cells by their keys, if they are still at 0."""
@@ -246,7 +255,9 @@ _dates: dict = {}
 def write_deltas(conn: Connection, deltas: Counter) -> None:
     """Adds `deltas` (changes by day, `add_change`) to the cells of every grain, deleting those
     that fall to 0: one statement adds every change (up to `CELLS_PER_STATEMENT` a statement),
-    and one more deletes the cells it left at 0, if any."""
+    and one more deletes the cells it left at 0, if any. Many changes that only add (a
+    rebuild's) are run as one statement per change through the driver's `executemany`, which
+    reads nothing back: no cell can fall to 0."""
     dialect = conn.dialect
     if type(dialect) not in _dates:
         _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
@@ -255,6 +266,11 @@ def write_deltas(conn: Connection, deltas: Counter) -> None:
     # never wait for each other in a circle)
     changes = sorted((grain, dated(day), group, territory, metric, n)
                      for (grain, day, group, territory, metric), n in cells_of(deltas).items() if n)
+    if len(changes) > CELLS_PER_STATEMENT and all(change[5] > 0 for change in changes):
+        # (only additions, as a rebuild's: no cell falls to 0, so nothing is read back; the
+        # driver's `executemany` binds the tuples as they are)
+        conn.exec_driver_sql(_adding_each(marker), changes)
+        return
     emptied = []
     for start in range(0, len(changes), CELLS_PER_STATEMENT):
         chunk = changes[start:start + CELLS_PER_STATEMENT]

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from ..db import CleanText, metadata
 from ..domain.rules import follow_up_calendar, validation_due_on
 from ..domain.state import PathwayState
-from .summary import SUMMARY_COLUMNS, Summary
+from .summary import SUMMARY_COLUMNS, SUMMARY_NAMES, Summary
 
 pathway_rows = Table(
     "pathway_rows", metadata,
@@ -69,9 +69,20 @@ pathway_versions = Table(
 # looks them up (each index more would cost every write and a rebuild's swap).
 
 
-def row_of(state: PathwayState, summary: Summary, recorded_at, summary_version: int, summary_since) -> dict:
-    """The `pathway_rows` row of a pathway: its summary (with the version and time it holds
-    from) plus what lists and agendas show."""
+#: What a row holds, in the order `row_of` gives it (a column the table gains must be added
+#: here and there: the bulk writer refuses a statement naming a column missing here).
+ROW_COLUMNS = ("pathway_id", "version", "recorded_at", *SUMMARY_NAMES, "summary_version",
+               "summary_since", "stage_since", "consent_sharing", "referent_structure_id",
+               "orientation", "immersion", "job", "follow_up_hired_on", "follow_up_contacts",
+               "follow_up_next_due_on", "follow_up_next_kind", "follow_up_difficulty",
+               "validation_due_on", "referral_on", "referral_reason", "awaiting_next_step_since",
+               "last_rupture_on", "last_event_on")
+
+
+def row_of(pathway_id: str, state: PathwayState, summary: Summary, recorded_at, summary_version: int,
+           summary_since) -> tuple:
+    """The `pathway_rows` row of a pathway, a tuple of the values of `ROW_COLUMNS`: its summary
+    (with the version and time it holds from) plus what lists and agendas show."""
     follow_up = state.follow_up if state.stage == "employed" else None
     next_due = None
     if follow_up:
@@ -80,28 +91,25 @@ def row_of(state: PathwayState, summary: Summary, recorded_at, summary_version: 
         )
         next_due = next((c for c in calendar if not c.done), None)
     last_contact = (follow_up or {}).get("contacts", [])[-1:] or [None]
-    return {
-        **summary._asdict(),
-        "version": state.version,
-        "recorded_at": recorded_at,
-        "summary_version": summary_version,
-        "summary_since": summary_since,
-        "stage_since": state.stage_since,
-        "consent_sharing": bool(state.consent.get("committee_sharing")),
-        "referent_structure_id": state.referent_structure_id,
+    referral = state.referral or {}
+    return (
+        pathway_id, state.version, recorded_at,
+        *summary,
+        summary_version, summary_since,
+        state.stage_since,
+        bool(state.consent.get("committee_sharing")),  # consent_sharing
+        state.referent_structure_id,
         # (JSON columns are written by orjson, which writes dates as ISO texts)
-        "orientation": state.orientation,
-        "immersion": state.immersion,
-        "job": state.job,
-        "follow_up_hired_on": follow_up["hired_on"] if follow_up else None,
-        "follow_up_contacts": [c["on"].isoformat() for c in follow_up["contacts"]] if follow_up else None,
-        "follow_up_next_due_on": next_due.due_on if next_due else None,
-        "follow_up_next_kind": next_due.kind if next_due else None,
-        "follow_up_difficulty": bool(last_contact[0] and last_contact[0]["status"] != "fine"),
-        "validation_due_on": validation_due_on(follow_up["hired_on"]) if follow_up else None,
-        "referral_on": (state.referral or {}).get("on"),
-        "referral_reason": (state.referral or {}).get("reason"),
-        "awaiting_next_step_since": state.awaiting_next_step_since,
-        "last_rupture_on": max((r["on"] for r in state.ruptures), default=None),
-        "last_event_on": state.last_event_on,
-    }
+        state.orientation, state.immersion, state.job,
+        follow_up["hired_on"] if follow_up else None,  # follow_up_hired_on
+        [c["on"].isoformat() for c in follow_up["contacts"]] if follow_up else None,  # follow_up_contacts
+        next_due.due_on if next_due else None,  # follow_up_next_due_on
+        next_due.kind if next_due else None,  # follow_up_next_kind
+        bool(last_contact[0] and last_contact[0]["status"] != "fine"),  # follow_up_difficulty
+        validation_due_on(follow_up["hired_on"]) if follow_up else None,  # validation_due_on
+        referral.get("on"),  # referral_on
+        referral.get("reason"),  # referral_reason
+        state.awaiting_next_step_since,
+        max((r["on"] for r in state.ruptures), default=None),  # last_rupture_on
+        state.last_event_on,
+    )

@@ -21,7 +21,7 @@ from .bulk import execute_many
 from .cells import add_change, write_deltas
 from .committees import CommitteeProjector
 from .companies import CompanyProjector
-from .pathways import pathway_rows, pathway_versions, row_of
+from .pathways import ROW_COLUMNS, pathway_rows, pathway_versions, row_of
 from .placements import (
     PLACEMENT_STEPS,
     placements_of,
@@ -235,9 +235,8 @@ class ProjectionSession:
         for pid, known in pathways.items():
             add_change(deltas, known.stored_summary, known.summary)
             known.stored_summary = known.summary
-            row = row_of(known.state, known.summary, known.recorded_at, known.summary_version,
+            row = row_of(pid, known.state, known.summary, known.recorded_at, known.summary_version,
                          known.summary_since)
-            row["pathway_id"] = pid
             (updates if known.stored else inserts).append(row)
             known.stored = True
         if len(deltas) > CELL_DELTAS_HELD:  # (a rebuild's: written as it goes, memory bounded)
@@ -245,10 +244,10 @@ class ProjectionSession:
             self.cell_deltas = Counter()
         execute_many(conn, VERSION_INSERT, self.versions, VERSION_COLUMNS)
         self.versions = []
-        execute_many(conn, ROW_INSERT, inserts)
-        execute_many(conn, ROW_UPDATE, updates)
+        execute_many(conn, ROW_INSERT, inserts, ROW_COLUMNS)
+        execute_many(conn, ROW_UPDATE, updates, ROW_COLUMNS)
         execute_many(conn, PLACEMENT_VERSION_INSERT, self.placement_versions, PLACEMENT_VERSION_COLUMNS)
         self.placement_versions = []
         replace_placements(conn, {pid: self.placement_rows.pop(pid)
                                   for pid in pathways if pid in self.placement_rows},
-                           stored=[row["pathway_id"] for row in updates])
+                           stored=[row[0] for row in updates])

@@ -94,6 +94,7 @@ SUMMARY_COLUMNS = tuple(Column(name, _TYPES[name]) for name in Summary._fields)
 SUMMARY_NAMES = Summary._fields
 
 _day = itemgetter(0)  # of a [day, stage] entry of a stage timeline
+_new_summary = tuple.__new__
 
 
 def _days(start: date, end: date | None) -> int | None:
@@ -132,24 +133,26 @@ def summarize(state: PathwayState, territory_id: str | None,
     # any date from that day on (it differs from `stage` only when a step was logged late
     # with an earlier date)
     last_change = max(reversed(state.stages), key=_day, default=(None, None))
-    return Summary(
-        *(identification or identification_summary(state, territory_id)),  # its fields, in order
-        stage=state.stage,
-        structure_id=orientation.get("structure_id") or state.referent_structure_id,
-        referent_id=state.referent_id,
-        scheme=orientation.get("scheme"),
-        first_oriented_on=state.first_oriented_on,
-        first_immersion_on=state.first_immersion_on,
-        first_hired_on=state.first_hired_on,
-        first_day_105_on=min([h["day_105_on"] for h in state.hires]) if state.hires else None,
-        days_to_orientation=_days(on, state.first_oriented_on),
-        days_to_first_hire=_days(on, state.first_hired_on),
-        follow_up_completed_on=state.follow_up_completed_on,
-        first_rupture_on=min([r["on"] for r in ruptures]) if ruptures else None,
-        exited_on=exit_.get("on"),
-        exit_outcome=exit_.get("outcome"),
-        stages=json_text(state.stages),
-        last_stage_change_on=last_change[0],
-        stage_by_date=last_change[1],
-        ruptures=json_text([(r["on"], r["stage"]) for r in ruptures]) if ruptures else "[]",
-    )
+    # (its fields in their order, built as a plain tuple: a rebuild makes one per event that
+    # may change it, and keywords cost three times as much)
+    return _new_summary(Summary, (
+        *(identification or identification_summary(state, territory_id)),
+        state.stage,  # stage
+        orientation.get("structure_id") or state.referent_structure_id,  # structure_id
+        state.referent_id,  # referent_id
+        orientation.get("scheme"),  # scheme
+        state.first_oriented_on,  # first_oriented_on
+        state.first_immersion_on,  # first_immersion_on
+        state.first_hired_on,  # first_hired_on
+        min([h["day_105_on"] for h in state.hires]) if state.hires else None,  # first_day_105_on
+        _days(on, state.first_oriented_on),  # days_to_orientation
+        _days(on, state.first_hired_on),  # days_to_first_hire
+        state.follow_up_completed_on,  # follow_up_completed_on
+        min([r["on"] for r in ruptures]) if ruptures else None,  # first_rupture_on
+        exit_.get("on"),  # exited_on
+        exit_.get("outcome"),  # exit_outcome
+        json_text(state.stages),  # stages
+        last_change[0],  # last_stage_change_on
+        last_change[1],  # stage_by_date
+        json_text([(r["on"], r["stage"]) for r in ruptures]) if ruptures else "[]",  # ruptures
+    ))

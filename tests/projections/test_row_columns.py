@@ -1,0 +1,51 @@
+"""A pathway's row holds each value under its own column, written live and rebuilt.
+
+The projector builds summaries and rows as plain tuples, in the order of their columns (a
+rebuild makes hundreds of thousands): a value one place off would be written live and rebuilt
+alike, so this reads the columns by name against what the referent logged.
+"""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from casecommittee.domain.rules import validation_due_on
+from casecommittee.projections.pathways import pathway_rows
+
+
+def _row(system, pid) -> dict:
+    with system.engine.connect() as conn:
+        return dict(conn.execute(select(pathway_rows).where(pathway_rows.c.pathway_id == str(pid)))
+                    .mappings().one())
+
+
+def test_a_hired_persons_row_names_each_fact_where_the_lists_and_statistics_read_it(
+        system, territory, referent):
+    pid = referent.identifies(date(2026, 1, 5), qpv_code="QP090001", flags=["rsa", "rqth"])
+    referent.orients(pid, date(2026, 1, 20))
+    referent.hires(pid, date(2026, 3, 2))
+
+    live = _row(system, pid)
+    assert {name: live[name] for name in (
+        "group_id", "territory_id", "identified_on", "cohort_month", "cohort_quarter",
+        "cohort_year", "sex", "qpv_code", "flags", "channel", "stage", "scheme",
+        "first_oriented_on", "first_hired_on", "days_to_orientation", "days_to_first_hire",
+        "exited_on", "exit_outcome", "first_rupture_on", "ruptures", "version",
+        "summary_version", "stage_since", "consent_sharing", "follow_up_hired_on",
+        "follow_up_contacts", "validation_due_on", "referral_on", "last_rupture_on",
+        "last_event_on")} == {
+        "group_id": territory["group_id"], "territory_id": territory["territory_id"],
+        "identified_on": date(2026, 1, 5), "cohort_month": "2026-01", "cohort_quarter": "2026-Q1",
+        "cohort_year": "2026", "sex": "F", "qpv_code": "QP090001", "flags": ",rqth,rsa,",
+        "channel": "aller_vers", "stage": "employed",
+        "scheme": "Contrat d'engagement jeune (CEJ)", "first_oriented_on": date(2026, 1, 20),
+        "first_hired_on": date(2026, 3, 2), "days_to_orientation": 15, "days_to_first_hire": 56,
+        "exited_on": None, "exit_outcome": None, "first_rupture_on": None, "ruptures": "[]",
+        "version": 3, "summary_version": 3, "stage_since": date(2026, 3, 2),
+        "consent_sharing": True, "follow_up_hired_on": date(2026, 3, 2),
+        "follow_up_contacts": [], "validation_due_on": validation_due_on(date(2026, 3, 2)),
+        "referral_on": None, "last_rupture_on": None, "last_event_on": date(2026, 3, 2)}
+    assert live["follow_up_next_due_on"] is not None and live["follow_up_next_kind"]
+
+    system.projections.rebuild(partitions=1)
+    assert _row(system, pid) == live
