@@ -44,11 +44,13 @@ def _every_column(table, *, but: str | None = None) -> dict:
 ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
 ROW_UPDATE = (update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id"))
               .values(_every_column(pathway_rows, but="pathway_id")))
-#: How many cells' changes a session holds before writing them (they are added up, so a
-#: rebuild writing them in several goes gives the same cells). A catch-up writes them at the
-#: end of each batch anyway; a rebuild's partition at 50,000 pathways holds ~105,000 distinct
-#: cells: held whole, they are written once (105,000 upserts instead of 330,919 in 17 goes
-#: at 20,000; bench/README.md), for ~30 MB more (peak 112 → 140 MB in one process).
+#: How many cells' changes by day (`cells.add_change`) a session holds before writing them
+#: (they are added up, so a rebuild writing them in several goes gives the same cells). A
+#: catch-up writes them at the end of each batch anyway; a one-process rebuild at 50,000
+#: pathways holds ~108,000 distinct days' cells (~125,000 cells of every grain): held whole,
+#: they are written once (instead of 330,919 upserts in 17 goes at 20,000; bench/README.md),
+#: for ~30 MB more (peak 112 → 140 MB in one process; 157 MB with the grains' cells derived
+#: beside them when written).
 CELL_DELTAS_HELD = 250_000
 VERSION_INSERT = pathway_versions.insert().values(_every_column(pathway_versions, but="id"))
 #: What a version row holds, in the order the projector writes it: the summary's tuple follows.
