@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from casecommittee.domain.vocabulary import STAGES
+from casecommittee.projections import cells as cells_module
 from casecommittee.projections import projector
 from casecommittee.projections.cells import stage_spans, statistics_cells
 from casecommittee.projections.replay_check import replay_check
@@ -98,6 +99,25 @@ def test_cells_written_in_many_goes_add_up_to_the_same(system, territory, refere
     report = replay_check(system.app, system.engine, partitions=2)
     assert report["ok"], report["differences"]
     assert report["tables"]["statistics_cells"] > 0
+    same_as_direct(system, clock.today())
+
+
+def test_a_worker_catching_up_on_new_pathways_adds_their_cells_one_upsert_each(
+        system, territory, referent, clock, monkeypatch):
+    """Changes that only add (new pathways, a rebuild's partitions), when there are many, are
+    written through the driver's executemany without reading the cells back: the cells are
+    still those a step-by-step projection keeps."""
+    monkeypatch.setattr(cells_module, "CELLS_PER_STATEMENT", 2)  # (many, at this scale)
+    system.app.after_save = None  # a worker deployment: the web process does not project
+    clock.current = date(2026, 4, 1)
+    for n in range(4):  # caught up two by two: the second two add to the first two's cells
+        pid = referent.identifies(date(2026, 1, 5 + n))
+        referent.orients(pid, date(2026, 2, 1 + n))
+        if n % 2:
+            assert system.projections.catch_up() > 0 and system.projections.stall() is None
+    assert cells(system, "oriented")[("M", date(2026, 2, 1))] == 4
+    report = replay_check(system.app, system.engine, partitions=1)
+    assert report["ok"], report["differences"]
     same_as_direct(system, clock.today())
 
 
