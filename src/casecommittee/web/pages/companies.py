@@ -205,13 +205,14 @@ def _page(company_id: str, errors: dict | None = None, open_form: str | None = N
     ), status
 
 
-def person_words(item: dict, group_names: dict) -> str:
+def person_words(item: dict, group_names: dict, to_what: str = "ce besoin") -> str:
     """A person linked with a company, in words that name no one unless the reader's role
     reads the person: the label (a pseudonym, or first name and initial), the group, the day
-    proposed and whether the company hired the person."""
+    proposed (to the need, or to one of the company's: `to_what`) and whether the company
+    hired the person."""
     words = [item["label"], group_names.get(item["group_id"], item["group_id"])]
     words.append(f"proposé·e le {fr_date(item['proposed_on'])}" if item["proposed_on"]
-                 else "non proposé·e à ce besoin")
+                 else f"non proposé·e à {to_what}")
     words.append(f"embauche enregistrée le {fr_date(item['hired_on'])}" if item["hired_on"]
                  else "pas d'embauche enregistrée")
     return " — ".join(words)
@@ -222,7 +223,8 @@ def _people_choices(company) -> list[tuple[str, str]]:
     (pseudonym, words) for a select: the pseudonym is what the form sends."""
     document = views.shown(views.people_linked_document(company))
     names = dict(_territory_groups())
-    return [(item["pseudonym"], person_words(item, names)) for item in document["items"]]
+    return [(item["pseudonym"], person_words(item, names, "l'entreprise"))
+            for item in document["items"]]
 
 
 @bp.route("/<company_id>")
