@@ -75,6 +75,7 @@ from casecommittee.config import Settings  # noqa: E402
 from casecommittee.demo import create_territory, generate  # noqa: E402
 from casecommittee.stores.auth import Tokens  # noqa: E402
 from casecommittee.web import create_app  # noqa: E402
+from casecommittee.web.gunicorn import settle_heap  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 GROUP = "Jeunes décrocheurs"
@@ -95,6 +96,7 @@ def measure(people: int, writes: int, cold: bool = True, profile: bool = False,
         referent = territory.users[f"referent:{GROUP}:0"]
         token = Tokens(system.engine).issue(copilot["id"])
         client = create_app(system).test_client()
+        settle_heap()  # (as each `serve` worker does once its app is built)
         headers = {"Authorization": f"Bearer {token}"}
         loads, snapshots = Counter(), Counter()
         repository_get = system.app.repository.get

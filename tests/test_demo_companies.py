@@ -21,6 +21,7 @@ from casecommittee.projections.replay_check import replay_check
 from casecommittee.queries.companies import DirectoryQuery, list_companies
 from casecommittee.queries.company_statistics import CompanyStatisticsQuery, company_statistics
 from casecommittee.queries.placements import placements
+from casecommittee.queries.proposals import proposed_to_need
 from casecommittee.queries.session_documents import live_agenda
 from casecommittee.stores.auth import Passwords, Tokens
 from casecommittee.stores.reference import groups
@@ -84,6 +85,15 @@ def test_the_companies_host_and_hire_the_demo_people(system):
             assert state.group_id in need["group_ids"]
     proposals = [p for pathway in pathways for p in pathway.state.proposals]
     assert proposals and all(p["company_id"] in {str(c.id) for c in saved} for p in proposals)
+    # what a need's outcome page offers to tick: the people proposed to it, the hired among them
+    for company, need in filled:
+        offered = {r["pathway_id"] for r in proposed_to_need(system.engine, str(company.id), need["need_id"])}
+        proposed_here = {str(p.id) for p in pathways for x in p.state.proposals
+                         if (x["company_id"], x["need_id"]) == (str(company.id), need["need_id"])}
+        assert offered == proposed_here
+    assert sum(len(proposed_to_need(system.engine, str(c.id), n["need_id"]))
+               for c in saved for n in c.state.needs.values()) == len(
+        {(str(p.id), x["company_id"], x["need_id"]) for p in pathways for x in p.state.proposals})
 
     # the rest of the relation: contacts in the personal-data store, offers, actions, charters
     contacts = [c["contact_id"] for company in saved for c in company.state.contacts]

@@ -86,11 +86,9 @@ def test_refusals_are_shown_next_to_the_field_and_write_nothing(signed_in, syste
     assert 'id="contract_months-error">obligatoire pour ce type de contrat' in body
     no_group = cre.post(f"/entreprises/{company}/besoin", {**NEED, "group_ids": ""})
     assert no_group.status_code == 422 and 'id="group_ids-error"' in no_group.get_data(as_text=True)
-    unknown_need = cre.post(f"/entreprises/{company}/issue-besoin", {
-        "occurred_on": "2026-06-10", "need_id": "boulangers", "outcome": "filled",
-        "positions_filled": "1"})
-    assert unknown_need.status_code == 422
-    assert 'id="need_id-error"' in unknown_need.get_data(as_text=True)
+    unknown_need = cre.post(f"/entreprises/{company}/besoins/boulangers/issue", {
+        "occurred_on": "2026-06-10", "outcome": "filled", "positions_filled": "1"})
+    assert unknown_need.status_code == 404
     wrong_field = cre.post(f"/entreprises/{company}/correction", {
         "corrects_version": "1", "change_field": "capacity", "change_value": "3",
         "occurred_on": "2026-06-05", "reason": "erreur"})
@@ -151,8 +149,8 @@ def test_the_companies_figures_join_the_statistics_and_the_bilan(signed_in):
     cre = signed_in("cre")
     company = _register(cre)
     assert cre.post(f"/entreprises/{company}/besoin", NEED).status_code == 302
-    assert cre.post(f"/entreprises/{company}/issue-besoin", {
-        "occurred_on": "2026-06-20", "need_id": "vendeurs", "outcome": "partly_filled",
+    assert cre.post(f"/entreprises/{company}/besoins/vendeurs/issue", {
+        "occurred_on": "2026-06-20", "outcome": "partly_filled",
         "positions_filled": "1"}).status_code == 302
     auditor = signed_in("auditor")
     page = html.unescape(auditor.get("/statistiques/?from=2026-01-01").get_data(as_text=True))

@@ -39,6 +39,7 @@ MATRIX = {
     "/entreprises/": (200, 200, 403, 403, 200, 200, 200),
     "/entreprises/{company}": (200, 200, 403, 403, 200, 200, 404),
     "/entreprises/{company}/besoins/vendeurs": (403, 200, 403, 403, 403, 200, 404),
+    "/entreprises/{company}/besoins/vendeurs/issue": (403, 403, 403, 403, 403, 200, 404),
 }
 
 

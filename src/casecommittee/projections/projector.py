@@ -34,6 +34,7 @@ from .placements import (
 from .placements import (
     VERSION_INSERT as PLACEMENT_VERSION_INSERT,
 )
+from .proposals import proposal_rows, replace_proposals
 from .summary import SUMMARY_NAMES, Identification, Summary, identification_summary, summarize
 
 
@@ -147,6 +148,7 @@ class ProjectionSession:
         self.cell_deltas: Counter = Counter()
         self.placement_rows: dict[str, list[tuple]] = {}
         self.placement_versions: list[tuple] = []
+        self.proposal_rows: dict[str, list[tuple]] = {}
 
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
@@ -170,9 +172,14 @@ class ProjectionSession:
             known = projector.known_before(pid, event, self.conn)
             code = event.code
             if code == "corrected":
+                proposed = known.state.proposals
                 known.state = projector.app.state_at(originator_id, event.originator_version)
+                if known.state.proposals != proposed:
+                    self._keep_proposals(pid, known)
             else:
                 known.state.apply(event.as_step(), event.change)
+                if code == "proposed_to_company":
+                    self._keep_proposals(pid, known)
             applied += 1
             known.recorded_at = event.timestamp
             dirty[pid] = known
@@ -214,6 +221,11 @@ class ProjectionSession:
         self.placement_rows[pid] = [(pid, group_id, territory_id, *p, *known.placements_since)
                                     for p in placements]
 
+    def _keep_proposals(self, pid: str, known: _Known) -> None:
+        """The pathway's proposals to companies, to write in place of those it had."""
+        self.proposal_rows[pid] = proposal_rows(
+            pid, known.state, self.projector.territory_of(known.state.group_id))
+
     def _evict(self) -> None:
         cache = self.projector._cache
         leaving = {}
@@ -253,3 +265,6 @@ class ProjectionSession:
         replace_placements(conn, {pid: self.placement_rows.pop(pid)
                                   for pid in pathways if pid in self.placement_rows},
                            stored=[row[0] for row in updates])
+        replace_proposals(conn, {pid: self.proposal_rows.pop(pid)
+                                 for pid in pathways if pid in self.proposal_rows},
+                          stored=[row[0] for row in updates])

@@ -32,6 +32,7 @@ from .committees import committee_decisions, committee_sessions
 from .companies import companies, company_needs
 from .pathways import pathway_rows, pathway_versions
 from .placements import company_placement_versions, company_placements
+from .proposals import need_proposals
 from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
 from .staging import lock_key, process_runs
 
@@ -46,6 +47,7 @@ _KEYS = {
     company_needs.name: ("company_id", "need_id"),
     company_placements.name: ("pathway_id", "position"),
     company_placement_versions.name: ("pathway_id", "since_version", "position"),
+    need_proposals.name: ("pathway_id", "position"),
 }
 _IGNORED = {"id"}
 

@@ -26,6 +26,7 @@ from .companies import COMPANY_TABLES
 from .pathways import pathway_rows, pathway_versions
 from .placements import PLACEMENT_TABLES
 from .projector import PathwayProjector
+from .proposals import PROPOSAL_TABLES
 from .rebuild import (
     PARALLEL_FROM,
     default_partitions,
@@ -48,7 +49,7 @@ CLAIM = (update(positions)
          .values(position=bindparam("claim_end")))
 
 VIEW_TABLES = (pathway_rows, pathway_versions, statistics_cells, *COMMITTEE_TABLES,
-               *COMPANY_TABLES, *PLACEMENT_TABLES)
+               *COMPANY_TABLES, *PLACEMENT_TABLES, *PROPOSAL_TABLES)
 
 read_model_schema = Table(
     "read_model_schema", metadata,

@@ -53,8 +53,14 @@ class AlreadyRecorded(Exception):
 class ReferenceData:
     """Creates and reads territories, groups, structures and users."""
 
+    #: At most this many users' names kept in memory; emptied when full.
+    max_names = 10_000
+
     def __init__(self, engine: Engine):
         self.engine = engine
+        #: user id → name, as read (`user_name`): a user's name is set when the user is added
+        #: and never changed (no route, page or command changes it), nor is a user deleted.
+        self._names: dict[str, str] = {}
 
     def _insert(self, table: Table, **values) -> dict:
         values.setdefault("id", str(uuid.uuid4()))
@@ -100,6 +106,7 @@ class ReferenceData:
         an unknown id)."""
         with self.engine.begin() as conn:
             changed = conn.execute(users.update().where(users.c.id == user_id).values(**values))
+        self._names.pop(user_id, None)
         return self.get(users, user_id) if changed.rowcount else None
 
     def rows(self, table: Table, **where) -> list[dict]:
@@ -118,9 +125,18 @@ class ReferenceData:
         return dict(found._mapping) if found is not None else None
 
     def user_name(self, user_id: str) -> str | None:
-        """A user's name (None for an unknown id): what a pathway's answer shows of its referent."""
-        with self.engine.connect() as conn:
-            return conn.execute(_USER_NAME, {"id": user_id}).scalar()
+        """A user's name (None for an unknown id): what a pathway's answer shows of its referent.
+        Read once per process and user (a step write's answer read it each time: ~0.1 ms of
+        a write's CPU, bench/README.md); an unknown id is read again each time."""
+        name = self._names.get(user_id)
+        if name is None:
+            with self.engine.connect() as conn:
+                name = conn.execute(_USER_NAME, {"id": user_id}).scalar()
+            if name is not None:
+                if len(self._names) >= self.max_names:
+                    self._names.clear()
+                self._names[user_id] = name
+        return name
 
 
 #: One row by id, per table: built once (a write's answer and checks read a few per request).

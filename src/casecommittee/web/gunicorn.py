@@ -5,6 +5,8 @@ gunicorn refuses a request line longer than `LIMIT_REQUEST_LINE` (414) and heade
 answers are gunicorn's own, in `text/html` (documented in the OpenAPI document).
 """
 
+import gc
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -30,7 +32,18 @@ class CaseCommitteeServer(BaseApplication):
             from ..scheduler import build_scheduler
 
             build_scheduler(app.extensions["casecommittee"].system).start()
+        settle_heap()
         return app
+
+
+def settle_heap() -> None:
+    """Moves what the worker built at start (modules, the app, its schemas, the engines'
+    caches) out of the cyclic garbage collector's sight (`gc.freeze`): those objects live as
+    long as the worker, yet each full collection traversed them all again, about 0.3 ms of
+    CPU a request under a steady write load (bench/README.md). Objects made afterwards are
+    collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 #: The longest request line (method, path and query) gunicorn reads; no route needs 1 kB.

@@ -12,7 +12,8 @@ PAGES = {
     "copilot": ("/comites/", "/comites/{open_session}", "/statistiques/bilan",
                 "/entreprises/", "/entreprises/{company}/besoins/vendeurs"),
     "cre": ("/entreprises/", "/entreprises/?q=zzz", "/entreprises/{company}",
-            "/entreprises/{company}/besoins/vendeurs", "/statistiques/"),
+            "/entreprises/{company}/besoins/vendeurs", "/entreprises/{company}/besoins/vendeurs/issue",
+            "/statistiques/"),
     "auditor": ("/audit/", "/audit/evenements", "/audit/rejeu", "/parcours/{pseudonym}"),
     "admin": ("/administration/", "/administration/effacements", "/statistiques/"),
 }
@@ -29,6 +30,9 @@ def test_every_page_of_every_role_passes_axe(page, signed_in, app):
                                                  "last_name": "Perrin"})
     open_session = opened.headers["Location"].rsplit("/", 1)[1]
     copilot.post(f"/entreprises/{company}/besoins/vendeurs", {"session_id": open_session})
+    proposed = referent.post(f"/parcours/{pathway}/etapes/proposed_to_company", {  # a box to tick
+        "occurred_on": "2026-06-10", "company_id": company, "need_id": "vendeurs"})  # on the outcome page
+    assert proposed.status_code == 302, proposed.get_data(as_text=True)
     with app.app_context():
         pseudonym = app.extensions["casecommittee"].pseudonyms.of(pathway)
     ids = {"pathway": pathway, "session": session, "pseudonym": pseudonym,

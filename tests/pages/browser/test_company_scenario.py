@@ -1,6 +1,7 @@
 """A company's need in a real browser: the chargée registers the bakery, posts its need (first
 refused next to the field) and opens its shortlist; the co-pilot puts the need on June's
-session and, during the session, proposes Lina to the bakery."""
+session and, during the session, proposes Lina to the bakery; the bakery hires her and the
+chargée records the need's outcome, ticking Lina — whom she sees by pseudonym only."""
 
 import re
 
@@ -55,7 +56,8 @@ def test_a_chargee_posts_a_need_and_a_copilot_proposes_a_person_at_committee(pag
     form.get_by_role("button").click()
     expect(page.get_by_text("Enregistré : besoin de recrutement.")).to_be_visible()
 
-    page.get_by_role("link", name=re.compile("vendeur·se")).click()
+    company_url = page.url.split("#")[0]
+    page.get_by_role("link", name=re.compile("vendeur·se : personnes")).click()
     expect(page.get_by_role("heading", name="Personnes pressenties")).to_be_visible()
     assert "Lina B." in page.get_by_role("table").inner_text()
     check_accessibility(page)
@@ -76,4 +78,23 @@ def test_a_chargee_posts_a_need_and_a_copilot_proposes_a_person_at_committee(pag
     item.get_by_role("button", name=re.compile("Enregistrer")).click()
     decided = page.locator("li.card", has_text="Lina B.")
     expect(decided).to_contain_text("Décision : proposition à une entreprise — vendeur·se — Boulangerie des Résidences")
+    check_accessibility(page)
+
+    page.context.clear_cookies()
+    sign_in(page, "cre", password_of("cre"))
+    page.goto(company_url)
+    page.get_by_role("link", name="enregistrer l'issue du besoin vendeur·se").click()
+    expect(page.get_by_role("heading", name="Enregistrer l'issue du besoin")).to_be_visible()
+    check_accessibility(page)
+    assert "Lina" not in page.locator("main").inner_text()
+    boxes = page.get_by_role("group", name="Personnes embauchées pour ce besoin").get_by_role("checkbox")
+    expect(boxes).to_have_count(1)
+    expect(page.get_by_role("checkbox", name=re.compile(
+        r"^ps-\w+ — Jeunes décrocheurs — proposé·e le 26.06.2026 — pas d.embauche enregistrée$"))).to_be_visible()
+    page.get_by_role("combobox", name="Issue").select_option("partly_filled")
+    page.get_by_label("Postes pourvus").fill("1")
+    boxes.first.check()
+    page.get_by_role("button", name="Enregistrer l'issue du besoin").click()
+    expect(page.get_by_text("Enregistré : issue du besoin.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Parcours embauchés : ps-\w+"))).to_be_visible()
     check_accessibility(page)

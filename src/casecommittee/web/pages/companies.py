@@ -39,7 +39,6 @@ DIRECTORY_LIMIT = 200
 #: Each form of the company page: its path, the event it records, its schema, its title.
 EVENT_FORMS = {
     "besoin": ("need_posted", s.NeedIn, "Publier un besoin de recrutement"),
-    "issue-besoin": ("need_closed", s.NeedOutcomeIn, "Enregistrer l'issue d'un besoin"),
     "offre-immersion": ("hosting_offered", s.HostingOfferIn, "Offrir des places d'immersion (PMSMP)"),
     "participation": ("participated", s.ParticipationIn, "Enregistrer une participation à une action"),
     "parrain": ("sponsor_named", s.SponsorIn, "Désigner un tuteur ou un parrain"),
@@ -57,7 +56,7 @@ FIELD_LABELS = {
     "group_ids": "Groupes de travail à qui le besoin est proposé", "outcome": "Issue",
     "positions_filled": "Postes pourvus", "hired_pathway_ids": "Parcours embauchés",
     "capacity": "Nombre de places", "jobs": "Métiers à découvrir", "kind": "Nature",
-    "note": "Note", "pathway_id": "Numéro du parcours", "role": "Rôle",
+    "note": "Note", "pathway_id": "Personne accompagnée", "role": "Rôle",
     "contact_id": "Personne à contacter", "title": "Intitulé", "first_name": "Prénom",
     "last_name": "Nom", "email": "Courriel", "phone": "Téléphone",
     "need": "Besoin", "corrects_version": "Événement à corriger", "changes": "Changements", "reason": "Motif",
@@ -68,7 +67,8 @@ CHOICE_LABELS = {"size_band": "size_band", "qpv_location": "qpv_location",
 KIND_LABELS = {"participated": "participation_kind", "commitment_signed": "commitment_kind"}
 #: How many inputs a list of texts gets (`jobs`).
 LIST_INPUTS = 3
-#: Fields every page fills itself or that the API only takes (ids of pathways hired).
+#: Fields every page fills itself (a need's outcome has a page of its own per need, `outcome`,
+#: where the pathways hired are ticked).
 HIDDEN = ("hired_pathway_ids", "contact_id")
 #: Fields a correction may change, from every kind of event (the domain says which fit).
 CORRECTION_FIELDS = tuple(dict.fromkeys(
@@ -87,8 +87,8 @@ def controls(code: str, schema) -> list[Control]:
         one_of = [v for v in field.validators if hasattr(v, "choices")]
         if name == "group_ids":
             kind, choices = "checks", "groups"
-        elif name == "need_id" and code == "need_closed":
-            kind, choices = "select", "open_needs"
+        elif name == "pathway_id":
+            kind, choices = "select", "people"
         elif isinstance(field, fields.List):
             kind, choices = "texts", ()
         elif kind_labels and one_of:
@@ -195,8 +195,7 @@ def _page(company_id: str, errors: dict | None = None, open_form: str | None = N
         forms=[(path, title, controls(code, schema)) for path, (code, schema, title)
                in EVENT_FORMS.items()] if writable else [],
         choices={"groups": _territory_groups(),
-                 "open_needs": [(n["need_id"], f"{n['job_title']} ({n['need_id']})")
-                                for n in document["needs"] if n["outcome"] is None]},
+                 "people": _people_choices(company) if writable else []},
         correction_fields=[(f, FIELD_LABELS.get(f, f)) for f in CORRECTION_FIELDS],
         errors=errors or {}, open_form=open_form, today=today,
         values=values or {"occurred_on": today.isoformat()}, actors=_actor_names(),
@@ -204,6 +203,28 @@ def _page(company_id: str, errors: dict | None = None, open_form: str | None = N
         group_names=dict(_territory_groups()),
         LIST_INPUTS=LIST_INPUTS,
     ), status
+
+
+def person_words(item: dict, group_names: dict, to_what: str = "ce besoin") -> str:
+    """A person linked with a company, in words that name no one unless the reader's role
+    reads the person: the label (a pseudonym, or first name and initial), the group, the day
+    proposed (to the need, or to one of the company's: `to_what`) and whether the company
+    hired the person."""
+    words = [item["label"], group_names.get(item["group_id"], item["group_id"])]
+    words.append(f"proposé·e le {fr_date(item['proposed_on'])}" if item["proposed_on"]
+                 else f"non proposé·e à {to_what}")
+    words.append(f"embauche enregistrée le {fr_date(item['hired_on'])}" if item["hired_on"]
+                 else "pas d'embauche enregistrée")
+    return " — ".join(words)
+
+
+def _people_choices(company) -> list[tuple[str, str]]:
+    """The people linked with the company (proposed to one of its needs, or hired by it), as
+    (pseudonym, words) for a select: the pseudonym is what the form sends."""
+    document = views.shown(views.people_linked_document(company))
+    names = dict(_territory_groups())
+    return [(item["pseudonym"], person_words(item, names, "l'entreprise"))
+            for item in document["items"]]
 
 
 @bp.route("/<company_id>")
@@ -241,6 +262,53 @@ def record(company_id, form):
         return _refused(company_id, form, error)
     flash(f"Enregistré : {c.COMPANY_EVENT_LABELS[code]}.")
     return redirect(url_for(".show", company_id=company_id) + "#historique")
+
+
+def _hired_errors(errors: dict) -> dict:
+    """The errors of an outcome form: those of each pathway named (`hired_pathway_ids.1`)
+    shown next to the group of checkboxes, those of the need (the page's own) above the form."""
+    found: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        where = ("hired_pathway_ids" if key.startswith("hired_pathway_ids")
+                 else GENERAL if key == "need_id" else key)
+        found.setdefault(where, []).extend(messages)
+    return found
+
+
+@bp.route("/<company_id>/besoins/<need_id>/issue", methods=["GET", "POST"])
+@role_required(*WRITERS)
+def outcome(company_id, need_id):
+    """A need's outcome: how many positions were filled, and who was hired, ticked among the
+    people proposed to it (then those the company hired otherwise), each by pseudonym."""
+    company = views.company_in_scope(company_id)
+    if need_id not in company.state.needs:
+        raise Problem(404, "aucun besoin de ce code pour cette entreprise")
+    errors, values = {}, request.form
+    if request.method == "POST":
+        try:
+            data = load(s.NeedOutcomeIn(), request.form, extra={"need_id": need_id})
+            views.record_event(company_id, "need_closed", data, request.form.get("version", type=int))
+        except REFUSALS as error:
+            if isinstance(error, Problem) and error.status not in (403, 409, 422):
+                raise
+            errors = _hired_errors({GENERAL: [str(error)]} if isinstance(error, VersionConflict)
+                                   else field_errors(error))
+        else:
+            flash(f"Enregistré : {c.COMPANY_EVENT_LABELS['need_closed']}.")
+            return redirect(url_for(".show", company_id=company_id) + "#historique")
+        company = views.company_in_scope(company_id)
+    document = views.shown(views.people_linked_document(company, need_id))
+    need = company.state.needs[need_id]
+    names = dict(_territory_groups())
+    people = [(item["pseudonym"], person_words(item, names)) for item in document["items"]]
+    hired = {web().pseudonyms.of(pid) for pid in need["hired_pathway_ids"]}
+    return render_template(
+        "pages/need_outcome.html", company=company.state, company_id=str(company.id),
+        version=company.version, need=need, people=people, hired=hired,
+        outcomes=[(code, label(code, "need_outcome")) for code in c.NEED_OUTCOMES],
+        labels=FIELD_LABELS, errors=errors,
+        values=values or {"occurred_on": web().system.clock.today().isoformat()},
+    ), (422 if errors else 200)
 
 
 @bp.route("/<company_id>/correction", methods=["POST"])

@@ -317,3 +317,26 @@ class Shortlist(Document):
     company_id = fields.String(required=True)
     need = fields.Nested(Need, required=True)
     items = fields.List(fields.Nested(Candidate), required=True)
+
+
+class PersonLinked(Document):
+    """A pathway linked with a company (proposed to its need, or hired by it), without
+    identity unless the reader's role reads the person."""
+
+    pseudonym = fields.String(required=True, metadata={
+        "description": "the pathway's pseudonym: what `hired_pathway_ids` or `pathway_id` may name"})
+    label = fields.String(required=True, metadata={
+        "description": "first name and initial for whom may read the person, else the pseudonym"})
+    pathway_id = fields.String(allow_none=True, metadata={"description": "only for whom sees the pathway"})
+    group_id = fields.String(required=True)
+    proposed_on = fields.Date(allow_none=True, metadata={"description": "null: never proposed to it"})
+    hired = fields.Boolean(required=True, metadata={"description": "hired by the company"})
+    hired_on = fields.Date(allow_none=True)
+
+
+class PeopleLinked(Document):
+    """The people proposed to a company's need, then those it hired otherwise."""
+
+    company_id = fields.String(required=True)
+    need_id = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(PersonLinked), required=True)

@@ -18,6 +18,7 @@ from ...domain.company import COMPANY_EVENT_LABELS
 from ...queries.caseload import rows_of
 from ...queries.companies import DirectoryQuery, list_companies
 from ...queries.placements import placements
+from ...queries.proposals import proposed_to_company, proposed_to_need
 from ...queries.shortlist import shortlist
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ..context import web
@@ -198,15 +199,34 @@ def history(company_ref):
     return history_document(company_in_scope(company_ref))
 
 
+def _hired_in(data: dict) -> list[str]:
+    """The pathways an event's data names as hired (a need's outcome, or its correction)."""
+    return list(data.get("hired_pathway_ids") or (data.get("changes") or {}).get("hired_pathway_ids")
+                or [])
+
+
+def _hired_shown(ids: list, seen: dict) -> list[str]:
+    """Pathways hired, as the reader may see them: the id of a pathway in her scope, the
+    pseudonym of any other."""
+    return [pid if pid in seen else web().pseudonyms.of(pid) for pid in ids]
+
+
 def history_document(company) -> dict:
     """Every event of the company in order: business date, recorded time, who, fields (a
-    pathway only to whom may see it)."""
+    pathway only to whom may see it; the people hired by their pseudonym to the others)."""
     items = []
-    seen = _visible(r.data["pathway_id"] for r in company.records if "pathway_id" in r.data)
+    seen = _visible([r.data["pathway_id"] for r in company.records if "pathway_id" in r.data]
+                    + [pid for r in company.records for pid in _hired_in(r.data)])
     for record in company.records:
         data = dict(record.data)
         if "pathway_id" in data:
             data["pathway_id"] = data["pathway_id"] if data["pathway_id"] in seen else None
+        if data.get("hired_pathway_ids"):
+            data["hired_pathway_ids"] = _hired_shown(data["hired_pathway_ids"], seen)
+        changes = data.get("changes")
+        if isinstance(changes, dict) and changes.get("hired_pathway_ids"):
+            data["changes"] = {**changes,
+                               "hired_pathway_ids": _hired_shown(changes["hired_pathway_ids"], seen)}
         items.append({"version": record.version, "event": record.code,
                       "label": COMPANY_EVENT_LABELS[record.code], "occurred_on": record.occurred_on,
                       "recorded_at": record.recorded_at,
@@ -226,9 +246,50 @@ def record_event(company_ref: str, code: str, data: dict, version: int | None):
     company = company_in_scope(company_ref)
     fields = dict(data)
     occurred_on = fields.pop("occurred_on")
+    territory_id = company.state.territory_id
+    if code == "need_closed":
+        fields["hired_pathway_ids"] = pathways_named(
+            fields["hired_pathway_ids"], territory_id, "hired_pathway_ids")
+    elif code == "sponsor_named":
+        fields["pathway_id"] = pathways_named([fields["pathway_id"]], territory_id, "pathway_id")[0]
+    elif code == "corrected" and "hired_pathway_ids" in fields["changes"]:
+        fields["changes"] = {**fields["changes"], "hired_pathway_ids": pathways_named(
+            fields["changes"]["hired_pathway_ids"], territory_id, "changes.hired_pathway_ids")}
+    elif code == "corrected" and "pathway_id" in fields["changes"]:
+        fields["changes"] = {**fields["changes"], "pathway_id": pathways_named(
+            [fields["changes"]["pathway_id"]], territory_id, "changes.pathway_id")[0]}
     return web().system.app.record_company_event(
         company.id, code, actor=current_principal().actor, occurred_on=occurred_on,
         expected_version=version, **fields)
+
+
+def pathways_named(refs: list[str], territory_id: str, name: str) -> list[str]:
+    """The pathway ids `refs` name, each given by its id or by its pseudonym (what a chargée
+    de relation entreprises sees), once each names a pathway of the company's territory:
+    otherwise a 422 whose errors say which (`name.<index>`, or `name` for a single one), and
+    nothing is written."""
+    pseudonyms = web().pseudonyms
+    wanted = []
+    for ref in refs:
+        try:
+            wanted.append(str(pseudonyms.pathway_id(ref) or UUID(ref)))
+        except ValueError:
+            wanted.append(None)
+    rows = rows_of(web().system.engine, [pid for pid in wanted if pid])
+    errors, found = {}, []
+    for index, pid in enumerate(wanted):
+        key = name if name.endswith("pathway_id") else f"{name}.{index}"
+        row = rows.get(pid)
+        if row is None or row["territory_id"] != territory_id:
+            errors[key] = ["aucun parcours de ce numéro ou de ce pseudonyme sur le territoire"]
+        elif pid in found:
+            errors[key] = ["ce parcours est déjà nommé"]
+        else:
+            found.append(pid)
+    if errors:
+        raise Problem(422, "un parcours nommé n'existe pas sur le territoire",
+                      type_="validation", errors=errors)
+    return found
 
 
 def _event_route(path: str, operation_id: str, code: str, schema, example: dict, summary: str):
@@ -387,3 +448,70 @@ def shortlist_document(company, need_id: str, limit: int) -> dict:
     for pathway_id in named:
         web().access_log.record(principal, pathway_id, "read_person_shortlist", at=now)
     return {"company_id": str(company.id), "need": need, "items": items}
+
+
+def _people_linked(company, need_id: str | None) -> list[dict]:
+    """The pathways a company is linked with, without identity: those proposed to one of its
+    needs (to `need_id` only, when given), then those it hired otherwise, then those a need's
+    outcome names; each with its group, the day proposed (None if never) and whether the
+    company hired the person."""
+    state, engine = company.state, web().system.engine
+    proposed = (proposed_to_need(engine, str(company.id), need_id) if need_id is not None
+                else proposed_to_company(engine, str(company.id)))
+    hires = {r["pathway_id"]: r for r in placements(engine, state.territory_id, siret=state.siret)
+             if r["kind"] == "hire"}
+    recorded = [pid for n in state.needs.values() if need_id in (None, n["need_id"])
+                for pid in n["hired_pathway_ids"]]
+    found = {r["pathway_id"]: {"pathway_id": r["pathway_id"], "group_id": r["group_id"],
+                               "proposed_on": r["proposed_on"], "hired_on": None} for r in proposed}
+    for pid, hire in hires.items():
+        found.setdefault(pid, {"pathway_id": pid, "group_id": hire["group_id"], "proposed_on": None,
+                               "hired_on": None})["hired_on"] = hire["started_on"]
+    rows = rows_of(engine, [*found, *recorded])
+    for pid in recorded:
+        if pid in rows:
+            found.setdefault(pid, {"pathway_id": pid, "group_id": rows[pid]["group_id"],
+                                   "proposed_on": None, "hired_on": None})
+    return [dict(item, row=rows[pid]) for pid, item in found.items()
+            if pid in rows and rows[pid]["territory_id"] == state.territory_id]
+
+
+def people_linked_document(company, need_id: str | None = None) -> tuple[dict, list[str]]:
+    """The pathways linked with the company (or one of its needs: 404 for an unknown one) as
+    the caller may see them — a pseudonym always; the id of a pathway in her scope; a name
+    (first name and initial) only where her role reads the person — and the pathways named."""
+    if need_id is not None and need_id not in company.state.needs:
+        raise Problem(404, "aucun besoin de ce code pour cette entreprise", type_="not_found")
+    principal, named, items = current_principal(), [], []
+    store = web().system.personal_data
+    for item in _people_linked(company, need_id):
+        row = item.pop("row")
+        pseudonym = web().pseudonyms.of(item["pathway_id"])
+        label = pseudonym
+        if principal.reads_person(row):
+            try:
+                person = store.get(item["pathway_id"])
+            except (PersonalDataErased, PersonalDataMissing, ValueError):
+                person = None
+            if person:
+                named.append(item["pathway_id"])
+                label = f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+        items.append({**item, "pseudonym": pseudonym, "label": label,
+                      "pathway_id": item["pathway_id"] if principal.sees(row) else None,
+                      "hired": item["hired_on"] is not None})
+    return {"company_id": str(company.id), "need_id": need_id, "items": items}, named
+
+
+@blp.route("/companies/<company_ref>/needs/<need_id>/proposals", methods=["GET"])
+@blp.doc(operationId="list_need_proposals")
+@roles(*SHORTLIST_READERS)
+@document_errors(blp, 401, 403, 404)
+@blp.response(200, s.PeopleLinked)
+def need_proposals(company_ref, need_id):
+    """The people proposed to a need (then those the company hired otherwise), to name who was
+    hired when recording its outcome: each by pseudonym with its group, the day proposed and
+    whether the company hired them; a co-pilot also gets the id of her groups' pathways and the
+    names of their people (each reading logged). Their pseudonyms or ids go in
+    `hired_pathway_ids`."""
+    document, named = people_linked_document(company_in_scope(company_ref), need_id)
+    return shown((document, named))
