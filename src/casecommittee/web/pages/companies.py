@@ -234,11 +234,16 @@ def show(company_id):
     return _page(company_id)
 
 
-def _refused(company_id: str, form: str, error: Exception):
+def _refusal_errors(error: Exception) -> dict:
+    """A refused write's errors, field by field (a version conflict above the form); a problem
+    other than 403, 409 or 422 goes on up."""
     if isinstance(error, Problem) and error.status not in (403, 409, 422):
         raise error
-    errors = ({GENERAL: [str(error)]} if isinstance(error, VersionConflict)
-              else field_errors(error))
+    return {GENERAL: [str(error)]} if isinstance(error, VersionConflict) else field_errors(error)
+
+
+def _refused(company_id: str, form: str, error: Exception):
+    errors = _refusal_errors(error)
     if form == "correction":
         errors = correction_errors(errors)
     return _page(company_id, errors, open_form=form, values=request.form, status=422)
@@ -289,10 +294,7 @@ def outcome(company_id, need_id):
             data = load(s.NeedOutcomeIn(), request.form, extra={"need_id": need_id})
             views.record_event(company_id, "need_closed", data, request.form.get("version", type=int))
         except REFUSALS as error:
-            if isinstance(error, Problem) and error.status not in (403, 409, 422):
-                raise
-            errors = _hired_errors({GENERAL: [str(error)]} if isinstance(error, VersionConflict)
-                                   else field_errors(error))
+            errors = _hired_errors(_refusal_errors(error))
         else:
             flash(f"Enregistré : {c.COMPANY_EVENT_LABELS['need_closed']}.")
             return redirect(url_for(".show", company_id=company_id) + "#historique")

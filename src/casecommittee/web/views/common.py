@@ -67,13 +67,22 @@ def person_labels() -> tuple:
 
     def label_of(pathway_id: str, consent: bool) -> str:
         pseudonym = web().pseudonyms.of(pathway_id)
-        if principal.pseudonymised or not consent:
-            return pseudonym
-        try:
-            person = web().system.personal_data.get(pathway_id)
-        except (PersonalDataErased, PersonalDataMissing, ValueError):
+        name = None if principal.pseudonymised or not consent else short_name(pathway_id)
+        if name is None:
             return pseudonym
         named.append(pathway_id)
-        return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+        return name
 
     return label_of, named
+
+
+def short_name(pathway_id: str) -> str | None:
+    """The first name and the last name's initial of a pathway's person, decrypted (None once
+    erased or missing); the caller logs the reading."""
+    try:
+        person = web().system.personal_data.get(pathway_id)
+    except (PersonalDataErased, PersonalDataMissing, ValueError):
+        return None
+    if not person:
+        return None
+    return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()

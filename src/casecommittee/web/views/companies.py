@@ -32,7 +32,7 @@ from ..schemas import examples
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.pathways import ErasureIn
 from ..security import current_principal, roles
-from .common import document_errors, person_labels
+from .common import document_errors, person_labels, short_name
 from .pathways import expected_version
 
 blp = Blueprint("companies", __name__, description="Entreprises : annuaire, besoins, immersions, actions")
@@ -483,20 +483,13 @@ def people_linked_document(company, need_id: str | None = None) -> tuple[dict, l
     if need_id is not None and need_id not in company.state.needs:
         raise Problem(404, "aucun besoin de ce code pour cette entreprise", type_="not_found")
     principal, named, items = current_principal(), [], []
-    store = web().system.personal_data
     for item in _people_linked(company, need_id):
         row = item.pop("row")
         pseudonym = web().pseudonyms.of(item["pathway_id"])
-        label = pseudonym
-        if principal.reads_person(row):
-            try:
-                person = store.get(item["pathway_id"])
-            except (PersonalDataErased, PersonalDataMissing, ValueError):
-                person = None
-            if person:
-                named.append(item["pathway_id"])
-                label = f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
-        items.append({**item, "pseudonym": pseudonym, "label": label,
+        name = short_name(item["pathway_id"]) if principal.reads_person(row) else None
+        if name is not None:
+            named.append(item["pathway_id"])
+        items.append({**item, "pseudonym": pseudonym, "label": name or pseudonym,
                       "pathway_id": item["pathway_id"] if principal.sees(row) else None,
                       "hired": item["hired_on"] is not None})
     return {"company_id": str(company.id), "need_id": need_id, "items": items}, named
