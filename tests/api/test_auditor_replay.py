@@ -131,3 +131,30 @@ def test_the_audit_log_shows_a_companys_events_naming_people_by_pseudonym(client
     assert last["step"] == "company_corrected" and last["data"]["changes"] == {"role": "sponsor"}
     # another territory's evaluator sees neither the person nor the company
     assert client.get("/api/v1/audit/events", headers=as_("auditor_brest")).get_json()["items"] == []
+
+
+def test_a_correction_of_a_note_stays_masked_for_the_evaluator(client, as_, identified):
+    """The referent asked the committee to see Inès "because Inès Benali wants to train as a
+    baker", then corrected the wording: the evaluator reads that the reason was corrected,
+    never the person's name, in the history or in the log; the referent reads both."""
+    referent, auditor = as_("referent"), as_("auditor")
+    steps = f"/api/v1/pathways/{identified}/steps"
+    referred = client.post(steps, headers=referent, json={
+        "step": "committee_referral", "occurred_on": "2026-06-10",
+        "reason": "Inès Benali veut devenir boulangère"})
+    assert referred.status_code == 201, referred.get_json()
+    corrected = client.post(steps, headers=referent, json={
+        "step": "corrected", "occurred_on": "2026-06-11",
+        "corrects_version": referred.get_json()["version"],
+        "changes": {"reason": "Inès Benali veut devenir pâtissière"}, "reason": "métier mal saisi"})
+    assert corrected.status_code == 201, corrected.get_json()
+    events = client.get("/api/v1/audit/events?after=0", headers=auditor).get_json()["items"]
+    pseudonym = events[0]["pathway"]
+    history = client.get(f"/api/v1/pathways/{pseudonym}/history", headers=auditor).get_json()["items"]
+    for items in (events, history):
+        correction = next(i for i in items if i["step"] == "corrected")
+        assert correction["data"]["changes"] == {"reason": "[masqué]"}
+        assert correction["data"]["reason"] == "métier mal saisi"
+        assert "Benali" not in str(items)
+    own = client.get(f"/api/v1/pathways/{identified}/history", headers=referent).get_json()["items"]
+    assert own[-1]["data"]["changes"] == {"reason": "Inès Benali veut devenir pâtissière"}

@@ -10,7 +10,7 @@ from ...queries.caseload import territories_of
 from ...queries.companies import company_territories
 from ...queries.sessions import session_places
 from ..context import web
-from ..documents import FREE_TEXT, MASK, step_document
+from ..documents import MASK, step_document
 from ..pagination import decode_cursor, encode_cursor
 from ..request_body import Blueprint
 from ..schemas import audit as s
@@ -137,8 +137,7 @@ def _pseudonymised(data: dict, pseudonyms) -> dict:
     if data.get("hired_pathway_ids"):
         data["hired_pathway_ids"] = [pseudonyms.of(pid) for pid in data["hired_pathway_ids"]]
     if isinstance(data.get("changes"), dict):
-        data["changes"] = {name: MASK if name in FREE_TEXT and value else value
-                           for name, value in _pseudonymised(data["changes"], pseudonyms).items()}
+        data["changes"] = _pseudonymised(data["changes"], pseudonyms)
     return data
 
 
