@@ -49,3 +49,41 @@ def test_a_hired_persons_row_names_each_fact_where_the_lists_and_statistics_read
 
     system.projections.rebuild(partitions=1)
     assert _row(system, pid) == live
+
+
+def test_a_row_found_through_each_index_after_the_steps_that_move_it(system, territory, referent):
+    """A write leaves out of its update the indexed columns its row holds already (SQLite
+    would rewrite their index entries): each step that moves one of them — the stage, the
+    first rupture, the identification's date corrected — is found through the index, by a
+    process that had the pathway in memory and by one that had not, as a rebuild writes it."""
+    pids = [referent.identifies(date(2026, 1, 5)), referent.identifies(date(2026, 1, 5))]
+    for n, pid in enumerate(pids):
+        if n:  # the second pathway is projected by a process that does not hold it in memory
+            system.projections.projector.forget()
+        referent.orients(pid, date(2026, 1, 20))
+        if n:
+            system.projections.projector.forget()
+        referent.logs(pid, "rupture", date(2026, 2, 3), scope="pathway", kind="abandon",
+                      initiated_by="beneficiary")
+        if n:
+            system.projections.projector.forget()
+        referent.logs(pid, "corrected", date(2026, 2, 4), corrects_version=1,
+                      changes={"occurred_on": date(2026, 1, 2)}, reason="erreur de saisie")
+
+    def found_by(column, value) -> set[str]:
+        with system.engine.connect() as conn:
+            return set(conn.execute(select(pathway_rows.c.pathway_id)
+                                    .where(pathway_rows.c[column] == value)).scalars())
+
+    ids = {str(pid) for pid in pids}
+    live = {pid: _row(system, pid) for pid in pids}
+    assert {(row["stage"], row["identified_on"], row["first_rupture_on"]) for row in live.values()} \
+        == {(live[pids[0]]["stage"], date(2026, 1, 2), date(2026, 2, 3))}
+    assert found_by("identified_on", date(2026, 1, 2)) == ids
+    assert not found_by("identified_on", date(2026, 1, 5))
+    assert found_by("first_rupture_on", date(2026, 2, 3)) == ids
+    assert ids <= found_by("stage", live[pids[0]]["stage"])
+    assert found_by("group_id", territory["group_id"]) >= ids
+
+    system.projections.rebuild(partitions=1)
+    assert {pid: _row(system, pid) for pid in pids} == live

@@ -11,6 +11,7 @@ closed version, once and for all: versions are only ever inserted.
 
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -43,8 +44,22 @@ def _every_column(table, *, but: str | None = None) -> dict:
 
 
 ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
-ROW_UPDATE = (update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id"))
-              .values(_every_column(pathway_rows, but="pathway_id")))
+#: The summary's fields that `pathway_rows`' secondary indexes hold, by their place in it.
+INDEXED_SUMMARY = tuple((SUMMARY_NAMES.index(c.name), c.name)
+                        for c in sorted({c for i in pathway_rows.indexes for c in i.columns},
+                                        key=lambda c: c.name))
+
+
+@lru_cache(maxsize=64)
+def row_update(kept: frozenset = frozenset()):
+    """The statement updating a pathway's row, but the indexed columns in `kept`, which hold
+    their values already: SQLite rewrites an index's entry whenever the statement sets one of
+    its columns, even to the same value (4 pages more in the log a write, bench/README.md)."""
+    values = {c.name: bindparam(c.name) for c in pathway_rows.columns
+              if c.name != "pathway_id" and c.name not in kept}
+    return update(pathway_rows).where(pathway_rows.c.pathway_id == bindparam("pathway_id")).values(values)
+
+
 #: How many cells' changes by day (`cells.add_change`) a session holds before writing them
 #: (they are added up, so a rebuild writing them in several goes gives the same cells). A
 #: catch-up writes them at the end of each batch anyway; a one-process rebuild at 50,000
@@ -244,14 +259,20 @@ class ProjectionSession:
 
     def _write(self, pathways: dict[str, _Known]) -> None:
         conn = self.conn
-        inserts, updates = [], []
+        inserts, updates = [], {}
         deltas = self.cell_deltas
         for pid, known in pathways.items():
-            add_change(deltas, known.stored_summary, known.summary)
-            known.stored_summary = known.summary
-            row = row_of(pid, known.state, known.summary, known.recorded_at, known.summary_version,
+            stored, summary = known.stored_summary, known.summary
+            add_change(deltas, stored, summary)
+            known.stored_summary = summary
+            row = row_of(pid, known.state, summary, known.recorded_at, known.summary_version,
                          known.summary_since)
-            (updates if known.stored else inserts).append(row)
+            if known.stored:  # (the indexed columns its row holds already are left as they are)
+                kept = frozenset() if stored is None or summary is None else frozenset(
+                    name for at, name in INDEXED_SUMMARY if summary[at] == stored[at])
+                updates.setdefault(kept, []).append(row)
+            else:
+                inserts.append(row)
             known.stored = True
         if len(deltas) > CELL_DELTAS_HELD:  # (a rebuild's: written as it goes, memory bounded)
             write_deltas(conn, deltas)
@@ -259,12 +280,14 @@ class ProjectionSession:
         execute_many(conn, VERSION_INSERT, self.versions, VERSION_COLUMNS)
         self.versions = []
         execute_many(conn, ROW_INSERT, inserts, ROW_COLUMNS)
-        execute_many(conn, ROW_UPDATE, updates, ROW_COLUMNS)
+        for kept, rows in updates.items():
+            execute_many(conn, row_update(kept), rows, ROW_COLUMNS)
+        updated = [row[0] for rows in updates.values() for row in rows]
         execute_many(conn, PLACEMENT_VERSION_INSERT, self.placement_versions, PLACEMENT_VERSION_COLUMNS)
         self.placement_versions = []
         replace_placements(conn, {pid: self.placement_rows.pop(pid)
                                   for pid in pathways if pid in self.placement_rows},
-                           stored=[row[0] for row in updates])
+                           stored=updated)
         replace_proposals(conn, {pid: self.proposal_rows.pop(pid)
                                  for pid in pathways if pid in self.proposal_rows},
-                          stored=[row[0] for row in updates])
+                          stored=updated)
