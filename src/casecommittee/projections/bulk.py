@@ -81,10 +81,25 @@ def execute_many(conn: Connection, statement: ClauseElement, rows: Sequence,
     tuple is cheaper to make, to compare and to read than a dictionary)."""
     if not rows:
         return
+    sql, params = _parameters(conn, statement, rows, columns)
+    conn.exec_driver_sql(sql, params)
+
+
+def execute_one(conn: Connection, statement: ClauseElement, row, columns: tuple[str, ...] | None = None):
+    """Runs `statement` once, with one row (as `execute_many`'s): the statement compiled once
+    per kind of database, not looked up in SQLAlchemy's cache by its key on every call (a
+    write's projection runs a few such statements); returns the driver's result (its
+    `rowcount`)."""
+    sql, params = _parameters(conn, statement, (row,), columns)
+    return conn.exec_driver_sql(sql, params[0])
+
+
+def _parameters(conn: Connection, statement: ClauseElement, rows: Sequence,
+                columns: tuple[str, ...] | None) -> tuple[str, list]:
     compiled, names, getters = _plan(statement, conn.dialect, columns)
     values = [map(get, rows) if process is None else process(map(get, rows))
               for get, process in getters]
     params = list(zip(*values, strict=True))
     if not compiled.positional:  # named parameter styles (pyformat…) take dictionaries
         params = [dict(zip(names, row, strict=True)) for row in params]
-    conn.exec_driver_sql(compiled.string, params)
+    return compiled.string, params

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..db import metadata
 from ..stores.reference import groups
+from .bulk import execute_many, execute_one
 from .cells import statistics_cells
 from .committees import COMMITTEE_TABLES
 from .companies import COMPANY_TABLES
@@ -195,7 +196,8 @@ class ProjectionRunner:
     @contextmanager
     def along(self, statement, rows: list[dict]) -> Iterator["Along"]:
         """Within it, the projection of this thread's next save (when `follow` applies it
-        itself) also executes `statement` with `rows`, in the same transaction: a write's
+        itself) also executes `statement` (built once: `bulk.execute_many` compiles it once)
+        with `rows`, in the same transaction: a write's
         access-log row costs no commit of its own. `written` tells the caller afterwards;
         when False (the read models were caught up from the log, or the projection failed),
         the caller writes the rows itself."""
@@ -231,8 +233,8 @@ class ProjectionRunner:
         with self.engine.connect() as conn:
             try:
                 with conn.begin():
-                    claimed = conn.execute(CLAIM, {"claim_name": self.name, "claim_start": start,
-                                                   "claim_end": end}).rowcount
+                    claimed = execute_one(conn, CLAIM, {"claim_name": self.name, "claim_start": start,
+                                                        "claim_end": end}).rowcount
                     if claimed != 1:
                         raise PositionMoved()
                     session = self.projector.session(conn)
@@ -240,7 +242,7 @@ class ProjectionRunner:
                     session.flush()
                     clear_stall(conn, self.name, end)
                     if along is not None:
-                        conn.execute(along.statement, along.rows)
+                        execute_many(conn, along.statement, along.rows)
             except PositionMoved:
                 return False
             except Exception:

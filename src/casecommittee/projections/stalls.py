@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import as_utc, metadata
 from ..stores.notifications import notify
 from ..stores.reference import users
+from .bulk import execute_one
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def record_stall(engine: Engine, name: str, position: int, error: BaseException,
 def clear_stall(conn: Connection, name: str, position: int) -> bool:
     """Removes the stall of `name` once its position got past it (in the caller's
     transaction); True if there was one."""
-    cleared = conn.execute(_CLEAR, {"stall_name": name, "past": position}).rowcount
+    cleared = execute_one(conn, _CLEAR, {"stall_name": name, "past": position}).rowcount
     if cleared:
         logger.warning("projection %s resumed: now at position %s", name, position)
     return bool(cleared)

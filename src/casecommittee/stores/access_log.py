@@ -3,7 +3,7 @@ and every write)."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Integer, String, Table
+from sqlalchemy import Column, DateTime, Integer, String, Table, bindparam
 from sqlalchemy.engine import Engine
 
 from ..db import metadata
@@ -17,6 +17,10 @@ access_log = Table(
     Column("pathway_id", String(36), nullable=False, index=True),
     Column("action", String(32), nullable=False),
 )
+
+#: The insert of `entries`' rows (built once: a write's projection runs it with its rows).
+INSERT = access_log.insert().values({name: bindparam(name) for name in
+                                     ("at", "user_id", "role", "pathway_id", "action")})
 
 #: What an access was.
 ACTIONS = ("read", "read_person", "read_history", "identify", "log_step",

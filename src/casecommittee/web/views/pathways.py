@@ -8,7 +8,7 @@ from flask import url_for
 
 from ...application import PathwayNotFound
 from ...queries.caseload import CaseloadQuery, list_pathways
-from ...stores.access_log import access_log, entries
+from ...stores import access_log
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
 from ..context import web
@@ -242,9 +242,9 @@ def log_step(headers, data, query, pathway_ref):
     # models are not read (nor the pathway loaded twice)
     check = commands.step_checks(system.reference, principal, data, not_found)
     # the write's access-log row goes with its projection, in the same transaction (else below)
-    logged = entries(principal, pathway_id, "log_step", at=system.clock.now())
+    logged = access_log.entries(principal, pathway_id, "log_step", at=system.clock.now())
     try:
-        with system.projections.along(access_log.insert(), logged) as along:
+        with system.projections.along(access_log.INSERT, logged) as along:
             pathway = system.app.log_step(pathway_id, code,
                                           expected_version=expected_version(headers),
                                           check=check, **command)
