@@ -123,6 +123,9 @@ def stored_placements(conn: Connection, pathway_id: str) -> tuple[tuple[Placemen
     return placements, (rows[0].since_version, rows[0].recorded_from) if rows else None
 
 
+#: The delete of a pathway's placements, built once (compiled once by `execute_many`).
+_DELETE_OF = delete(company_placements).where(company_placements.c.pathway_id == bindparam("placements_of"))
+
 #: stored_placements's statement, built once (it runs with most writes' projection).
 _STORED = (select(company_placements).where(company_placements.c.pathway_id == bindparam("placements_of"))
            .order_by(company_placements.c.position))
@@ -140,8 +143,6 @@ def replace_placements(conn: Connection, rows: dict[str, list[tuple]],
     if not rows:
         return
     ids = list(rows) if stored is None else [pid for pid in stored if pid in rows]
-    for start in range(0, len(ids), 500):
-        conn.execute(delete(company_placements).where(
-            company_placements.c.pathway_id.in_(ids[start:start + 500])))
+    execute_many(conn, _DELETE_OF, [(pid,) for pid in ids], ("placements_of",))
     execute_many(conn, ROW_INSERT, [row for pathway_rows in rows.values() for row in pathway_rows],
                  ROW_COLUMNS)

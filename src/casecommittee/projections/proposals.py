@@ -41,13 +41,16 @@ def proposal_rows(pid: str, state: PathwayState, territory_id: str | None) -> li
             for i, p in enumerate(state.proposals)]
 
 
+#: The delete of a pathway's proposals, built once (compiled once by `execute_many`).
+_DELETE_OF = delete(need_proposals).where(need_proposals.c.pathway_id == bindparam("proposals_of"))
+
+
 def replace_proposals(conn: Connection, rows: dict[str, list[tuple]], stored: Iterable[str]) -> None:
     """Writes the proposals of some pathways (pathway id → its rows), replacing those of the
     pathways among `stored` (whose rows may exist already); the others' are only inserted."""
     if not rows:
         return
     ids = [pid for pid in stored if pid in rows]
-    for start in range(0, len(ids), 500):
-        conn.execute(delete(need_proposals).where(need_proposals.c.pathway_id.in_(ids[start:start + 500])))
+    execute_many(conn, _DELETE_OF, [(pid,) for pid in ids], ("proposals_of",))
     execute_many(conn, ROW_INSERT, [row for pathway_rows in rows.values() for row in pathway_rows],
                  ROW_COLUMNS)
