@@ -7,7 +7,7 @@ alike, so this reads the columns by name against what the referent logged.
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from casecommittee.domain.rules import validation_due_on
 from casecommittee.projections.pathways import pathway_rows
@@ -87,3 +87,31 @@ def test_a_row_found_through_each_index_after_the_steps_that_move_it(system, ter
 
     system.projections.rebuild(partitions=1)
     assert {pid: _row(system, pid) for pid in pids} == live
+
+
+def test_a_step_that_moves_no_indexed_value_updates_the_row_without_its_indexed_columns(
+        system, territory, referent):
+    """A follow-up contact moves neither the stage, the group, the territory, the date of
+    identification nor the first rupture: its update of the row names none of them, so
+    SQLite leaves the four indexes' entries (and their pages) alone."""
+    pid = referent.identifies(date(2026, 1, 5))
+    referent.hires(pid, date(2026, 3, 2))
+    statements = []
+
+    def traced(conn, cursor, statement, *_):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(system.engine, "before_cursor_execute", traced)
+    try:
+        system.projections.projector.forget()  # (as in a process that had not seen it)
+        referent.logs(pid, "follow_up_contact", date(2026, 3, 20), contacted="beneficiary",
+                      status="fine")
+    finally:
+        event.remove(system.engine, "before_cursor_execute", traced)
+    updates = [s for s in statements if s.startswith("UPDATE pathway_rows SET")]
+    assert len(updates) == 1
+    named = {part.split("=")[0].strip() for part in updates[0].split(" WHERE ")[0]
+             .removeprefix("UPDATE pathway_rows SET ").split(",")}
+    assert {"version", "recorded_at", "follow_up_contacts", "last_event_on"} <= named
+    assert not named & {"stage", "group_id", "territory_id", "identified_on", "first_rupture_on"}
+    assert _row(system, pid)["follow_up_contacts"] == ["2026-03-20"]
