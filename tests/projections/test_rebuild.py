@@ -417,14 +417,13 @@ def test_each_aggregate_id_lies_in_the_id_range_of_one_scratch_file(number, part
         assert str(originator_id) < str(UUID(int=high))
 
 
-def test_day_cells_written_after_each_pathway_reloaded_from_the_store_add_up_to_the_same(
+def test_cells_written_after_each_pathway_reloaded_from_the_store_add_up_to_the_same(
     system, territory, referent, monkeypatch
 ):
-    """A rebuild's scratch files hold their cells by day, their year, month and total cells
-    derived in SQL at the end: a store read in the log's order with a cache of 2 writes
-    pathways again when they come back (their summary's figures taken off their days, and the
-    cells left at 0 deleted), and with the changes written after every pathway the cells are
-    still those kept step by step."""
+    """A store read in the log's order with a cache of 2 writes pathways again when they come
+    back (their summary's figures taken off their cells, and the cells left at 0 deleted):
+    with the changes written after every pathway, a rebuild's cells are still those kept step
+    by step."""
     _steps_that_interleave(referent)
     built = _read_models(system)
     assert built["statistics_cells"]

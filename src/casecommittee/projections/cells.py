@@ -259,7 +259,9 @@ def write_deltas(conn: Connection, deltas: Counter) -> None:
     rebuild's) are run as one statement per change through the driver's `executemany`, which
     reads nothing back: no cell can fall to 0."""
     dialect = conn.dialect
-    marker, dated = _marker(dialect), _date_of(dialect)
+    if type(dialect) not in _dates:
+        _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
+    marker, dated = _marker(dialect), _dates[type(dialect)]
     # (in the keys' order: two writers lock the cells they share in the same order, and so
     # never wait for each other in a circle)
     changes = sorted((grain, dated(day), group, territory, metric, n)
@@ -279,45 +281,6 @@ def write_deltas(conn: Connection, deltas: Counter) -> None:
         chunk = emptied[start:start + CELLS_PER_STATEMENT]
         conn.exec_driver_sql(_deleting(len(chunk), marker),
                              tuple(value for key in chunk for value in key))
-
-
-def write_day_deltas(conn: Connection, deltas: Counter) -> None:
-    """Adds `deltas` (changes by day, `add_change`) to the day cells alone, through the
-    driver's `executemany`, in the keys' order, and deletes those that fall to 0 (only a
-    pathway written twice subtracts); `derive_grains` then makes the year, month and total
-    cells from them in SQL. For a rebuild's scratch file only: once every day cell is in, its
-    cells are those `write_deltas` would have written."""
-    dated = _date_of(conn.dialect)
-    changes = [("D", dated(day), group, territory, metric, n)
-               for (day, group, territory, metric), n in sorted(deltas.items()) if n]
-    if not changes:
-        return
-    conn.exec_driver_sql(_adding_each(_marker(conn.dialect)), changes)
-    if any(change[5] < 0 for change in changes):
-        conn.exec_driver_sql("DELETE FROM statistics_cells WHERE grain = 'D' AND n = 0")
-
-
-def derive_grains(conn: Connection) -> None:
-    """Makes the year, month and total cells of a rebuild's scratch file (SQLite) from its day
-    cells (`write_day_deltas`): each the sum of its days' counts, as `cells_of` adds them up,
-    dated as the date's bind processor writes the 1st of the month, January 1st and
-    `ALL_DAYS`. What it buys: `cells_of` in Python and three times as many cells bound one by
-    one (bench/README.md)."""
-    all_days = _date_of(conn.dialect)(ALL_DAYS)
-    for grain, dated in (("M", "substr(dated, 1, 8) || '01'"), ("Y", "substr(dated, 1, 5) || '01-01'"),
-                         ("T", "?")):
-        conn.exec_driver_sql(
-            f"INSERT INTO statistics_cells ({_columns}) SELECT '{grain}', {dated}, group_id, "
-            "territory_id, metric, sum(n) FROM statistics_cells WHERE grain = 'D' "
-            "GROUP BY 2, group_id, territory_id, metric ORDER BY 2, group_id, territory_id, metric",
-            (all_days,) if grain == "T" else ())
-
-
-def _date_of(dialect):
-    """The date's bind processor of a kind of dialect (sqlite3 takes ISO texts, psycopg dates)."""
-    if type(dialect) not in _dates:
-        _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
-    return _dates[type(dialect)]
 
 
 def additive_insert_suffix(table: Table, target: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
-from .cells import add_change, write_day_deltas, write_deltas
+from .cells import add_change, write_deltas
 from .committees import CommitteeProjector
 from .companies import CompanyProjector
 from .pathways import ROW_COLUMNS, pathway_rows, pathway_versions, row_of
@@ -108,11 +108,9 @@ class PathwayProjector:
         """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
         self._cache.clear()
 
-    def session(self, conn: Connection, *, day_cells_only: bool = False) -> "ProjectionSession":
-        """A run of events applied within one transaction of `conn`; with `day_cells_only`
-        (a rebuild's scratch file), writing the statistics cells by day alone
-        (`cells.write_day_deltas`: the caller derives the other grains at the end)."""
-        return ProjectionSession(self, conn, write_day_deltas if day_cells_only else write_deltas)
+    def session(self, conn: Connection) -> "ProjectionSession":
+        """A run of events applied within one transaction of `conn`."""
+        return ProjectionSession(self, conn)
 
     def known_before(self, pid: str, event, conn: Connection) -> _Known:
         """Pathway `pid` as it stood just before `event` (from memory, or else from the event
@@ -141,10 +139,9 @@ _SUMMARY_HELD = (select(pathway_rows.c.summary_version, pathway_rows.c.summary_s
 class ProjectionSession:
     """Applies events and writes what they change in bulk (see the module docstring)."""
 
-    def __init__(self, projector: PathwayProjector, conn: Connection, write_cells=write_deltas):
+    def __init__(self, projector: PathwayProjector, conn: Connection):
         self.projector = projector
         self.conn = conn
-        self.write_cells = write_cells
         self.dirty: dict[str, _Known] = {}
         self.versions: list[tuple] = []
         # what the rows written so far change in the statistics cells, written at `flush`
@@ -242,7 +239,7 @@ class ProjectionSession:
         """Writes every pending row, version and statistics cell (call before committing)."""
         self._write(self.dirty)
         self.dirty = {}
-        self.write_cells(self.conn, self.cell_deltas)
+        write_deltas(self.conn, self.cell_deltas)
         self.cell_deltas = Counter()
 
     def _write(self, pathways: dict[str, _Known]) -> None:
@@ -257,7 +254,7 @@ class ProjectionSession:
             (updates if known.stored else inserts).append(row)
             known.stored = True
         if len(deltas) > CELL_DELTAS_HELD:  # (a rebuild's: written as it goes, memory bounded)
-            self.write_cells(conn, deltas)
+            write_deltas(conn, deltas)
             self.cell_deltas = Counter()
         execute_many(conn, VERSION_INSERT, self.versions, VERSION_COLUMNS)
         self.versions = []

@@ -33,7 +33,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateTable
 
 from ..db import JSON_OPTIONS
-from .cells import derive_grains
 from .projector import PathwayProjector
 
 #: How the other partitions cut their range, in shares of it, as they write it: while a piece
@@ -264,13 +263,12 @@ def project_range(app, territory_of: Callable, tables, path: Path, number: int, 
     projector = PathwayProjector(app, territory_of, cache_size)
     applied = 0
     with fewer_collections(), scratch.begin() as conn:
-        session = projector.session(conn, day_cells_only=True)
+        session = projector.session(conn)
         for events, share in read(app.recorder, low, high, stop, batch_size):
             applied += session.apply(events)
             if progress:
                 progress(share)
         session.flush()
-        derive_grains(conn)
         for table, key, number_before in placeholders:
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ?", (number_before,))
     scratch.dispose()
