@@ -11,7 +11,7 @@ SQLAlchemy itself would have written.
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache, partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from sqlalchemy import Date, DateTime
 from sqlalchemy.dialects.sqlite.base import DATETIME as SQLITE_DATETIME
@@ -90,9 +90,28 @@ def _column_processor(column_type, dialect):
     process = bind_processor(column_type, dialect)
     if process is None:
         return None
+    if process is _sqlite_times:
+        return _sqlite_time_column
     if type(column_type) is CleanText and column_type.impl_instance.dialect_impl(dialect).bind_processor(dialect) is None:
         return partial(_cleaned, process)
     return partial(map, process)
+
+
+#: The zones whose times `_cached_sqlite_time` may remember (see `_sqlite_times`).
+_CACHEABLE_ZONES = frozenset({None, UTC})
+_zone = attrgetter("tzinfo")
+
+
+def _sqlite_time_column(values):
+    """A time column's values as `_sqlite_times` binds them, all at once: when every time is
+    naive or in UTC (checked in one pass in C), each through the cache straight from `map`,
+    without a Python call a value (~0.3 µs each: ~0.2 s of a rebuild at 50,000 pathways)."""
+    values = list(values)
+    try:
+        cacheable = set(map(_zone, filter(None, values))) <= _CACHEABLE_ZONES
+    except AttributeError:  # (not only times: dates too)
+        cacheable = False
+    return map(_cached_sqlite_time if cacheable else _sqlite_time, values)
 
 
 def _cleaned(process, values):
