@@ -14,6 +14,7 @@ import threading
 import time
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from casecommittee.application import CaseCommittee
@@ -102,3 +103,29 @@ def test_a_step_that_loses_the_race_for_a_snapshot_is_saved_and_its_node_writes_
         assert [step.data["reason"] for step in node_b.history(pathway.id)[-2:]] == ["A 9", "B"]
     finally:
         node_b.close()
+
+
+@pytest.mark.postgres_only
+def test_the_event_store_prepares_the_reads_the_library_asks_for_and_nothing_implicitly(
+        system, clock):
+    """The fix above keeps the library's prepared reads (an aggregate's snapshot and events,
+    the log) and table lock; the statements it leaves to psycopg's implicit preparation (the
+    NOTIFY, the INSERTs) are never prepared, however often they run."""
+    env = {**system.settings.event_store_env(),
+           "POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "0"}
+    node = CaseCommittee(env=env, clock=clock)
+    try:
+        pathway = _identifies(node)
+        for number in range(12):  # past the snapshot of the tenth version
+            _logs(node, pathway.id, f"{number}")
+        node.recorder.select_notifications(start=1, limit=10)
+        with node.recorder.datastore.get_connection() as conn:
+            prepared = [row["statement"] for row in conn.execute(
+                "SELECT statement FROM pg_prepared_statements").fetchall()]
+        assert any(s.startswith("SELECT * FROM") and "_events" in s and "originator_id" in s
+                   for s in prepared)
+        assert any(s.startswith("SELECT * FROM") and "_snapshots" in s for s in prepared)
+        assert any(s.startswith("LOCK TABLE") for s in prepared)
+        assert not [s for s in prepared if s.lstrip().startswith(("INSERT", "NOTIFY"))]
+    finally:
+        node.close()
