@@ -83,3 +83,78 @@ def test_the_audit_log_shows_committee_sessions_with_pseudonyms_and_masked_notes
     assert positions == sorted(positions)
     # another territory's auditor sees neither the pathway nor its committee
     assert client.get("/api/v1/audit/events", headers=as_("auditor_brest")).get_json()["items"] == []
+
+
+def test_the_audit_log_shows_a_companys_events_naming_people_by_pseudonym(client, as_, identified):
+    """The bakery registers, posts a need, takes part in a job dating, names a sponsor for the
+    person the referent follows and fills its need with her: the evaluator reads all of it in the
+    log, the person by her pseudonym, the notes masked; Brest's evaluator sees none of it."""
+    cre, auditor = as_("cre"), as_("auditor")
+    bakery = client.post("/api/v1/companies", headers=cre, json={
+        "siret": "73282932000074", "name": "Boulangerie des Résidences", "size_band": "micro",
+        "qpv_location": "in_qpv", "registered_on": "2026-01-05"}).get_json()["id"]
+    url = f"/api/v1/companies/{bakery}"
+    for path, body in (
+            ("needs", {"occurred_on": "2026-06-02", "need_id": "vendeurs", "job_title": "vendeur·se",
+                       "contract_type": "cdi", "positions": 1, "starts_on": "2026-07-01",
+                       "group_ids": ["g-jeunes"]}),
+            ("participations", {"occurred_on": "2026-06-03", "kind": "job_dating",
+                                "note": "Inès Benali est venue"}),
+            ("sponsors", {"occurred_on": "2026-06-04", "pathway_id": identified, "role": "tutor"}),
+            ("need-outcomes", {"occurred_on": "2026-06-25", "need_id": "vendeurs", "outcome": "filled",
+                               "positions_filled": 1, "hired_pathway_ids": [identified]})):
+        answer = client.post(f"{url}/{path}", headers=cre, json=body)
+        assert answer.status_code == 201, (path, answer.get_json())
+
+    events = client.get("/api/v1/audit/events?after=0", headers=auditor).get_json()["items"]
+    pseudonym = next(e["pathway"] for e in events if e["kind"] == "pathway")
+    company = [e for e in events if e["kind"] == "company"]
+    assert [e["step"] for e in company] == [
+        "company_registered", "company_need_posted", "company_participated",
+        "company_sponsor_named", "company_need_closed"]
+    assert {e["company_id"] for e in company} == {bakery}
+    assert [e["version"] for e in company] == [1, 2, 3, 4, 5]
+    registered, need, dating, sponsor, closed = company
+    assert registered["data"]["siret"] == "73282932000074" and registered["pathway"] is None
+    assert need["data"]["group_ids"] == ["g-jeunes"] and need["occurred_on"] == "2026-06-02"
+    assert dating["data"] == {"kind": "job_dating", "note": "[masqué]"}
+    assert sponsor["pathway"] == pseudonym and sponsor["data"]["pathway_id"] == pseudonym
+    assert closed["data"]["hired_pathway_ids"] == [pseudonym] and closed["data"]["outcome"] == "filled"
+    assert identified not in str(events) and "Benali" not in str(events)
+    assert [e["position"] for e in events] == sorted(e["position"] for e in events)
+    # a correction of the sponsor names its pathway by pseudonym too
+    corrected = client.post(f"{url}/corrections", headers=cre, json={
+        "occurred_on": "2026-06-26", "corrects_version": 4, "changes": {"role": "sponsor"},
+        "reason": "marraine, pas tutrice"})
+    assert corrected.status_code == 201, corrected.get_json()
+    last = client.get("/api/v1/audit/events?after=0", headers=auditor).get_json()["items"][-1]
+    assert last["step"] == "company_corrected" and last["data"]["changes"] == {"role": "sponsor"}
+    # another territory's evaluator sees neither the person nor the company
+    assert client.get("/api/v1/audit/events", headers=as_("auditor_brest")).get_json()["items"] == []
+
+
+def test_a_correction_of_a_note_stays_masked_for_the_evaluator(client, as_, identified):
+    """The referent asked the committee to see Inès "because Inès Benali wants to train as a
+    baker", then corrected the wording: the evaluator reads that the reason was corrected,
+    never the person's name, in the history or in the log; the referent reads both."""
+    referent, auditor = as_("referent"), as_("auditor")
+    steps = f"/api/v1/pathways/{identified}/steps"
+    referred = client.post(steps, headers=referent, json={
+        "step": "committee_referral", "occurred_on": "2026-06-10",
+        "reason": "Inès Benali veut devenir boulangère"})
+    assert referred.status_code == 201, referred.get_json()
+    corrected = client.post(steps, headers=referent, json={
+        "step": "corrected", "occurred_on": "2026-06-11",
+        "corrects_version": referred.get_json()["version"],
+        "changes": {"reason": "Inès Benali veut devenir pâtissière"}, "reason": "métier mal saisi"})
+    assert corrected.status_code == 201, corrected.get_json()
+    events = client.get("/api/v1/audit/events?after=0", headers=auditor).get_json()["items"]
+    pseudonym = events[0]["pathway"]
+    history = client.get(f"/api/v1/pathways/{pseudonym}/history", headers=auditor).get_json()["items"]
+    for items in (events, history):
+        correction = next(i for i in items if i["step"] == "corrected")
+        assert correction["data"]["changes"] == {"reason": "[masqué]"}
+        assert correction["data"]["reason"] == "métier mal saisi"
+        assert "Benali" not in str(items)
+    own = client.get(f"/api/v1/pathways/{identified}/history", headers=referent).get_json()["items"]
+    assert own[-1]["data"]["changes"] == {"reason": "Inès Benali veut devenir pâtissière"}

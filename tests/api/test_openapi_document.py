@@ -130,3 +130,15 @@ def test_each_step_s_data_schema_lists_the_fields_its_event_carries(document):
     for code, fields in STEP_FIELDS.items():
         name = "".join(part.title() for part in code.split("_")) + "Data"
         assert set(schemas[name]["properties"]) == set(fields), code
+
+
+def test_each_company_event_s_data_schema_in_the_audit_log_lists_its_fields(document):
+    from casecommittee.domain.company import COMPANY_FIELDS
+
+    schemas = document["components"]["schemas"]
+    audit_steps = schemas["AuditEvent"]["properties"]["step"]["enum"]
+    for code, fields in COMPANY_FIELDS.items():
+        name = "Company" + "".join(part.title() for part in code.split("_")) + "Data"
+        assert set(schemas[name]["properties"]) == set(fields), code
+        assert f"company_{code}" in audit_steps
+    assert schemas["CompanySponsorNamedData"]["required"] == ["pathway_id", "role"]

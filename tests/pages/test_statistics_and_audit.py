@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from casecommittee.stores.notifications import notify
 
-from .conftest import identify_form
+from .conftest import a_territory, identify_form
 
 
 def _identify(b, **changes) -> str:
@@ -71,6 +71,16 @@ def test_the_auditor_sees_pseudonyms_histories_and_events_never_a_name(signed_in
     assert pseudonym in events and "Benali" not in events
     replay = auditor.post("/audit/rejeu").get_data(as_text=True)
     assert "Aucune différence" in replay
+
+
+def test_the_auditors_log_reads_committees_and_companies_in_words(signed_in):
+    territory = a_territory(signed_in)
+    events = signed_in("auditor").get("/audit/evenements").get_data(as_text=True)
+    assert "comité programmé" in events and "comité clos" in events
+    assert "entreprise : enregistrement de l&#39;entreprise" in events
+    assert "entreprise : besoin de recrutement" in events
+    assert f"entreprise {territory['company'][:8]}" in events
+    assert "committee_scheduled" not in events and "company_need_posted" not in events
 
 
 def test_the_coordinator_sets_up_groups_structures_and_users(signed_in, browser):

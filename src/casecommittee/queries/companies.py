@@ -63,6 +63,16 @@ def company_row(engine: Engine, company_id: str) -> dict | None:
     return dict(row._mapping) if row is not None else None
 
 
+def company_territories(engine: Engine, company_ids: set[str]) -> dict[str, str]:
+    """The territory of each of these registered companies (company id → territory id)."""
+    if not company_ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.c.company_id, c.c.territory_id)
+                            .where(c.c.company_id.in_(company_ids)))
+        return {row.company_id: row.territory_id for row in rows}
+
+
 def company_row_by_siret(engine: Engine, territory_id: str, siret: str) -> dict | None:
     """The territory's company with this SIRET (None if it is not registered)."""
     with engine.connect() as conn:

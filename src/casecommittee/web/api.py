@@ -5,6 +5,7 @@ from flask_smorest.utils import prepare_response
 
 from .openapi import typed_property
 from .problems import PROBLEM_CONTENT_TYPE, handle_http_exception
+from .schemas.audit import COMPANY_DATA
 from .schemas.common import ProblemSchema
 from .schemas.situation import COMMITTEE_DATA, STEP_DATA
 
@@ -45,7 +46,7 @@ class Api(SmorestApi):
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         self.spec.components.security_scheme("bearer", SECURITY_SCHEMES["bearer"])
-        for schema in STEP_DATA + COMMITTEE_DATA:  # named by the events' `data`
+        for schema in STEP_DATA + COMMITTEE_DATA + COMPANY_DATA:  # named by the events' `data`
             self.spec.components.schema(schema.__name__, schema=schema)
         converter = self.ma_plugin.converter
         plain = converter.schema2jsonschema

@@ -105,13 +105,18 @@ def pathway_document(fields: dict, *, shown_id: str, territory_id: str | None, f
     return document
 
 
+def masked(fields: dict) -> dict:
+    """The fields with their free text (`FREE_TEXT`, which may name the person) masked."""
+    return {name: MASK if name in FREE_TEXT and value else value for name, value in fields.items()}
+
+
 def step_document(step: Step, *, pseudonymised: bool = False) -> dict:
     """One history item: version, step, both dates, actor and the step's fields."""
     data = dict(step.data)
-    if pseudonymised and step.code != "corrected":
-        for name in FREE_TEXT:
-            if data.get(name):
-                data[name] = MASK
+    if pseudonymised and step.code == "corrected":  # its own reason stays, not what it changes
+        data["changes"] = masked(data.get("changes") or {})
+    elif pseudonymised:
+        data = masked(data)
     return {"version": step.version, "step": step.code, "occurred_on": step.occurred_on,
             "recorded_at": step.recorded_at, "actor": step.actor or {}, "data": _jsonable(data)}
 

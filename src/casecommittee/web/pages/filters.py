@@ -57,6 +57,13 @@ LABELS = {
     "commitment_kind": c.COMMITMENT_LABELS, "naf_section": c.SECTOR_LABELS,
     "company_event": c.COMPANY_EVENT_LABELS,
 }
+#: The events of the audit log: a pathway's steps, a committee session's, a company's.
+LABELS["audit_step"] = {
+    **STEP_LABELS, "committee_scheduled": "comité programmé",
+    "committee_need_added": "besoin d'entreprise mis à l'ordre du jour",
+    "committee_decision": "décision du comité", "committee_closed": "comité clos",
+    **{f"company_{code}": f"entreprise : {text}" for code, text in c.COMPANY_EVENT_LABELS.items()},
+}
 
 
 def fr_date(value) -> str:

@@ -2,10 +2,12 @@
 
 
 from ...domain.committee import CommitteeSession
+from ...domain.company import Company, CompanyEvent
 from ...domain.pathway import StepEvent
 from ...projections.replay_check import replay_check
 from ...queries.audit import access_entries
 from ...queries.caseload import territories_of
+from ...queries.companies import company_territories
 from ...queries.sessions import session_places
 from ..context import web
 from ..documents import MASK, step_document
@@ -38,8 +40,9 @@ def _in_territory(pathway_ids: list[str]) -> set[str]:
 @blp.arguments(s.EventsQuery, location="query")
 @blp.response(200, s.AuditEventPage)
 def events(query):
-    """The global event log in order after a position: pathway steps, and committee sessions
-    scheduled, deciding and closed; pathways named by their pseudonym, free text masked."""
+    """The global event log in order after a position: pathway steps, committee sessions
+    scheduled, deciding and closed, and companies' events; pathways named by their pseudonym,
+    free text masked."""
     after = decode_cursor(query["cursor"], int) if query["cursor"] else query["after"]
     return event_page(after, query["limit"])
 
@@ -62,6 +65,10 @@ def event_page(after: int, limit: int) -> dict:
         {"position": position, **_committee_document(e, sessions[str(e.originator_id)], pseudonyms)}
         for position, e in committee if _visible_session(sessions[str(e.originator_id)])
     ]
+    companies = [(position, e) for position, e in decoded if isinstance(e, CompanyEvent)]
+    shown = _companies_in_territory(companies)
+    items += [{"position": position, **_company_document(e, pseudonyms)}
+              for position, e in companies if str(e.originator_id) in shown]
     items.sort(key=lambda item: item["position"])
     full = len(notifications) == limit
     return {"items": items, "next_cursor": encode_cursor(notifications[-1].id) if full else None}
@@ -107,6 +114,41 @@ def _committee_document(event, session: dict, pseudonyms) -> dict:
         "actor": event.actor or {},
         "data": data,
     }
+
+
+def _companies_in_territory(company_events) -> set[str]:
+    """The companies of these events in the caller's territory (all of them without one): a
+    registration on the page says its territory, the read model the others'."""
+    territories = {str(e.originator_id): e.territory_id for _, e in company_events
+                   if isinstance(e, Company.Registered)}
+    territories |= company_territories(
+        web().system.engine, {str(e.originator_id) for _, e in company_events} - set(territories))
+    territory_id = current_principal().territory_id
+    return {cid for cid, territory in territories.items()
+            if territory_id is None or territory == territory_id}
+
+
+def _pseudonymised(data: dict, pseudonyms) -> dict:
+    """A company event's fields with the pathways they name (a sponsor's, the people hired,
+    or a correction of either) replaced by their pseudonyms."""
+    data = dict(data)
+    if data.get("pathway_id"):
+        data["pathway_id"] = pseudonyms.of(data["pathway_id"])
+    if data.get("hired_pathway_ids"):
+        data["hired_pathway_ids"] = [pseudonyms.of(pid) for pid in data["hired_pathway_ids"]]
+    if isinstance(data.get("changes"), dict):
+        data["changes"] = _pseudonymised(data["changes"], pseudonyms)
+    return data
+
+
+def _company_document(event, pseudonyms) -> dict:
+    """A company event as the audit log shows it: its code after `company_`, the pathways it
+    names by their pseudonym, free text masked like the steps'."""
+    document = step_document(event.as_step(), pseudonymised=True)
+    document["data"] = _pseudonymised(document["data"], pseudonyms)
+    return {**document, "kind": "company", "step": f"company_{event.code}",
+            "pathway": document["data"].get("pathway_id"), "committee_session_id": None,
+            "company_id": str(event.originator_id)}
 
 
 @blp.route("/audit/replay-check")
