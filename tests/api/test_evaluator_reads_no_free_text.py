@@ -1,0 +1,62 @@
+"""An evaluator reads what the committees did without reading what the professionals wrote
+about a person: a decision's note names people and their lives (and the agenda never prints a
+referral's reason), so the agenda and the minutes show it masked to the evaluator (JSON, HTML and CSV alike), as the
+pathway's history and the event log do, while the group's co-pilot reads them in clear."""
+
+from .conftest import IDENTIFY
+
+REASON = "Inès ne vient plus depuis la séparation de ses parents"
+NOTE = "Inès Benali : revoir avec sa mère la question du logement"
+
+
+def _session_with_a_referral_and_a_note(client, as_, identified) -> str:
+    referred = client.post(f"/api/v1/pathways/{identified}/steps", headers=as_("referent"), json={
+        "step": "committee_referral", "occurred_on": "2026-06-03", "reason": REASON})
+    assert referred.status_code == 201, referred.get_json()
+    session = client.post("/api/v1/committees", headers=as_("copilot"), json={
+        "group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"}).get_json()["id"]
+    decided = client.post(f"/api/v1/committees/{session}/decisions", headers=as_("copilot"),
+                          json={"pathway_id": identified, "decision": "continue", "note": NOTE})
+    assert decided.status_code == 201, decided.get_json()
+    return session
+
+
+def _read_every_format(client, headers, url) -> dict:
+    texts = {}
+    for accept in ("application/json", "text/html", "text/csv"):
+        answer = client.get(url, headers={**headers, "Accept": accept})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        texts[accept] = answer.get_data(as_text=True)
+    return texts
+
+
+def test_an_evaluator_reads_the_agenda_and_the_minutes_with_the_free_text_masked(
+        client, as_, identified, app):
+    session = _session_with_a_referral_and_a_note(client, as_, identified)
+    pseudonym = app.extensions["casecommittee"].pseudonyms.of(identified)
+
+    for document in ("agenda", "minutes"):
+        if document == "minutes":
+            assert client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
+                               json={"attendance": ["Mission locale"]}).status_code == 200
+        url = f"/api/v1/committees/{session}/{document}"
+        for accept, text in _read_every_format(client, as_("auditor"), url).items():
+            assert "Inès" not in text and "séparation" not in text and "logement" not in text, \
+                (document, accept)
+            assert identified not in text
+        item = client.get(url, headers=as_("auditor")).get_json()["items"][0]
+        assert item["pathway_id"] == pseudonym
+        assert item["decision"]["note"] == "[masqué]" and item["decision"]["decision"] == "continue"
+
+        seen = client.get(url, headers=as_("copilot")).get_json()["items"][0]
+        assert seen["decision"]["note"] == NOTE
+
+
+def test_a_decision_without_a_note_reads_without_one_for_the_evaluator(client, as_):
+    created = client.post("/api/v1/pathways", json=IDENTIFY, headers=as_("referent")).get_json()["id"]
+    session = client.post("/api/v1/committees", headers=as_("copilot"), json={
+        "group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"}).get_json()["id"]
+    assert client.post(f"/api/v1/committees/{session}/decisions", headers=as_("copilot"),
+                       json={"pathway_id": created, "decision": "postpone"}).status_code == 201
+    item = client.get(f"/api/v1/committees/{session}/agenda", headers=as_("auditor")).get_json()["items"][0]
+    assert item["decision"]["note"] is None
