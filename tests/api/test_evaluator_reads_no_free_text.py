@@ -60,3 +60,30 @@ def test_a_decision_without_a_note_reads_without_one_for_the_evaluator(client, a
                        json={"pathway_id": created, "decision": "postpone"}).status_code == 201
     item = client.get(f"/api/v1/committees/{session}/agenda", headers=as_("auditor")).get_json()["items"][0]
     assert item["decision"]["note"] is None
+
+
+IMMERSION = {"step": "immersion_started", "occurred_on": "2026-06-10", "ends_on": "2026-06-20",
+             "host": {"name": "Boulangerie des Résidences", "siret": "73282932000074"},
+             "hours_per_week": 35, "objective": "discover"}
+
+
+def test_an_evaluator_reads_the_replay_check_differences_under_pseudonyms_only(
+        client, as_, identified, app, system):
+    from sqlalchemy import delete
+
+    from casecommittee.projections.placements import company_placements
+
+    assert client.post(f"/api/v1/pathways/{identified}/steps", headers=as_("referent"),
+                       json=IMMERSION).status_code == 201
+    with system.engine.begin() as conn:  # a read model drifts from the log
+        assert conn.execute(delete(company_placements)).rowcount == 1
+
+    report = client.get("/api/v1/audit/replay-check", headers=as_("auditor")).get_json()
+    pseudonym = app.extensions["casecommittee"].pseudonyms.of(identified)
+    missing = [d for d in report["differences"] if d["table"] == "company_placements"]
+    assert [d["key"] for d in missing] == [[pseudonym, "0"]]
+    assert identified not in str(report)
+    # the coordinator, who repairs the read models, reads the ids
+    report = client.get("/api/v1/audit/replay-check", headers=as_("admin")).get_json()
+    assert [d["key"][0] for d in report["differences"] if d["table"] == "company_placements"] \
+        == [identified]
