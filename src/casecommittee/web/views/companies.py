@@ -425,7 +425,7 @@ def erase_contact(data, company_ref, contact_id):
     principal = current_principal()
     web().system.personal_data.erase(UUID(contact_id), data["reason"], erased_by=principal.user_id)
     web().access_log.record(principal, contact_id, "erase_contact", at=web().system.clock.now())
-    return {"items": _contact_items(company)}
+    return {"items": contact_list(company)}  # the others' identities: a reading, logged
 
 
 @blp.route("/companies/<company_ref>/needs/<need_id>/shortlist", methods=["GET"])
