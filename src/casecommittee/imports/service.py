@@ -374,7 +374,7 @@ def _run_row(system, principal, access_log, row: Analysed, decisions: dict, repo
         _outcome(report, line, "created", None, row.pathway_id)
         return
     except DomainError as broken:
-        _outcome(report, line, "refused", broken.message)
+        _outcome(report, line, "refused", without_values(broken.message))
         return
     access_log.record(principal, pathway_id, "identify", at=system.clock.now())
     _outcome(report, line, "created", None, row.pathway_id)
