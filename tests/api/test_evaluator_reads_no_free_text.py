@@ -87,3 +87,33 @@ def test_an_evaluator_reads_the_replay_check_differences_under_pseudonyms_only(
     report = client.get("/api/v1/audit/replay-check", headers=as_("admin")).get_json()
     assert [d["key"][0] for d in report["differences"] if d["table"] == "company_placements"] \
         == [identified]
+
+
+def test_an_evaluator_pages_through_the_pathways_with_cursors_that_hold_no_pathway_id(
+        client, as_, app):
+    """A cursor is opaque, not secret: base64 of JSON. Its position names the last pathway of
+    the page, by pseudonym for an evaluator."""
+    import base64
+    import json
+
+    created = [client.post("/api/v1/pathways", headers=as_("referent"), json={
+        **IDENTIFY, "identified_on": on}).get_json()["id"] for on in ("2026-06-01", "2026-06-02",
+                                                                       "2026-06-03")]
+    pseudonyms = app.extensions["casecommittee"].pseudonyms
+    seen, cursor = [], None
+    while True:
+        answer = client.get("/api/v1/pathways?limit=1" + (f"&cursor={cursor}" if cursor else ""),
+                            headers=as_("auditor")).get_json()
+        seen += [item["id"] for item in answer["items"]]
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            break
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        assert not set(created) & set(position), position
+        assert position[1] == seen[-1]
+    assert seen == [pseudonyms.of(pid) for pid in reversed(created)]
+    assert client.get("/api/v1/pathways?cursor=" + base64.urlsafe_b64encode(json.dumps(
+        ["2026-06-03", created[2]]).encode()).decode(), headers=as_("auditor")).status_code == 400
+    # a referent's cursor names her pathways by id, as her items do
+    page = client.get("/api/v1/pathways?limit=1", headers=as_("referent")).get_json()
+    assert page["items"][0]["id"] == created[2]
