@@ -30,7 +30,12 @@ class SQLiteRecorderWithSnapshots(SQLiteApplicationRecorder):
 
 
 class PostgresRecorderWithSnapshots(PostgresApplicationRecorder):
-    """The PostgreSQL application recorder, inserting a save's snapshots with its events."""
+    """The PostgreSQL application recorder, inserting a save's snapshots with its events.
+
+    The snapshots go first in the save's pipeline: a concurrent writer of the same pathway
+    that inserted the same snapshot makes the save fail there, before the table lock, the
+    NOTIFY and the events' INSERT (why `event_store.py` lets psycopg prepare no statement
+    implicitly)."""
 
     snapshots_recorder = None
 

@@ -1,7 +1,7 @@
 """The bulk writer stores exactly what SQLAlchemy itself would: a rebuild's rows and a catch-up's
 must compare equal, value for value, whichever path wrote them."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -102,3 +102,27 @@ def test_rows_given_as_tuples_are_stored_as_the_same_rows_given_as_dictionaries(
             stored.append(conn.exec_driver_sql("SELECT * FROM sample ORDER BY key").all())
         engine.dispose()
     assert stored[0] == stored[1]
+
+
+zones = st.sampled_from([None, UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5))])
+
+
+@given(st.lists(st.datetimes(min_value=datetime(1, 1, 1), timezones=zones), min_size=1, max_size=8))
+def test_times_of_any_zone_are_stored_as_sqlalchemy_stores_them(moments):
+    """A rebuild writes its recorded times by `isoformat`, remembered: the same instant in two
+    zones is written with each zone's own fields, as SQLAlchemy writes them."""
+    moments += [m.astimezone(timezone(timedelta(hours=2))) for m in moments if m.tzinfo]
+    rows = [{"key": f"k{n}", "moment": moment} for n, moment in enumerate(moments)]
+    stored = {}
+    for bulk in (True, False):
+        engine = create_engine("sqlite://", **JSON_OPTIONS)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            statement = sample.insert().values(key=bindparam("key"), moment=bindparam("moment"))
+            if bulk:
+                execute_many(conn, statement, rows)
+            else:
+                conn.execute(sample.insert(), rows)
+            stored[bulk] = conn.exec_driver_sql("SELECT key, moment FROM sample ORDER BY key").all()
+        engine.dispose()
+    assert stored[True] == stored[False]
