@@ -58,3 +58,26 @@ def test_a_contact_is_erased_at_her_request(client, as_, system):
         actions = conn.execute(select(access_log.c.user_id, access_log.c.pathway_id,
                                       access_log.c.action)).all()
     assert ("cre", sophie["contact_id"], "erase_contact") in actions
+
+
+def test_the_contacts_an_erasure_answers_are_a_logged_reading(client, as_, system):
+    """The erasure's answer lists the company's other contacts with their identity: that
+    reading is in the access log, as the list's is."""
+    bakery = client.post("/api/v1/companies", json=BAKERY, headers=as_("cre")).get_json()["id"]
+    _named(client, as_, bakery, "Sophie")
+    _named(client, as_, bakery, "Lucie")
+    url = f"/api/v1/companies/{bakery}/contacts"
+    sophie_id = client.get(url, headers=as_("cre")).get_json()["items"][0]["contact_id"]
+
+    def readings() -> int:
+        with system.engine.connect() as conn:
+            return len(conn.execute(select(access_log.c.id).where(
+                access_log.c.user_id == "cre", access_log.c.pathway_id == bakery,
+                access_log.c.action == "read_contacts")).all())
+
+    assert readings() == 1  # the list read
+    erased = client.delete(f"{url}/{sophie_id}", headers=as_("cre"),
+                           json={"reason": "départ de l'entreprise"})
+    assert erased.status_code == 200, erased.get_json()
+    assert [item.get("first_name") for item in erased.get_json()["items"]] == [None, "Lucie"]
+    assert readings() == 2

@@ -451,3 +451,29 @@ def test_an_upload_is_never_in_clear_on_disk_and_its_key_is_gone_once_cancelled(
     assert cancelled.status_code == 200
     assert recoverable_keys(data_dir, master, preview["id"]) == 0
     assert plaintext_hits(data_dir) == []
+
+
+def test_the_report_kept_after_the_import_names_the_refused_cells_without_their_values(
+        client, as_, system, upload):
+    """The rows are destroyed once the import has run; its report stays, and must hold no
+    personal data: a refused row's reason names the column and the problem, not the cell (a
+    birth date written in words, a name shifted into the date column). The preview, read
+    while the uploader can still fix her file, shows the values."""
+    headers = ["Nom", "Prénom", "Né(e) le", "Repéré le", "Canal", "Sexe", "Consentement"]
+    rows = [["Benali", "Inès", "2 avril 2007", "02/06/2026", "aller-vers", "femme", "oui"],
+            ["Haddad", "Yanis", "Haddad Yanis", "03/06/2026", "permanence", "homme", "oui"],
+            ["Martin", "Léa", "12/05/2001", "03/06/2026", "permanence", "femme", "oui"]]
+    preview = _preview(upload(csv_file(headers, rows)))
+    shown = " ".join(e["message"] for r in preview["rows"] for e in r["errors"])
+    assert "2 avril 2007" in shown and "Haddad Yanis" in shown
+
+    _confirm(client, as_, preview["id"])
+    assert run_imports(system) == 3
+    report = _report(client, as_, preview["id"])["report"]
+    assert (report["created"], report["refused"]) == (1, 2)
+    reasons = [r["reason"] for r in report["rows"] if r["outcome"] == "refused"]
+    assert all("Né(e) le" in reason and "n'est pas une date" in reason for reason in reasons)
+    assert not any("avril" in reason or "Haddad" in reason for reason in reasons), reasons
+    with system.engine.connect() as conn:
+        kept = conn.execute(select(imports.c.report).where(imports.c.id == preview["id"])).scalar()
+    assert "2 avril 2007" not in kept and "Haddad" not in kept

@@ -99,3 +99,23 @@ def test_a_steering_committee_s_minutes_lead_to_the_bilan_it_saw(signed_in):
     assert link and "known_at=2026-04-09T09:00" in link[1]
     bilan = copilot.get(link[1].replace("&amp;", "&")).get_data(as_text=True)
     assert "Bilan du comité de pilotage — 2026, trimestre 1" in bilan and "09/04/2026 09:00" in bilan
+
+
+def test_an_evaluator_reads_the_minutes_pages_and_files_with_the_notes_masked(signed_in):
+    copilot = signed_in("copilot")
+    consenting = _identify(copilot)
+    session = _schedule(copilot)
+    assert copilot.post(f"/comites/{session}/decisions", {
+        "pathway_id": consenting, "decision": "continue",
+        "note": "Inès Benali : revoir le logement avec sa mère"}).status_code == 302
+    assert copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale"}).status_code == 302
+    assert "revoir le logement" in copilot.get(f"/comites/{session}/compte-rendu").get_data(as_text=True)
+
+    auditor = signed_in("auditor")
+    for url in (f"/comites/{session}", f"/comites/{session}/compte-rendu",
+                f"/comites/{session}/compte-rendu.csv"):
+        text = auditor.get(url).get_data(as_text=True)
+        assert "[masqué]" in text and "logement" not in text and "Benali" not in text, url
+    book = load_workbook(io.BytesIO(auditor.get(f"/comites/{session}/compte-rendu.xlsx").data))
+    cells = " ".join(str(c.value) for row in book.active.iter_rows() for c in row if c.value)
+    assert "[masqué]" in cells and "logement" not in cells

@@ -35,9 +35,22 @@ def test_the_referent_identifies_someone_and_finds_her_by_name(signed_in, system
     pathway_id = url.rsplit("/", 1)[1]
     assert system.personal_data.get(uuid.UUID(pathway_id))["last_name"] == "Benali"
     _step(b, url, "referent_assigned", occurred_on="2026-06-02", referent_id="referent")
-    page = b.get("/file-active?q=benali").get_data(as_text=True)
+    page = b.post("/file-active", {"q": "benali"}).get_data(as_text=True)
     assert "Inès Benali" in page and "repéré, pas encore orienté" in page
-    assert "Inès Benali" not in b.get("/file-active?q=martin").get_data(as_text=True)
+    assert "Inès Benali" not in b.post("/file-active", {"q": "martin"}).get_data(as_text=True)
+
+
+def test_a_name_searched_never_travels_in_the_address(signed_in):
+    """The server's access log and the browser's history record addresses: the search form
+    sends the name in the request's body, and a name put in the address searches nothing."""
+    b = signed_in("referent")
+    url = _identify(b)
+    _step(b, url, "referent_assigned", occurred_on="2026-06-02", referent_id="referent")
+    _identify(b, **{"person.first_name": "Lina", "person.last_name": "Martin"})
+    form = re.search(r'<form[^>]*role="search"[^>]*>', b.get("/file-active").get_data(as_text=True))[0]
+    assert 'method="post"' in form
+    assert "Inès Benali" in b.post("/file-active", {"q": "benali"}).get_data(as_text=True)
+    assert b.get("/file-active?q=martin").status_code == 400
 
 
 def test_the_repérage_form_shows_the_api_s_errors_next_to_the_fields_and_writes_nothing(signed_in, system):

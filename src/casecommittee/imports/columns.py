@@ -134,7 +134,19 @@ _SPLIT = re.compile(r"\s*[,;/|+]\s*")
 
 
 class CellError(ValueError):
-    """A cell whose value cannot be read as its column expects (French message)."""
+    """A cell whose value cannot be read as its column expects (French message, the cell's
+    text between « and »)."""
+
+
+#: A value a message quotes (the cells', the schemas' and the rules' messages quote the input
+#: between « and »).
+_QUOTED = re.compile(r"«[^»]*»")
+
+
+def without_values(message: str) -> str:
+    """A message with the values it quotes left out, for what is kept once the rows are gone
+    (the import's report): a cell may hold a name or a birth date."""
+    return _QUOTED.sub("« … »", message)
 
 
 def _choice(column: Column, text: str) -> str:

@@ -22,7 +22,7 @@ from ..stores.auth import WRITING_ROLES, Principal, user_principal
 from ..stores.identity_index import normalised_name
 from ..stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ..stores.reference import groups, structures
-from .columns import COLUMNS, check_mapping, guess_mapping
+from .columns import COLUMNS, check_mapping, guess_mapping, without_values
 from .rows import CheckedRow, check_row
 from .spreadsheet import NotASpreadsheet, read_sheet
 from .vocabulary import DECISIONS
@@ -354,9 +354,9 @@ def _run_row(system, principal, access_log, row: Analysed, decisions: dict, repo
         _outcome(report, line, "created", None, row.pathway_id)
         return
     if checked.errors:
-        _outcome(report, line, "refused", " ; ".join(
-            f"{e['column']} : {e['message']}" if e["column"] else e["message"]
-            for e in checked.errors))
+        _outcome(report, line, "refused", " ; ".join(  # kept after the rows: no cell's value
+            f"{e['column']} : {without_values(e['message'])}" if e["column"]
+            else without_values(e["message"]) for e in checked.errors))
         return
     decision = decisions.get(str(line), row.default)
     if decision not in row.choices:
@@ -374,7 +374,7 @@ def _run_row(system, principal, access_log, row: Analysed, decisions: dict, repo
         _outcome(report, line, "created", None, row.pathway_id)
         return
     except DomainError as broken:
-        _outcome(report, line, "refused", broken.message)
+        _outcome(report, line, "refused", without_values(broken.message))
         return
     access_log.record(principal, pathway_id, "identify", at=system.clock.now())
     _outcome(report, line, "created", None, row.pathway_id)

@@ -12,9 +12,10 @@ from dataclasses import replace
 from ..domain.committee import CommitteeSession
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ..domain.vocabulary import STAGE_LABELS
+from ..projections.pathways import pathway_rows
 from ..stores.reference import groups
 from .agenda import REASON_LABELS, AgendaItem, agenda_inputs
-from .caseload import get_row
+from .caseload import get_row, rows_of
 from .sessions import previous_session_on
 from .shortlist import shortlist
 
@@ -119,7 +120,13 @@ def frozen_item(item: dict) -> dict:
 def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dict:
     """The agenda of a session (frozen once closed), each item with the decision taken on it."""
     if session.is_closed:
-        items = [dict(item, label=label_of(item["pathway_id"], item.get("consent_sharing", False)))
+        # a name is shown at each reading: only if the person consented at the session and has
+        # not withdrawn that consent since
+        now = rows_of(system.engine, [item["pathway_id"] for item in session.agenda],
+                      (pathway_rows.c.consent_sharing,))
+        items = [dict(item, label=label_of(item["pathway_id"], bool(
+                     item.get("consent_sharing", False)
+                     and (now.get(item["pathway_id"]) or {}).get("consent_sharing"))))
                  for item in session.agenda]
     else:
         items = live_agenda(system, session, label_of)

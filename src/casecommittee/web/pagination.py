@@ -11,7 +11,8 @@ def encode_cursor(value) -> str:
     return base64.urlsafe_b64encode(json.dumps(value, default=str).encode()).decode().rstrip("=")
 
 
-def _invalid_cursor() -> Problem:
+def invalid_cursor() -> Problem:
+    """The 400 of a cursor this server did not give."""
     return Problem(400, "curseur invalide : reprenez `next_cursor` de la page précédente",
                    type_="invalid_cursor", errors={"cursor": ["curseur invalide"]})
 
@@ -26,7 +27,7 @@ def decode_cursor(cursor: str | None, kind: type | tuple = (list, int, str)):
     except (ValueError, TypeError):
         value = None
     if not isinstance(value, kind):
-        raise _invalid_cursor()
+        raise invalid_cursor()
     return value
 
 
@@ -39,7 +40,7 @@ def decode_keyset(cursor: str | None, parse_first) -> tuple | None:
         first, last_id = after
         return parse_first(first), str(last_id)
     except (ValueError, TypeError):
-        raise _invalid_cursor() from None
+        raise invalid_cursor() from None
 
 
 def page(rows: list, limit: int, position_of) -> dict:

@@ -75,19 +75,26 @@ def person_name(pathway_id: str, row: dict) -> str | None:
     return f"{person.get('first_name', '')} {person.get('last_name', '')}".strip()
 
 
-@bp.route("/file-active")
+@bp.route("/file-active", methods=["GET", "POST"])
 @role_required("referent", "copilot")
 def index():
-    """My open pathways (a co-pilot: the groups'), most urgent first; `?q=` searches names."""
+    """My open pathways (a co-pilot: the groups'), most urgent first; the form's `q` (POST)
+    searches names. A name is never read from the address: the server's access log, proxies
+    and the browser's history keep addresses (400 for `?q=`)."""
     principal = g.principal
+    if "q" in request.args:
+        raise Problem(400, "la recherche par nom passe par le formulaire de la page, "
+                      "jamais par l'adresse (elle est conservée dans les journaux)")
+    searched = request.form.get("q", "").strip() if request.method == "POST" else ""
+    show_exited = bool(request.values.get("sorties"))
     today = web().system.clock.today()
     web().system.projections.catch_up()
     query = CaseloadQuery(group_ids=principal.group_ids,
                           referent_id=principal.user_id if principal.role == "referent" else None)
     rows = [r for r in list_pathways(web().system.engine, query, limit=LIMIT)
-            if request.args.get("sorties") or r["stage"] != "exited"]
+            if show_exited or r["stage"] != "exited"]
     stalled = {gr["id"]: gr["stalled_after_days"] for gr in web().system.reference.rows(groups)}
-    wanted = _folded(request.args.get("q", "").strip())
+    wanted = _folded(searched)
     items = []
     for row in rows:
         name = person_name(row["pathway_id"], row)
@@ -97,8 +104,8 @@ def index():
                 "urgency": urgency(row, today, stalled.get(row["group_id"], DEFAULT_STALLED_AFTER_DAYS))}
         items.append(item)
     items.sort(key=lambda i: (i["urgency"].rank, i["last_event_on"] or date.min))
-    return render_template("pages/caseload.html", items=items, q=request.args.get("q", ""),
-                           today=today, show_exited=bool(request.args.get("sorties")))
+    return render_template("pages/caseload.html", items=items, q=searched,
+                           today=today, show_exited=show_exited)
 
 
 def _identify_choices(principal) -> dict:

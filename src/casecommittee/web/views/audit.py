@@ -4,7 +4,7 @@
 from ...domain.committee import CommitteeSession
 from ...domain.company import Company, CompanyEvent
 from ...domain.pathway import StepEvent
-from ...projections.replay_check import replay_check
+from ...projections.replay_check import key_columns, replay_check
 from ...queries.audit import access_entries
 from ...queries.caseload import territories_of
 from ...queries.companies import company_territories
@@ -20,8 +20,6 @@ from .common import document_errors
 blp = Blueprint("audit", __name__, description="Audit : journal des événements, rejeu, accès")
 
 AUDITORS = ("auditor", "admin")
-#: Read models whose first key column is a pathway id.
-PATHWAY_KEYED = ("pathway_rows", "pathway_versions")
 
 
 def _in_territory(pathway_ids: list[str]) -> set[str]:
@@ -162,15 +160,15 @@ def replay():
 
 
 def replay_report() -> dict:
-    """The replay check's report, pathways named by pseudonym for auditors."""
+    """The replay check's report, pathways named by pseudonym for auditors (in the key of
+    every table that has a pathway in its key)."""
     system = web().system
     report = replay_check(system.app, system.engine)
     pseudonyms = web().pseudonyms
     for difference in report["differences"] if current_principal().pseudonymised else []:
-        if difference["table"] in PATHWAY_KEYED:  # committee tables are keyed by session id
-            difference["key"] = [pseudonyms.of(difference["key"][0]), *difference["key"][1:]]
-        elif difference["table"] == "committee_decisions":
-            difference["key"] = [difference["key"][0], pseudonyms.of(difference["key"][1])]
+        columns = key_columns(difference["table"])
+        difference["key"] = [pseudonyms.of(value) if column == "pathway_id" else value
+                             for column, value in zip(columns, difference["key"], strict=True)]
     return report
 
 

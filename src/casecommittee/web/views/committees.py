@@ -14,6 +14,7 @@ from ...queries.sessions import sessions_page
 from ...stores.reference import groups
 from .. import commands
 from ..context import web
+from ..documents import masked
 from ..idempotency import keyed
 from ..openapi import links
 from ..pagination import decode_keyset, page
@@ -116,11 +117,15 @@ def session_document(session) -> dict:
 
 
 def _shown(document: dict) -> dict:
-    """Pathway ids as the caller may see them (pseudonyms for auditors)."""
+    """Pathway ids as the caller may see them (pseudonyms for auditors), and for auditors the
+    decision's note (free text that may name the person) masked."""
+    pseudonymised = current_principal().pseudonymised
     for item in document["items"]:
         item["pathway_id"] = shown_id(item["pathway_id"])
         if item.get("decision"):
             item["decision"] = {**item["decision"], "pathway_id": item["pathway_id"]}
+            if pseudonymised:
+                item["decision"] = masked(item["decision"])
     return document
 
 

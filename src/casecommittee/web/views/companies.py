@@ -205,6 +205,12 @@ def _hired_in(data: dict) -> list[str]:
                 or [])
 
 
+def _named_in(data: dict) -> list[str]:
+    """The pathway an event's data names (a sponsor's, or its correction's)."""
+    changes = data.get("changes") if isinstance(data.get("changes"), dict) else {}
+    return [pid for pid in (data.get("pathway_id"), changes.get("pathway_id")) if pid]
+
+
 def _hired_shown(ids: list, seen: dict) -> list[str]:
     """Pathways hired, as the reader may see them: the id of a pathway in her scope, the
     pseudonym of any other."""
@@ -215,7 +221,7 @@ def history_document(company) -> dict:
     """Every event of the company in order: business date, recorded time, who, fields (a
     pathway only to whom may see it; the people hired by their pseudonym to the others)."""
     items = []
-    seen = _visible([r.data["pathway_id"] for r in company.records if "pathway_id" in r.data]
+    seen = _visible([pid for r in company.records for pid in _named_in(r.data)]
                     + [pid for r in company.records for pid in _hired_in(r.data)])
     for record in company.records:
         data = dict(record.data)
@@ -225,8 +231,13 @@ def history_document(company) -> dict:
             data["hired_pathway_ids"] = _hired_shown(data["hired_pathway_ids"], seen)
         changes = data.get("changes")
         if isinstance(changes, dict) and changes.get("hired_pathway_ids"):
-            data["changes"] = {**changes,
-                               "hired_pathway_ids": _hired_shown(changes["hired_pathway_ids"], seen)}
+            changes = {**changes,
+                       "hired_pathway_ids": _hired_shown(changes["hired_pathway_ids"], seen)}
+        if isinstance(changes, dict) and changes.get("pathway_id"):
+            changes = {**changes,
+                       "pathway_id": changes["pathway_id"] if changes["pathway_id"] in seen else None}
+        if changes is not None:
+            data["changes"] = changes
         items.append({"version": record.version, "event": record.code,
                       "label": COMPANY_EVENT_LABELS[record.code], "occurred_on": record.occurred_on,
                       "recorded_at": record.recorded_at,
@@ -414,7 +425,7 @@ def erase_contact(data, company_ref, contact_id):
     principal = current_principal()
     web().system.personal_data.erase(UUID(contact_id), data["reason"], erased_by=principal.user_id)
     web().access_log.record(principal, contact_id, "erase_contact", at=web().system.clock.now())
-    return {"items": _contact_items(company)}
+    return {"items": contact_list(company)}  # the others' identities: a reading, logged
 
 
 @blp.route("/companies/<company_ref>/needs/<need_id>/shortlist", methods=["GET"])

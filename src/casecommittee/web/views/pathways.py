@@ -22,7 +22,7 @@ from ..documents import (
 )
 from ..idempotency import keyed
 from ..openapi import links
-from ..pagination import decode_keyset, page
+from ..pagination import decode_keyset, invalid_cursor, page
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..schemas import examples
@@ -165,11 +165,25 @@ def list_visible(query):
         scope = CaseloadQuery(**{**scope.__dict__, "pathway_id": str(pathway_id)})
     elif q:
         scope = CaseloadQuery(**{**scope.__dict__, "id_prefix": q.lower()})
-    after = decode_keyset(query["cursor"], date.fromisoformat)
+    after = _after(query["cursor"])
     rows = list_pathways(web().system.engine, scope, limit=query["limit"] + 1, after=after)
     for row in rows:
         row["id"] = shown_id(row["pathway_id"])
-    return page(rows, query["limit"], lambda r: [r["identified_on"].isoformat(), r["pathway_id"]])
+    # the cursor names the last pathway as its items do (by pseudonym for auditors): a cursor
+    # is base64 of JSON, opaque but readable
+    return page(rows, query["limit"], lambda r: [r["identified_on"].isoformat(), r["id"]])
+
+
+def _after(cursor: str | None) -> tuple[date, str] | None:
+    """The keyset position a list's cursor stands for, its pathway named as the caller names
+    them (400 for a cursor that does not)."""
+    after = decode_keyset(cursor, date.fromisoformat)
+    if after is None or not current_principal().pseudonymised:
+        return after
+    pathway_id = web().pseudonyms.pathway_id(after[1])
+    if pathway_id is None:
+        raise invalid_cursor()
+    return after[0], str(pathway_id)
 
 
 @blp.route("/pathways", methods=["POST"])
