@@ -388,8 +388,8 @@ class CaseCommittee(Application):
             raise InvalidValue("aucune entreprise de ce numéro", field="company_id") from None
         need = company.state.needs.get(proposal.get("need_id"))
         if need is None or need["outcome"] is not None:
-            raise InvalidValue(f"{company.state.name} n'a pas de besoin ouvert de ce code",
-                               field="need_id")
+            # (not named: the company may be another territory's)
+            raise InvalidValue("cette entreprise n'a pas de besoin ouvert de ce code", field="need_id")
         if group_id not in need["group_ids"]:
             raise InvalidValue("ce besoin n'est pas proposé au groupe de ce parcours", field="need_id")
 

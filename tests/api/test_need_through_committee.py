@@ -122,6 +122,15 @@ def test_a_need_offered_to_another_group_stays_off_the_agenda(client, as_, june)
     assert [t.status_code for t in twice] == [201, 422]
 
 
+def test_a_refused_need_does_not_name_the_company(client, as_, june):
+    """A company id may be another territory's: the refusal says the need is not open,
+    without the company's name."""
+    refused = client.post(f"/api/v1/committees/{june['session']}/needs", headers=as_("copilot"),
+                          json={"company_id": june["bakery"], "need_id": "boulangers"})
+    assert refused.status_code == 422 and "need_id" in refused.get_json()["errors"]
+    assert "Boulangerie" not in refused.get_data(as_text=True)
+
+
 def test_the_audit_log_shows_a_need_put_on_the_agenda(client, as_, june):
     added = client.post(f"/api/v1/committees/{june['session']}/needs", headers=as_("copilot"),
                         json={"company_id": june["bakery"], "need_id": "vendeurs"})
