@@ -24,7 +24,7 @@ def bind_none_directly() -> None:
     registry and looks up two attributes (`__adapt__`, `__conform__`) before it binds NULL,
     ~0.24 µs a None against ~0.09 µs with one (and ~0.02 µs an integer). A rebuild binds
     ~2.7 million None at 50,000 pathways (a quarter of the read models' values): ~0.4 s.
-    Nothing else changes: the adapter gives None, bound as NULL (tests/test_db.py). The
+    Nothing else changes: the adapter gives None, bound as NULL (tests/test_null_binding.py). The
     registry is the driver's, for the whole process: it is made once, when this module is
     imported."""
     sqlite3.register_adapter(type(None), _NONE_OF)
