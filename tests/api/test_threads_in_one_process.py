@@ -15,7 +15,7 @@ PATHWAYS = 4
 ROUNDS = 12
 
 
-def _contact(reason: str) -> dict:
+def _referral(reason: str) -> dict:
     return {"step": "committee_referral", "occurred_on": "2026-06-20", "reason": reason}
 
 
@@ -37,7 +37,7 @@ def test_two_referents_write_while_the_nightly_jobs_run_and_an_auditor_reads(app
         for number in range(ROUNDS):
             for pid in pathway_ids:
                 answer = own.post(f"/api/v1/pathways/{pid}/steps", headers=as_(user_id),
-                                  json=_contact(f"{user_id} {number}"))
+                                  json=_referral(f"{user_id} {number}"))
                 statuses[answer.status_code] += 1
                 if answer.status_code != 201:
                     failures.append(f"{user_id}: {answer.status_code} {answer.get_data(as_text=True)}")

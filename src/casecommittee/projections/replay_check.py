@@ -56,6 +56,7 @@ def key_columns(table_name: str) -> tuple[str, ...]:
     """The columns a difference's `key` lists, in order, for a table of the check."""
     return _KEYS[table_name]
 
+
 #: The scratch schemas of checks on PostgreSQL.
 SCRATCH_SCHEMA = re.compile(r"replay_check_[0-9a-f]{12}")
 #: The scratch directories of checks on SQLite (the checking process's id, then a token).

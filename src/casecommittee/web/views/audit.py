@@ -16,6 +16,7 @@ from ..request_body import Blueprint
 from ..schemas import audit as s
 from ..security import current_principal, roles
 from .common import document_errors
+from .companies import with_pathways_as
 
 blp = Blueprint("audit", __name__, description="Audit : journal des événements, rejeu, accès")
 
@@ -126,24 +127,12 @@ def _companies_in_territory(company_events) -> set[str]:
             if territory_id is None or territory == territory_id}
 
 
-def _pseudonymised(data: dict, pseudonyms) -> dict:
-    """A company event's fields with the pathways they name (a sponsor's, the people hired,
-    or a correction of either) replaced by their pseudonyms."""
-    data = dict(data)
-    if data.get("pathway_id"):
-        data["pathway_id"] = pseudonyms.of(data["pathway_id"])
-    if data.get("hired_pathway_ids"):
-        data["hired_pathway_ids"] = [pseudonyms.of(pid) for pid in data["hired_pathway_ids"]]
-    if isinstance(data.get("changes"), dict):
-        data["changes"] = _pseudonymised(data["changes"], pseudonyms)
-    return data
-
-
 def _company_document(event, pseudonyms) -> dict:
     """A company event as the audit log shows it: its code after `company_`, the pathways it
     names by their pseudonym, free text masked like the steps'."""
     document = step_document(event.as_step(), pseudonymised=True)
-    document["data"] = _pseudonymised(document["data"], pseudonyms)
+    document["data"] = with_pathways_as(document["data"], pseudonyms.of,
+                                        lambda ids: [pseudonyms.of(pid) for pid in ids])
     return {**document, "kind": "company", "step": f"company_{event.code}",
             "pathway": document["data"].get("pathway_id"), "committee_session_id": None,
             "company_id": str(event.originator_id)}

@@ -8,6 +8,7 @@ Everyone works within their territory. Contact people are personal data: kept in
 store, shown to the chargés only, each reading logged.
 """
 
+from collections.abc import Callable
 from datetime import date
 from uuid import UUID, uuid4
 
@@ -199,45 +200,46 @@ def history(company_ref):
     return history_document(company_in_scope(company_ref))
 
 
-def _hired_in(data: dict) -> list[str]:
-    """The pathways an event's data names as hired (a need's outcome, or its correction)."""
-    return list(data.get("hired_pathway_ids") or (data.get("changes") or {}).get("hired_pathway_ids")
-                or [])
+def pathways_in(data: dict) -> list[str]:
+    """The pathways a company event's fields name: a sponsor's, the people a need hired, and
+    those a correction of either names."""
+    named = [data["pathway_id"]] if data.get("pathway_id") else []
+    named += data.get("hired_pathway_ids") or []
+    if isinstance(data.get("changes"), dict):
+        named += pathways_in(data["changes"])
+    return named
 
 
-def _named_in(data: dict) -> list[str]:
-    """The pathway an event's data names (a sponsor's, or its correction's)."""
-    changes = data.get("changes") if isinstance(data.get("changes"), dict) else {}
-    return [pid for pid in (data.get("pathway_id"), changes.get("pathway_id")) if pid]
-
-
-def _hired_shown(ids: list, seen: dict) -> list[str]:
-    """Pathways hired, as the reader may see them: the id of a pathway in her scope, the
-    pseudonym of any other."""
-    return [pid if pid in seen else web().pseudonyms.of(pid) for pid in ids]
+def with_pathways_as(data: dict, one: Callable[[str], str | None],
+                     many: Callable[[list], list]) -> dict:
+    """A company event's fields with the pathways they name (`pathways_in`) as the reader
+    sees them: a sponsor's through `one`, the people hired through `many`."""
+    data = dict(data)
+    if data.get("pathway_id"):
+        data["pathway_id"] = one(data["pathway_id"])
+    if data.get("hired_pathway_ids"):
+        data["hired_pathway_ids"] = many(data["hired_pathway_ids"])
+    if isinstance(data.get("changes"), dict):
+        data["changes"] = with_pathways_as(data["changes"], one, many)
+    return data
 
 
 def history_document(company) -> dict:
     """Every event of the company in order: business date, recorded time, who, fields (a
-    pathway only to whom may see it; the people hired by their pseudonym to the others)."""
+    sponsor's pathway only to whom may see it; the people hired by their pseudonym to the
+    others)."""
+    seen = _visible([pid for r in company.records for pid in pathways_in(r.data)])
+    pseudonyms = web().pseudonyms
+
+    def sponsored(pid: str) -> str | None:
+        return pid if pid in seen else None
+
+    def hired(ids: list) -> list[str]:
+        return [pid if pid in seen else pseudonyms.of(pid) for pid in ids]
+
     items = []
-    seen = _visible([pid for r in company.records for pid in _named_in(r.data)]
-                    + [pid for r in company.records for pid in _hired_in(r.data)])
     for record in company.records:
-        data = dict(record.data)
-        if "pathway_id" in data:
-            data["pathway_id"] = data["pathway_id"] if data["pathway_id"] in seen else None
-        if data.get("hired_pathway_ids"):
-            data["hired_pathway_ids"] = _hired_shown(data["hired_pathway_ids"], seen)
-        changes = data.get("changes")
-        if isinstance(changes, dict) and changes.get("hired_pathway_ids"):
-            changes = {**changes,
-                       "hired_pathway_ids": _hired_shown(changes["hired_pathway_ids"], seen)}
-        if isinstance(changes, dict) and changes.get("pathway_id"):
-            changes = {**changes,
-                       "pathway_id": changes["pathway_id"] if changes["pathway_id"] in seen else None}
-        if changes is not None:
-            data["changes"] = changes
+        data = with_pathways_as(record.data, sponsored, hired)
         items.append({"version": record.version, "event": record.code,
                       "label": COMPANY_EVENT_LABELS[record.code], "occurred_on": record.occurred_on,
                       "recorded_at": record.recorded_at,
