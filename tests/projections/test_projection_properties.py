@@ -3,22 +3,28 @@ full rebuild, and the statistics equal a direct computation from the aggregates 
 and as known at a recorded time)."""
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from unittest.mock import patch
 
 from cite import Referent
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from casecommittee.clock import FixedClock
 from casecommittee.domain.errors import DomainError
 from casecommittee.domain.vocabulary import POSITIVE_OUTCOMES, STAGES
 from casecommittee.projections.replay_check import replay_check
+from casecommittee.queries import statistics
 from casecommittee.queries.statistics import (
     StatisticsQuery,
     cells_statistics,
     compute_statistics,
     direct_statistics,
+    known_cells_answer,
+    known_cells_statistics,
 )
+from casecommittee.stores.reference import groups
 
 START = date(2025, 1, 6)
 
@@ -139,6 +145,30 @@ def _check_known_at(system, clock, histories: dict, moment: datetime):
     assert figures["funnel"] == expected["funnel"]
     assert figures["stages"] == expected["stages"]
     assert sum(figures["exits"].values()) == expected["exits"]
+    _check_known_cells(system, clock.today(), moment)
+
+
+def _check_known_cells(system, today: date, moment: datetime):
+    """The known cells (kept step by step, equal to the rebuilt ones: the replay check compares
+    them) give the very documents the direct computation over the versions does, at the
+    moment, just before it, at the start and the end of its day and a day later, whole, by
+    group, by territory and for a group or a territory (another one's included)."""
+    queries = [StatisticsQuery(), StatisticsQuery(by="group"), StatisticsQuery(by="territory"),
+               StatisticsQuery(group_id="another-group", by="territory")]
+    with system.engine.connect() as conn:
+        for group, territory in conn.execute(select(groups.c.id, groups.c.territory_id)):
+            queries += [StatisticsQuery(group_id=group), StatisticsQuery(territory_id=territory, by="group")]
+    start = datetime.combine(moment.astimezone(UTC).date(), datetime.min.time(), UTC)
+    for at in (moment, moment - timedelta(microseconds=1), start, start + timedelta(hours=11, minutes=59),
+               start + timedelta(days=1) - timedelta(microseconds=1), start + timedelta(days=1)):
+        for query in queries:
+            asked = replace(query, known_at=at)
+            if not known_cells_answer(asked, today):
+                continue
+            direct = direct_statistics(system.engine, asked, today)
+            for whole_day in (False, True):  # (the day's changes read up to the moment, or after it)
+                with patch.object(statistics, "_reads_the_whole_day", lambda _moment, w=whole_day: w):
+                    assert known_cells_statistics(system.engine, asked, today) == direct, (asked, today)
 
 
 def _check_cells(system, group, *days):

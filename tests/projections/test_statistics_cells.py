@@ -27,10 +27,11 @@ from casecommittee.queries.statistics import (
 
 
 def cells(system, metric: str) -> dict:
-    """{(grain, date): count} of one metric's cells."""
+    """{(grain, date): count} of one metric's cells (by business day: not the known cells)."""
     with system.engine.connect() as conn:
         rows = conn.execute(select(statistics_cells.c.grain, statistics_cells.c.dated, statistics_cells.c.n)
-                            .where(statistics_cells.c.metric == metric))
+                            .where(statistics_cells.c.metric == metric,
+                                   statistics_cells.c.grain.in_(cells_module.GRAINS)))
         return {(grain, dated): n for grain, dated, n in rows}
 
 

@@ -29,7 +29,7 @@ incrementally and the rebuilt ones are the same rows.
 """
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date
 from functools import lru_cache
 
 import orjson
@@ -52,8 +52,8 @@ statistics_cells = Table(
     Column("n", Integer, nullable=False),
     # "contents": raised whenever what the cells count changes (with the same columns), so
     # that an upgrade replays them (`runner.schema_fingerprint`); 3: the stage timeline's
-    # spans, and a year cell for every figure
-    info={"additive": "n", "contents": 3},
+    # spans, and a year cell for every figure; 4: the known cells (grains "RY", "RM", "RD")
+    info={"additive": "n", "contents": 4},
     # on SQLite, the rows are stored in the key's order, with their count: the ranges a
     # statistics request reads are read in place (three times faster than through an index
     # to a rowid table, 1 year back at 50,000 pathways)
@@ -128,16 +128,18 @@ def stage_spans(identified: date, timeline: str) -> list[tuple[str, date]]:
     return found
 
 
-def figures(summary: Summary) -> list[tuple[str, date]]:
+def figures(summary: Summary, spans: bool = True) -> list[tuple[str, date]]:
     """The figures a pathway counts for, each with the day from which it counts
-    (`figures_on`: a pathway identified by then, with the fact by then)."""
+    (`figures_on`: a pathway identified by then, with the fact by then); without the stage
+    timeline's spans unless `spans` (the known cells count no span: `known_figures`)."""
     identified = summary.identified_on
     if identified is None:  # (never counted: not identified)
         return []
     found = [("population", identified)]
     if summary.stage is not None:
         found.append(("stage:" + summary.stage, identified))
-    found += stage_spans(identified, summary.stages)
+    if spans:
+        found += stage_spans(identified, summary.stages)
     for metric, field in DATED_COUNTS:
         on = getattr(summary, field)
         if on is not None:
@@ -210,6 +212,69 @@ def cells_of(deltas: Counter) -> dict:
     return cells
 
 
+#: The grains of the known cells: the recorded time's year, month and day (UTC), the business
+#: day left out (`known_figures`).
+KNOWN_GRAINS = ("RY", "RM", "RD")
+
+
+def known_figures(summary: Summary | None) -> tuple[tuple[str, date], ...]:
+    """The figures a summary counts for in the known cells, each with its business day: those
+    of `figures` but the stage spans (a statistics request known at a time reads the stages
+    of its day, today: `stage:`), plus the identification's year ("identified_in:<year>",
+    dated by the identification: this year's count of the target)."""
+    if summary is None or summary.identified_on is None:
+        return ()
+    identified = summary.identified_on
+    return (*figures(summary, spans=False), (f"identified_in:{identified.year}", identified))
+
+
+def known_metric(metric: str, on: date, recorded_on: date) -> str:
+    """The metric of a known cell: the figure's own, or, for a figure dated after the day it
+    was recorded (a hire's day 105), the figure and its day ("day_105_past@2026-03-02"), so
+    that a request counts it only from that day on."""
+    return metric if on <= recorded_on else f"{metric}@{on.isoformat()}"
+
+
+def recorded_day(moment) -> date:
+    """The UTC day of a recorded time (a naive time is UTC already, as stored)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.date()
+
+
+def add_known_change(deltas: Counter, recorded_on: date, before: Summary | None,
+                     before_figures, after: Summary | None, after_figures) -> None:
+    """Adds to `deltas` ({(recorded day, group, territory, known metric): change}) what a
+    summary change recorded on `recorded_on` changes in the known cells: the figures of the
+    new summary (`known_figures`) less the old one's; a figure both have, with the same group,
+    adds nothing."""
+    old = set() if before is None else {
+        (before.group_id or "", before.territory_id or "", known_metric(metric, on, recorded_on))
+        for metric, on in before_figures}
+    new = set() if after is None else {
+        (after.group_id or "", after.territory_id or "", known_metric(metric, on, recorded_on))
+        for metric, on in after_figures}
+    for group, territory, metric in new - old:
+        deltas[(recorded_on, group, territory, metric)] += 1
+    for group, territory, metric in old - new:
+        deltas[(recorded_on, group, territory, metric)] -= 1
+
+
+def known_cells_of(deltas: Counter) -> dict:
+    """The known cells' changes ({cell key: change}, none at 0) that changes by recorded day
+    (`add_known_change`) make: each to its recorded day's, month's and year's cell."""
+    cells: dict = {}
+    get = cells.get
+    for (on, group, territory, metric), n in deltas.items():
+        if not n:
+            continue
+        year, month = _year_and_month(on)
+        for key in (("RY", year, group, territory, metric), ("RM", month, group, territory, metric),
+                    ("RD", on, group, territory, metric)):
+            cells[key] = get(key, 0) + n
+    return {key: n for key, n in cells.items() if n}
+
+
 _columns = ", ".join(f'"{name}"' for name in (*CELL_KEY, "n"))
 #: The most cells one statement writes (6 parameters each: well within SQLite's 32,766 and
 #: PostgreSQL's 65,535 parameters a statement).
@@ -252,9 +317,10 @@ def _deleting(rows: int, marker: str) -> str:
 _dates: dict = {}
 
 
-def write_deltas(conn: Connection, deltas: Counter) -> None:
-    """Adds `deltas` (changes by day, `add_change`) to the cells of every grain, deleting those
-    that fall to 0: one statement adds every change (up to `CELLS_PER_STATEMENT` a statement),
+def write_deltas(conn: Connection, deltas: Counter, known: Counter | None = None) -> None:
+    """Adds `deltas` (changes by day, `add_change`) to the cells of every grain, and `known`
+    (changes by recorded day, `add_known_change`) to the known cells, deleting those that
+    fall to 0: one statement adds every change (up to `CELLS_PER_STATEMENT` a statement),
     and one more deletes the cells it left at 0, if any. Many changes that only add (a
     rebuild's) are run as one statement per change through the driver's `executemany`, which
     reads nothing back: no cell can fall to 0."""
@@ -262,10 +328,13 @@ def write_deltas(conn: Connection, deltas: Counter) -> None:
     if type(dialect) not in _dates:
         _dates[type(dialect)] = bind_processor(Date(), dialect) or (lambda day: day)
     marker, dated = _marker(dialect), _dates[type(dialect)]
+    cells = cells_of(deltas)
+    if known:
+        cells.update(known_cells_of(known))  # (their grains are apart: no key is in both)
     # (in the keys' order: two writers lock the cells they share in the same order, and so
     # never wait for each other in a circle)
     changes = sorted((grain, dated(day), group, territory, metric, n)
-                     for (grain, day, group, territory, metric), n in cells_of(deltas).items() if n)
+                     for (grain, day, group, territory, metric), n in cells.items() if n)
     if len(changes) > CELLS_PER_STATEMENT and all(change[5] > 0 for change in changes):
         # (only additions, as a rebuild's: no cell falls to 0, so nothing is read back; the
         # driver's `executemany` binds the tuples as they are)

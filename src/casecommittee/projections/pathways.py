@@ -65,8 +65,11 @@ pathway_versions = Table(
     Column("recorded_to", DateTime(timezone=True), nullable=False),
     *[c._copy() for c in SUMMARY_COLUMNS],
 )
-# No secondary index: statistics known at a time read the versions through, and nothing else
-# looks them up (each index more would cost every write and a rebuild's swap).
+# The summaries recorded, and replaced, at a time: the statistics known at a moment read those
+# of the moment's own day, the known cells giving the days before it (`queries.statistics`).
+Index("ix_pathway_versions_recorded_from", pathway_versions.c.recorded_from)
+Index("ix_pathway_versions_recorded_to", pathway_versions.c.recorded_to)
+Index("ix_pathway_rows_summary_since", pathway_rows.c.summary_since)
 
 
 #: What a row holds, in the order `row_of` gives it (a column the table gains must be added

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
-from .cells import add_change, write_deltas
+from .cells import add_change, add_known_change, known_figures, recorded_day, write_deltas
 from .committees import CommitteeProjector
 from .companies import CompanyProjector
 from .pathways import ROW_COLUMNS, pathway_rows, pathway_versions, row_of
@@ -46,8 +46,8 @@ def _every_column(table, *, but: str | None = None) -> dict:
 ROW_INSERT = pathway_rows.insert().values(_every_column(pathway_rows))
 #: The summary's fields that `pathway_rows`' secondary indexes hold, by their place in it.
 INDEXED_SUMMARY = tuple((SUMMARY_NAMES.index(c.name), c.name)
-                        for c in sorted({c for i in pathway_rows.indexes for c in i.columns},
-                                        key=lambda c: c.name))
+                        for c in sorted({c for i in pathway_rows.indexes for c in i.columns
+                                         if c.name in SUMMARY_NAMES}, key=lambda c: c.name))
 
 
 @lru_cache(maxsize=64)
@@ -79,7 +79,7 @@ class _Known:
 
     __slots__ = ("state", "summary", "summary_version", "summary_since", "stored", "recorded_at",
                  "identification", "identification_of", "stored_summary", "placements",
-                 "placements_since")
+                 "placements_since", "figures", "stored_since")
 
     def __init__(self, state: PathwayState, stored: bool):
         self.state, self.stored = state, stored
@@ -91,8 +91,12 @@ class _Known:
         # the identification sets it; a correction folds a new state)
         self.identification: Identification | None = None
         self.identification_of: PathwayState | None = None
-        # the summary its stored row holds (and the statistics cells count)
+        # the summary its stored row holds (and the statistics cells count), and the recorded
+        # time that row holds it from
         self.stored_summary: Summary | None = None
+        self.stored_since = None
+        # the known figures of `summary` (`cells.known_figures`), once computed
+        self.figures = None
         # the pathway's immersions and hires with companies, and the (version, recorded time)
         # they hold from
         # (None: not known yet in memory — read from the store when an event may change them)
@@ -142,10 +146,13 @@ class PathwayProjector:
             known.summary = known.stored_summary = known.summarize(self.territory_of)
             known.summary_version, known.summary_since = conn.execute(
                 _SUMMARY_HELD, {"summary_of": pid}).one()
+            known.stored_since = known.summary_since
         self._cache[pid] = known
         return known
 
 
+#: `summary_since`, indexed, in a row update's columns left as they are
+_SINCE = frozenset({"summary_since"})
 #: The version and time a pathway's row holds its summary from (built once: read on most writes).
 _SUMMARY_HELD = (select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
                  .where(pathway_rows.c.pathway_id == bindparam("summary_of")))
@@ -159,8 +166,10 @@ class ProjectionSession:
         self.conn = conn
         self.dirty: dict[str, _Known] = {}
         self.versions: list[tuple] = []
-        # what the rows written so far change in the statistics cells, written at `flush`
+        # what the rows written so far change in the statistics cells, and the summary
+        # changes applied so far in the known cells, written at `flush`
         self.cell_deltas: Counter = Counter()
+        self.known_deltas: Counter = Counter()
         self.placement_rows: dict[str, list[tuple]] = {}
         self.placement_versions: list[tuple] = []
         self.proposal_rows: dict[str, list[tuple]] = {}
@@ -215,7 +224,12 @@ class ProjectionSession:
         if known.summary is not None:  # the replaced summary, as a version row
             self.versions.append((pid, known.summary_version, known.summary_since, event.timestamp,
                                   *known.summary))
-        known.summary = summary
+            if known.figures is None:
+                known.figures = known_figures(known.summary)
+        figures = known_figures(summary)
+        add_known_change(self.known_deltas, recorded_day(event.timestamp), known.summary,
+                         known.figures, summary, figures)
+        known.summary, known.figures = summary, figures
         known.summary_version, known.summary_since = event.originator_version, event.timestamp
 
     def _keep_placements(self, pid: str, known: _Known, event) -> None:
@@ -254,8 +268,8 @@ class ProjectionSession:
         """Writes every pending row, version and statistics cell (call before committing)."""
         self._write(self.dirty)
         self.dirty = {}
-        write_deltas(self.conn, self.cell_deltas)
-        self.cell_deltas = Counter()
+        write_deltas(self.conn, self.cell_deltas, self.known_deltas)
+        self.cell_deltas, self.known_deltas = Counter(), Counter()
 
     def _write(self, pathways: dict[str, _Known]) -> None:
         conn = self.conn
@@ -264,19 +278,22 @@ class ProjectionSession:
         for pid, known in pathways.items():
             stored, summary = known.stored_summary, known.summary
             add_change(deltas, stored, summary)
-            known.stored_summary = summary
+            since_kept = known.stored_since == known.summary_since
+            known.stored_summary, known.stored_since = summary, known.summary_since
             row = row_of(pid, known.state, summary, known.recorded_at, known.summary_version,
                          known.summary_since)
             if known.stored:  # (the indexed columns its row holds already are left as they are)
                 kept = frozenset() if stored is None or summary is None else frozenset(
                     name for at, name in INDEXED_SUMMARY if summary[at] == stored[at])
+                if since_kept:
+                    kept |= _SINCE
                 updates.setdefault(kept, []).append(row)
             else:
                 inserts.append(row)
             known.stored = True
-        if len(deltas) > CELL_DELTAS_HELD:  # (a rebuild's: written as it goes, memory bounded)
-            write_deltas(conn, deltas)
-            self.cell_deltas = Counter()
+        if len(deltas) + len(self.known_deltas) > CELL_DELTAS_HELD:  # (a rebuild's: written as
+            write_deltas(conn, deltas, self.known_deltas)                 # it goes, memory bounded)
+            self.cell_deltas, self.known_deltas = Counter(), Counter()
         execute_many(conn, VERSION_INSERT, self.versions, VERSION_COLUMNS)
         self.versions = []
         execute_many(conn, ROW_INSERT, inserts, ROW_COLUMNS)

@@ -109,6 +109,13 @@ class Staging:
         with freed_pages_not_zeroed(conn), conn.begin():
             for statement in first:
                 conn.execute(statement)
+            for table, staged in zip(self.tables, self.staged, strict=True):
+                # (counters that the partitions' cells add up to 0, as a known cell's
+                # additions in one partition and removals in another: kept incrementally,
+                # such a cell is deleted, so it is here)
+                counter = table.info.get("additive")
+                if counter is not None:
+                    conn.exec_driver_sql(f'DELETE FROM {_quoted(conn, staged)} WHERE "{counter}" = 0')
             for table in self.tables:
                 conn.execute(DropTable(table))
             for table, staged in zip(self.tables, self.staged, strict=True):

@@ -24,7 +24,7 @@ time's grains (four by four instead of four), and cells that are never emptied.
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 
 from sqlalchemy import (
@@ -43,9 +43,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
-from ..projections.cells import statistics_cells
+from ..projections.cells import add_known_change, known_figures, recorded_day, statistics_cells
 from ..projections.pathways import pathway_rows, pathway_versions
-from ..projections.summary import SUMMARY_NAMES
+from ..projections.summary import SUMMARY_NAMES, Summary
 from ..stores.reference import groups
 
 #: Breakdown name → the column it groups by ("flag" is apart: a person may have several).
@@ -339,6 +339,8 @@ def compute_statistics(engine: Engine, query: StatisticsQuery, today: date) -> d
         raise ValueError(f"unknown breakdown {query.by!r}; one of: {', '.join(BREAKDOWNS)}")
     if cells_answer(query):
         return cells_statistics(engine, query, today)
+    if known_cells_answer(query, today):
+        return known_cells_statistics(engine, query, today)
     return direct_statistics(engine, query, today)
 
 
@@ -528,6 +530,208 @@ def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dic
             "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
             "median_days": {
                 name: _histogram_median({int(days): n for days, n in _by_prefix(total, name + ":").items()})
+                for name in ("to_orientation", "to_first_hire")},
+            "exits": {outcome: exits_found[outcome] for outcome in EXIT_OUTCOMES if exits_found[outcome]},
+            "breakdown": breakdown,
+            "target": _target(conn, query, day, counts),
+        }
+
+
+def known_cells_answer(query: StatisticsQuery, today: date) -> bool:
+    """Whether the known cells answer `query` exactly: today's figures (no `as_of`) as known at
+    a recorded time on or before today (UTC: the known cells are dated by the recorded time's
+    UTC day), of the whole history (no period), whole or by group or territory."""
+    return (query.known_at is not None and query.as_of is None and query.period_from is None
+            and query.period_to is None and query.by in _CELL_BREAKDOWNS
+            and recorded_day(query.known_at) <= today)
+
+
+def _known_parts(moment: datetime, today: date) -> tuple[list[tuple], bool]:
+    """The ranges of known cells (each as (condition, sign)) whose sum is what was recorded
+    before the UTC day of `moment`, or up to the end of that day; and which of the two (True:
+    up to the end of the day, less the changes recorded after `moment` that day; False: the
+    days before, plus the changes recorded that day up to `moment`), whichever has fewer changes
+    to read one by one (`_changes_of_the_day`).
+
+    What was recorded before a day is the years before its year, plus, within its year, the
+    months before its month (or else the year less the months from its month on), plus,
+    within its month, the days before it (or else the month less the days from it on):
+    whichever side has the fewer months and days, as for `_cell_parts`."""
+    c = statistics_cells
+    day = recorded_day(moment)
+    january, month = date(day.year, 1, 1), day.replace(day=1)
+    next_january = date(day.year + 1, 1, 1)
+    next_month = (month + timedelta(days=31)).replace(day=1)
+    whole_day = _reads_the_whole_day(moment)
+    parts = [(and_(c.c.grain == "RY", c.c.dated < january), 1)]
+    last = min(max(today, day), next_january - timedelta(days=1))  # (the last day with cells)
+    months_after = max(0, (last.year - day.year) * 12 + last.month - day.month)
+    if day.month - 1 <= months_after:  # the months before the day's month
+        parts.append((and_(c.c.grain == "RM", c.c.dated >= january, c.c.dated < month), 1))
+        within_month = 1
+    else:  # the year less the months from the day's month on (and that month added back)
+        parts += [(and_(c.c.grain == "RY", c.c.dated == january), 1),
+                  (and_(c.c.grain == "RM", c.c.dated > month, c.c.dated < next_january), -1)]
+        within_month = -1
+    days_before = (day - month).days
+    days_from = (min(last, next_month - timedelta(days=1)) - day).days + 1
+    if within_month == 1 and days_before > days_from:  # the month less the days from the day on
+        parts += [(and_(c.c.grain == "RM", c.c.dated == month), 1),
+                  (and_(c.c.grain == "RD", c.c.dated >= day, c.c.dated < next_month), -1)]
+    elif within_month == 1:
+        parts.append((and_(c.c.grain == "RD", c.c.dated >= month, c.c.dated < day), 1))
+    elif days_before < days_from:  # the month less the days before (taken from the year)
+        parts += [(and_(c.c.grain == "RM", c.c.dated == month), -1),
+                  (and_(c.c.grain == "RD", c.c.dated >= month, c.c.dated < day), 1)]
+    else:
+        parts.append((and_(c.c.grain == "RD", c.c.dated >= day, c.c.dated < next_month), -1))
+    if whole_day:
+        parts.append((and_(c.c.grain == "RD", c.c.dated == day), 1))
+    return parts, whole_day
+
+
+def _reads_the_whole_day(moment: datetime) -> bool:
+    """Whether the changes of the moment's UTC day are best read after it (the day's cells less
+    those: the moment is in its afternoon) rather than up to it (both give the same figures)."""
+    start = datetime.combine(recorded_day(moment), time.min, UTC)
+    return moment - start > start + timedelta(days=1) - moment
+
+
+def _known_cell_sums(conn, query: StatisticsQuery, parts: list[tuple]) -> dict:
+    """{breakdown key: {known metric: sum}} of the known cells in `parts`, in the query's scope,
+    added up by the database."""
+    c = statistics_cells
+    scope = []
+    if query.territory_id:
+        scope.append(c.c.territory_id == query.territory_id)
+    if query.group_id:
+        scope.append(c.c.group_id == query.group_id)
+    key = _CELL_BREAKDOWNS[query.by]
+    cells = union_all(*[
+        select((key if key is not None else literal("")).label("key"), c.c.metric,
+               (c.c.n if sign == 1 else -c.c.n).label("n"))
+        .where(part, *scope)
+        for part, sign in parts]).subquery("known")
+    found: dict = {}
+    for key_value, metric, n in conn.execute(select(cells.c.key, cells.c.metric, func.sum(cells.c.n))
+                                             .group_by(cells.c.key, cells.c.metric)):
+        found.setdefault(key_value or None, Counter())[metric] += int(n)
+    return found
+
+
+#: The summary columns of a version or a row, as a `Summary` (for `_changes_of_the_day`).
+_SUMMARY_OF = {table: [table.c[name] for name in SUMMARY_NAMES] for table in (pathway_versions, pathway_rows)}
+
+
+def _changes_of_the_day(conn, query: StatisticsQuery, since: datetime, until: datetime,
+                        after_the_moment: bool) -> dict:
+    """{breakdown key: {known metric: change}} of the summary changes recorded between `since`
+    and `until` (within one UTC day: the moment excluded and the day's end if
+    `after_the_moment`, else the day's start and the moment included), as the
+    known cells count them (`cells.add_known_change`): the summaries that began then (versions
+    and rows, by `ix_pathway_versions_recorded_from` and `ix_pathway_rows_summary_since`) less
+    those that ended then (`ix_pathway_versions_recorded_to`)."""
+    versions, rows = pathway_versions, pathway_rows
+
+    def within(column):
+        if after_the_moment:
+            return and_(column > since, column < until)
+        return and_(column >= since, column <= until)
+
+    def scoped(t):
+        conditions = []
+        if query.territory_id:
+            conditions.append(t.c.territory_id == query.territory_id)
+        if query.group_id:
+            conditions.append(t.c.group_id == query.group_id)
+        return conditions
+
+    found: dict = {}
+    for t, since_column, sign in ((versions, versions.c.recorded_from, 1),
+                                  (rows, rows.c.summary_since, 1),
+                                  (versions, versions.c.recorded_to, -1)):
+        recorded = since_column.label("recorded")
+        for row in conn.execute(select(recorded, *_SUMMARY_OF[t]).where(within(since_column), *scoped(t))):
+            summary = Summary(*row[1:])
+            recorded_on = recorded_day(_aware(row[0]))
+            changes: Counter = Counter()
+            add_known_change(changes, recorded_on, None, (), summary, known_figures(summary))
+            key = {"group": summary.group_id, "territory": summary.territory_id}.get(query.by)
+            counter = found.setdefault(key, Counter())
+            for (_on, _group, _territory, metric), n in changes.items():
+                counter[metric] += sign * n
+    return found
+
+
+def _aware(moment: datetime) -> datetime:
+    """A recorded time as read back (SQLite gives it naive, in UTC) made aware."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _known_counts(sums: Counter, day: date) -> dict:
+    """{metric: count} on `day` from known cells' sums: a figure recorded ahead of its day
+    ("metric@day", `cells.known_metric`) counts once that day has come."""
+    counts: Counter = Counter()
+    for metric, n in sums.items():
+        name, _, ahead = metric.partition("@")
+        if not ahead or ahead <= day.isoformat():
+            counts[name] += n
+    return counts
+
+
+def known_cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dict:
+    """The statistics document of `query` (one `known_cells_answer` answers): today's figures
+    as they were known at `query.known_at`, from the known cells (the summary changes added up
+    by the UTC day, month and year they were recorded) and, for the moment's own day, the
+    summaries that began or ended that day up to (or after) the moment."""
+    if not known_cells_answer(query, today):
+        raise ValueError("the known cells answer today's figures known at a time on or before "
+                         "today, of the whole history, whole or by group or territory")
+    moment = _aware(query.known_at)
+    day = today
+    parts, whole_day = _known_parts(moment, today)
+    start = datetime.combine(recorded_day(moment), time.min, UTC)
+    with engine.connect() as conn:
+        sums = _known_cell_sums(conn, query, parts)
+        if whole_day:  # the day less what was recorded after the moment
+            exact = _changes_of_the_day(conn, query, moment, start + timedelta(days=1), True)
+            sign = -1
+        else:
+            exact = _changes_of_the_day(conn, query, start, moment, False)
+            sign = 1
+        for key, changes in exact.items():
+            counter = sums.setdefault(key, Counter())
+            for metric, n in changes.items():
+                counter[metric] += sign * n
+        by_key = {key: _known_counts(found, day) for key, found in sums.items()}
+        by_key = {key: counts for key, counts in by_key.items() if counts["population"]}
+        total: Counter = Counter()
+        for counts in by_key.values():
+            total.update(counts)
+        year = f"identified_in:{day.year}"
+
+        def counts_of(found: Counter) -> dict:
+            counts = {name: found[name] for name in
+                      ("population", *FUNNEL, "day_105_past", "ruptured", "exits", "positive_exits")}
+            counts["identified_this_year"] = found[year]
+            return counts
+
+        counts = counts_of(total)
+        funnel, rates = _figures(counts)
+        breakdown = _breakdown({key: counts_of(found) for key, found in by_key.items()}) if query.by else []
+        plain = {metric: (n, 0) for metric, n in total.items()}
+        exits_found = _by_prefix(plain, "exit:")
+        ruptures_found = _by_prefix(plain, "rupture_stage:")
+        return {
+            "as_of": day.isoformat(),
+            "known_at": query.known_at.isoformat(),
+            "population": counts["population"],
+            "stages": _stages_of(plain, None),
+            "funnel": funnel,
+            "rates": rates,
+            "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
+            "median_days": {
+                name: _histogram_median({int(days): n for days, n in _by_prefix(plain, name + ":").items()})
                 for name in ("to_orientation", "to_first_hire")},
             "exits": {outcome: exits_found[outcome] for outcome in EXIT_OUTCOMES if exits_found[outcome]},
             "breakdown": breakdown,
