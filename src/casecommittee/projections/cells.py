@@ -23,9 +23,19 @@ even when a step logged late put the timeline's last stage elsewhere.
 The projector keeps them: when it writes a pathway's row, it subtracts what the summary the
 row held contributed and adds what the new one does (`contributions`), in the same
 transaction. A rebuild's partitions each count their own pathways; their cells are added up
-when copied into the staging table (`additive_insert_suffix`): every cell counts pathways, so
-no sum of partitions' cells is ever 0. A cell that falls to 0 is deleted, so the cells kept
-incrementally and the rebuilt ones are the same rows.
+when copied into the staging table (`additive_insert_suffix`). A cell that falls to 0 is
+deleted (a rebuild's, when the staging tables are swapped in), so the cells kept incrementally
+and the rebuilt ones are the same rows.
+
+The known cells (grains "RY", "RM", "RD": `KNOWN_GRAINS`) are dated by the recorded time
+instead, its UTC year, month and day: each summary change adds the figures of the new summary
+(`known_figures`: no stage span; the identification's year) less those of the summary it
+replaces (`add_known_change`), so that what was known at a moment is the sum of the changes
+recorded by then (`queries.statistics.known_cells_statistics`). A figure both summaries have
+adds nothing; one dated after the day it was recorded keeps its day in its metric
+(`known_metric`). The projector counts them as it applies each event that changes a summary,
+and writes them in the same statement as the other cells. Their changes can be negative, so a
+sum of partitions' known cells can be 0 (deleted at the swap).
 """
 
 from collections import Counter

@@ -13,12 +13,19 @@ cells per metric and group whatever the number of pathways; `projections.cells`)
 the same documents as the computation over the pathways (`direct_statistics`, the tests'
 oracle).
 
-`known_at` stays computed over the pathways. Cells for it would need a second date, the
-recorded time from which a change is known (the event's timestamp: each write's deltas kept,
-not merged into the cells as they stand), in its own grains down to the exact time for the
-moment's own day, and a request would add up a two-dimensional prefix (the changes recorded
-by the moment, dated by the day): the rows written per change multiplied by the recorded
-time's grains (four by four instead of four), and cells that are never emptied.
+Today's figures as known at a recorded time (no `as_of`, no period; whole, or by group or
+territory, of a group or a territory) come from the known cells (`known_cells_statistics`):
+each summary change adds, in cells of grains "RY", "RM" and "RD" (the UTC year, month and day
+it was recorded), the figures of the new summary less those of the one it replaced
+(`cells.add_known_change`); a figure dated after the day it was recorded (a hire's day 105)
+keeps its day in its metric, and counts from that day on. What was known at a moment is what
+was recorded before its UTC day (years, months and days of cells, the fewest: `_known_parts`)
+plus the changes of its own day up to it, or that day's cell less the changes after it,
+whichever half of the day is shorter: those are read from the summaries that began or ended
+then (`_changes_of_the_day`, through the indexes on `recorded_from`, `recorded_to` and
+`summary_since`) and counted as the projector counts them. `known_at` with `as_of` or a period,
+and the other breakdowns, are still computed over the versions (`direct_statistics`): the known
+cells hold no stage timeline (an `as_of`'s stages) and no business-day grains (a period).
 """
 
 import json
