@@ -103,6 +103,22 @@ def test_cells_written_in_many_goes_add_up_to_the_same(system, territory, refere
     same_as_direct(system, clock.today())
 
 
+def test_known_cells_written_in_bulk_leave_no_cell_at_0(system, territory, referent, clock, monkeypatch):
+    """Written in bulk (as a rebuild writes them), a known cell's negative changes are added
+    too, and the cells they leave at 0 deleted: the cells are those a replay gives."""
+    monkeypatch.setattr(cells_module, "CELLS_PER_STATEMENT", 1)
+    clock.current = date(2026, 4, 1)
+    pid = referent.identifies(date(2026, 3, 2))
+    referent.orients(pid, date(2026, 3, 20))  # (the "stage:identified" recorded on 1 April: +1 -1)
+    with system.engine.connect() as conn:
+        assert conn.execute(select(statistics_cells.c.n).where(statistics_cells.c.n == 0)).all() == []
+        known = conn.execute(select(statistics_cells.c.metric).where(
+            statistics_cells.c.grain == "RD")).scalars().all()
+    assert "stage:oriented" in known and "stage:identified" not in known
+    report = replay_check(system.app, system.engine, partitions=2)
+    assert report["ok"], report["differences"]
+
+
 def test_a_worker_catching_up_on_new_pathways_adds_their_cells_one_upsert_each(
         system, territory, referent, clock, monkeypatch):
     """Changes that only add (new pathways, a rebuild's partitions), when there are many, are

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
 from .bulk import execute_many
-from .cells import add_change, add_known_change, known_figures, recorded_day, write_deltas
+from .cells import add_change, add_known_change, recorded_day, write_deltas
 from .committees import CommitteeProjector
 from .companies import CompanyProjector
 from .pathways import ROW_COLUMNS, pathway_rows, pathway_versions, row_of
@@ -79,7 +79,7 @@ class _Known:
 
     __slots__ = ("state", "summary", "summary_version", "summary_since", "stored", "recorded_at",
                  "identification", "identification_of", "stored_summary", "placements",
-                 "placements_since", "figures", "stored_since")
+                 "placements_since", "stored_since")
 
     def __init__(self, state: PathwayState, stored: bool):
         self.state, self.stored = state, stored
@@ -95,8 +95,6 @@ class _Known:
         # time that row holds it from
         self.stored_summary: Summary | None = None
         self.stored_since = None
-        # the known figures of `summary` (`cells.known_figures`), once computed
-        self.figures = None
         # the pathway's immersions and hires with companies, and the (version, recorded time)
         # they hold from
         # (None: not known yet in memory — read from the store when an event may change them)
@@ -224,12 +222,8 @@ class ProjectionSession:
         if known.summary is not None:  # the replaced summary, as a version row
             self.versions.append((pid, known.summary_version, known.summary_since, event.timestamp,
                                   *known.summary))
-            if known.figures is None:
-                known.figures = known_figures(known.summary)
-        figures = known_figures(summary)
-        add_known_change(self.known_deltas, recorded_day(event.timestamp), known.summary,
-                         known.figures, summary, figures)
-        known.summary, known.figures = summary, figures
+        add_known_change(self.known_deltas, recorded_day(event.timestamp), known.summary, summary)
+        known.summary = summary
         known.summary_version, known.summary_since = event.originator_version, event.timestamp
 
     def _keep_placements(self, pid: str, known: _Known, event) -> None:

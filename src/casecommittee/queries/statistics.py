@@ -50,7 +50,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import FromClause
 
 from ..domain.vocabulary import EXIT_OUTCOMES, FLAGS, POSITIVE_OUTCOMES, STAGES
-from ..projections.cells import add_known_change, known_figures, recorded_day, statistics_cells
+from ..projections.cells import add_known_change, recorded_day, statistics_cells
 from ..projections.pathways import pathway_rows, pathway_versions
 from ..projections.summary import SUMMARY_NAMES, Summary
 from ..stores.reference import groups
@@ -662,7 +662,7 @@ def _changes_of_the_day(conn, query: StatisticsQuery, since: datetime, until: da
             summary = Summary(*row[1:])
             recorded_on = recorded_day(_aware(row[0]))
             changes: Counter = Counter()
-            add_known_change(changes, recorded_on, None, (), summary, known_figures(summary))
+            add_known_change(changes, recorded_on, None, summary)
             key = {"group": summary.group_id, "territory": summary.territory_id}.get(query.by)
             counter = found.setdefault(key, Counter())
             for (_on, _group, _territory, metric), n in changes.items():
