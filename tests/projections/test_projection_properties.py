@@ -166,8 +166,11 @@ def _check_known_cells(system, today: date, moment: datetime):
             if not known_cells_answer(asked, today):
                 continue
             direct = direct_statistics(system.engine, asked, today)
-            for whole_day in (False, True):  # (the day's changes read up to the moment, or after it)
-                with patch.object(statistics, "_reads_the_whole_day", lambda _moment, w=whole_day: w):
+            # (the day's changes read up to the moment, or after it; what came before the
+            # moment, or today's figures less what came after it)
+            for whole_day, after in ((False, False), (True, False), (False, True), (True, True)):
+                with patch.object(statistics, "_reads_the_whole_day", lambda _moment, w=whole_day: w), \
+                        patch.object(statistics, "_reads_what_came_after", lambda _m, _t, a=after: a):
                     assert known_cells_statistics(system.engine, asked, today) == direct, (asked, today)
 
 

@@ -562,12 +562,38 @@ def known_cells_answer(query: StatisticsQuery, today: date) -> bool:
             and recorded_day(query.known_at) <= today)
 
 
-def _known_parts(moment: datetime, today: date) -> tuple[list[tuple], bool]:
+def _reads_what_came_after(moment: datetime, today: date) -> bool:
+    """Whether the figures known at `moment` are best read as today's figures less what was
+    recorded after it (the moment is within six months of today: fewer cells to read) rather
+    than as what was recorded up to it (both give the same figures)."""
+    day = recorded_day(moment)
+    return (today.year - day.year) * 12 + today.month - day.month <= 6
+
+
+def _recorded_after(conn, today: date) -> bool:
+    """Whether a change was recorded on a UTC day after `today` (a server behind UTC): then a
+    figure recorded after the moment may count from a day after today, and today's figures
+    less those would not be exact."""
+    c = statistics_cells
+    return conn.execute(select(literal(1)).where(c.c.grain == "RD", c.c.dated > today).limit(1)).first() is not None
+
+
+def _after_parts(day: date) -> list[tuple]:
     """The ranges of known cells (each as (condition, sign)) whose sum is what was recorded
-    before the UTC day of `moment`, or up to the end of that day; and which of the two (True:
-    up to the end of the day, less the changes recorded after `moment` that day; False: the
-    days before, plus the changes recorded that day up to `moment`), whichever has fewer changes
-    to read one by one (`_changes_of_the_day`).
+    after the UTC day `day`: the years after its year, the months after its month in its year,
+    the days after it in its month."""
+    c = statistics_cells
+    january, month = date(day.year, 1, 1), day.replace(day=1)
+    next_january = date(day.year + 1, 1, 1)
+    next_month = (month + timedelta(days=31)).replace(day=1)
+    return [(and_(c.c.grain == "RY", c.c.dated > january), 1),
+            (and_(c.c.grain == "RM", c.c.dated > month, c.c.dated < next_january), 1),
+            (and_(c.c.grain == "RD", c.c.dated > day, c.c.dated < next_month), 1)]
+
+
+def _known_parts(moment: datetime, today: date) -> list[tuple]:
+    """The ranges of known cells (each as (condition, sign)) whose sum is what was recorded
+    before the UTC day of `moment`.
 
     What was recorded before a day is the years before its year, plus, within its year, the
     months before its month (or else the year less the months from its month on), plus,
@@ -578,7 +604,6 @@ def _known_parts(moment: datetime, today: date) -> tuple[list[tuple], bool]:
     january, month = date(day.year, 1, 1), day.replace(day=1)
     next_january = date(day.year + 1, 1, 1)
     next_month = (month + timedelta(days=31)).replace(day=1)
-    whole_day = _reads_the_whole_day(moment)
     parts = [(and_(c.c.grain == "RY", c.c.dated < january), 1)]
     last = min(max(today, day), next_january - timedelta(days=1))  # (the last day with cells)
     months_after = max(0, (last.year - day.year) * 12 + last.month - day.month)
@@ -601,9 +626,7 @@ def _known_parts(moment: datetime, today: date) -> tuple[list[tuple], bool]:
                   (and_(c.c.grain == "RD", c.c.dated >= month, c.c.dated < day), 1)]
     else:
         parts.append((and_(c.c.grain == "RD", c.c.dated >= day, c.c.dated < next_month), -1))
-    if whole_day:
-        parts.append((and_(c.c.grain == "RD", c.c.dated == day), 1))
-    return parts, whole_day
+    return parts
 
 
 def _reads_the_whole_day(moment: datetime) -> bool:
@@ -705,26 +728,46 @@ def known_cells_statistics(engine: Engine, query: StatisticsQuery, today: date) 
                          "today, of the whole history, whole or by group or territory")
     moment = _aware(query.known_at)
     day = today
-    parts, whole_day = _known_parts(moment, today)
-    start = datetime.combine(recorded_day(moment), time.min, UTC)
+    year = f"identified_in:{day.year}"
+    recorded_on = recorded_day(moment)
+    start = datetime.combine(recorded_on, time.min, UTC)
+    whole_day = _reads_the_whole_day(moment)
     with engine.connect() as conn:
-        sums = _known_cell_sums(conn, query, parts)
-        if whole_day:  # the day less what was recorded after the moment
-            exact = _changes_of_the_day(conn, query, moment, start + timedelta(days=1), True)
-            sign = -1
+        # what came after the moment, taken from today's figures, or else what came before it
+        after = _reads_what_came_after(moment, today) and not _recorded_after(conn, today)
+        if after:
+            parts = _after_parts(recorded_on) + ([] if whole_day else [
+                (and_(statistics_cells.c.grain == "RD", statistics_cells.c.dated == recorded_on), 1)])
         else:
+            parts = _known_parts(moment, today)
+            if whole_day:
+                parts.append((and_(statistics_cells.c.grain == "RD", statistics_cells.c.dated == recorded_on), 1))
+        sums = _known_cell_sums(conn, query, parts)
+        if whole_day:  # (the changes of the day after the moment)
+            exact = _changes_of_the_day(conn, query, moment, start + timedelta(days=1), True)
+        else:  # (those of the day up to the moment)
             exact = _changes_of_the_day(conn, query, start, moment, False)
-            sign = 1
+        sign = 1 if whole_day == after else -1
         for key, changes in exact.items():
             counter = sums.setdefault(key, Counter())
             for metric, n in changes.items():
                 counter[metric] += sign * n
         by_key = {key: _known_counts(found, day) for key, found in sums.items()}
+        if after:  # today's figures less those
+            today_query = StatisticsQuery(territory_id=query.territory_id, group_id=query.group_id, by=query.by)
+            now = _cell_sums(conn, today_query, day, today)
+            known = {}
+            for key in now.keys() | by_key.keys():  # (a group may have had pathways only then)
+                metrics = now.get(key, {})
+                counts = Counter({metric: n for metric, (n, _year) in metrics.items()})
+                counts[year] = metrics.get("population", (0, 0))[1]
+                counts.subtract(by_key.get(key, Counter()))
+                known[key] = counts
+            by_key = known
         by_key = {key: counts for key, counts in by_key.items() if counts["population"]}
         total: Counter = Counter()
         for counts in by_key.values():
             total.update(counts)
-        year = f"identified_in:{day.year}"
 
         def counts_of(found: Counter) -> dict:
             counts = {name: found[name] for name in
