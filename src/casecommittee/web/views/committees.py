@@ -14,7 +14,7 @@ from ...queries.sessions import sessions_page
 from ...stores.reference import groups
 from .. import commands
 from ..context import web
-from ..documents import masked
+from ..documents import MASK, masked
 from ..idempotency import keyed
 from ..openapi import links
 from ..pagination import decode_keyset, page
@@ -26,6 +26,7 @@ from ..schemas import committees as s
 from ..schemas import examples
 from ..schemas.headers import ETAG, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
+from ..texts import texts
 from .common import document_errors, person_labels, shown_id, visible_pathway
 from .pathways import expected_version
 
@@ -91,7 +92,9 @@ def _replay_session(status: int):
 
 
 def _decision_document(session, pathway) -> dict:
-    return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],
+    decision = dict(session.decisions[str(pathway.id)])
+    decision["note"] = texts().open(pathway.id, decision.get("note"))
+    return {"session_id": str(session.id), "decision": decision,
             "pathway_version": pathway.version, "pathway_stage": pathway.state.stage}
 
 
@@ -117,15 +120,28 @@ def session_document(session) -> dict:
 
 
 def _shown(document: dict) -> dict:
-    """Pathway ids as the caller may see them (pseudonyms for auditors), and for auditors the
-    decision's note (free text that may name the person) masked."""
+    """Pathway ids as the caller may see them (pseudonyms for auditors); the free text that may
+    name the person (a referral's reason, a decision's note) opened with each person's key
+    (theirs read in one query for the whole agenda), masked for auditors."""
     pseudonymised = current_principal().pseudonymised
+    reader = texts()
+    if not pseudonymised:
+        reader.prime(item["pathway_id"] for item in document["items"]
+                     if (item.get("details") or {}).get("committee_referral")
+                     or (item.get("decision") or {}).get("note"))
     for item in document["items"]:
-        item["pathway_id"] = shown_id(item["pathway_id"])
+        pathway_id = item["pathway_id"]
+        details = item.get("details") or {}
+        if details.get("committee_referral"):
+            item["details"] = {**details, "committee_referral": MASK if pseudonymised else
+                               reader.open(pathway_id, details["committee_referral"])}
+        item["pathway_id"] = shown_id(pathway_id)
         if item.get("decision"):
             item["decision"] = {**item["decision"], "pathway_id": item["pathway_id"]}
             if pseudonymised:
                 item["decision"] = masked(item["decision"])
+            else:
+                item["decision"]["note"] = reader.open(pathway_id, item["decision"].get("note"))
     return document
 
 
