@@ -14,7 +14,7 @@ from ...queries.sessions import sessions_page
 from ...stores.reference import groups
 from .. import commands
 from ..context import web
-from ..documents import MASK, masked
+from ..documents import masked
 from ..idempotency import keyed
 from ..openapi import links
 from ..pagination import decode_keyset, page
@@ -120,21 +120,17 @@ def session_document(session) -> dict:
 
 
 def _shown(document: dict) -> dict:
-    """Pathway ids as the caller may see them (pseudonyms for auditors); the free text that may
-    name the person (a referral's reason, a decision's note) opened with each person's key
-    (theirs read in one query for the whole agenda), masked for auditors."""
+    """Pathway ids as the caller may see them (pseudonyms for auditors); a decision's note (free
+    text that may name the person) opened with the person's key (the keys of the whole agenda
+    read in one query), masked for auditors. (A referral's reason, in `details`, is never
+    shown: the documents name the reasons only.)"""
     pseudonymised = current_principal().pseudonymised
     reader = texts()
     if not pseudonymised:
         reader.prime(item["pathway_id"] for item in document["items"]
-                     if (item.get("details") or {}).get("committee_referral")
-                     or (item.get("decision") or {}).get("note"))
+                     if (item.get("decision") or {}).get("note"))
     for item in document["items"]:
         pathway_id = item["pathway_id"]
-        details = item.get("details") or {}
-        if details.get("committee_referral"):
-            item["details"] = {**details, "committee_referral": MASK if pseudonymised else
-                               reader.open(pathway_id, details["committee_referral"])}
         item["pathway_id"] = shown_id(pathway_id)
         if item.get("decision"):
             item["decision"] = {**item["decision"], "pathway_id": item["pathway_id"]}
