@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from casecommittee.projections.committees import committee_decisions, committee_sessions
 from casecommittee.projections.pathways import pathway_rows
+from casecommittee.stores.access_log import access_log
 from casecommittee.stores.personal_data import personal_data_table
 from casecommittee.stores.sealed_texts import ERASED_TEXT, PREFIX, open_sealed
 
@@ -37,8 +38,9 @@ def _shows(text: str, page: str) -> bool:
     return text in page or text.replace("'", "&#39;") in page or text.replace("'", "&#x27;") in page
 
 
-def _step(client, as_, pathway_id, body, user="referent"):
-    answer = client.post(f"/api/v1/pathways/{pathway_id}/steps", headers=as_(user), json=body)
+def _step(client, as_, pathway_id, body, user="referent", key=None):
+    headers = {**as_(user), **({"Idempotency-Key": key} if key else {})}
+    answer = client.post(f"/api/v1/pathways/{pathway_id}/steps", headers=headers, json=body)
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
 
@@ -52,7 +54,7 @@ def _a_written_pathway(client, as_, identified) -> str:
         "employer": {"name": "Boulangerie du Lion", "siret": "73282932000074"}})
     contact = _step(client, as_, identified, {
         "step": "follow_up_contact", "occurred_on": "2026-06-12", "contacted": "beneficiary",
-        "status": "difficulty", "note": NOTE})
+        "status": "difficulty", "note": NOTE}, key="point-de-suivi-12-juin")
     _step(client, as_, identified, {
         "step": "corrected", "occurred_on": "2026-06-13", "corrects_version": contact["version"],
         "changes": {"note": NOTE_CORRECTED}, "reason": CORRECTION})
@@ -71,9 +73,10 @@ def _a_written_pathway(client, as_, identified) -> str:
 
 
 def _stored(system) -> str:
-    """Every stored event and snapshot, decrypted with the application's cipher and
-    decompressed (what anyone holding the event store's key reads), and every read-model
-    value that copies a text: one text to search."""
+    """Every stored event and snapshot (the idempotency keys' answers are events too),
+    decrypted with the application's cipher and decompressed (what anyone holding the event
+    store's key reads), every read-model value that copies a text and the access log: one
+    text to search."""
     app = system.app
     mapper = app.mapper
     found = []
@@ -83,6 +86,7 @@ def _stored(system) -> str:
         found += [str(v) for v in conn.execute(select(pathway_rows.c.referral_reason)).scalars()]
         found += [str(v) for v in conn.execute(select(committee_decisions.c.note)).scalars()]
         found += [json.dumps(v) for v in conn.execute(select(committee_sessions.c.agenda)).scalars()]
+        found += [str(tuple(row)) for row in conn.execute(select(access_log))]
     if app.snapshots is not None:
         for pathway_id in {n.originator_id for n in
                            app.recorder.select_notifications(start=1, limit=100_000)}:

@@ -139,19 +139,20 @@ class PersonalDataStore:
         identity) when the pathway has none yet; None once it was destroyed by an erasure."""
         ident = str(pathway_id)
         for _attempt in range(2):
+            with self.engine.connect() as conn:  # (the usual case: a read, no transaction)
+                row = conn.execute(
+                    select(personal_data_table.c.wrapped_key)
+                    .where(personal_data_table.c.pathway_id == ident)
+                ).first()
+            if row is not None:
+                return None if row.wrapped_key is None else self._unwrap(ident, row.wrapped_key)
+            person_key = AESGCM.generate_key(bit_length=256)
             try:
                 with self.engine.begin() as conn:
-                    row = conn.execute(
-                        select(personal_data_table.c.wrapped_key)
-                        .where(personal_data_table.c.pathway_id == ident)
-                    ).first()
-                    if row is not None:
-                        return None if row.wrapped_key is None else self._unwrap(ident, row.wrapped_key)
-                    person_key = AESGCM.generate_key(bit_length=256)
                     conn.execute(personal_data_table.insert().values(
                         pathway_id=ident, wrapped_key=_seal(self._master, person_key, ident.encode()),
                         ciphertext=None, recorded_at=self.clock.now()))
-                    return person_key
+                return person_key
             except IntegrityError:  # another write made it meanwhile: read it
                 continue
         raise RuntimeError(f"no key could be made for the pathway {ident}")
