@@ -18,3 +18,9 @@ def texts() -> TextReader:
     if reader is None:
         reader = g.sealed_texts = TextReader(web().system.personal_data)
     return reader
+
+
+def opener(pathway_id):
+    """The opener of one pathway's texts; the request's reader is reached only when a text is
+    opened (a write's answer without a text reads no key)."""
+    return lambda value: texts().open(pathway_id, value)

@@ -30,7 +30,7 @@ from ..schemas import pathways as s
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
-from ..texts import texts
+from ..texts import opener
 from .common import document_errors, not_found, shown_id, visible_pathway
 
 blp = Blueprint("pathways", __name__, description="Parcours : repérage, étapes, historique")
@@ -87,7 +87,7 @@ def _document(pathway_id, fields: dict, follow_up: dict, row: dict, with_person:
     document = pathway_document(
         fields, shown_id=shown_id(pathway_id), territory_id=row.get("territory_id"),
         follow_up=follow_up, reference=web().system.reference, person=person,
-        pseudonymised=principal.pseudonymised, opened=texts().opener(pathway_id),
+        pseudonymised=principal.pseudonymised, opened=opener(pathway_id),
     )
     if not with_person:
         document.pop("person", None)
@@ -286,7 +286,7 @@ def history(pathway_ref):
     _log(pathway_id, "read_history")
     return {"id": shown_id(pathway_id),
             "items": [step_document(st, pseudonymised=principal.pseudonymised,
-                                    opened=texts().opener(pathway_id)) for st in steps]}
+                                    opened=opener(pathway_id)) for st in steps]}
 
 
 def _personal_scope(pathway_ref: str):
