@@ -294,3 +294,31 @@ def test_a_text_written_after_the_erasure_is_erased_as_it_is_written(client, as_
                                     "reason": REFERRAL})
     history = client.get(f"/api/v1/pathways/{identified}/history", headers=as_("copilot")).get_json()
     assert history["items"][-1]["data"]["reason"] == ERASED_TEXT
+
+
+def test_a_reason_typed_in_a_page_form_is_sealed_and_dies_with_the_record(
+        signed_in, system):
+    """The pages write through the same boundary as the API: the referent's form, sealed in
+    the event, read by the co-pilot, gone once the co-pilot erases the person's record."""
+    import re
+
+    from pages.conftest import identify_form
+
+    referent, copilot = signed_in("referent"), signed_in("copilot")
+    identified = referent.post("/reperage", identify_form())
+    assert identified.status_code == 302
+    url = identified.headers["Location"].split("?")[0]
+    pathway_id = url.rsplit("/", 1)[1]
+    version = re.search(r'name="version" value="(\d+)"', referent.get(url).get_data(as_text=True))[1]
+    written = referent.post(f"{url}/etapes/committee_referral",
+                            {"version": version, "occurred_on": "2026-06-20", "reason": REFERRAL})
+    assert written.status_code == 302, written.get_data(as_text=True)
+
+    assert system.app.history(uuid.UUID(pathway_id))[-1].data["reason"].startswith(PREFIX)
+    assert _shows(REFERRAL, copilot.get(url).get_data(as_text=True))
+
+    copilot.get(f"{url}/fiche")
+    erased = copilot.post(f"{url}/fiche", {"reason": "demande de la personne"})
+    assert erased.status_code == 302, erased.get_data(as_text=True)
+    page = copilot.get(url).get_data(as_text=True)
+    assert ERASED_TEXT in page and not _shows(REFERRAL, page)
