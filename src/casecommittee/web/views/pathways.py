@@ -279,14 +279,16 @@ def log_step(headers, data, query, pathway_ref):
 @document_errors(blp, 401, 403, 404)
 @blp.response(200, s.History)
 def history(pathway_ref):
-    """Every event of the pathway in order: business date, recorded time, actor, fields."""
+    """Every event of the pathway in order: business date, recorded time, actor, fields (the
+    texts about the person opened with their key; the placeholder once they are erased)."""
     pathway_id, _row = visible_pathway(pathway_ref)
     principal = current_principal()
     steps = web().system.app.history(pathway_id)
     _log(pathway_id, "read_history")
+    opened = opener(pathway_id)
     return {"id": shown_id(pathway_id),
-            "items": [step_document(st, pseudonymised=principal.pseudonymised,
-                                    opened=opener(pathway_id)) for st in steps]}
+            "items": [step_document(st, pseudonymised=principal.pseudonymised, opened=opened)
+                      for st in steps]}
 
 
 def _personal_scope(pathway_ref: str):
