@@ -38,6 +38,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ..db import CONTROL_CHARACTERS
 from ..domain.pathway import PRIVATE_TEXT, PRIVATE_TEXT_NAMES
 
 #: How a sealed text starts (version 1: AES-GCM, 12-byte nonce, the pathway id as associated data).
@@ -154,8 +155,9 @@ class TextReader:
                 self._known[pid] = _ERASED if found[pid] is None else found[pid]
 
     def open(self, pathway_id, value):
-        """A text of the pathway as it is shown: a sealed text opened, a clear one (written
-        before texts were sealed) as it is, either as `ERASED_TEXT` once the person is erased;
+        """A text of the pathway as it is shown: a sealed text opened (without its control
+        characters, as a clear text's read model held it), a clear one (written before texts
+        were sealed) as it is, either as `ERASED_TEXT` once the person is erased;
         anything but a non-blank string as it is (no key is read for it)."""
         if not _worth_sealing(value):
             return value
@@ -170,9 +172,11 @@ class TextReader:
         if key == _NO_ROW:
             return ERASED_TEXT
         try:
-            return open_sealed(key, pid, value)
+            text = open_sealed(key, pid, value)
         except ValueError:
             return UNREADABLE_TEXT
+        # (shown as the read models showed a clear text: without control characters)
+        return CONTROL_CHARACTERS.sub("", text)
 
     def opener(self, pathway_id) -> Callable:
         """`open` for one pathway's texts."""
