@@ -181,3 +181,13 @@ class TextReader:
     def opener(self, pathway_id) -> Callable:
         """`open` for one pathway's texts."""
         return lambda value: self.open(pathway_id, value)
+
+
+def opened_fields(reader: TextReader, pathway_id, data: dict) -> dict:
+    """A step's fields with its private texts (and those a correction changes) opened by
+    `reader` (the CLI's history: its operator holds the keys)."""
+    shown = {name: reader.open(pathway_id, value) if name in PRIVATE_TEXT_NAMES else value
+             for name, value in data.items()}
+    if isinstance(shown.get("changes"), dict):
+        shown["changes"] = opened_fields(reader, pathway_id, shown["changes"])
+    return shown
