@@ -2,6 +2,8 @@
 (the import job runs it), read its report, cancel it, download the template.
 
 Referents and co-pilots import into their own groups, as they identify people through the API.
+An import is its uploader's: for anyone else, a colleague of the group included, it does not
+exist (404), whatever its status.
 """
 
 from flask import request, url_for
@@ -105,7 +107,9 @@ def template(query):
 @blp.response(200, s.Preview)
 def get_preview(import_id):
     """The import's preview: its mapping, each row's errors (by line and column), duplicates
-    and the decision confirming would take."""
+    and the decision confirming would take. Only the user who uploaded it reads it (and every
+    route below): for anyone else, a writer of the same group included, 404 as for an import
+    that does not exist."""
     return _call(service.preview, import_id)
 
 
