@@ -32,9 +32,11 @@ def me():
                   "are for the coordinators: their notification and administration page)")
 def health():
     """Liveness: version, store kind, read models' lag behind the log; 503 while the read
-    models are stopped at an event they cannot apply (`stall`: which projection, since when;
-    never the error, whose text may quote personal data: the coordinators (admins) read it in
-    their `projection_stalled` notification and on their administration page).
+    models are stopped at an event they cannot apply (`stall`).
+
+    Public, so `stall` says only which projection stopped and since when: never the error,
+    whose text may quote what the event holds, nor positions. The coordinators (admins) read
+    where and why in their `projection_stalled` notification and on their administration page.
 
     Roles: none needed (no token).
     """
