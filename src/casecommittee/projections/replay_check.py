@@ -183,7 +183,7 @@ def _scope(territory_id: str | None, scratch: Engine, engine: Engine):
         yield None
         return
     with scratch.connect() as replayed, engine.connect() as live:
-        yield TerritoryScope(territory_id, replayed, live, live)
+        yield TerritoryScope(territory_id, replayed, live)
 
 
 @contextmanager

@@ -42,14 +42,13 @@ LOOKUP = 500
 class TerritoryScope:
     """The rows of the check that belong to one territory, for its evaluators.
 
-    `replayed` and `live` are connections to the scratch store and to the live read models;
-    `reference` one to the store of the reference data (groups and their territories)."""
+    `replayed` and `live` are connections to the scratch store and to the live store (read
+    models and reference data: the territory's groups)."""
 
-    def __init__(self, territory_id: str, replayed: Connection, live: Connection,
-                 reference: Connection):
+    def __init__(self, territory_id: str, replayed: Connection, live: Connection):
         self.territory_id = territory_id
         self.replayed, self.live = replayed, live
-        self.groups = list(reference.execute(
+        self.groups = list(live.execute(
             select(groups.c.id).where(groups.c.territory_id == territory_id)).scalars())
 
     def _owned(self, kind: str):
