@@ -18,12 +18,11 @@ from sqlalchemy import (
     Text,
     bindparam,
     create_engine,
-    select,
     update,
 )
 
 from casecommittee.db import JSON_OPTIONS, CleanText
-from casecommittee.projections.bulk import execute_many, query
+from casecommittee.projections.bulk import execute_many
 
 metadata = MetaData()
 sample = Table(
@@ -165,23 +164,3 @@ def test_rows_written_one_at_a_time_are_those_sqlalchemy_writes(inserted, update
             stored[bulk] = conn.exec_driver_sql("SELECT * FROM sample ORDER BY key").all()
         engine.dispose()
     assert stored[True] == stored[False]
-
-
-@given(st.lists(values, min_size=1, max_size=6), st.integers(0, 5))
-def test_rows_read_by_query_are_those_sqlalchemy_reads(inserted, which):
-    """A write's projection reads a row's summary and a pathway's placements by `query`: the
-    values SQLAlchemy would return, dates, times, texts and flags read back alike. (Not this
-    table's JSON: SQLite gives its column numeric affinity, and SQLAlchemy itself cannot read a
-    number stored there back.)"""
-    rows = [{"key": f"k{n}", **row} for n, row in enumerate(inserted)]
-    engine = create_engine("sqlite://", **JSON_OPTIONS)
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        execute_many(conn, INSERT, rows)
-        readable = [c for c in sample.columns if c.name != "document"]
-        one = select(*readable).where(sample.c.key == bindparam("wanted"))
-        every = select(sample.c.day, sample.c.moment, sample.c.key).order_by(sample.c.key)
-        wanted = {"wanted": f"k{which}"}
-        assert query(conn, one, wanted) == [tuple(r) for r in conn.execute(one, wanted).all()]
-        assert query(conn, every, {}) == [tuple(r) for r in conn.execute(every).all()]
-    engine.dispose()

@@ -166,41 +166,6 @@ def _cleaned(process, values):
     return map(process, values)
 
 
-#: (statement, kind of dialect, parameter style) → its SQL, its parameters' names and its
-#: columns' result processors: `query`'s plans.
-_queries: dict[tuple, tuple] = {}
-
-
-def query(conn: Connection, statement: ClauseElement, parameters: dict) -> list[tuple]:
-    """The rows `statement` (a SELECT) returns with `parameters`, as tuples of its columns'
-    values as SQLAlchemy returns them (dates and times read back through their columns' result
-    processors): the statement compiled once per kind of database, where `Connection.execute`
-    computes its cache key on every call (~50 µs: a write's projection reads the summary a
-    row holds and a pathway's placements, bench/README.md)."""
-    dialect = conn.dialect
-    key = (statement, type(dialect), dialect.paramstyle)
-    plan = _queries.get(key)
-    if plan is None:
-        compiled = statement.compile(dialect=dialect)
-        names = list(compiled.positiontup or compiled.binds)
-        processors = tuple((at, process) for at, process in (
-            (at, column.type.dialect_impl(dialect).result_processor(dialect, None))
-            for at, column in enumerate(statement.selected_columns)) if process is not None)
-        plan = _queries[key] = compiled.string, compiled.positional, names, processors
-    sql, positional, names, processors = plan
-    bound = tuple(parameters[n] for n in names) if positional else parameters
-    rows = conn.exec_driver_sql(sql, bound).fetchall()
-    if not processors:
-        return [tuple(row) for row in rows]
-    read = []
-    for row in rows:
-        values = list(row)
-        for at, process in processors:
-            values[at] = process(values[at])
-        read.append(tuple(values))
-    return read
-
-
 def _one_row(plan: tuple, row) -> list[tuple] | None:
     """One row's parameters by `_one_row_plan` (None when a text holds a control character or a
     text column something else than text: then the column by column way decides, as always)."""

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from ..db import CleanText, metadata
 from ..domain.siret import same_company
 from ..domain.state import PathwayState
-from .bulk import execute_many, query
+from .bulk import execute_many
 
 #: The steps that may change a pathway's placements (a correction may change anything).
 PLACEMENT_STEPS = frozenset({"immersion_started", "immersion_ended", "hired", "follow_up_completed",
@@ -118,20 +118,17 @@ def placements_of(state: PathwayState) -> tuple[Placement, ...]:
 
 def stored_placements(conn: Connection, pathway_id: str) -> tuple[tuple[Placement, ...], tuple | None]:
     """A pathway's current placements as stored, and the (version, recorded time) they hold from."""
-    rows = query(conn, _STORED, {"placements_of": pathway_id})
-    placements = tuple(Placement(*(row[at] for at in _FIELDS_AT)) for row in rows)
-    return placements, tuple(rows[0][at] for at in _SINCE_AT) if rows else None
+    rows = conn.execute(_STORED, {"placements_of": pathway_id}).all()
+    placements = tuple(Placement(*(row._mapping[f] for f in PLACEMENT_FIELDS)) for row in rows)
+    return placements, (rows[0].since_version, rows[0].recorded_from) if rows else None
 
 
 #: The delete of a pathway's placements, built once (compiled once by `execute_many`).
 _DELETE_OF = delete(company_placements).where(company_placements.c.pathway_id == bindparam("placements_of"))
 
-#: stored_placements's statement, built once (it runs with most writes' projection), and where
-#: its rows hold the placement's fields and the (version, recorded time) they hold from.
+#: stored_placements's statement, built once (it runs with most writes' projection).
 _STORED = (select(company_placements).where(company_placements.c.pathway_id == bindparam("placements_of"))
            .order_by(company_placements.c.position))
-_FIELDS_AT = tuple(_STORED.selected_columns.keys().index(f) for f in PLACEMENT_FIELDS)
-_SINCE_AT = tuple(_STORED.selected_columns.keys().index(c) for c in ("since_version", "recorded_from"))
 
 
 def replace_placements(conn: Connection, rows: dict[str, list[tuple]],

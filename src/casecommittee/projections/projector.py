@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.pathway import SUMMARY_NEUTRAL_STEPS, StepEvent
 from ..domain.state import PathwayState
-from .bulk import execute_many, query
+from .bulk import execute_many
 from .cells import add_change, write_deltas
 from .committees import CommitteeProjector
 from .companies import CompanyProjector
@@ -140,8 +140,8 @@ class PathwayProjector:
             state = self.app.state_at(event.originator_id, event.originator_version - 1)
             known = _Known(state, True)
             known.summary = known.stored_summary = known.summarize(self.territory_of)
-            (known.summary_version, known.summary_since), = query(conn, _SUMMARY_HELD,
-                                                                  {"summary_of": pid})
+            known.summary_version, known.summary_since = conn.execute(
+                _SUMMARY_HELD, {"summary_of": pid}).one()
         self._cache[pid] = known
         return known
 
