@@ -95,7 +95,8 @@ class ReplayCheck(Document):
     others how many differences they have."""
 
     ok = fields.Boolean(required=True, metadata={
-        "description": "no difference in the caller's scope"})
+        "description": "no difference at all, in the caller's scope or elsewhere (the "
+                       "rebuild is one, of every territory)"})
     position = fields.Integer(required=True)
     territory_id = fields.String(required=True, allow_none=True, metadata={
         "description": "the territory the report is restricted to (the caller's); null: all"})

@@ -149,9 +149,10 @@ def replay():
     The rebuild is one, of every territory; what the caller reads of it is their scope, as in
     the audit log: a caller with a territory (an evaluator, a territory's coordinator) reads
     the rows and differences of its pathways, committee sessions and companies (pathways by
-    pseudonym for evaluators), `ok` and `difference_count` for those only, and of the other
-    territories nothing but `differences_elsewhere`, how many differences they have (no table,
-    no key). A caller without a territory reads everything (`territory_id` null)."""
+    pseudonym for evaluators), `difference_count` for those only, and of the other territories
+    nothing but `differences_elsewhere`, how many differences they have (no table, no key);
+    `ok` is the whole check's verdict. A caller without a territory reads everything
+    (`territory_id` null)."""
     return replay_report()
 
 
