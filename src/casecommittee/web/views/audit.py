@@ -151,15 +151,25 @@ def _company_document(event, pseudonyms) -> dict:
 @document_errors(blp, 401, 403)
 @blp.response(200, s.ReplayCheck)
 def replay():
-    """Rebuilds every read model from the log in a scratch store and lists the differences."""
+    """Rebuilds every read model from the log in a scratch store and lists the differences.
+
+    The rebuild is one, of every territory; what the caller reads of it is their scope, as in
+    the audit log: a caller with a territory (an evaluator, a territory's coordinator) reads
+    the rows and differences of its pathways, committee sessions and companies (pathways by
+    pseudonym for evaluators), `difference_count` for those only, and of the other territories
+    nothing but `differences_elsewhere`, how many differences they have (no table, no key);
+    `ok` is the whole check's verdict. A caller without a territory reads everything
+    (`territory_id` null)."""
     return replay_report()
 
 
 def replay_report() -> dict:
-    """The replay check's report, pathways named by pseudonym for auditors (in the key of
-    every table that has a pathway in its key)."""
+    """The replay check's report in the caller's scope (their territory's, or everything
+    without one), pathways named by pseudonym for auditors (in the key of every table that has
+    a pathway in its key)."""
     system = web().system
-    report = replay_check(system.app, system.engine)
+    report = replay_check(system.app, system.engine,
+                          territory_id=current_principal().territory_id)
     pseudonyms = web().pseudonyms
     for difference in report["differences"] if current_principal().pseudonymised else []:
         columns = key_columns(difference["table"])
