@@ -247,8 +247,10 @@ def load(port: int, jobs: list[Job], clients: int, max_seconds: float, server: S
     everything["seconds"] = round(wall, 1)
     everything["wall_s"] = wall  # unrounded: a rate is divided by it
     everything["skipped_at_deadline"] = len(jobs) - len(done)
-    everything["cpu_s"] = {"server": round(server.cpu_seconds() - cpu_server, 1),
+    server_cpu = server.cpu_seconds() - cpu_server
+    everything["cpu_s"] = {"server": round(server_cpu, 1),
                            "load_generator": round(time.process_time() - cpu_client, 1)}
+    everything["server_cpu_s"] = server_cpu  # unrounded: a CPU a request is divided by it
     if failures:
         everything["first_failures"] = failures
     return everything

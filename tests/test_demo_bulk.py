@@ -6,6 +6,7 @@ from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.demo import generate
+from opened_texts import opened
 
 TODAY = date(2026, 11, 23)
 
@@ -16,7 +17,9 @@ def _generated(data_dir, batch: int):
     try:
         saved = list(generate(system.app, system.reference, system.personal_data, people=23,
                               seed=5, today=TODAY, batch=batch))
-        return ([(p.id, [(s.version, s.code, s.occurred_on, s.data) for s in p.steps])
+        # (the texts are sealed with random nonces: compared as a reader sees them)
+        return ([(p.id, [(s.version, s.code, s.occurred_on, opened(system.personal_data, p.id, s.data))
+                         for s in p.steps])
                  for p in (system.app.get_pathway(p.id) for p in saved)],
                 [system.personal_data.get(p.id) for p in saved],
                 system.projections.counts())

@@ -10,6 +10,7 @@ from casecommittee.clock import FixedClock
 from casecommittee.config import Settings
 from casecommittee.demo import GROUPS, create_territory, generate
 from casecommittee.projections.pathways import pathway_rows
+from opened_texts import opened
 
 TODAY = date(2026, 11, 23)
 
@@ -23,7 +24,8 @@ def _territory(data_dir, people: int, fixed=None):
         names = {g["id"]: g["name"] for g in create_territory(system.reference).groups}
         by_group: dict[str, list] = {}
         for pathway in saved:
-            steps = [(s.code, s.occurred_on, s.data) for s in pathway.steps]
+            steps = [(s.code, s.occurred_on, opened(system.personal_data, pathway.id, s.data))
+                     for s in pathway.steps]  # (texts sealed with random nonces: opened)
             by_group.setdefault(names[pathway.state.group_id], []).append((str(pathway.id), steps))
         system.projections.bring_up_to_date()
         with system.engine.connect() as conn:

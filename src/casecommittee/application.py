@@ -2,7 +2,11 @@
 
 Referents' steps, identifications and corrections come in here (from the API, the CLI or the
 demo generator); each loads the aggregate, lets it check its rules, and saves its new events in
-one transaction. Personal data go to the personal-data store, never into events.
+one transaction. Personal data go to the personal-data store, never into events: the free text
+a step or a committee decision carries about the person is sealed here with the person's key
+(`stores/sealed_texts.py`), once the request is validated and the pathway found, before the
+domain makes the event (without a personal-data store, as in some domain tests, it stays as
+given).
 """
 
 import logging
@@ -26,6 +30,7 @@ from .domain.state import PathwayState
 from .domain.steps import Step
 from .keyed_requests import KeyedRequests
 from .snapshot_recorders import SNAPSHOTS, takes_snapshots_with_events
+from .stores.sealed_texts import TextSealer
 from .transcodings import TRANSCODINGS
 
 logger = logging.getLogger(__name__)
@@ -112,6 +117,8 @@ class CaseCommittee(Application):
             self.recorder.snapshots_recorder = self.snapshots.recorder
         self.clock = clock or SystemClock()
         self.personal_data = personal_data
+        #: Seals the texts written about a person (None without a personal-data store).
+        self.texts = TextSealer(personal_data) if personal_data is not None else None
         #: Called after every save with its recordings (the embedded mode projects them here).
         self.after_save = None
         #: Idempotency keys: a keyed write's answer is saved with the write (see keyed_requests).
@@ -247,8 +254,10 @@ class CaseCommittee(Application):
         concern: the step is checked and saved again on the new version (a few times).
         `check(state)`, when given, is called on the pathway as loaded, before anything else
         (the caller's scope and the ids it names, from the state the command has at hand: no
-        read of the read models); what it raises refuses the step.
+        read of the read models); what it raises refuses the step. The step's private texts are
+        sealed once, after the first load and check (one key lookup, none without a text).
         """
+        sealed: dict = {}
 
         def attempt() -> Pathway:
             pathway = self.get_pathway(pathway_id)
@@ -258,9 +267,12 @@ class CaseCommittee(Application):
                 raise VersionConflict(pathway_id, expected_version, pathway.version)
             if code == "proposed_to_company":
                 self.check_proposal(pathway.state.group_id, fields)
+            if not sealed:
+                sealed.update(fields if self.texts is None
+                              else self.texts.seal_step(pathway.id, code, fields))
             pathway.record(
                 code, occurred_on=occurred_on, actor=actor, today=self.clock.today(),
-                recorded_at=self.clock.now(), **fields,
+                recorded_at=self.clock.now(), **sealed,
             )
             self.save_atomically(pathway)
             return pathway
@@ -335,7 +347,8 @@ class CaseCommittee(Application):
     ) -> tuple[CommitteeSession, Pathway]:
         """Records a committee decision; an orientation appends `oriented` and a proposal to a
         company `proposed_to_company` in the same save, optionally only if the pathway is still
-        at `expected_version`."""
+        at `expected_version`. The note is sealed with the decided pathway's key."""
+        sealed: dict = {}
 
         def attempt() -> tuple[CommitteeSession, Pathway]:
             session = self.get_committee(session_id)
@@ -347,7 +360,9 @@ class CaseCommittee(Application):
                     "ce parcours n'est pas suivi par le groupe de ce comité", field="pathway_id"
                 )
             now = self.clock.now()
-            session.record_decision(pathway_id=str(pathway.id), decision=decision, note=note,
+            if "note" not in sealed:
+                sealed["note"] = note if self.texts is None else self.texts.seal(pathway.id, note)
+            session.record_decision(pathway_id=str(pathway.id), decision=decision, note=sealed["note"],
                                     orientation=orientation, proposal=proposal, actor=actor,
                                     recorded_at=now)
             appended = {"orient": ("oriented", orientation),

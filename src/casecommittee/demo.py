@@ -22,6 +22,7 @@ from .stores.reference import groups as groups_table
 from .stores.reference import structures as structures_table
 from .stores.reference import territories as territories_table
 from .stores.reference import users as users_table
+from .stores.sealed_texts import new_key, seal_step_fields
 
 NAMESPACE = uuid.UUID("6f1d4a52-2a0e-4c4b-9d7e-0c1a5e3b8f21")
 
@@ -131,6 +132,8 @@ class _Life:
 
     def __init__(self, rng: random.Random, today: date, pathway: Pathway, referent: dict):
         self.rng, self.today, self.pathway = rng, today, pathway
+        #: The person's key, stored with their identity: the texts about them are sealed with it.
+        self.key = new_key()
         self.actor = {"user_id": referent["id"], "role": "referent",
                       "structure_id": referent["structure_id"]}
         self.recorded = pathway.modified_on
@@ -150,7 +153,8 @@ class _Life:
         recorded = min(recorded, datetime.combine(self.today, time(23), UTC))
         today = max(self.today, recorded.date())
         self.pathway.record(code, occurred_on=on, actor=self.actor, today=today,
-                            recorded_at=recorded, **fields)
+                            recorded_at=recorded,
+                            **seal_step_fields(self.key, self.pathway.id, code, fields))
         self.on, self.recorded = on, recorded
         return True
 
@@ -183,8 +187,9 @@ COMMITTEE_ORIENTED = 0.7
 
 
 def simulate_pathway(rng: random.Random, today: date, group: dict, territory: DemoTerritory,
-                     identified_on: date, committees=None, companies=None) -> tuple[Pathway, dict]:
-    """One person's pathway and identity, steps drawn with the demo's proportions; with the
+                     identified_on: date, committees=None,
+                     companies=None) -> tuple[Pathway, dict, bytes]:
+    """One person's pathway, identity and key (their texts sealed with it), steps drawn with the demo's proportions; with the
     committees' calendar, most first orientations are decided in the group's session; with the
     demo's companies (`demo_companies.DemoCompanies`), hosts and employers are among them."""
     name = group["name"]
@@ -223,7 +228,7 @@ def simulate_pathway(rng: random.Random, today: date, group: dict, territory: De
         _live(rng, life, name, structure, referent, committee, companies)
     except DomainError as error:  # a generator bug must not pass silently
         raise RuntimeError(f"demo generator produced an invalid step: {error}") from error
-    return pathway, person
+    return pathway, person, life.key
 
 
 def _orient(rng, life: _Life, group: str, structure: dict, referent: dict, committee) -> bool:
@@ -389,10 +394,10 @@ def generate(
     if total > sum(fixed.values()) and not shared:
         raise ValueError("every group is fixed: no group left for the other pathways")
     others = total - sum(fixed.values())
-    pending: list[tuple[Pathway, dict]] = []
+    pending: list[tuple[Pathway, dict, bytes]] = []
     saved = 0
 
-    def drawn(stream_rng, group_name: str, identified_on: date) -> tuple[Pathway, dict]:
+    def drawn(stream_rng, group_name: str, identified_on: date) -> tuple[Pathway, dict, bytes]:
         group = next(g for g in territory.groups if g["name"] == group_name)
         return simulate_pathway(stream_rng, today, group, territory, min(identified_on, today),
                                 committees, companies)
@@ -404,7 +409,7 @@ def generate(
 
     upcoming = {name: (0, *fixed_pathway(name, 0)) for name, count in fixed.items() if count}
 
-    def fixed_until(on: date | None) -> Iterator[tuple[Pathway, dict]]:
+    def fixed_until(on: date | None) -> Iterator[tuple[Pathway, dict, bytes]]:
         # the fixed groups' pathways identified by `on` (all those left: None), in date order
         for name in list(upcoming):
             k, identified_on, stream = upcoming[name]
@@ -417,7 +422,7 @@ def generate(
                 identified_on, stream = fixed_pathway(name, k)
                 upcoming[name] = (k, identified_on, stream)
 
-    def shared_pathways() -> Iterator[tuple[Pathway, dict]]:
+    def shared_pathways() -> Iterator[tuple[Pathway, dict, bytes]]:
         for n in range(others):
             group_name, _t, _share, _p = rng.choices(shared, [g[2] for g in shared])[0]
             identified_on = start + timedelta(days=int((n + rng.random()) * span / others))
@@ -425,13 +430,13 @@ def generate(
             yield drawn(rng, group_name, identified_on)
         yield from fixed_until(None)
 
-    for pathway, person in shared_pathways():
+    for pathway, person, key in shared_pathways():
         if saved == 0 and not pending and pathway.id in app.repository:
             raise DemoAlreadyLoaded(
                 f"this store already holds the demo of seed {seed}: use another --seed, "
                 "or a fresh CASECOMMITTEE_DATA_DIR"
             )
-        pending.append((pathway, person))
+        pending.append((pathway, person, key))
         if len(pending) >= batch:
             saved += len(pending)
             yield from _saved(app, personal_data, pending, progress)
@@ -440,10 +445,12 @@ def generate(
         yield from _saved(app, personal_data, pending, progress)
 
 
-def _saved(app, personal_data, pending: list[tuple[Pathway, dict]], progress) -> list[Pathway]:
-    """Saves pending pathways at once, their identities in one transaction before."""
-    personal_data.put_many({p.id: identity for p, identity in pending})
-    app.save(*(p for p, _identity in pending))
+def _saved(app, personal_data, pending: list[tuple[Pathway, dict, bytes]], progress) -> list[Pathway]:
+    """Saves pending pathways at once, their identities (and the keys their texts are sealed
+    with) in one transaction before."""
+    personal_data.put_many({p.id: identity for p, identity, _key in pending},
+                           keys={p.id: key for p, _identity, key in pending})
+    app.save(*(p for p, _identity, _key in pending))
     if progress:
         progress(len(pending))
-    return [p for p, _identity in pending]
+    return [p for p, _identity, _key in pending]

@@ -9,7 +9,7 @@ session, in order with the rest of the pathway's history; the session then recor
 orientation as its decision ("orient"). The other past decisions append no step (continue,
 refer elsewhere, postpone, close). Each session's events are back-dated: scheduled two weeks
 before it is held, decided and closed on the day. The coming session's agenda is left to the
-co-pilot.
+co-pilot. Decision notes are sealed with the decided person's key, as the application's are.
 """
 
 import bisect
@@ -125,7 +125,8 @@ def _orientation_session(system, rng, calendar, group, held_on, since, actor, at
     decided_at = _at(held_on, 14)
     for found in oriented:
         session.record_decision(pathway_id=found["pathway_id"], decision="orient",
-                                note=NOTES["orient"], orientation=found["orientation"],
+                                note=system.app.texts.seal(found["pathway_id"], NOTES["orient"]),
+                                orientation=found["orientation"],
                                 actor=actor, recorded_at=found["recorded_at"])
         decided_at = max(decided_at, found["recorded_at"])
     for item in items:
@@ -133,7 +134,8 @@ def _orientation_session(system, rng, calendar, group, held_on, since, actor, at
             decision = rng.choices(*zip(*PAST_DECISIONS, strict=True))[0]
             decided_at += timedelta(minutes=2)
             session.record_decision(pathway_id=item["pathway_id"], decision=decision,
-                                    note=NOTES[decision], actor=actor, recorded_at=decided_at)
+                                    note=system.app.texts.seal(item["pathway_id"], NOTES[decision]),
+                                    actor=actor, recorded_at=decided_at)
     session.close(agenda=items, attendance=attendance, actor=actor,
                   recorded_at=max(_at(held_on, 17), decided_at + timedelta(minutes=5)))
     system.app.save(session)

@@ -185,6 +185,8 @@ def _reader(url: str) -> str:
         return "admin"
     if url.startswith("/api/v1/companies"):
         return "cre"
+    if url.startswith("/api/v1/imports/{"):
+        return "referent"  # an import is its uploader's (`_import`)
     return "auditor" if url.startswith("/api/v1/audit") else "copilot"
 
 

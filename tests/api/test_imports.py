@@ -300,7 +300,44 @@ def test_another_group_s_import_is_not_found(client, as_, upload):
     for url in (f"/api/v1/imports/{preview['id']}", f"/api/v1/imports/{preview['id']}/report"):
         assert client.get(url, headers=as_("referent_familles")).status_code == 404
     assert client.get("/api/v1/imports/pas-un-id", headers=as_("referent")).status_code == 404
-    assert client.get(f"/api/v1/imports/{preview['id']}", headers=as_("referent2")).status_code == 200
+
+
+def test_a_colleague_of_the_group_cannot_read_confirm_or_cancel_someone_else_s_import(
+        client, as_, system, upload):
+    """The referent uploads the mission locale's list: until she confirms it, the names in it
+    are hers to check. Her colleague and the group's co-pilot write in the same group, yet for
+    them the import does not exist (the same 404 as an id nobody uploaded), nothing they try
+    changes it; once it ran, its report is hers too."""
+    preview = _preview(upload(csv_file()))
+    url = f"/api/v1/imports/{preview['id']}"
+    nobody = client.get("/api/v1/imports/6b1f6c1e-0000-4000-8000-000000000000",
+                        headers=as_("referent2"))
+    assert nobody.status_code == 404
+    for colleague in ("referent2", "copilot"):
+        tried = [client.get(url, headers=as_(colleague)),
+                 client.get(f"{url}/report", headers=as_(colleague)),
+                 client.put(f"{url}/mapping", headers=as_(colleague), json={"mapping": {"Nom": None}}),
+                 client.post(f"{url}/confirm", headers=as_(colleague), json={"decisions": {}}),
+                 client.delete(url, headers=as_(colleague))]
+        for answer in tried:
+            assert answer.status_code == 404, answer.get_json()
+            assert answer.get_json() == nobody.get_json()
+            assert "Inès" not in answer.get_data(as_text=True)
+    record = system.imports.get(preview["id"])
+    assert record["status"] == "previewed" and record["mapping"] == preview["mapping"]
+    assert system.imports.sheet(preview["id"]) is not None
+
+    queued = _confirm(client, as_, preview["id"])
+    assert queued["status"] == "queued"
+    # queued, its rows are still sealed in the store: still hers alone
+    assert client.get(url, headers=as_("referent2")).status_code == 404
+    assert client.get(url, headers=as_("referent")).get_json()["rows"][0]["cells"]["prenom"] == "Inès"
+    run_imports(system)
+    assert _report(client, as_, preview["id"])["report"]["created"] == 3
+    for colleague in ("referent2", "copilot"):
+        assert client.get(f"{url}/report", headers=as_(colleague)).status_code == 404
+        assert client.post(f"{url}/confirm", headers=as_(colleague),
+                           json={"decisions": {}}).status_code == 404
 
 
 def test_an_unknown_structure_is_refused(upload, system):

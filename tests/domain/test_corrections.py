@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from casecommittee.domain.errors import FollowUpRuleBroken, InvalidCorrection, PathwayClosed
+from opened_texts import opened
 
 REPERE_LE = date(2025, 11, 3)
 EMBAUCHE_SAISIE = date(2026, 1, 12)  # the référente typed 12 January; the contract began on the 5th
@@ -45,7 +46,8 @@ def test_la_correction_de_la_date_d_embauche_s_applique_sans_effacer_l_original(
     assert history[2].occurred_on == EMBAUCHE_SAISIE
     correction = history[4]
     assert correction.actor == copilot
-    assert correction.data == {
+    # (its reason is sealed with the person's key: as a reader allowed to read it sees it)
+    assert opened(system.personal_data, employed, correction.data) == {
         "corrects_version": HIRED_VERSION, "changes": {"occurred_on": EMBAUCHE_REELLE},
         "reason": "date de début du contrat d'apprentissage vérifiée sur le CERFA",
     }

@@ -106,3 +106,44 @@ def test_un_parcours_sans_identite_n_a_pas_de_donnees_personnelles(system, ident
     )
     with pytest.raises(PersonalDataMissing):
         system.personal_data.get(other.id)
+
+
+def test_la_cle_de_la_personne_survit_a_la_modification_de_son_identite(system, identify, log):
+    """A note sealed with Inès's key still opens after her phone number changes (the store
+    re-encrypts her identity under the same key), and no longer after her erasure."""
+    from casecommittee.stores.sealed_texts import ERASED_TEXT, TextReader
+
+    pathway = identify(date(2026, 5, 4))
+    log(pathway.id, "committee_referral", date(2026, 5, 6), reason="Inès : logement à revoir")
+    sealed = system.app.history(pathway.id)[-1].data["reason"]
+    assert "logement" not in sealed
+    key = system.personal_data.text_key(pathway.id)
+
+    person = system.personal_data.get(pathway.id)
+    system.personal_data.put(pathway.id, {**person, "phone": "0699999999"})
+    assert system.personal_data.text_key(pathway.id) == key
+    assert TextReader(system.personal_data).open(pathway.id, sealed) == "Inès : logement à revoir"
+
+    system.personal_data.erase(pathway.id, "demande de la personne")
+    assert system.personal_data.text_key(pathway.id) is None
+    assert TextReader(system.personal_data).open(pathway.id, sealed) == ERASED_TEXT
+
+
+def test_un_parcours_sans_identite_recoit_une_cle_pour_ses_textes(system):
+    """A pathway identified without a person (an import, the habitant's own step) still seals
+    its texts: a key of its own is made, and the pathway still has no personal data."""
+    from casecommittee.stores.sealed_texts import TextReader
+
+    other = system.app.identify(
+        actor={"user_id": "habitant", "role": "referent", "structure_id": None},
+        occurred_on=date(2026, 5, 4), group_id="groupe-diplomes", channel="resident",
+        profile={"sex": "F", "birth_year": 1998}, consent={"committee_sharing": False},
+    )
+    system.app.log_step(other.id, "committee_referral", actor={"user_id": "u", "role": "referent"},
+                        occurred_on=date(2026, 5, 6), reason="à voir en comité")
+    sealed = system.app.history(other.id)[-1].data["reason"]
+    assert sealed.startswith("sealed:1:")
+    assert TextReader(system.personal_data).open(other.id, sealed) == "à voir en comité"
+    with pytest.raises(PersonalDataMissing):
+        system.personal_data.get(other.id)
+    assert str(other.id) not in system.personal_data.unindexed()

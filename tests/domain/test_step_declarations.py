@@ -173,6 +173,7 @@ def test_a_step_without_its_business_date_and_actor_is_refused():
     ({"defaults": {}}, "Visited.note: a field that may be None"),
     ({"example": {"plase": "home"}}, "an example with fields it does not have: \\['plase'\\]"),
     ({"defaults": {"note": None, "place": None}}, "Visited.place: a field that may be None"),
+    ({"private_text": ("nte",)}, "private_text for no field of its own: \\['nte'\\]"),
 ])
 def test_defaults_and_choices_must_match_the_fields(piece, message):
     with pytest.raises(TypeError, match=message):
@@ -206,6 +207,13 @@ def test_the_pathways_registries_are_read_from_its_event_classes():
         {"committee_referral", "follow_up_contact", "proposed_to_company"})
     assert openapi.NAMED_ENUMS["StepCode"] == STEPS
     assert openapi.NAMED_ENUMS["LoggableStepCode"] == LOGGABLE_STEPS
+    # the free text typed about the person, sealed with their key (and masked for auditors)
+    from casecommittee.domain.pathway import PRIVATE_TEXT, PRIVATE_TEXT_NAMES
+    from casecommittee.web.documents import FREE_TEXT
+
+    assert PRIVATE_TEXT == {"committee_referral": ("reason",), "follow_up_contact": ("note",),
+                            "rupture": ("reason",), "corrected": ("reason",)}
+    assert set(PRIVATE_TEXT_NAMES) == set(FREE_TEXT)
 
 
 def test_every_step_has_a_label_a_check_a_change_an_input_schema_and_an_example():

@@ -13,6 +13,7 @@ from casecommittee.stores.auth import Passwords
 #: The API's scratch territory and its clients, shared with the pages' tests.
 IDENTIFY = api.IDENTIFY
 app, as_, client, reference, tokens = api.app, api.as_, api.client, api.reference, api.tokens
+identified = api.identified
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

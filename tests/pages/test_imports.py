@@ -98,3 +98,21 @@ def test_templates_download(signed_in):
     assert referent.get("/imports/modele.xlsx").data.startswith(b"PK")
     assert referent.get("/imports/modele.csv").get_data(as_text=True).startswith("\ufeffnom;prenom")
     assert referent.get("/imports/modele.pdf").status_code == 404
+
+
+def test_a_colleague_s_import_is_not_found_on_the_pages(signed_in, system):
+    """Her colleague of the same group follows the link to the referent's preview: the page
+    does not exist for him, and neither confirming nor cancelling it does anything."""
+    referent = signed_in("referent")
+    preview_url = _upload(referent, csv_file()).headers["Location"]
+    import_id = preview_url.rsplit("/", 1)[1]
+    for colleague in ("referent2", "copilot"):
+        b = signed_in(colleague)
+        for answer in (b.get(preview_url), b.get(preview_url + "/rapport"),
+                       b.post(preview_url + "/correspondance", {"column-0": "nom"}),
+                       b.post(preview_url + "/confirmer", {}),
+                       b.post(preview_url + "/annuler", {})):
+            assert answer.status_code == 404
+            assert "Inès" not in answer.get_data(as_text=True)
+    assert system.imports.get(import_id)["status"] == "previewed"
+    assert "Inès" in referent.get(preview_url).get_data(as_text=True)

@@ -126,3 +126,41 @@ def test_times_of_any_zone_are_stored_as_sqlalchemy_stores_them(moments):
             stored[bulk] = conn.exec_driver_sql("SELECT key, moment FROM sample ORDER BY key").all()
         engine.dispose()
     assert stored[True] == stored[False]
+
+
+#: Statements naming one text column, or one column in all (a row's values read another way).
+ONE_TEXT = sample.insert().values(key=bindparam("key"), clean=bindparam("clean"), day=bindparam("day"))
+KEY_ONLY = sample.insert().values(key=bindparam("key"))
+
+
+@given(st.lists(values, min_size=1, max_size=6), st.lists(values, min_size=1, max_size=6))
+def test_rows_written_one_at_a_time_are_those_sqlalchemy_writes(inserted, updated):
+    """A write's projection runs each statement with one row: that row's values are made
+    bindable in one go, and stored as SQLAlchemy stores them, control characters included."""
+    rows = [{"key": f"k{n}", **row} for n, row in enumerate(inserted)]
+    changes = [{"key": f"k{n}", **row} for n, row in enumerate(updated[:len(rows)])]
+    shown = ("key", "clean", "day")
+    stored = {}
+    for bulk in (True, False):
+        engine = create_engine("sqlite://", **JSON_OPTIONS)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            for row in rows:
+                one = {c: row[c] for c in shown}
+                if bulk:
+                    execute_many(conn, INSERT, [row])
+                    execute_many(conn, ONE_TEXT, [(f"t{row['key']}", row["clean"], row["day"])], shown)
+                    execute_many(conn, KEY_ONLY, [(f"o{row['key']}",)], ("key",))
+                else:
+                    conn.execute(sample.insert(), [row])
+                    conn.execute(sample.insert(), [{**one, "key": f"t{row['key']}"}])
+                    conn.execute(sample.insert(), [{"key": f"o{row['key']}"}])
+            for row in changes:
+                if bulk:
+                    execute_many(conn, UPDATE, [row])
+                else:
+                    conn.execute(update(sample).where(sample.c.key == row["key"])
+                                 .values({k: v for k, v in row.items() if k != "key"}))
+            stored[bulk] = conn.exec_driver_sql("SELECT * FROM sample ORDER BY key").all()
+        engine.dispose()
+    assert stored[True] == stored[False]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from casecommittee.projections.pathways import pathway_rows
 from casecommittee.stores.reference import groups, territories
+from casecommittee.stores.sealed_texts import PREFIX, TextReader, open_sealed
 
 
 def _row(system, pid):
@@ -19,13 +20,17 @@ def test_a_reason_with_a_nul_is_projected_without_it(system, territory, referent
     pid = referent.identifies(date(2026, 3, 2))
     referent.logs(pid, "committee_referral", date(2026, 3, 9), reason="bloqu\x00ée\x07 depuis\tmars\n")
     assert system.projections.behind() == 0 and system.projections.stall() is None
-    assert _row(system, pid).referral_reason == "bloquée depuis\tmars\n"
+    # the read model holds the reason sealed with the person's key; opened, it shows clean
+    sealed = _row(system, pid).referral_reason
+    assert sealed.startswith(PREFIX) and "\x00" not in sealed
+    assert TextReader(system.personal_data).open(pid, sealed) == "bloquée depuis\tmars\n"
 
     referent.orients(pid, date(2026, 3, 20), scheme="E2C\x00\x1b[31m")
     assert system.projections.behind() == 0 and system.projections.stall() is None
     assert _row(system, pid).scheme == "E2C[31m"
     # the event keeps what was said: a replay cleans it again the same way
-    assert system.app.history(pid)[1].data["reason"] == "bloqu\x00ée\x07 depuis\tmars\n"
+    assert open_sealed(system.personal_data.text_key(pid), pid,
+                       system.app.history(pid)[1].data["reason"]) == "bloqu\x00ée\x07 depuis\tmars\n"
 
 
 def test_a_name_with_control_characters_is_stored_without_them(system):

@@ -177,3 +177,30 @@ def multiprocessing_pid_that_ended() -> int:
         os._exit(0)
     os.waitpid(pid, 0)
     return pid
+
+
+def test_a_territory_s_report_counts_the_other_differences_without_listing_them(territory_store):
+    """The same drift read by the territory's evaluator and by another territory's: one lists
+    (a few of) them, the other only counts them; each sees only its own rows."""
+    from casecommittee.projections.replay_scope import OWNERS
+    from casecommittee.projections.runner import VIEW_TABLES
+
+    assert set(OWNERS) == {table.name for table in VIEW_TABLES}  # every table has an owner
+    with territory_store.engine.connect() as conn:
+        territory_id = conn.execute(select(pathway_rows.c.territory_id).limit(1)).scalar()
+    with territory_store.engine.begin() as conn:
+        conn.execute(update(pathway_rows).values(version=pathway_rows.c.version + 100))
+
+    ours = replay_check(territory_store.app, territory_store.engine, limit=2, batch=5,
+                        territory_id=territory_id)
+    assert ours["territory_id"] == territory_id and not ours["ok"]
+    assert len(ours["differences"]) == 2 and ours["difference_count"] == 12
+    assert ours["differences_elsewhere"] == 0
+    assert ours["tables"] == ProjectionRunner(territory_store.app, territory_store.engine).counts()
+
+    theirs = replay_check(territory_store.app, territory_store.engine, batch=5,
+                          territory_id="t-ailleurs")
+    assert not theirs["ok"]  # the check is one: their figures rest on the same rebuild
+    assert theirs["differences"] == [] and theirs["difference_count"] == 0
+    assert theirs["differences_elsewhere"] == 12
+    assert set(theirs["tables"].values()) == {0}

@@ -80,16 +80,21 @@ def demo(ctx, seed, people, years, with_companies):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @pass_context
 def history(ctx, pathway_id: uuid.UUID, as_json: bool):
-    """Show a pathway's events in order, with business date, recorded time and actor."""
+    """Show a pathway's events in order, with business date, recorded time and actor (the texts
+    about the person opened with their key; the placeholder once they are erased)."""
+    from ..stores.sealed_texts import TextReader, opened_fields
+
     try:
         steps = ctx.system.app.history(pathway_id)
     except PathwayNotFound as error:
         raise click.ClickException(f"{error} (list some with `casecommittee pathways`)") from None
+    reader = TextReader(ctx.system.personal_data)
     for step in steps:
+        data = opened_fields(reader, pathway_id, step.data)
         if as_json:
             click.echo(json.dumps({
                 "version": step.version, "step": step.code, "occurred_on": step.occurred_on,
-                "recorded_at": step.recorded_at, "actor": step.actor, "data": step.data,
+                "recorded_at": step.recorded_at, "actor": step.actor, "data": data,
             }, default=str, ensure_ascii=False))
             continue
         actor = step.actor or {}
@@ -97,7 +102,7 @@ def history(ctx, pathway_id: uuid.UUID, as_json: bool):
             f"v{step.version:<3} {step.occurred_on}  (saisi le {step.recorded_at:%Y-%m-%d %H:%M} UTC)"
             f"  {STEP_LABELS[step.code]:<32} par {actor.get('role', '?')} {actor.get('user_id', '?')}"
         )
-        details = {k: v for k, v in step.data.items() if v not in (None, [], {})}
+        details = {k: v for k, v in data.items() if v not in (None, [], {})}
         if details:
             click.echo("       " + json.dumps(details, default=str, ensure_ascii=False))
 

@@ -9,7 +9,9 @@ Each step is declared once, by its event class, and only there: its code, its Fr
 (and the sentence the API documents it with), its fields (the class's annotations, after
 `occurred_on` and `actor`), the defaults of its optional fields, the codes its enumerated
 fields allow (`choices`), its own `check` (what refuses it, after the rules every step obeys),
-its `change` to the derived state, and whether it leaves the statistical summary as it is.
+its `change` to the derived state, whether it leaves the statistical summary as it is, and
+which of its free-text fields may speak of the person (`private_text`: sealed with the person's
+own key before they enter an event, see `stores/sealed_texts.py`; the domain only carries them).
 Every registry (`STEP_EVENTS`, `STEPS`, `LOGGABLE_STEPS`, `STEP_LABELS`, `STEP_FIELDS`,
 `SUMMARY_NEUTRAL_STEPS`, and the API's input schemas) is read from these classes
 (`catalogue`); a step event declared with a piece missing is refused when its class is made.
@@ -76,6 +78,10 @@ class StepEvent:
     defaults: ClassVar[dict[str, Any]] = {}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     summary_neutral: ClassVar[bool] = False
+    #: The free-text fields typed about the person (they may name them, their health, their
+    #: family): the application seals them with the person's key before the event is made, so
+    #: the domain carries them as opaque strings (never parsed: only "given or blank" is read).
+    private_text: ClassVar[tuple[str, ...]] = ()
     check: ClassVar[Callable]
     change: ClassVar[Callable]
 
@@ -136,7 +142,7 @@ def refuse_half_declared(cls: type) -> None:
     unknown = sorted(set(cls.example or {}) - set(own))
     if unknown:
         raise TypeError(f"{cls.__qualname__} has an example with fields it does not have: {unknown}")
-    for what in ("defaults", "choices"):
+    for what in ("defaults", "choices", "private_text"):
         unknown = sorted(set(getattr(cls, what)) - set(own))
         if unknown:
             raise TypeError(f"{cls.__qualname__} has {what} for no field of its own: {unknown}")
@@ -220,6 +226,7 @@ class Pathway(Aggregate):
         example = {"reason": "projet professionnel à construire avec les partenaires"}
         description = "Demande de passage en comité."
         summary_neutral = True  # no new statistics version for it
+        private_text = ("reason",)
         occurred_on: date
         actor: dict
         reason: Label
@@ -469,6 +476,7 @@ class Pathway(Aggregate):
         defaults = {"note": None}
         choices = {"contacted": v.FOLLOW_UP_CONTACTED, "status": v.FOLLOW_UP_STATUSES}
         summary_neutral = True  # no new statistics version for it
+        private_text = ("note",)
         occurred_on: date
         actor: dict
         contacted: str
@@ -528,6 +536,7 @@ class Pathway(Aggregate):
         defaults = {"reason": None}
         choices = {"scope": v.RUPTURE_SCOPES, "kind": v.RUPTURE_KINDS,
                    "initiated_by": v.RUPTURE_INITIATORS}
+        private_text = ("reason",)
         occurred_on: date
         actor: dict
         scope: str
@@ -624,6 +633,8 @@ class Pathway(Aggregate):
         example = {"corrects_version": 3, "changes": {"occurred_on": "2026-03-05"},
                    "reason": "date mal saisie"}
         description = "Correction d'une étape déjà enregistrée (jamais réécrite)."
+        #: its own reason; the texts it changes are the corrected step's (`PRIVATE_TEXT_NAMES`)
+        private_text = ("reason",)
         occurred_on: date
         actor: dict
         corrects_version: int
@@ -767,6 +778,8 @@ class Catalogue(NamedTuple):
     fields: dict[str, tuple[str, ...]]
     #: the steps that never change a pathway's statistical summary (no new version is kept).
     summary_neutral: frozenset[str]
+    #: code → the free-text fields typed about the person (sealed before the event is made).
+    private_text: dict[str, tuple[str, ...]]
 
 
 def catalogue(aggregate: type) -> Catalogue:
@@ -779,6 +792,7 @@ def catalogue(aggregate: type) -> Catalogue:
         labels={code: cls.label for code, cls in events.items()},
         fields={code: own_fields(cls) for code, cls in events.items()},
         summary_neutral=frozenset(code for code, cls in events.items() if cls.summary_neutral),
+        private_text={code: cls.private_text for code, cls in events.items() if cls.private_text},
     )
 
 
@@ -793,6 +807,11 @@ STEP_LABELS = STEP_CATALOGUE.labels
 STEP_FIELDS = STEP_CATALOGUE.fields
 #: Steps that never change a pathway's statistical summary (no new version is kept for them).
 SUMMARY_NEUTRAL_STEPS = STEP_CATALOGUE.summary_neutral
+#: code → the free-text fields of the step typed about the person (sealed by the application).
+PRIVATE_TEXT = STEP_CATALOGUE.private_text
+#: Every private text's field name: those a correction's `changes` may carry (a correction
+#: changes the fields of the step it corrects, whatever its code).
+PRIVATE_TEXT_NAMES = tuple(sorted({name for names in PRIVATE_TEXT.values() for name in names}))
 
 
 def check_step(state: PathwayState, step: Step, today: date) -> None:

@@ -102,13 +102,22 @@ def upload(system, principal: Principal, data: bytes, *, group_id: str,
 
 
 def visible_import(system, principal: Principal, import_id: str) -> dict:
-    """The import's record when the caller may see it (a writer of its group), else 404."""
+    """The import's record when the caller may see it, else 404 (the same as for an import
+    that does not exist). An import is its uploader's: its rows are identities that nobody
+    else of the group has been shown yet, so neither a colleague nor the group's co-pilot reads
+    its preview, maps, confirms or cancels it, nor reads the report it leaves. No role
+    administers other people's imports. The uploader must still write in its group."""
     record = system.imports.get(import_id) if _is_uuid(import_id) else None
-    if record is None or record["group_id"] not in principal.group_ids \
-            or principal.role not in WRITING_ROLES:
-        raise ImportRefused(404, "aucun import de ce nom dans vos groupes de travail",
-                            type_="not_found")
+    if record is None or not _owns(principal, record):
+        raise ImportRefused(404, "aucun import de ce nom parmi les vôtres", type_="not_found")
     return record
+
+
+def _owns(principal: Principal, record: dict) -> bool:
+    """Whether `principal` uploaded the import (or confirmed it, before only the uploader
+    could) and still writes in its group."""
+    return (principal.role in WRITING_ROLES and record["group_id"] in principal.group_ids
+            and principal.user_id in (record["uploaded_by_id"], record["confirmed_by_id"]))
 
 
 def _is_uuid(value: str) -> bool:

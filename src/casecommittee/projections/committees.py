@@ -37,7 +37,7 @@ committee_decisions = Table(
     Column("group_id", CleanText(36), nullable=False),
     Column("held_on", Date, nullable=False),
     Column("decision", CleanText, nullable=False),
-    Column("note", CleanText),
+    Column("note", CleanText),  # sealed with the decided person's key (stores/sealed_texts.py)
     Column("orientation", JSON),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("decided_by", CleanText),

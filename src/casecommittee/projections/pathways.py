@@ -45,7 +45,7 @@ pathway_rows = Table(
     Column("follow_up_difficulty", Boolean),
     Column("validation_due_on", Date),
     Column("referral_on", Date),
-    Column("referral_reason", CleanText),
+    Column("referral_reason", CleanText),  # sealed with the person's key (stores/sealed_texts.py)
     Column("awaiting_next_step_since", Date),
     Column("last_rupture_on", Date),
     Column("last_event_on", Date),

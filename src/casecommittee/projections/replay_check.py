@@ -33,6 +33,7 @@ from .companies import companies, company_needs
 from .pathways import pathway_rows, pathway_versions
 from .placements import company_placement_versions, company_placements
 from .proposals import need_proposals
+from .replay_scope import TerritoryScope
 from .runner import VIEW_TABLES, ProjectionRunner, TerritoryOf, positions
 from .staging import lock_key, process_runs
 
@@ -118,37 +119,72 @@ def _difference(table, key: tuple, problem: str, columns: list[str] | None = Non
 
 
 def replay_check(app, engine: Engine, *, limit: int = 50, partitions: int | None = 1,
-                 batch: int = BATCH) -> dict:
+                 batch: int = BATCH, territory_id: str | None = None) -> dict:
     """Rebuilds the read models in a scratch store up to the live position and compares.
 
     Returns {"position", "tables": {name: rows}, "differences": [...]} (at most `limit`
     differences listed; `difference_count` has them all). The replay runs in this process
     unless `partitions` says otherwise (None: one per core): forking is for the command line,
     not for a web or scheduler process whose other threads may hold locks at the fork.
+
+    With `territory_id`, the rebuild and the comparison are the same (global), but the report
+    is the territory's (`replay_scope`): its rows, its differences (`difference_count`), and of
+    the others only how many they are (`differences_elsewhere`). `ok` stays the whole check's:
+    the rebuild is one, and a difference in a row of no territory concerns every figure.
     """
     live = ProjectionRunner(app, engine)
     live.catch_up()
     position = live.position()
     differences: list[dict] = []
-    count = 0
+    count = elsewhere = 0
     tables = {}
     with scratch_store(engine) as scratch:
         metadata.create_all(scratch, tables=[*VIEW_TABLES, positions])
         ProjectionRunner(app, scratch, territory_of=TerritoryOf(engine)).rebuild(
             stop=position, partitions=partitions)
-        with scratch.connect() as expected, engine.connect() as actual:
+        with scratch.connect() as expected, engine.connect() as actual, \
+                _scope(territory_id, scratch, engine) as scope:
+            pending: list[dict] = []
+
+            def settle() -> None:
+                nonlocal count, elsewhere
+                within = scope.within(pending, key_columns) if scope else [True] * len(pending)
+                for found, mine in zip(pending, within, strict=True):
+                    if not mine:
+                        elsewhere += 1
+                        continue
+                    count += 1
+                    if len(differences) < limit:
+                        differences.append(found)
+                pending.clear()
+
             for table in VIEW_TABLES:
                 for found in compare_tables(expected, actual, table, batch):
                     if "rows" in found:
                         tables[table.name] = found["rows"]
                         continue
-                    count += 1
-                    if len(differences) < limit:
-                        differences.append(found)
+                    pending.append(found)
+                    if len(pending) >= batch:
+                        settle()
+            settle()
+            if scope is not None:
+                tables = scope.replayed_rows(VIEW_TABLES)
     return {
-        "position": position, "tables": tables, "difference_count": count,
-        "differences": differences, "ok": not count,
+        "position": position, "territory_id": territory_id, "tables": tables,
+        "difference_count": count, "differences": differences,
+        "differences_elsewhere": elsewhere, "ok": not (count or elsewhere),
     }
+
+
+@contextmanager
+def _scope(territory_id: str | None, scratch: Engine, engine: Engine):
+    """The territory's part of the check (connections of its own, apart from the comparison's
+    cursors), or None for the whole check."""
+    if territory_id is None:
+        yield None
+        return
+    with scratch.connect() as replayed, engine.connect() as live:
+        yield TerritoryScope(territory_id, replayed, live)
 
 
 @contextmanager

@@ -2,8 +2,9 @@
 
 When an event cannot be applied (a value the store refuses, a bug in a projector), the read
 models stay at the event before it: the runner records the stall here (the position, the
-notification that failed, why), logs it once, and tells the coordinators (admins) once. The
-health check answers 503 while a stall is recorded. Every later catch-up tries again; the one
+notification that failed, why), logs it once, and tells the coordinators (admins) once; their
+administration page shows it while it lasts. The public health check answers 503 while a stall
+is recorded, naming the projection and since when only (an exception's text may hold data). Every later catch-up tries again; the one
 that gets past the event removes the record, in the same transaction as the rows it writes.
 """
 
@@ -36,15 +37,17 @@ projection_stalls = Table(
 class Stall:
     """Where a projection stopped, and why."""
 
+    name: str
     position: int
     failed_notification: int
     reason: str
     since: datetime
 
-    def as_dict(self) -> dict:
-        """The stall as the health check shows it."""
-        return {"position": self.position, "failed_notification": self.failed_notification,
-                "reason": self.reason, "since": self.since.isoformat()}
+    def public(self) -> dict:
+        """The stall as the public health check shows it: which projection, since when. Never
+        the reason, whose exception text may quote what the event holds (the coordinators read
+        it in their notification and on their page), nor positions."""
+        return {"projection": self.name, "since": self.since.isoformat()}
 
 
 def reason_of(error: BaseException) -> str:
@@ -59,7 +62,7 @@ def current_stall(engine: Engine, name: str) -> Stall | None:
         row = conn.execute(select(projection_stalls).where(projection_stalls.c.name == name)).first()
     if row is None:
         return None
-    return Stall(row.position, row.failed_notification, row.reason, as_utc(row.since))
+    return Stall(name, row.position, row.failed_notification, row.reason, as_utc(row.since))
 
 
 def record_stall(engine: Engine, name: str, position: int, error: BaseException, clock=None) -> bool:

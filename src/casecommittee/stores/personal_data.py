@@ -5,6 +5,12 @@ contacts live here, encrypted with a key of their own (AES-GCM), itself wrapped 
 master key. Erasure destroys the data and the person's key and keeps a tombstone (when, why),
 so the pathway's history and every statistic still replay.
 
+A person's key is theirs for the pathway's life: an identity edit re-encrypts the data under the
+same key (free text about the person is sealed with it too, `sealed_texts`, and must stay
+readable). A pathway may hold a key and no identity (a text sealed for a pathway identified
+without one): its row has a wrapped key and no ciphertext, and reads as "no personal data";
+its erasure destroys that key like any other.
+
 Each identity's blind-index entry (`identity_index`) is written in the same transaction and
 deleted by its erasure or discard.
 
@@ -24,6 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, Text, delete, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..clock import SystemClock
 from ..db import forget_old_versions, metadata
@@ -73,16 +80,22 @@ class PersonalDataStore:
         self.index = index
 
     def put(self, pathway_id: UUID, person: dict) -> None:
-        """Stores (or replaces) a person's data under a fresh key of their own."""
+        """Stores (or replaces) a person's data under their key (kept when they have one)."""
         self.put_many({pathway_id: person})
 
-    def put_many(self, people: dict[UUID, dict]) -> None:
-        """Stores (or replaces) several people's data, each under a fresh key of their own, in
-        one transaction (the demo generator's bulk loads: one durable commit, not one each)."""
+    def put_many(self, people: dict[UUID, dict], keys: dict[UUID, bytes] | None = None) -> None:
+        """Stores (or replaces) several people's data in one transaction (the demo generator's
+        bulk loads: one durable commit, not one each). Each person keeps the key they have
+        (texts sealed with it stay readable), else gets the one `keys` gives (the demo seals
+        its texts before storing its identities), else a fresh one. An erased person recorded
+        again gets a fresh key: what was sealed with the destroyed one stays unreadable."""
+        keys = keys or {}
         with self.engine.begin() as conn:
+            held = self._live_keys(conn, [str(pid) for pid in people if pid not in keys])
             for pathway_id, person in people.items():
                 aad = str(pathway_id).encode()
-                person_key = AESGCM.generate_key(bit_length=256)
+                person_key = keys.get(pathway_id) or held.get(str(pathway_id)) \
+                    or AESGCM.generate_key(bit_length=256)
                 row = {
                     "wrapped_key": _seal(self._master, person_key, aad),
                     "ciphertext": _seal(person_key, json.dumps(person, default=str).encode(), aad),
@@ -99,13 +112,74 @@ class PersonalDataStore:
                 if self.index is not None:
                     self.index.write(conn, pathway_id, person)
 
+    def _live_keys(self, conn, ids: list[str]) -> dict[str, bytes]:
+        """pathway id → the person's key, for those of `ids` whose key is not destroyed."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(personal_data_table.c.pathway_id, personal_data_table.c.wrapped_key)
+                .where(personal_data_table.c.pathway_id.in_(ids[start:start + 500]),
+                       personal_data_table.c.wrapped_key.is_not(None))
+            ).all()
+            for row in rows:
+                found[row.pathway_id] = self._unwrap(row.pathway_id, row.wrapped_key)
+        return found
+
+    def _unwrap(self, pathway_id: str, wrapped_key: bytes) -> bytes:
+        try:
+            return _open(self._master, wrapped_key, pathway_id.encode())
+        except InvalidTag:
+            raise PersonalDataMissing(
+                "la clé de la personne ne se déchiffre pas avec la clé configurée "
+                "(CASECOMMITTEE_PERSONAL_DATA_KEY) : vérifiez la clé"
+            ) from None
+
+    def text_key(self, pathway_id: UUID) -> bytes | None:
+        """The person's key, to seal a text about them: made (and stored, wrapped, with no
+        identity) when the pathway has none yet; None once it was destroyed by an erasure."""
+        ident = str(pathway_id)
+        for _attempt in range(2):
+            with self.engine.connect() as conn:  # (the usual case: a read, no transaction)
+                row = conn.execute(
+                    select(personal_data_table.c.wrapped_key)
+                    .where(personal_data_table.c.pathway_id == ident)
+                ).first()
+            if row is not None:
+                return None if row.wrapped_key is None else self._unwrap(ident, row.wrapped_key)
+            person_key = AESGCM.generate_key(bit_length=256)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(personal_data_table.insert().values(
+                        pathway_id=ident, wrapped_key=_seal(self._master, person_key, ident.encode()),
+                        ciphertext=None, recorded_at=self.clock.now()))
+                return person_key
+            except IntegrityError:  # another write made it meanwhile: read it
+                continue
+        raise RuntimeError(f"no key could be made for the pathway {ident}")
+
+    def text_keys(self, pathway_ids) -> dict[str, bytes | None]:
+        """pathway id → the person's key (None when an erasure destroyed it), for those of
+        `pathway_ids` that have a row (none made): one query per 500 ids, to open texts."""
+        ids = sorted({str(pid) for pid in pathway_ids})
+        found: dict[str, bytes | None] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(
+                    select(personal_data_table.c.pathway_id, personal_data_table.c.wrapped_key)
+                    .where(personal_data_table.c.pathway_id.in_(ids[start:start + 500]))
+                ).all()
+                for row in rows:
+                    found[row.pathway_id] = (None if row.wrapped_key is None
+                                             else self._unwrap(row.pathway_id, row.wrapped_key))
+        return found
+
     def get(self, pathway_id: UUID) -> dict:
         """The person's data; raises PersonalDataErased or PersonalDataMissing."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
             ).first()
-        if row is None:
+        if row is None or (row.ciphertext is None and row.erased_at is None):  # (a key alone)
             raise PersonalDataMissing(f"aucune donnée personnelle pour le parcours {pathway_id}")
         if row.erased_at is not None:
             raise PersonalDataErased(
@@ -165,6 +239,7 @@ class PersonalDataStore:
             return conn.execute(
                 select(personal_data_table.c.pathway_id)
                 .where(personal_data_table.c.erased_at.is_(None),
+                       personal_data_table.c.ciphertext.is_not(None),
                        personal_data_table.c.pathway_id.not_in(select(identity_index.c.pathway_id)))
                 .order_by(personal_data_table.c.pathway_id)
             ).scalars().all()

@@ -3,6 +3,10 @@
 One builder serves the read model (the current row) and the event store (`?version=`,
 `?as_of=`, and the answer to a write), so both answers have one shape. Auditors get the pseudonym for the id, no person,
 and free-text notes masked.
+
+Free text about the person is stored sealed (`stores/sealed_texts.py`): the builders take
+`opened`, the request's opener of the pathway's texts (`web/texts.py`), and show what it gives
+(the text, or the erasure's placeholder); masked texts are not opened.
 """
 
 from datetime import date
@@ -14,6 +18,21 @@ from ..domain.steps import Step
 #: Free-text fields that may name the person: masked for pseudonymised readers.
 FREE_TEXT = ("note", "reason")
 MASK = "[masqué]"
+
+
+def as_stored(value):
+    """A text as it is stored (what a builder shows without an opener: company notes)."""
+    return value
+
+
+def opened_texts(data: dict, opened) -> dict:
+    """The fields with their free text (`FREE_TEXT`, and in a correction's `changes`) opened,
+    masked ones left masked."""
+    shown = {name: opened(value) if name in FREE_TEXT and value and value != MASK else value
+             for name, value in data.items()}
+    if isinstance(shown.get("changes"), dict):
+        shown["changes"] = opened_texts(shown["changes"], opened)
+    return shown
 
 
 def follow_up_checkpoints(hired_on: date | None, contact_dates: list[date], today: date) -> dict:
@@ -82,11 +101,14 @@ def fields_of_row(row: dict) -> dict:
 
 
 def pathway_document(fields: dict, *, shown_id: str, territory_id: str | None, follow_up: dict,
-                     reference, person: dict | None = None, pseudonymised: bool = False) -> dict:
-    """The `GET /pathways/{id}` document."""
+                     reference, person: dict | None = None, pseudonymised: bool = False,
+                     opened=as_stored) -> dict:
+    """The `GET /pathways/{id}` document (the referral's reason opened by `opened`)."""
     referral = dict(fields["referral"]) if fields["referral"] else None
     if referral and pseudonymised:
         referral["reason"] = MASK
+    elif referral:
+        referral["reason"] = opened(referral.get("reason"))
     document = {
         "id": shown_id, "group_id": fields["group_id"], "territory_id": territory_id,
         "stage": fields["stage"], "stage_since": fields["stage_since"],
@@ -110,13 +132,15 @@ def masked(fields: dict) -> dict:
     return {name: MASK if name in FREE_TEXT and value else value for name, value in fields.items()}
 
 
-def step_document(step: Step, *, pseudonymised: bool = False) -> dict:
-    """One history item: version, step, both dates, actor and the step's fields."""
+def step_document(step: Step, *, pseudonymised: bool = False, opened=as_stored) -> dict:
+    """One history item: version, step, both dates, actor and the step's fields (its free
+    text opened by `opened`)."""
     data = dict(step.data)
     if pseudonymised and step.code == "corrected":  # its own reason stays, not what it changes
         data["changes"] = masked(data.get("changes") or {})
     elif pseudonymised:
         data = masked(data)
+    data = opened_texts(data, opened)
     return {"version": step.version, "step": step.code, "occurred_on": step.occurred_on,
             "recorded_at": step.recorded_at, "actor": step.actor or {}, "data": _jsonable(data)}
 

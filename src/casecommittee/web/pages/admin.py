@@ -1,6 +1,7 @@
 """The coordinator's pages: the territory's groups and targets, structures, users (invite
 with a first password shown once, role and groups, revoke), and the erasures of identities
-(done, and due under the retention rule) under pseudonyms."""
+(done, and due under the retention rule) under pseudonyms; while the read models are stopped,
+where and why (the public health check says only since when)."""
 
 import secrets
 from datetime import timedelta
@@ -60,7 +61,7 @@ def _page(errors: dict | None = None, form: str | None = None, status: int = 200
         groups=reference.rows(groups, territory_id=territory_id),
         structures=reference.rows(structures, territory_id=territory_id), users=people,
         logins=logins, roles=ROLES, kinds=STRUCTURE_KINDS, errors=errors or {}, form=form,
-        values=request.form,
+        values=request.form, stall=web().system.projections.stall(),
     ), status
 
 

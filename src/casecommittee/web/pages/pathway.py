@@ -23,6 +23,7 @@ from ..documents import step_document
 from ..problems import Problem
 from ..schemas.pathways import ErasureIn
 from ..schemas.steps import CORRECTABLE, STEP_SCHEMAS
+from ..texts import opener
 from ..views.common import shown_id, visible_pathway
 from . import role_required
 from .caseload import person_name
@@ -115,7 +116,9 @@ def _page(pathway_ref: str, errors: dict | None = None, open_form: str | None = 
     name = person_name(str(pathway_id), row)
     steps = web().system.app.history(pathway_id)
     _log(pathway_id, "read_history")
-    history = [step_document(st, pseudonymised=principal.pseudonymised) for st in steps]
+    opened = opener(pathway_id)
+    history = [step_document(st, pseudonymised=principal.pseudonymised, opened=opened)
+               for st in steps]
     group = web().system.reference.get(groups, row["group_id"]) or {}
     return render_template(
         "pages/pathway.html", row=row, ref=shown_id(pathway_id), name=name, group=group,

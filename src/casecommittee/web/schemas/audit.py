@@ -90,13 +90,24 @@ class Difference(Document):
 
 
 class ReplayCheck(Document):
-    """The result of rebuilding every read model from the log."""
+    """The result of rebuilding every read model from the log, in the caller's scope: a
+    caller with a territory reads their territory's rows and differences only, and of the
+    others how many differences they have."""
 
-    ok = fields.Boolean(required=True)
+    ok = fields.Boolean(required=True, metadata={
+        "description": "no difference at all, in the caller's scope or elsewhere (the "
+                       "rebuild is one, of every territory)"})
     position = fields.Integer(required=True)
-    tables = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    difference_count = fields.Integer(required=True)
+    territory_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "the territory the report is restricted to (the caller's); null: all"})
+    tables = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "rows of each read model as replayed, in the caller's scope"})
+    difference_count = fields.Integer(required=True, metadata={
+        "description": "differences in the caller's scope (`differences` lists the first 50)"})
     differences = fields.List(fields.Nested(Difference), required=True)
+    differences_elsewhere = fields.Integer(required=True, metadata={
+        "description": "differences in other territories, or of rows of no territory: a count "
+                       "only (0 for a caller without a territory)"})
 
 
 class AccessLogQuery(PageQuerySchema):

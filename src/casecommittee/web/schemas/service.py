@@ -29,9 +29,8 @@ class Health(Document):
 
 
 class Stall(Document):
-    """Where the read models stopped, and why."""
+    """That the read models stopped: which projection, since when (public: no position, no
+    error text; the coordinators read where and why in their notification)."""
 
-    position = fields.Integer(required=True, metadata={"description": "the last event applied"})
-    failed_notification = fields.Integer(required=True)
-    reason = fields.String(required=True)
-    since = fields.String(required=True)
+    projection = fields.String(required=True, metadata={"description": "the projection stopped"})
+    since = fields.String(required=True, metadata={"description": "when it stopped (UTC)"})

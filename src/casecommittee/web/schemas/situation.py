@@ -2,7 +2,10 @@
 referral, exit and consent, and the fields each kind of event carries in a history.
 
 Response schemas only (they are dumped, never loaded): codes are documented as the domain's
-closed lists, dates inside these objects as ISO strings (`format: date`).
+closed lists, dates inside these objects as ISO strings (`format: date`). The free text written
+about a person (a referral's or a rupture's reason, a contact's note, a correction's reason) is
+shown opened with the person's key, « texte effacé avec les données de la personne » once they
+are erased, and masked for auditors (a correction's own reason aside).
 """
 
 import typing
@@ -38,7 +41,9 @@ class Referral(Document):
     """A pending request to bring the pathway before the committee."""
 
     on = day(required=True)
-    reason = fields.String(required=True, metadata={"description": "masked for auditors"})
+    reason = fields.String(required=True, metadata={
+        "description": "masked for auditors; « texte effacé avec les données de la personne » "
+                       "once the person is erased"})
     by = fields.String(allow_none=True)
 
 

@@ -15,6 +15,7 @@ from ..pagination import decode_cursor, encode_cursor
 from ..request_body import Blueprint
 from ..schemas import audit as s
 from ..security import current_principal, roles
+from ..texts import texts
 from .common import document_errors
 from .companies import with_pathways_as
 
@@ -54,9 +55,15 @@ def event_page(after: int, limit: int) -> dict:
     steps = [(position, e) for position, e in decoded if isinstance(e, StepEvent)]
     committee = [(position, e) for position, e in decoded if isinstance(e, CommitteeSession.Event)]
     visible = _in_territory([str(e.originator_id) for _, e in steps])
+    # a correction's own reason is shown (opened), the rest masked: the keys of the page's
+    # corrected pathways read in one query
+    reader = texts()
+    reader.prime(str(e.originator_id) for _, e in steps
+                 if e.code == "corrected" and str(e.originator_id) in visible)
     items = [
         {"position": position, "kind": "pathway", "pathway": pseudonyms.of(e.originator_id),
-         "committee_session_id": None, **step_document(e.as_step(), pseudonymised=True)}
+         "committee_session_id": None,
+         **step_document(e.as_step(), pseudonymised=True, opened=reader.opener(e.originator_id))}
         for position, e in steps if str(e.originator_id) in visible
     ]
     sessions = _sessions(committee)
@@ -144,15 +151,25 @@ def _company_document(event, pseudonyms) -> dict:
 @document_errors(blp, 401, 403)
 @blp.response(200, s.ReplayCheck)
 def replay():
-    """Rebuilds every read model from the log in a scratch store and lists the differences."""
+    """Rebuilds every read model from the log in a scratch store and lists the differences.
+
+    The rebuild is one, of every territory; what the caller reads of it is their scope, as in
+    the audit log: a caller with a territory (an evaluator, a territory's coordinator) reads
+    the rows and differences of its pathways, committee sessions and companies (pathways by
+    pseudonym for evaluators), `difference_count` for those only, and of the other territories
+    nothing but `differences_elsewhere`, how many differences they have (no table, no key);
+    `ok` is the whole check's verdict. A caller without a territory reads everything
+    (`territory_id` null)."""
     return replay_report()
 
 
 def replay_report() -> dict:
-    """The replay check's report, pathways named by pseudonym for auditors (in the key of
-    every table that has a pathway in its key)."""
+    """The replay check's report in the caller's scope (their territory's, or everything
+    without one), pathways named by pseudonym for auditors (in the key of every table that has
+    a pathway in its key)."""
     system = web().system
-    report = replay_check(system.app, system.engine)
+    report = replay_check(system.app, system.engine,
+                          territory_id=current_principal().territory_id)
     pseudonyms = web().pseudonyms
     for difference in report["differences"] if current_principal().pseudonymised else []:
         columns = key_columns(difference["table"])

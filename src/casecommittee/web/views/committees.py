@@ -26,6 +26,7 @@ from ..schemas import committees as s
 from ..schemas import examples
 from ..schemas.headers import ETAG, REPLAYED, IfMatchHeaders
 from ..security import current_principal, roles
+from ..texts import texts
 from .common import document_errors, person_labels, shown_id, visible_pathway
 from .pathways import expected_version
 
@@ -91,7 +92,9 @@ def _replay_session(status: int):
 
 
 def _decision_document(session, pathway) -> dict:
-    return {"session_id": str(session.id), "decision": session.decisions[str(pathway.id)],
+    decision = dict(session.decisions[str(pathway.id)])
+    decision["note"] = texts().open(pathway.id, decision.get("note"))
+    return {"session_id": str(session.id), "decision": decision,
             "pathway_version": pathway.version, "pathway_stage": pathway.state.stage}
 
 
@@ -117,15 +120,24 @@ def session_document(session) -> dict:
 
 
 def _shown(document: dict) -> dict:
-    """Pathway ids as the caller may see them (pseudonyms for auditors), and for auditors the
-    decision's note (free text that may name the person) masked."""
+    """Pathway ids as the caller may see them (pseudonyms for auditors); a decision's note (free
+    text that may name the person) opened with the person's key (the keys of the whole agenda
+    read in one query), masked for auditors. (A referral's reason, in `details`, is never
+    shown: the documents name the reasons only.)"""
     pseudonymised = current_principal().pseudonymised
+    reader = texts()
+    if not pseudonymised:
+        reader.prime(item["pathway_id"] for item in document["items"]
+                     if (item.get("decision") or {}).get("note"))
     for item in document["items"]:
-        item["pathway_id"] = shown_id(item["pathway_id"])
+        pathway_id = item["pathway_id"]
+        item["pathway_id"] = shown_id(pathway_id)
         if item.get("decision"):
             item["decision"] = {**item["decision"], "pathway_id": item["pathway_id"]}
             if pseudonymised:
                 item["decision"] = masked(item["decision"])
+            else:
+                item["decision"]["note"] = reader.open(pathway_id, item["decision"].get("note"))
     return document
 
 

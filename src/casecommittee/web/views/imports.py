@@ -2,6 +2,8 @@
 (the import job runs it), read its report, cancel it, download the template.
 
 Referents and co-pilots import into their own groups, as they identify people through the API.
+An import is its uploader's: for anyone else, a colleague of the group included, it does not
+exist (404), whatever its status.
 """
 
 from flask import request, url_for
@@ -105,7 +107,11 @@ def template(query):
 @blp.response(200, s.Preview)
 def get_preview(import_id):
     """The import's preview: its mapping, each row's errors (by line and column), duplicates
-    and the decision confirming would take."""
+    and the decision confirming would take.
+
+    Only the user who uploaded the import reads its preview, maps its columns, confirms or
+    cancels it and reads its report: for anyone else, a writer of the same group included, it
+    is 404, as an import that does not exist."""
     return _call(service.preview, import_id)
 
 
@@ -118,7 +124,9 @@ def get_preview(import_id):
 def set_mapping(data, import_id):
     """Says which of our columns some of the file's columns fill (`null`: the column is left
     out; the file's columns not named keep their current column); the whole mapping is saved
-    for the partner's (structure's, else group's) next uploads. Answers the new preview."""
+    for the partner's (structure's, else group's) next uploads. Answers the new preview.
+
+    The uploader's only: 404 for anyone else."""
     return _call(service.set_mapping, import_id, data["mapping"])
 
 
@@ -131,7 +139,9 @@ def set_mapping(data, import_id):
     "description": "the import's report", "schema": {"type": "string"}}})
 def confirm(data, import_id):
     """Confirms the import: the import job (`casecommittee worker`) identifies each accepted
-    row as `identify_person` does. Confirming again changes nothing."""
+    row as `identify_person` does. Confirming again changes nothing.
+
+    The uploader's only: 404 for anyone else."""
     record = _call(service.confirm, import_id, {int(k): v for k, v in data["decisions"].items()})
     return _report(record), 202, {"Location": url_for("imports.get_report", import_id=import_id)}
 
@@ -143,7 +153,9 @@ def confirm(data, import_id):
 @blp.response(200, s.Report)
 def get_report(import_id):
     """The import's progress and, once done, what became of each row (created, updated,
-    skipped, refused, and why)."""
+    skipped, refused, and why).
+
+    The uploader's only: 404 for anyone else."""
     return _report(_call(service.visible_import, import_id))
 
 
@@ -153,5 +165,7 @@ def get_report(import_id):
 @document_errors(blp, 401, 403, 404, 409)
 @blp.response(200, s.Report)
 def cancel(import_id):
-    """Cancels an import not confirmed yet: its rows and their key are destroyed."""
+    """Cancels an import not confirmed yet: its rows and their key are destroyed.
+
+    The uploader's only: 404 for anyone else."""
     return _report(_call(service.cancel, import_id))

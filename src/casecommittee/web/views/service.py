@@ -28,10 +28,15 @@ def me():
 @blp.doc(security=[])
 @blp.response(200, Health)
 @blp.alt_response(503, schema=Health, description="The read models stopped at an event they "
-                  "cannot apply: `stall` says where and why")
+                  "cannot apply: `stall` says which projection and since when (where and why "
+                  "are for the coordinators: their notification and administration page)")
 def health():
     """Liveness: version, store kind, read models' lag behind the log; 503 while the read
     models are stopped at an event they cannot apply (`stall`).
+
+    Public, so `stall` says only which projection stopped and since when: never the error,
+    whose text may quote what the event holds, nor positions. The coordinators (admins) read
+    where and why in their `projection_stalled` notification and on their administration page.
 
     Roles: none needed (no token).
     """
@@ -43,4 +48,4 @@ def health():
     stall = system.projections.stall()
     if stall is None:
         return answer
-    return {**answer, "status": "projections_stalled", "stall": stall.as_dict()}, 503
+    return {**answer, "status": "projections_stalled", "stall": stall.public()}, 503
