@@ -678,11 +678,14 @@ def _changes_of_the_day(conn, query: StatisticsQuery, since: datetime, until: da
         return and_(column >= since, column <= until)
 
     def scoped(t):
+        # (the scope read through `_unindexed`: the day's range of recorded times is what
+        # narrows the rows; SQLite otherwise read a territory's every row by its index, 10x the
+        # default request at 50,000 pathways)
         conditions = []
         if query.territory_id:
-            conditions.append(t.c.territory_id == query.territory_id)
+            conditions.append(_unindexed(t.c.territory_id) == query.territory_id)
         if query.group_id:
-            conditions.append(t.c.group_id == query.group_id)
+            conditions.append(_unindexed(t.c.group_id) == query.group_id)
         return conditions
 
     found: dict = {}
