@@ -39,6 +39,7 @@ from sqlalchemy import select  # noqa: E402
 from casecommittee.demo import create_territory  # noqa: E402
 from casecommittee.projections.pathways import pathway_rows  # noqa: E402
 from casecommittee.queries.agenda import agenda_inputs, candidates_query  # noqa: E402
+from casecommittee.stores.sealed_texts import TextReader  # noqa: E402
 
 #: Reads of the whole group by the bare library (each ~0.5 s at 3,000 pathways).
 BARE_RUNS = 3
@@ -102,6 +103,13 @@ def _postgresql_systems(sizes: list[int], seed: int, scratch: Path):
     return systems, stores
 
 
+def _opened(texts: TextReader, item) -> dict:
+    """An agenda item's details with the texts sealed in them opened (a sealed text differs
+    from one store to another: each person's key and each seal's nonce are random)."""
+    return {name: texts.open(item.pathway_id, value) if isinstance(value, str) else value
+            for name, value in item.details.items()}
+
+
 def bench_agenda(sizes: list[int], runs: int, seed: int = 2020, backend: str = "sqlite") -> dict:
     """The fixed group's agenda at each size, the sizes taking turns."""
     stores = None
@@ -115,7 +123,9 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020, backend: str = "
             system.projections.catch_up()
             group = _fixed_group(system)
             items = agenda_inputs(system.engine, group["id"], run.TODAY)  # and warms the OS cache
-            agendas[people] = [(i.pathway_id, i.reasons, i.details) for i in items]
+            texts = TextReader(system.personal_data)  # (a referral's reason is sealed with
+            texts.prime([i.pathway_id for i in items])  # its person's key: compared opened)
+            agendas[people] = [(i.pathway_id, i.reasons, _opened(texts, i)) for i in items]
             figures[people] = {"people": people, "group": group["name"], **_rows(system, group["id"]),
                                "agenda_items": len(items), "plan": _plan(system, group["id"]),
                                "times_ms": [], "bare_times_ms": []}

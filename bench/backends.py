@@ -252,11 +252,13 @@ def queries(env: dict, runs: int = 9) -> dict:
     system = open_system(env)
     group = system.reference.rows(groups)[0]
     steering = datetime.combine(TODAY - timedelta(days=91), datetime.min.time(), UTC)
+    scope = {"territory_id": group["territory_id"]}  # (as the API scopes a caller)
     cases = {
-        "statistics": lambda: compute_statistics(system.engine, StatisticsQuery(), TODAY),
-        "statistics_by_group": lambda: compute_statistics(system.engine, StatisticsQuery(by="group"), TODAY),
+        "statistics": lambda: compute_statistics(system.engine, StatisticsQuery(**scope), TODAY),
+        "statistics_by_group": lambda: compute_statistics(
+            system.engine, StatisticsQuery(by="group", **scope), TODAY),
         "statistics_known_at": lambda: compute_statistics(
-            system.engine, StatisticsQuery(known_at=steering), TODAY),
+            system.engine, StatisticsQuery(known_at=steering, **scope), TODAY),
         "agenda_inputs_one_group": lambda: agenda_inputs(system.engine, group["id"], TODAY),
     }
     figures = {}
