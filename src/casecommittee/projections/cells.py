@@ -250,14 +250,23 @@ def cells_of(deltas: Counter) -> dict:
     """The changes of the cells of every grain ({cell key: change}, none at 0) that changes
     by day ({(day, group, territory, metric): change}) make: each day's to its day, month,
     year and total cells, added up."""
+    return _grained(deltas, ("T", "Y", "M", "D"))
+
+
+def _grained(deltas: Counter, grains: tuple[str, ...]) -> dict:
+    """{cell key: change} of `deltas` ({(day, group, territory, metric): change}) added up in
+    each of `grains`: "T" (all days), "Y"/"RY" (the day's year), "M"/"RM" (its month),
+    "D"/"RD" (the day itself)."""
     cells: dict = {}
     get = cells.get
+    dating = [(grain, "TYMD".index(grain[-1])) for grain in grains]
     for (on, group, territory, metric), n in deltas.items():
         if not n:
             continue
         year, month = _year_and_month(on)
-        for key in (("T", ALL_DAYS, group, territory, metric), ("Y", year, group, territory, metric),
-                    ("M", month, group, territory, metric), ("D", on, group, territory, metric)):
+        dates = (ALL_DAYS, year, month, on)
+        for grain, which in dating:
+            key = (grain, dates[which], group, territory, metric)
             cells[key] = get(key, 0) + n
     return cells
 
@@ -320,16 +329,7 @@ def add_known_change(deltas: Counter, recorded_on: date, before: Summary | None,
 def known_cells_of(deltas: Counter) -> dict:
     """The known cells' changes ({cell key: change}, none at 0) that changes by recorded day
     (`add_known_change`) make: each to its recorded day's, month's and year's cell."""
-    cells: dict = {}
-    get = cells.get
-    for (on, group, territory, metric), n in deltas.items():
-        if not n:
-            continue
-        year, month = _year_and_month(on)
-        for key in (("RY", year, group, territory, metric), ("RM", month, group, territory, metric),
-                    ("RD", on, group, territory, metric)):
-            cells[key] = get(key, 0) + n
-    return {key: n for key, n in cells.items() if n}
+    return {key: n for key, n in _grained(deltas, ("RY", "RM", "RD")).items() if n}
 
 
 _columns = ", ".join(f'"{name}"' for name in (*CELL_KEY, "n"))

@@ -447,16 +447,26 @@ def _cell_parts(day: date, today: date) -> list[tuple]:
     return parts
 
 
+def _in_scope(query: StatisticsQuery, table, through=None) -> list:
+    """The query's territory and group conditions on `table`'s columns (each read `through`
+    a function, e.g. `_unindexed`, if given)."""
+    def read(column):
+        return column if through is None else through(column)
+
+    conditions = []
+    if query.territory_id:
+        conditions.append(read(table.c.territory_id) == query.territory_id)
+    if query.group_id:
+        conditions.append(read(table.c.group_id) == query.group_id)
+    return conditions
+
+
 def _cell_sums(conn, query: StatisticsQuery, day: date, today: date) -> dict:
     """{breakdown key: {metric: (count by the day, of which since January 1st)}} from the
     cells (`_cell_parts`), each range read by the cells' key and added up by the database: one
     row per key and metric, however far back the day is."""
     c = statistics_cells
-    scope = []
-    if query.territory_id:
-        scope.append(c.c.territory_id == query.territory_id)
-    if query.group_id:
-        scope.append(c.c.group_id == query.group_id)
+    scope = _in_scope(query, c)
     key = _CELL_BREAKDOWNS[query.by]
     signed = {1: c.c.n, -1: -c.c.n, 0: literal_column("0")}
     cells = union_all(*[
@@ -529,28 +539,33 @@ def cells_statistics(engine: Engine, query: StatisticsQuery, today: date) -> dic
                 before = total.get(metric, (0, 0))
                 total[metric] = (before[0] + n, before[1] + year)
         counts = _cell_counts(total)
-        funnel, rates = _figures(counts)
-        exits_found = _by_prefix(total, "exit:")
-        ruptures_found = _by_prefix(total, "rupture_stage:")
-        breakdown = []
-        if query.by:
-            grouped = {key: _cell_counts(sums) for key, sums in by_key.items()}
-            breakdown = _breakdown(grouped)
-        return {
-            "as_of": day.isoformat(),
-            "known_at": None,
-            "population": counts["population"],
-            "stages": _stages_of(total, query.as_of),
-            "funnel": funnel,
-            "rates": rates,
-            "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
-            "median_days": {
-                name: _histogram_median({int(days): n for days, n in _by_prefix(total, name + ":").items()})
-                for name in ("to_orientation", "to_first_hire")},
-            "exits": {outcome: exits_found[outcome] for outcome in EXIT_OUTCOMES if exits_found[outcome]},
-            "breakdown": breakdown,
-            "target": _target(conn, query, day, counts),
-        }
+        grouped = {key: _cell_counts(sums) for key, sums in by_key.items()} if query.by else {}
+        return _cells_document(conn, query, day, counts, total, grouped, query.as_of)
+
+
+def _cells_document(conn, query: StatisticsQuery, day: date, counts: dict, sums: dict,
+                    grouped: dict, as_of: date | None) -> dict:
+    """The statistics document from cells' sums ({metric: (n, this year's n)}), its counts
+    (`_cell_counts`) and, for a breakdown, each key's counts; today's cells and the known
+    cells (`known_cells_statistics`) both end here."""
+    funnel, rates = _figures(counts)
+    exits_found = _by_prefix(sums, "exit:")
+    ruptures_found = _by_prefix(sums, "rupture_stage:")
+    return {
+        "as_of": day.isoformat(),
+        "known_at": query.known_at.isoformat() if query.known_at else None,
+        "population": counts["population"],
+        "stages": _stages_of(sums, as_of),
+        "funnel": funnel,
+        "rates": rates,
+        "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
+        "median_days": {
+            name: _histogram_median({int(days): n for days, n in _by_prefix(sums, name + ":").items()})
+            for name in ("to_orientation", "to_first_hire")},
+        "exits": {outcome: exits_found[outcome] for outcome in EXIT_OUTCOMES if exits_found[outcome]},
+        "breakdown": _breakdown(grouped) if query.by else [],
+        "target": _target(conn, query, day, counts),
+    }
 
 
 def known_cells_answer(query: StatisticsQuery, today: date) -> bool:
@@ -640,11 +655,7 @@ def _known_cell_sums(conn, query: StatisticsQuery, parts: list[tuple]) -> dict:
     """{breakdown key: {known metric: sum}} of the known cells in `parts`, in the query's scope,
     added up by the database."""
     c = statistics_cells
-    scope = []
-    if query.territory_id:
-        scope.append(c.c.territory_id == query.territory_id)
-    if query.group_id:
-        scope.append(c.c.group_id == query.group_id)
+    scope = _in_scope(query, c)
     key = _CELL_BREAKDOWNS[query.by]
     cells = union_all(*[
         select((key if key is not None else literal("")).label("key"), c.c.metric,
@@ -681,12 +692,7 @@ def _changes_of_the_day(conn, query: StatisticsQuery, since: datetime, until: da
         # (the scope read through `_unindexed`: the day's range of recorded times is what
         # narrows the rows; SQLite otherwise read a territory's every row by its index, 10x the
         # default request at 50,000 pathways)
-        conditions = []
-        if query.territory_id:
-            conditions.append(_unindexed(t.c.territory_id) == query.territory_id)
-        if query.group_id:
-            conditions.append(_unindexed(t.c.group_id) == query.group_id)
-        return conditions
+        return _in_scope(query, t, _unindexed)
 
     found: dict = {}
     for t, since_column, sign in ((versions, versions.c.recorded_from, 1),
@@ -778,27 +784,9 @@ def known_cells_statistics(engine: Engine, query: StatisticsQuery, today: date) 
             counts["identified_this_year"] = found[year]
             return counts
 
-        counts = counts_of(total)
-        funnel, rates = _figures(counts)
-        breakdown = _breakdown({key: counts_of(found) for key, found in by_key.items()}) if query.by else []
+        grouped = {key: counts_of(found) for key, found in by_key.items()} if query.by else {}
         plain = {metric: (n, 0) for metric, n in total.items()}
-        exits_found = _by_prefix(plain, "exit:")
-        ruptures_found = _by_prefix(plain, "rupture_stage:")
-        return {
-            "as_of": day.isoformat(),
-            "known_at": query.known_at.isoformat(),
-            "population": counts["population"],
-            "stages": _stages_of(plain, None),
-            "funnel": funnel,
-            "rates": rates,
-            "ruptures_by_stage": {stage: ruptures_found[stage] for stage in STAGES[:-1]},
-            "median_days": {
-                name: _histogram_median({int(days): n for days, n in _by_prefix(plain, name + ":").items()})
-                for name in ("to_orientation", "to_first_hire")},
-            "exits": {outcome: exits_found[outcome] for outcome in EXIT_OUTCOMES if exits_found[outcome]},
-            "breakdown": breakdown,
-            "target": _target(conn, query, day, counts),
-        }
+        return _cells_document(conn, query, day, counts_of(total), plain, grouped, None)
 
 
 class StatisticsCache:
