@@ -151,16 +151,17 @@ def _check_known_at(system, clock, histories: dict, moment: datetime):
 def _check_known_cells(system, today: date, moment: datetime):
     """The known cells (kept step by step, equal to the rebuilt ones: the replay check compares
     them) give the very documents the direct computation over the versions does, at the
-    moment, just before it, at the start and the end of its day and a day later, whole, by
-    group, by territory and for a group or a territory (another one's included)."""
+    moment, at the start and at the end of its day, whole, by group, by territory and for a
+    group or a territory (another one's included). (Just before the moment is drawn by the
+    test itself as the moment; a noon and the next day's start took half this test's time and
+    found nothing the three others do not.)"""
     queries = [StatisticsQuery(), StatisticsQuery(by="group"), StatisticsQuery(by="territory"),
                StatisticsQuery(group_id="another-group", by="territory")]
     with system.engine.connect() as conn:
         for group, territory in conn.execute(select(groups.c.id, groups.c.territory_id)):
             queries += [StatisticsQuery(group_id=group), StatisticsQuery(territory_id=territory, by="group")]
     start = datetime.combine(moment.astimezone(UTC).date(), datetime.min.time(), UTC)
-    for at in (moment, moment - timedelta(microseconds=1), start, start + timedelta(hours=11, minutes=59),
-               start + timedelta(days=1) - timedelta(microseconds=1), start + timedelta(days=1)):
+    for at in (moment, start, start + timedelta(days=1) - timedelta(microseconds=1)):
         for query in queries:
             asked = replace(query, known_at=at)
             if not known_cells_answer(asked, today):
