@@ -136,7 +136,8 @@ def test_the_audit_log_shows_a_companys_events_naming_people_by_pseudonym(client
 def test_a_correction_of_a_note_stays_masked_for_the_evaluator(client, as_, identified):
     """The referent asked the committee to see Inès "because Inès Benali wants to train as a
     baker", then corrected the wording: the evaluator reads that the reason was corrected,
-    never the person's name, in the history or in the log; the referent reads both."""
+    never the person's name, in the history or in the log (the correction's own reason is free
+    text about her too: masked); the referent reads both."""
     referent, auditor = as_("referent"), as_("auditor")
     steps = f"/api/v1/pathways/{identified}/steps"
     referred = client.post(steps, headers=referent, json={
@@ -154,7 +155,8 @@ def test_a_correction_of_a_note_stays_masked_for_the_evaluator(client, as_, iden
     for items in (events, history):
         correction = next(i for i in items if i["step"] == "corrected")
         assert correction["data"]["changes"] == {"reason": "[masqué]"}
-        assert correction["data"]["reason"] == "métier mal saisi"
-        assert "Benali" not in str(items)
+        assert correction["data"]["reason"] == "[masqué]"
+        assert "Benali" not in str(items) and "métier mal saisi" not in str(items)
     own = client.get(f"/api/v1/pathways/{identified}/history", headers=referent).get_json()["items"]
     assert own[-1]["data"]["changes"] == {"reason": "Inès Benali veut devenir pâtissière"}
+    assert own[-1]["data"]["reason"] == "métier mal saisi"

@@ -113,10 +113,11 @@ def test_a_stale_form_is_refused_as_if_match_would_be(signed_in):
 
 
 def test_a_past_event_is_corrected_with_its_reason(signed_in):
+    """(Her referent reads the reason: texts about a person are read by whoever reads them.)"""
     b = signed_in("referent")
-    url = _identify(b)
+    url = _identify(b, assign_me="1")
     _step(b, url, "oriented", occurred_on="2026-06-03", scheme="PMSMP")
-    answer = b.post(f"{url}/correction", {"version": _version(b, url), "corrects_version": "2",
+    answer = b.post(f"{url}/correction", {"version": _version(b, url), "corrects_version": "3",
                                           "change_field": "scheme", "change_value": "E2C",
                                           "occurred_on": "2026-06-30", "reason": "erreur de saisie"})
     assert answer.status_code == 302, answer.get_data(as_text=True)

@@ -9,17 +9,33 @@ check read exactly as before."""
 
 import io
 import json
+import logging
 import uuid
+from datetime import date
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy import text as sql
 
+from api.conftest import IDENTIFY
+from api.spreadsheets import PEOPLE, csv_file
+from casecommittee.jobs import (
+    agenda_drafts,
+    follow_up_reminders,
+    nightly_replay_check,
+    retention_deadlines,
+    run_imports,
+    stalled_pathways,
+)
 from casecommittee.projections.committees import committee_decisions, committee_sessions
 from casecommittee.projections.pathways import pathway_rows
 from casecommittee.stores.access_log import access_log
 from casecommittee.stores.personal_data import personal_data_table
 from casecommittee.stores.sealed_texts import ERASED_TEXT, PREFIX, open_sealed
+from casecommittee.web.documents import MASK
+from casecommittee.web.schemas import examples
 
 NOTE = "Inès a raconté la maladie de sa mère, elle dort mal"
 NOTE_CORRECTED = "Inès a parlé de la santé de sa mère : elle s'inquiète"
@@ -222,14 +238,14 @@ def test_the_group_reads_the_texts_which_die_with_the_person(client, as_, identi
     assert minutes["items"][0]["decision"]["note"] == ERASED_TEXT
     assert ERASED_TEXT in read["minutes csv"] and ERASED_TEXT in read["minutes xlsx"]
 
-    # the audit log shows a correction's reason: now the placeholder
+    # the audit log never showed a text about her (a correction's reason neither)
     events = client.get("/api/v1/audit/events?limit=100", headers=as_("auditor")).get_json()
     correction = next(e for e in events["items"] if e["step"] == "corrected")
-    assert correction["data"]["reason"] == ERASED_TEXT
+    assert correction["data"]["reason"] == MASK
     assert not any(w in json.dumps(events, ensure_ascii=False) for w in (*TEXTS, *WORDS))
     pseudonym = client.application.extensions["casecommittee"].pseudonyms.of(identified)
     timeline = signed_in("auditor").get(f"/parcours/{pseudonym}").get_data(as_text=True)
-    assert ERASED_TEXT in timeline and not any(_shows(w, timeline) for w in (*TEXTS, *WORDS))
+    assert MASK in timeline and not any(_shows(w, timeline) for w in (*TEXTS, *WORDS))
 
     # nothing the stores hold opens any more: no key left opens any sealed text of Inès
     stored = _stored(system)
@@ -322,3 +338,163 @@ def test_a_reason_typed_in_a_page_form_is_sealed_and_dies_with_the_record(
     assert erased.status_code == 302, erased.get_data(as_text=True)
     page = copilot.get(url).get_data(as_text=True)
     assert ERASED_TEXT in page and not _shows(REFERRAL, page)
+
+
+#: Inès's identity as her referent records it, and how it may be written down elsewhere.
+INES = {**IDENTIFY["person"], "email": "ines.benali@example.org"}
+IDENTITY = ("Inès", "Benali", "BENALI", "benali", "2007-04-02", "02/04/2007", "0600000000",
+            "06 12 34 56 78", "0612345678", "ines.benali@example.org", "In\\u00e8s")
+
+
+def _every_row(system) -> str:
+    """Every value of every table of the store (whatever module made it), and the event store
+    decrypted (`_stored`): one text to search."""
+    found = [_stored(system)]
+    engines = {id(system.engine): system.engine}
+    recorder_engine = getattr(getattr(system.app.recorder, "datastore", None), "engine", None)
+    if recorder_engine is not None:
+        engines.setdefault(id(recorder_engine), recorder_engine)
+    for engine in engines.values():
+        with engine.connect() as conn:
+            for name in inspect(engine).get_table_names():
+                for row in conn.execute(sql(f'SELECT * FROM "{name}"')):
+                    for value in row:
+                        if isinstance(value, bytes | bytearray | memoryview):
+                            found.append(bytes(value).decode("utf-8", "replace"))
+                        else:
+                            found.append(json.dumps(value, ensure_ascii=False, default=str)
+                                         if isinstance(value, dict | list) else str(value))
+    return "\n".join(found)
+
+
+def _files_text(data_dir: Path) -> str:
+    """Every file of the data directory (databases, WAL, keys), read as text."""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace")
+                     for p in sorted(data_dir.rglob("*")) if p.is_file())
+
+
+def _left_of_her(where: str, text_: str) -> list[str]:
+    return [f"{where}: {needle}" for needle in (*IDENTITY, *TEXTS, *WORDS) if needle in text_]
+
+
+def test_after_her_erasure_nothing_anywhere_names_her_or_tells_her_texts(
+        client, as_, system, signed_in, caplog):
+    """Inès is identified with her e-mail, followed, imported again from a partner's sheet,
+    proposed to a bakery and discussed in committee; reminders and the nightly jobs run; a
+    typo makes a request refused. Once she is erased, no table of the store (every one, read
+    whole), no file of the data directory and no log line holds her name, birth date, phone,
+    e-mail or any text written about her."""
+    caplog.set_level(logging.DEBUG)
+    keyed = {**as_("referent"), "Idempotency-Key": "repérage-inès"}
+    created = client.post("/api/v1/pathways", headers=keyed, json={**IDENTIFY, "person": INES})
+    assert created.status_code == 201, created.get_json()
+    ines = created.get_json()["id"]
+    _step(client, as_, ines, {"step": "referent_assigned", "occurred_on": "2026-06-02",
+                              "referent_id": "referent", "structure_id": "s-ml"}, key="référente")
+    refused = client.post("/api/v1/pathways", headers=as_("referent"), json={
+        **IDENTIFY, "person": {**INES, "birth_date": "02/04/2007"}})
+    assert refused.status_code == 422  # (the caller's own input, answered to the caller only)
+    session = _a_written_pathway(client, as_, ines)
+
+    # a partner's sheet lists her again, with a new phone: her record is updated
+    upload = client.post("/api/v1/imports", headers=as_("referent"),
+                         content_type="multipart/form-data",
+                         data={"group_id": "g-jeunes", "structure_id": "s-ml",
+                               "file": (io.BytesIO(csv_file(rows=PEOPLE[:1])), "liste.csv")})
+    assert upload.status_code == 201, upload.get_json()
+    assert client.post(f"/api/v1/imports/{upload.get_json()['id']}/confirm", headers=as_("referent"),
+                       json={"decisions": {}}).status_code == 202
+    run_imports(system)
+    assert client.get(f"/api/v1/imports/{upload.get_json()['id']}/report",
+                      headers=as_("referent")).get_json()["report"]["updated"] == 1
+
+    # the bakery's need, her as its tutor's apprentice, its shortlist
+    bakery = client.post("/api/v1/companies", headers=as_("cre"), json=examples.COMPANY).get_json()["id"]
+    for path, body in (("needs", {**examples.NEED, "occurred_on": "2026-06-02",
+                                           "starts_on": "2026-07-01"}),
+                       ("sponsors", {**examples.SPONSOR, "occurred_on": "2026-06-21", "pathway_id": ines})):
+        answer = client.post(f"/api/v1/companies/{bakery}/{path}", headers=as_("cre"), json=body)
+        assert answer.status_code == 201, answer.get_json()
+    assert client.get(f"/api/v1/companies/{bakery}/needs/vendeurs-2026/shortlist",
+                      headers=as_("cre")).status_code == 200
+
+    # her referent and the co-pilot read her everywhere; the committee closes; the jobs run
+    copilot = signed_in("copilot")
+    for reader in ("referent", "copilot"):
+        assert client.get(f"/api/v1/pathways/{ines}/personal-data",
+                          headers=as_(reader)).status_code == 200
+    assert "Benali" in signed_in("referent").post("/file-active", {"q": "Benali"}).get_data(as_text=True)
+    assert client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
+                       json={"attendance": ["Mission locale"]}).status_code == 200
+    _read_everywhere(client, as_, copilot, ines, session, minutes=True)
+    copilot.get(f"/comites/{session}/compte-rendu.pdf")
+    for job in (follow_up_reminders, stalled_pathways, agenda_drafts, retention_deadlines,
+                nightly_replay_check):
+        job(system, date(2026, 6, 30))
+
+    erased = client.delete(f"/api/v1/pathways/{ines}/personal-data", headers=as_("referent"),
+                           json={"reason": "demande d'effacement (RGPD, article 17)"})
+    assert erased.status_code == 200, erased.get_json()
+    # after it: the keyed requests retried, the jobs of the next day, the pages read again
+    assert client.post("/api/v1/pathways", headers=keyed,
+                       json={**IDENTIFY, "person": INES}).status_code == 201
+    for job in (follow_up_reminders, stalled_pathways, agenda_drafts, retention_deadlines):
+        job(system, date(2026, 7, 1))
+    _read_everywhere(client, as_, copilot, ines, session, minutes=True)
+
+    left = _left_of_her("store", _every_row(system))
+    left += _left_of_her("data directory", _files_text(system.settings.data_dir))
+    logged = "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records)
+    left += _left_of_her("logs", logged)
+
+    assert left == []
+
+
+def test_a_colleague_who_may_not_read_her_identity_reads_none_of_her_texts(
+        client, as_, identified, signed_in):
+    """Inès's referent and the co-pilot read her texts; another referent of the group sees her
+    pathway (not her identity) and reads every text about her masked — in the pathway, its
+    history and its page — as texts about a person may name her (« Inès Benali : … »)."""
+    _a_written_pathway(client, as_, identified)
+    for reader, shown in (("referent", True), ("copilot", True), ("referent2", False)):
+        pathway = client.get(f"/api/v1/pathways/{identified}", headers=as_(reader)).get_json()
+        history = client.get(f"/api/v1/pathways/{identified}/history", headers=as_(reader)).get_json()
+        page = signed_in(reader).get(f"/parcours/{identified}").get_data(as_text=True)
+        data = {item["step"]: item["data"] for item in history["items"]}
+        assert (pathway["person"] is not None) is shown, reader
+        if shown:
+            assert pathway["referral"]["reason"] == REFERRAL
+            assert data["corrected"]["reason"] == CORRECTION
+            assert data["corrected"]["changes"]["note"] == NOTE_CORRECTED
+            assert _shows(RUPTURE, page) and _shows(REFERRAL, page)
+            continue
+        assert pathway["referral"]["reason"] == MASK
+        assert data["follow_up_contact"]["note"] == MASK and data["rupture"]["reason"] == MASK
+        assert data["corrected"]["reason"] == MASK and data["corrected"]["changes"]["note"] == MASK
+        for place, read in (("pathway", json.dumps(pathway, ensure_ascii=False)),
+                            ("history", json.dumps(history, ensure_ascii=False)), ("page", page)):
+            assert not any(_shows(w, read) for w in (*TEXTS, *WORDS)), place
+            assert PREFIX not in read, place
+
+
+def test_an_evaluator_reads_every_text_about_her_masked_a_correction_s_reason_too(
+        client, as_, identified, signed_in):
+    """Auditors see pseudonyms only (domain.md): a correction's own reason is free text about
+    the person like the texts it changes (« note reformulée avec Inès Benali »), so the audit
+    log (API and page) and the pathway's history show it masked, as they show the others; the
+    evaluator still reads that a correction was made, of which version and which fields."""
+    _a_written_pathway(client, as_, identified)
+    pseudonym = client.application.extensions["casecommittee"].pseudonyms.of(identified)
+    auditor = signed_in("auditor")
+    events = client.get("/api/v1/audit/events?limit=100", headers=as_("auditor")).get_json()["items"]
+    history = client.get(f"/api/v1/pathways/{pseudonym}/history", headers=as_("auditor")).get_json()["items"]
+    for items in (events, history):
+        correction = next(item for item in items if item["step"] == "corrected")
+        assert correction["data"]["reason"] == MASK
+        assert correction["data"]["changes"] == {"note": MASK}
+        assert correction["data"]["corrects_version"] == 5
+    pages = (auditor.get("/audit/evenements").get_data(as_text=True),
+             auditor.get(f"/parcours/{pseudonym}").get_data(as_text=True))
+    for read in (json.dumps(events, ensure_ascii=False), json.dumps(history, ensure_ascii=False), *pages):
+        assert not any(_shows(w, read) for w in (*TEXTS, *WORDS))
+        assert "Benali" not in read and PREFIX not in read

@@ -1,8 +1,9 @@
 """The pathway documents the API answers, shown as the caller may see them.
 
 One builder serves the read model (the current row) and the event store (`?version=`,
-`?as_of=`, and the answer to a write), so both answers have one shape. Auditors get the pseudonym for the id, no person,
-and free-text notes masked.
+`?as_of=`, and the answer to a write), so both answers have one shape. Auditors get the
+pseudonym for the id, no person, and every free text masked (a correction's own reason too:
+auditors see pseudonyms only, and a text about a person is none).
 
 Free text about the person is stored sealed (`stores/sealed_texts.py`): the builders take
 `opened`, the request's opener of the pathway's texts (`web/texts.py`), and show what it gives
@@ -136,10 +137,10 @@ def step_document(step: Step, *, pseudonymised: bool = False, opened=as_stored) 
     """One history item: version, step, both dates, actor and the step's fields (its free
     text opened by `opened`)."""
     data = dict(step.data)
-    if pseudonymised and step.code == "corrected":  # its own reason stays, not what it changes
-        data["changes"] = masked(data.get("changes") or {})
-    elif pseudonymised:
+    if pseudonymised:  # a correction's own reason too: free text about the person, no pseudonym
         data = masked(data)
+        if isinstance(data.get("changes"), dict):
+            data["changes"] = masked(data["changes"])
     data = opened_texts(data, opened)
     return {"version": step.version, "step": step.code, "occurred_on": step.occurred_on,
             "recorded_at": step.recorded_at, "actor": step.actor or {}, "data": _jsonable(data)}

@@ -23,7 +23,7 @@ from ..documents import step_document
 from ..problems import Problem
 from ..schemas.pathways import ErasureIn
 from ..schemas.steps import CORRECTABLE, STEP_SCHEMAS
-from ..texts import opener
+from ..texts import reader_opener
 from ..views.common import shown_id, visible_pathway
 from . import role_required
 from .caseload import person_name
@@ -116,7 +116,7 @@ def _page(pathway_ref: str, errors: dict | None = None, open_form: str | None = 
     name = person_name(str(pathway_id), row)
     steps = web().system.app.history(pathway_id)
     _log(pathway_id, "read_history")
-    opened = opener(pathway_id)
+    opened = reader_opener(pathway_id, row)
     history = [step_document(st, pseudonymised=principal.pseudonymised, opened=opened)
                for st in steps]
     group = web().system.reference.get(groups, row["group_id"]) or {}

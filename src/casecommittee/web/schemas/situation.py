@@ -4,8 +4,9 @@ referral, exit and consent, and the fields each kind of event carries in a histo
 Response schemas only (they are dumped, never loaded): codes are documented as the domain's
 closed lists, dates inside these objects as ISO strings (`format: date`). The free text written
 about a person (a referral's or a rupture's reason, a contact's note, a correction's reason) is
-shown opened with the person's key, « texte effacé avec les données de la personne » once they
-are erased, and masked for auditors (a correction's own reason aside).
+shown opened with the person's key to whoever may read the person (their referent, a co-pilot
+of their group), « texte effacé avec les données de la personne » once they are erased, and
+`[masqué]` for the others who see the pathway (auditors, a colleague of the group).
 """
 
 import typing

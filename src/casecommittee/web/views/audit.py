@@ -15,7 +15,6 @@ from ..pagination import decode_cursor, encode_cursor
 from ..request_body import Blueprint
 from ..schemas import audit as s
 from ..security import current_principal, roles
-from ..texts import texts
 from .common import document_errors
 from .companies import with_pathways_as
 
@@ -55,15 +54,10 @@ def event_page(after: int, limit: int) -> dict:
     steps = [(position, e) for position, e in decoded if isinstance(e, StepEvent)]
     committee = [(position, e) for position, e in decoded if isinstance(e, CommitteeSession.Event)]
     visible = _in_territory([str(e.originator_id) for _, e in steps])
-    # a correction's own reason is shown (opened), the rest masked: the keys of the page's
-    # corrected pathways read in one query
-    reader = texts()
-    reader.prime(str(e.originator_id) for _, e in steps
-                 if e.code == "corrected" and str(e.originator_id) in visible)
+    # every free text masked, a correction's own reason too: no key is read, nothing opened
     items = [
         {"position": position, "kind": "pathway", "pathway": pseudonyms.of(e.originator_id),
-         "committee_session_id": None,
-         **step_document(e.as_step(), pseudonymised=True, opened=reader.opener(e.originator_id))}
+         "committee_session_id": None, **step_document(e.as_step(), pseudonymised=True)}
         for position, e in steps if str(e.originator_id) in visible
     ]
     sessions = _sessions(committee)

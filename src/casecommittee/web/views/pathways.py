@@ -30,7 +30,7 @@ from ..schemas import pathways as s
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
-from ..texts import opener
+from ..texts import reader_opener
 from .common import document_errors, not_found, shown_id, visible_pathway
 
 blp = Blueprint("pathways", __name__, description="Parcours : repérage, étapes, historique")
@@ -87,7 +87,7 @@ def _document(pathway_id, fields: dict, follow_up: dict, row: dict, with_person:
     document = pathway_document(
         fields, shown_id=shown_id(pathway_id), territory_id=row.get("territory_id"),
         follow_up=follow_up, reference=web().system.reference, person=person,
-        pseudonymised=principal.pseudonymised, opened=opener(pathway_id),
+        pseudonymised=principal.pseudonymised, opened=reader_opener(pathway_id, row),
     )
     if not with_person:
         document.pop("person", None)
@@ -281,11 +281,11 @@ def log_step(headers, data, query, pathway_ref):
 def history(pathway_ref):
     """Every event of the pathway in order: business date, recorded time, actor, fields (the
     texts about the person opened with their key; the placeholder once they are erased)."""
-    pathway_id, _row = visible_pathway(pathway_ref)
+    pathway_id, row = visible_pathway(pathway_ref)
     principal = current_principal()
     steps = web().system.app.history(pathway_id)
     _log(pathway_id, "read_history")
-    opened = opener(pathway_id)
+    opened = reader_opener(pathway_id, row)
     return {"id": shown_id(pathway_id),
             "items": [step_document(st, pseudonymised=principal.pseudonymised, opened=opened)
                       for st in steps]}
