@@ -498,3 +498,37 @@ def test_an_evaluator_reads_every_text_about_her_masked_a_correction_s_reason_to
     for read in (json.dumps(events, ensure_ascii=False), json.dumps(history, ensure_ascii=False), *pages):
         assert not any(_shows(w, read) for w in (*TEXTS, *WORDS))
         assert "Benali" not in read and PREFIX not in read
+
+
+def test_a_decision_note_on_someone_who_did_not_consent_is_read_by_who_reads_her_only(
+        client, as_, identified):
+    """The committee shares what it decides on those who consented to the sharing (their name
+    shows on the agenda, the note with it). Yanis did not consent: the group's other referents
+    read him under a pseudonym, and the note on him masked (it may name him); his referent and
+    the co-pilot read it."""
+    yanis = client.post("/api/v1/pathways", headers=as_("referent"), json={
+        **IDENTIFY, "person": {"first_name": "Yanis", "last_name": "Haddad", "birth_date": "2005-01-02"},
+        "consent": {"committee_sharing": False}}).get_json()["id"]
+    _step(client, as_, yanis, {"step": "referent_assigned", "occurred_on": "2026-06-02",
+                               "referent_id": "referent", "structure_id": "s-ml"})
+    session = client.post("/api/v1/committees", headers=as_("copilot"), json={
+        "group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"}).get_json()["id"]
+    notes = {identified: DECISION, yanis: "revoir Yanis Haddad avec sa curatrice"}
+    for pathway_id, note in notes.items():
+        decided = client.post(f"/api/v1/committees/{session}/decisions", headers=as_("copilot"),
+                              json={"pathway_id": pathway_id, "decision": "continue", "note": note})
+        assert decided.status_code == 201, decided.get_json()
+
+    for closed in (False, True):
+        document = "minutes" if closed else "agenda"
+        for reader, reads_yanis in (("copilot", True), ("referent", True), ("referent2", False)):
+            read = client.get(f"/api/v1/committees/{session}/{document}", headers=as_(reader))
+            items = {item["pathway_id"]: item for item in read.get_json()["items"]}
+            assert items[identified]["decision"]["note"] == DECISION, reader  # (she consented)
+            assert items[yanis]["decision"]["note"] == (notes[yanis] if reads_yanis else MASK), reader
+            csv = client.get(f"/api/v1/committees/{session}/{document}",
+                             headers={**as_(reader), "Accept": "text/csv"}).get_data(as_text=True)
+            assert ("Haddad" in csv) is reads_yanis, reader
+        if not closed:
+            assert client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
+                               json={"attendance": ["Mission locale"]}).status_code == 200

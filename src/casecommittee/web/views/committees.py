@@ -9,6 +9,8 @@ from datetime import date
 from flask import request
 
 from ...application import CommitteeNotFound
+from ...projections.pathways import pathway_rows
+from ...queries.caseload import rows_of
 from ...queries.session_documents import agenda_document, close_session
 from ...queries.sessions import sessions_page
 from ...stores.reference import groups
@@ -121,24 +123,41 @@ def session_document(session) -> dict:
 
 def _shown(document: dict) -> dict:
     """Pathway ids as the caller may see them (pseudonyms for auditors); a decision's note (free
-    text that may name the person) opened with the person's key (the keys of the whole agenda
-    read in one query), masked for auditors. (A referral's reason, in `details`, is never
-    shown: the documents name the reasons only.)"""
-    pseudonymised = current_principal().pseudonymised
-    reader = texts()
-    if not pseudonymised:
-        reader.prime(item["pathway_id"] for item in document["items"]
-                     if (item.get("decision") or {}).get("note"))
+    text that may name the person) opened with the person's key for the readers it is shared
+    with (`_shares_notes`; the keys of the whole agenda read in one query), masked for the
+    others. (A referral's reason, in `details`, is never shown: the documents name the reasons
+    only.)"""
+    decided = [item["pathway_id"] for item in document["items"]
+               if (item.get("decision") or {}).get("note")]
+    shared = _shares_notes(document["items"], decided)
+    texts().prime(shared)
     for item in document["items"]:
         pathway_id = item["pathway_id"]
         item["pathway_id"] = shown_id(pathway_id)
         if item.get("decision"):
             item["decision"] = {**item["decision"], "pathway_id": item["pathway_id"]}
-            if pseudonymised:
-                item["decision"] = masked(item["decision"])
+            if pathway_id in shared:
+                item["decision"]["note"] = texts().open(pathway_id, item["decision"].get("note"))
             else:
-                item["decision"]["note"] = reader.open(pathway_id, item["decision"].get("note"))
+                item["decision"] = masked(item["decision"])
     return document
+
+
+def _shares_notes(items: list[dict], pathway_ids: list[str]) -> set[str]:
+    """The pathways among these whose decision notes the caller reads: those whose person they
+    may read (their referent, a co-pilot of the group), and, for the group's other readers,
+    those who consented to committee sharing (at the session, and still: as their name is
+    shown). Never an auditor's."""
+    principal = current_principal()
+    if principal.pseudonymised or not pathway_ids:
+        return set()
+    rows = rows_of(web().system.engine, pathway_ids,
+                   (pathway_rows.c.group_id, pathway_rows.c.territory_id,
+                    pathway_rows.c.referent_id, pathway_rows.c.consent_sharing))
+    consented = {item["pathway_id"] for item in items if item.get("consent_sharing")}
+    return {pid for pid, row in rows.items()
+            if principal.reads_person(row)
+            or (principal.sees(row) and pid in consented and row["consent_sharing"])}
 
 
 def _negotiated(document: dict, title: str):
