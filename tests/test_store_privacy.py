@@ -64,3 +64,21 @@ def test_an_upgrade_leaves_nothing_of_the_responses_kept_in_clear(tmp_path):
         assert [p.name for p in data_dir.rglob("*") if p.is_file() and b"Benali" in p.read_bytes()] == []
     finally:
         system.close()
+
+
+def test_a_failed_statement_never_tells_the_values_it_carried(system, caplog):
+    """A statement that fails (a duplicate, a lost connection) is logged with its traceback by
+    the 500 handler and the projections' stall report: its SQL is told, never its values (an
+    old event's text written in clear, a person's name typed by a professional)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from casecommittee.stores.reference import users
+
+    row = {"id": "u-ines", "name": "Inès Benali", "role": "referent", "territory_id": None,
+           "group_ids": [], "structure_id": None}
+    for engine in (system.engine, system.personal_data.engine):
+        with pytest.raises(IntegrityError) as failed:
+            with engine.begin() as conn:
+                conn.execute(users.insert().values(**row))
+                conn.execute(users.insert().values(**row))
+        assert "Benali" not in str(failed.value) and "INSERT INTO users" in str(failed.value)

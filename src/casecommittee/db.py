@@ -69,10 +69,15 @@ def make_engine(url: str | URL, *, personal: bool = False, **options) -> Engine:
     WAL is synced at each commit, so an identity is on disk before its event is written) and
     overwrites what it deletes or replaces with zeros (`secure_delete`: no erased identity
     nor destroyed key lingers in a page's free space or on the free list).
+
+    Every engine hides a statement's parameters in its errors (`hide_parameters`): a failed
+    statement is logged (the 500 handler, a projection's stall) with its SQL, never with the
+    values it carried (a name, a text written in clear by an older version).
     """
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30}, **JSON_OPTIONS)
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                               **JSON_OPTIONS)
         synchronous = "FULL" if personal else "NORMAL"
 
         @event.listens_for(engine, "connect")
@@ -86,7 +91,7 @@ def make_engine(url: str | URL, *, personal: bool = False, **options) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **options, **JSON_OPTIONS)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **options, **JSON_OPTIONS)
 
 
 def forget_old_versions(engine: Engine, table: str) -> bool:

@@ -52,8 +52,9 @@ def default_partitions(notifications: int) -> int:
 
 
 def scratch_engine(path: Path) -> Engine:
-    """A throwaway SQLite file: no journal, no fsync (a crash only loses the scratch)."""
-    engine = create_engine(f"sqlite:///{path}", **JSON_OPTIONS)
+    """A throwaway SQLite file: no journal, no fsync (a crash only loses the scratch); its
+    errors hide their values, as every engine's (`db.make_engine`)."""
+    engine = create_engine(f"sqlite:///{path}", hide_parameters=True, **JSON_OPTIONS)
 
     @event.listens_for(engine, "connect")
     def _fast(dbapi_connection, _record):
