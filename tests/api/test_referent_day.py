@@ -91,3 +91,16 @@ def test_lists_are_paginated_with_an_opaque_cursor(client, as_):
     assert seen == [f"2026-06-0{day}" for day in range(7, 0, -1)]
     assert client.get("/api/v1/pathways?cursor=nope", headers=as_("copilot")).status_code == 400
     assert client.get("/api/v1/pathways?limit=501", headers=as_("copilot")).status_code == 422
+
+
+def test_a_name_is_never_searched_through_the_address(client, as_, identified):
+    """`q` finds a pathway by the beginning of its id (or an auditor's pseudonym): a name typed
+    there is refused, field by field, as the address is kept by the server's access log and
+    the proxies (the pages search names through a form)."""
+    for q in ("Benali", "Inès B", "ines.benali@example.org"):
+        refused = client.get(f"/api/v1/pathways?q={q}", headers=as_("copilot"))
+        assert refused.status_code == 422, q
+        assert "q" in refused.get_json()["errors"]
+        assert "Benali" not in refused.get_data(as_text=True)
+    assert client.get(f"/api/v1/pathways?q={identified[:8].upper()}",
+                      headers=as_("copilot")).get_json()["items"][0]["id"] == identified

@@ -81,8 +81,14 @@ class PathwayListQuery(PageQuerySchema):
     group_id = identifier(load_default=None)
     stage = one_of(v.STAGES, load_default=None)
     referent_id = identifier(load_default=None)
-    q = Text(load_default=None, validate=validate.Length(1, 64),
-                      metadata={"description": "the beginning of a pathway id (or a pseudonym)"})
+    #: Never a name: the address is kept by the server's access log and the proxies.
+    q = Text(load_default=None, validate=[
+        validate.Length(1, 64),
+        validate.Regexp(r"^(?:[0-9A-Fa-f-]+|ps-[a-z2-7]+)$",
+                        error="le début d'un identifiant de parcours ou un pseudonyme (ps-…), "
+                              "jamais un nom : l'adresse est conservée dans les journaux")],
+             metadata={"description": "the beginning of a pathway id (or a pseudonym); never a "
+                                      "name (the address is kept in the servers' logs)"})
 
 
 class Checkpoint(Document):
