@@ -532,3 +532,29 @@ def test_a_decision_note_on_someone_who_did_not_consent_is_read_by_who_reads_her
         if not closed:
             assert client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
                                json={"attendance": ["Mission locale"]}).status_code == 200
+
+
+def test_an_erasure_s_reason_may_not_name_the_person_it_outlives(client, as_, identified,
+                                                                 signed_in, system):
+    """The tombstone keeps why the data were erased, in clear, after the person's key is gone
+    (the coordinator's list of erasures shows it): a reason naming the person, or giving her
+    phone or e-mail, is refused (422 field by field, the page's form alike, nothing erased);
+    a reason that does not is kept."""
+    person = system.personal_data.get(uuid.UUID(identified))
+    system.personal_data.put(uuid.UUID(identified), {**person, "email": INES["email"]})
+    url = f"/api/v1/pathways/{identified}/personal-data"
+    for reason in ("demande d'Inès Benali", "BENALI a demandé l'effacement",
+                   "demande de ines (courriel)", "appel du 06 00 00 00 00",
+                   "courriel de ines.benali@example.org"):
+        refused = client.delete(url, headers=as_("referent"), json={"reason": reason})
+        assert refused.status_code == 422, reason
+        assert "reason" in refused.get_json()["errors"], reason
+    referent = signed_in("referent")
+    referent.get(f"/parcours/{identified}/fiche")
+    page = referent.post(f"/parcours/{identified}/fiche", {"reason": "demande d'Inès Benali"})
+    assert page.status_code == 422 and "nommer la personne" in page.get_data(as_text=True)
+    assert system.personal_data.get(uuid.UUID(identified))["last_name"] == "Benali"
+
+    erased = client.delete(url, headers=as_("referent"), json={"reason": "demande de la personne"})
+    assert erased.status_code == 200, erased.get_json()
+    assert system.personal_data.tombstone(uuid.UUID(identified))["reason"] == "demande de la personne"

@@ -23,6 +23,7 @@ the table's dead row versions. Writes are durable at commit (`synchronous=FULL`)
 import json
 import logging
 import os
+import re
 from base64 import b64decode
 from uuid import UUID
 
@@ -34,7 +35,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import SystemClock
 from ..db import forget_old_versions, metadata
-from .identity_index import IdentityIndex
+from ..domain.errors import InvalidValue
+from .identity_index import IdentityIndex, normalised_name
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,29 @@ class PersonalDataErased(LookupError):
 
 class PersonalDataMissing(LookupError):
     """No personal data were recorded for this pathway."""
+
+
+#: Why an erasure's reason is refused.
+REASON_NAMES_THE_PERSON = ("le motif ne doit pas nommer la personne ni donner ses coordonnées : "
+                           "il est conservé après l'effacement")
+
+_DIGITS = re.compile(r"\D")
+_WORDS = re.compile(r"[^0-9a-z]+")
+
+
+def names_the_person(text: str, person: dict) -> bool:
+    """Whether a text names the person (their first or last name as a word, accents and case
+    aside: « demande d'Inès », « BENALI ») or gives their e-mail or phone (digits alone)."""
+    words = f" {_WORDS.sub(' ', normalised_name(text))} "
+    for name in (person.get("first_name"), person.get("last_name")):
+        folded = _WORDS.sub(" ", normalised_name(name or "")).strip()
+        if len(folded) >= 2 and f" {folded} " in words:
+            return True
+    email = (person.get("email") or "").strip().casefold()
+    if email and email in text.casefold():
+        return True
+    phone = _DIGITS.sub("", person.get("phone") or "")
+    return len(phone) >= 6 and phone in _DIGITS.sub("", text)
 
 
 def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
@@ -206,7 +231,15 @@ class PersonalDataStore:
         return {"erased_at": row.erased_at, "reason": row.erasure_reason, "erased_by": row.erased_by}
 
     def erase(self, pathway_id: UUID, reason: str, erased_by: str | None = None) -> bool:
-        """Destroys the person's data and key, keeping a tombstone; False if nothing to erase."""
+        """Destroys the person's data and key, keeping a tombstone; False if nothing to erase.
+        The tombstone's reason outlives the person's key, in clear: one that names them or
+        gives a contact of theirs is refused (InvalidValue on `reason`, nothing erased)."""
+        try:
+            person = self.get(pathway_id)
+        except (PersonalDataErased, PersonalDataMissing):
+            person = None
+        if person is not None and names_the_person(reason, person):
+            raise InvalidValue(REASON_NAMES_THE_PERSON, field="reason")
         with self.engine.begin() as conn:
             erased = bool(
                 conn.execute(

@@ -197,10 +197,15 @@ def record(pathway_id):
         except ValidationError as error:
             errors = field_errors(error)
         else:
-            store.erase(pid, data["reason"], erased_by=g.principal.user_id)
-            _log(pid, "erase_personal_data")
-            flash("Les données personnelles ont été effacées ; l'historique et les statistiques restent.")
-            return redirect(url_for(".record", pathway_id=pathway_id))
+            try:
+                store.erase(pid, data["reason"], erased_by=g.principal.user_id)
+            except DomainError as refused:  # a reason naming the person
+                errors = {refused.field: [refused.message]}
+            else:
+                _log(pid, "erase_personal_data")
+                flash("Les données personnelles ont été effacées ; l'historique et les "
+                      "statistiques restent.")
+                return redirect(url_for(".record", pathway_id=pathway_id))
     person, tombstone = None, store.tombstone(pid)
     if tombstone is None:
         try:

@@ -205,6 +205,9 @@ class PersonalData(Document):
 
 
 class ErasureIn(Schema):
-    """Why the person's data are erased (right to erasure, retention limit…)."""
+    """Why the person's data are erased (right to erasure, retention limit…). The reason is
+    kept in clear after the erasure: one naming the person or giving their phone or e-mail is
+    refused (422 on `reason`)."""
 
-    reason = label(required=True)
+    reason = label(required=True, metadata={
+        "description": "kept after the erasure: never the person's name, phone or e-mail"})
