@@ -81,6 +81,15 @@ def _history_reasons(server: Server, pathway_ids: list[str]) -> Counter:
     return reasons
 
 
+def _in_her_caseload(server: Server) -> str:
+    """A person the referent identifies and is then assigned (she reads the texts about her)."""
+    pid = server.call("POST", "/pathways", IDENTIFICATION).body["id"]
+    assert server.call("POST", f"/pathways/{pid}/steps", {
+        "step": "referent_assigned", "occurred_on": "2026-06-02", "referent_id": "referent",
+        "structure_id": "s-ml"}).status == 201
+    return pid
+
+
 def _pathway_count(server: Server) -> int:
     count, cursor = 0, None
     while True:
@@ -99,7 +108,7 @@ def test_kill_9_under_a_keyed_load_loses_nothing_duplicates_nothing_and_leaves_n
     answered: dict[str, tuple] = {}  # key → (request, resource id, ETag) once answered
     figures = Counter()
     try:
-        pathway_ids = [server.call("POST", "/pathways", IDENTIFICATION).body["id"] for _ in range(3)]
+        pathway_ids = [_in_her_caseload(server) for _ in range(3)]
         for cycle in range(CYCLES):
             with Load(server, pathway_ids, cycle) as load:
                 time.sleep(rng.uniform(0.4, 1.5))
@@ -150,7 +159,7 @@ def test_twenty_writers_without_if_match_all_succeed_and_a_stale_if_match_is_tol
     server = Server(store_env, prepare_store(store_env), workers=4)
     server.start()
     try:
-        pid = server.call("POST", "/pathways", IDENTIFICATION).body["id"]
+        pid = _in_her_caseload(server)
         start = threading.Barrier(20)
         statuses: dict[int, int] = {}
 
@@ -166,9 +175,9 @@ def test_twenty_writers_without_if_match_all_succeed_and_a_stale_if_match_is_tol
             thread.join(timeout=60)
         assert Counter(statuses.values()) == {201: 20}
         read = server.call("GET", f"/pathways/{pid}")
-        assert read.headers["ETag"] == '"21"'
+        assert read.headers["ETag"] == '"22"'
         assert _history_reasons(server, [pid]) == {f"writer {n}": 1 for n in range(20)}
-        stale = server.call("POST", f"/pathways/{pid}/steps", _referral("late"), If_Match='"20"')
+        stale = server.call("POST", f"/pathways/{pid}/steps", _referral("late"), If_Match='"21"')
         assert stale.status == 409 and stale.body["type"] == "/problems/version_conflict"
     finally:
         server.stop()
