@@ -558,3 +558,25 @@ def test_an_erasure_s_reason_may_not_name_the_person_it_outlives(client, as_, id
     erased = client.delete(url, headers=as_("referent"), json={"reason": "demande de la personne"})
     assert erased.status_code == 200, erased.get_json()
     assert system.personal_data.tombstone(uuid.UUID(identified))["reason"] == "demande de la personne"
+
+
+def test_the_minutes_attendance_may_not_name_a_person_on_the_agenda(client, as_, identified,
+                                                                   signed_in):
+    """The attendance is frozen in clear with the minutes (it names the partners present): a
+    line naming a person the session discussed (« Inès Benali (présente) ») would outlive her
+    erasure, so it is refused (422 on `attendance`, the page's form alike; the session stays
+    open), and the partners alone are kept."""
+    session = _a_written_pathway(client, as_, identified)
+    url = f"/api/v1/committees/{session}"
+    refused = client.post(f"{url}/close", headers=as_("copilot"),
+                          json={"attendance": ["Mission locale", "Inès BENALI (présente)"]})
+    assert refused.status_code == 422, refused.get_json()
+    assert "attendance" in refused.get_json()["errors"]
+    copilot = signed_in("copilot")
+    copilot.get(f"/comites/{session}")
+    page = copilot.post(f"/comites/{session}/cloture", {"attendance": "Mission locale\nInès, sa mère"})
+    assert page.status_code == 422 and "jamais une personne" in page.get_data(as_text=True)
+    assert client.get(url, headers=as_("copilot")).get_json()["status"] == "scheduled"
+
+    closed = client.post(f"{url}/close", headers=as_("copilot"), json={"attendance": ["Mission locale"]})
+    assert closed.status_code == 200, closed.get_json()

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..domain.committee import CommitteeSession
+from ..domain.errors import InvalidValue
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ..domain.vocabulary import STAGE_LABELS
 from ..projections.pathways import pathway_rows
+from ..stores.personal_data import PersonalDataErased, PersonalDataMissing, names_the_person
 from ..stores.reference import groups
 from .agenda import REASON_LABELS, AgendaItem, agenda_inputs
 from .caseload import get_row, rows_of
@@ -150,7 +152,26 @@ def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dic
 
 
 def close_session(system, session: CommitteeSession, attendance: list[str], actor: dict) -> CommitteeSession:
-    """Closes a session: its live agenda (without names) and decisions become the minutes."""
+    """Closes a session: its live agenda (without names) and decisions become the minutes.
+    The attendance is frozen in clear: a line naming a person the session discussed is
+    refused (InvalidValue on `attendance`), as it would outlive their erasure."""
     live = agenda_document(system, session, lambda pathway_id, consent: pathway_id)
+    _check_attendance(system, [item["pathway_id"] for item in live["items"]], attendance)
     frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
     return system.app.close_committee(session.id, agenda=frozen, attendance=attendance, actor=actor)
+
+
+def _check_attendance(system, pathway_ids: list[str], attendance: list[str]) -> None:
+    """Refuses an attendance line naming one of these pathways' people (each identity
+    decrypted in memory, never kept; the erased and the unnamed have none)."""
+    if not attendance or system.personal_data is None:
+        return
+    for pathway_id in pathway_ids:
+        try:
+            person = system.personal_data.get(pathway_id)
+        except (PersonalDataErased, PersonalDataMissing, ValueError):
+            continue
+        if any(names_the_person(line, person) for line in attendance):
+            raise InvalidValue("la liste des présents nomme les partenaires, jamais une personne "
+                               "dont le comité parle : elle est conservée après son effacement",
+                               field="attendance")
