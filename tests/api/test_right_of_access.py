@@ -31,7 +31,7 @@ def _step(client, as_, pathway_id, body, user="referent") -> dict:
     return answer.get_json()
 
 
-def _written_pathway(client, as_, ines) -> str:
+def written_pathway(client, as_, ines) -> str:
     """Inès's steps with their texts, Lucas in the same group; the committee decides on both.
     Returns the session id."""
     _step(client, as_, ines, {"step": "committee_referral", "occurred_on": "2026-06-03",
@@ -74,7 +74,7 @@ def _exports_logged(client, as_, pathway_id) -> list[str]:
 
 def test_ines_gets_her_identity_her_steps_their_texts_and_the_committee_decision(
         client, as_, identified):
-    session = _written_pathway(client, as_, identified)
+    session = written_pathway(client, as_, identified)
 
     answer = _export(client, as_, identified)
     assert answer.status_code == 200, answer.get_json()
@@ -128,7 +128,7 @@ def test_ines_gets_her_identity_her_steps_their_texts_and_the_committee_decision
 
 
 def test_no_one_outside_her_record_exports_it(client, as_, identified, app):
-    _written_pathway(client, as_, identified)
+    written_pathway(client, as_, identified)
     pseudonym = app.extensions["casecommittee"].pseudonyms.of(identified)
 
     colleague = _export(client, as_, identified, "referent2")  # same group, not her referent
@@ -146,7 +146,7 @@ def test_no_one_outside_her_record_exports_it(client, as_, identified, app):
 
 
 def test_once_erased_the_export_is_the_tombstone_and_holds_no_text(client, as_, identified):
-    _written_pathway(client, as_, identified)
+    written_pathway(client, as_, identified)
 
     erased = client.delete(f"/api/v1/pathways/{identified}/personal-data", headers=as_("referent"),
                            json={"reason": "demande d'effacement (RGPD, article 17)"})
