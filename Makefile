@@ -39,11 +39,14 @@ postgres:
 # The whole suite on SQLite, then on PostgreSQL.
 test: lint test-sqlite test-pg
 
+# The tests are shared among TEST_WORKERS processes (pytest-xdist; 0 runs them in this one).
+TEST_WORKERS ?= 2
+
 test-sqlite: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-pg: $(STAMP) browser postgres
-	scripts/with-postgres $(BIN)/python -m pytest
+	scripts/with-postgres $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Everything on SQLite (10,000 and 50,000 pathways), then SQLite and PostgreSQL side by side
 # (10,000 pathways, a throw-away PostgreSQL server).

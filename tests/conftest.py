@@ -25,12 +25,16 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     """Leaves out the tests of the other backend's own mechanisms (marked sqlite_only or
-    postgres_only): they are deselected, and the summary counts them."""
+    postgres_only): they are deselected, and the summary counts them; puts the long tests
+    (marked slow) first."""
     other = "sqlite_only" if TEST_DATABASE_URL else "postgres_only"
     left_out = [item for item in items if item.get_closest_marker(other)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if not item.get_closest_marker(other)]
+    # the long tests (marked slow) first: `make test` shares the tests among two processes
+    # (pytest-xdist), and a long test begun last would keep one of them running alone
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

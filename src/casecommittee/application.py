@@ -257,9 +257,10 @@ class CaseCommittee(Application):
         read of the read models); what it raises refuses the step. The step's private texts are
         sealed once, after the first load and check (one key lookup, none without a text).
         """
-        sealed: dict = {}
+        sealed: dict | None = None  # (the step's fields once sealed)
 
         def attempt() -> Pathway:
+            nonlocal sealed
             pathway = self.get_pathway(pathway_id)
             if check is not None:
                 check(pathway.state)
@@ -267,9 +268,9 @@ class CaseCommittee(Application):
                 raise VersionConflict(pathway_id, expected_version, pathway.version)
             if code == "proposed_to_company":
                 self.check_proposal(pathway.state.group_id, fields)
-            if not sealed:
-                sealed.update(fields if self.texts is None
-                              else self.texts.seal_step(pathway.id, code, fields))
+            if sealed is None:
+                sealed = (fields if self.texts is None
+                          else self.texts.seal_step(pathway.id, code, fields))
             pathway.record(
                 code, occurred_on=occurred_on, actor=actor, today=self.clock.today(),
                 recorded_at=self.clock.now(), **sealed,

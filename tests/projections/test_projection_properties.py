@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from unittest.mock import patch
 
+import pytest
 from cite import Referent
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -112,6 +113,7 @@ def direct_figures(states, day: date):
     }
 
 
+@pytest.mark.slow  # (the longest test: started first, see conftest)
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(intents=intents, as_of_offset=st.integers(0, 400), data=st.data())

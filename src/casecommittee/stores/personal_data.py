@@ -114,15 +114,20 @@ class PersonalDataStore:
 
     def _live_keys(self, conn, ids: list[str]) -> dict[str, bytes]:
         """pathway id → the person's key, for those of `ids` whose key is not destroyed."""
-        found: dict[str, bytes] = {}
+        return {ident: key for ident, key in self._keys(conn, ids).items() if key is not None}
+
+    def _keys(self, conn, ids: list[str]) -> dict[str, bytes | None]:
+        """pathway id → the person's key (None when an erasure destroyed it), for those of
+        `ids` that have a row: one query per 500 ids."""
+        found: dict[str, bytes | None] = {}
         for start in range(0, len(ids), 500):
             rows = conn.execute(
                 select(personal_data_table.c.pathway_id, personal_data_table.c.wrapped_key)
-                .where(personal_data_table.c.pathway_id.in_(ids[start:start + 500]),
-                       personal_data_table.c.wrapped_key.is_not(None))
+                .where(personal_data_table.c.pathway_id.in_(ids[start:start + 500]))
             ).all()
             for row in rows:
-                found[row.pathway_id] = self._unwrap(row.pathway_id, row.wrapped_key)
+                found[row.pathway_id] = (None if row.wrapped_key is None
+                                         else self._unwrap(row.pathway_id, row.wrapped_key))
         return found
 
     def _unwrap(self, pathway_id: str, wrapped_key: bytes) -> bytes:
@@ -161,17 +166,8 @@ class PersonalDataStore:
         """pathway id → the person's key (None when an erasure destroyed it), for those of
         `pathway_ids` that have a row (none made): one query per 500 ids, to open texts."""
         ids = sorted({str(pid) for pid in pathway_ids})
-        found: dict[str, bytes | None] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(ids), 500):
-                rows = conn.execute(
-                    select(personal_data_table.c.pathway_id, personal_data_table.c.wrapped_key)
-                    .where(personal_data_table.c.pathway_id.in_(ids[start:start + 500]))
-                ).all()
-                for row in rows:
-                    found[row.pathway_id] = (None if row.wrapped_key is None
-                                             else self._unwrap(row.pathway_id, row.wrapped_key))
-        return found
+            return self._keys(conn, ids)
 
     def get(self, pathway_id: UUID) -> dict:
         """The person's data; raises PersonalDataErased or PersonalDataMissing."""
@@ -185,10 +181,9 @@ class PersonalDataStore:
             raise PersonalDataErased(
                 f"données effacées le {row.erased_at:%d/%m/%Y} ({row.erasure_reason})"
             )
-        aad = str(pathway_id).encode()
+        person_key = self._unwrap(str(pathway_id), row.wrapped_key)
         try:
-            person_key = _open(self._master, row.wrapped_key, aad)
-            return json.loads(_open(person_key, row.ciphertext, aad))
+            return json.loads(_open(person_key, row.ciphertext, str(pathway_id).encode()))
         except InvalidTag:
             raise PersonalDataMissing(
                 "les données personnelles ne se déchiffrent pas avec la clé configurée "
