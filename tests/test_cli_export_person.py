@@ -5,7 +5,6 @@ same line in the access log."""
 import json
 
 from click.testing import CliRunner
-from sqlalchemy import select
 
 from api import conftest as api
 from api.test_right_of_access import (
@@ -14,10 +13,10 @@ from api.test_right_of_access import (
     REFERRAL,
     RUPTURE,
     TEXTS,
+    exports_logged,
     written_pathway,
 )
 from casecommittee.cli import main
-from casecommittee.stores.access_log import access_log
 
 app, as_, client, reference, tokens = api.app, api.as_, api.client, api.reference, api.tokens
 identified = api.identified
@@ -27,14 +26,7 @@ def _run(store_env, *args):
     return CliRunner().invoke(main, [str(a) for a in args], env=store_env)
 
 
-def _exports_logged(system, pathway_id) -> list[str]:
-    with system.engine.connect() as conn:
-        return list(conn.execute(select(access_log.c.user_id).where(
-            access_log.c.pathway_id == pathway_id,
-            access_log.c.action == "export_personal_data").order_by(access_log.c.id)).scalars())
-
-
-def test_the_export_of_ines_from_the_command_line(client, as_, identified, store_env, system,
+def test_the_export_of_ines_from_the_command_line(client, as_, identified, store_env,
                                                    tmp_path):
     written_pathway(client, as_, identified)
 
@@ -54,10 +46,10 @@ def test_the_export_of_ines_from_the_command_line(client, as_, identified, store
     assert written.exit_code == 0, written.output
     assert "8 steps, 1 committee decisions" in written.output
     assert json.loads(saved.read_text(encoding="utf-8"))["person"]["first_name"] == "Inès"
-    assert _exports_logged(system, identified) == ["referent", "referent", "copilot"]  # CLI, API, CLI
+    assert exports_logged(client, as_, identified) == ["referent", "referent", "copilot"]  # CLI, API, CLI
 
 
-def test_the_same_rules_as_the_api(client, as_, identified, store_env, system):
+def test_the_same_rules_as_the_api(client, as_, identified, store_env):
     written_pathway(client, as_, identified)
     for user, says in (("referent2", "seul le référent de la personne"),
                        ("referent_familles", "aucun parcours"),
@@ -66,7 +58,7 @@ def test_the_same_rules_as_the_api(client, as_, identified, store_env, system):
         refused = _run(store_env, "export-person", identified, "--as", user)
         assert refused.exit_code == 1 and says in refused.output, (user, refused.output)
         assert not any(text in refused.output for text in TEXTS)
-    assert _exports_logged(system, identified) == []
+    assert exports_logged(client, as_, identified) == []
 
     client.delete(f"/api/v1/pathways/{identified}/personal-data", headers=as_("referent"),
                   json={"reason": "demande de la personne"})

@@ -66,7 +66,8 @@ def _export(client, as_, pathway_id, user="referent"):
     return client.get(f"/api/v1/pathways/{pathway_id}/personal-data", headers=as_(user))
 
 
-def _exports_logged(client, as_, pathway_id) -> list[str]:
+def exports_logged(client, as_, pathway_id) -> list[str]:
+    """Who exported the pathway's personal data, in order (the access log, as the admin reads it)."""
     log = client.get(f"/api/v1/audit/access-log?pathway_id={pathway_id}",
                      headers=as_("admin")).get_json()
     return [entry["user_id"] for entry in log["items"] if entry["action"] == "export_personal_data"]
@@ -124,7 +125,7 @@ def test_ines_gets_her_identity_her_steps_their_texts_and_the_committee_decision
     # her group's co-pilot exports the same; each export is in the access log
     by_copilot = _export(client, as_, identified, "copilot").get_json()
     assert {**by_copilot, "exported_at": None} == {**exported, "exported_at": None}
-    assert _exports_logged(client, as_, identified) == ["referent", "copilot"]
+    assert exports_logged(client, as_, identified) == ["referent", "copilot"]
 
 
 def test_no_one_outside_her_record_exports_it(client, as_, identified, app):
@@ -142,7 +143,7 @@ def test_no_one_outside_her_record_exports_it(client, as_, identified, app):
     assert client.get(f"/api/v1/pathways/{identified}/personal-data").status_code == 401
     unknown = "00000000-0000-0000-0000-000000000000"
     assert _export(client, as_, unknown).status_code == 404
-    assert _exports_logged(client, as_, identified) == []
+    assert exports_logged(client, as_, identified) == []
 
 
 def test_once_erased_the_export_is_the_tombstone_and_holds_no_text(client, as_, identified):
@@ -168,4 +169,4 @@ def test_once_erased_the_export_is_the_tombstone_and_holds_no_text(client, as_, 
     # the history remains (pseudonymous), as before
     history = client.get(f"/api/v1/pathways/{identified}/history", headers=as_("copilot")).get_json()
     assert len(history["items"]) == 8
-    assert _exports_logged(client, as_, identified) == ["referent", "copilot"]
+    assert exports_logged(client, as_, identified) == ["referent", "copilot"]

@@ -6,17 +6,15 @@ holds nothing else."""
 
 import json
 
-from sqlalchemy import select
-
 from api.test_right_of_access import (
     DECISION,
     NOTE_CORRECTED,
     REFERRAL,
     RUPTURE,
     TEXTS,
+    exports_logged,
     written_pathway,
 )
-from casecommittee.stores.access_log import access_log
 
 
 def _shows(text: str, page: str) -> bool:
@@ -24,15 +22,8 @@ def _shows(text: str, page: str) -> bool:
     return any(shown in page for shown in (text, text.replace("'", "&#39;"), text.replace("'", "&#x27;")))
 
 
-def _exports_logged(system, pathway_id) -> list[str]:
-    with system.engine.connect() as conn:
-        return list(conn.execute(select(access_log.c.user_id).where(
-            access_log.c.pathway_id == pathway_id,
-            access_log.c.action == "export_personal_data").order_by(access_log.c.id)).scalars())
-
-
 def test_the_referent_prints_and_downloads_what_is_held_about_ines(
-        client, as_, identified, signed_in, system):
+        client, as_, identified, signed_in):
     written_pathway(client, as_, identified)
     referent = signed_in("referent")
 
@@ -64,10 +55,10 @@ def test_the_referent_prints_and_downloads_what_is_held_about_ines(
                         headers=as_("referent")).get_json()
     assert {**document, "exported_at": None} == {**by_api, "exported_at": None}
 
-    assert _exports_logged(system, identified) == ["referent", "referent", "referent"]
+    assert exports_logged(client, as_, identified) == ["referent", "referent", "referent"]
 
 
-def test_only_those_who_read_her_record_open_it(client, as_, identified, signed_in, system):
+def test_only_those_who_read_her_record_open_it(client, as_, identified, signed_in):
     written_pathway(client, as_, identified)
     url = f"/parcours/{identified}/droit-d-acces"
 
@@ -79,7 +70,7 @@ def test_only_those_who_read_her_record_open_it(client, as_, identified, signed_
     for user in ("auditor", "cre", "admin"):
         assert signed_in(user).get(url).status_code == 403, user
     assert signed_in("copilot").get(url).status_code == 200
-    assert _exports_logged(system, identified) == ["copilot"]
+    assert exports_logged(client, as_, identified) == ["copilot"]
 
 
 def test_once_she_is_erased_the_page_says_so_and_holds_nothing_else(
