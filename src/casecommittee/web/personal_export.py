@@ -31,6 +31,7 @@ pseudonymous history the statistics replay, which no longer leads back to anyone
 from ..domain.committee import DECISION_LABELS, KIND_LABELS
 from ..domain.pathway import STEP_LABELS
 from ..queries.sessions import decisions_about
+from ..stores.personal_data import PersonalDataErased
 from ..stores.reference import structures
 from ..stores.sealed_texts import TextReader
 from .documents import jsonable, step_document
@@ -54,7 +55,10 @@ def export_document(system, pathway_id, reader: TextReader) -> dict:
     tombstone = store.tombstone(pathway_id)
     if tombstone is not None:
         return erased_document(pathway_id, tombstone, now)
-    person = store.get(pathway_id)
+    try:
+        person = store.get(pathway_id)
+    except PersonalDataErased:  # erased since the tombstone was read
+        return erased_document(pathway_id, store.tombstone(pathway_id), now)
     pathway = system.app.get_pathway(pathway_id)
     opened = reader.opener(pathway_id)
     names = _Names(system.reference)
