@@ -170,3 +170,25 @@ def test_once_erased_the_export_is_the_tombstone_and_holds_no_text(client, as_, 
     history = client.get(f"/api/v1/pathways/{identified}/history", headers=as_("copilot")).get_json()
     assert len(history["items"]) == 8
     assert exports_logged(client, as_, identified) == ["referent", "copilot"]
+
+
+def test_an_orientation_decided_in_committee_names_her_referent_not_his_user_id(
+        client, as_, identified):
+    session = client.post("/api/v1/committees", headers=as_("copilot"), json={
+        "group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-06-30"}).get_json()["id"]
+    decided = client.post(f"/api/v1/committees/{session}/decisions", headers=as_("copilot"), json={
+        "pathway_id": identified, "decision": "orient", "note": DECISION,
+        "orientation": {"scheme": "Garantie jeunes", "structure_id": "s-ml",
+                        "referent_id": "referent2"}})
+    assert decided.status_code == 201, decided.get_json()
+
+    exported = _export(client, as_, identified, "copilot").get_json()
+    (decision,) = exported["decisions"]
+    assert decision["decision_label"] == "orientation" and decision["note"] == DECISION
+    assert decision["orientation"] == {"scheme": "Garantie jeunes", "structure_id": "s-ml",
+                                       "referent_name": "Referent2"}
+    oriented = exported["steps"][-1]
+    assert oriented["step"] == "oriented" and oriented["recorded_by"]["role"] == "copilot"
+    assert oriented["data"]["referent_name"] == "Referent2"
+    assert oriented["data"]["committee_session_id"] == session
+    assert "referent_id" not in json.dumps(exported)
