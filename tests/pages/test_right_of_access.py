@@ -16,6 +16,8 @@ from api.test_right_of_access import (
     written_pathway,
 )
 
+from .conftest import a_territory
+
 
 def _shows(text: str, page: str) -> bool:
     """Whether a page shows a text (as written, or HTML-escaped)."""
@@ -88,3 +90,15 @@ def test_once_she_is_erased_the_page_says_so_and_holds_nothing_else(
     assert "Les étapes de votre parcours" not in page
     document = json.loads(copilot.get(f"/parcours/{identified}/droit-d-acces.json").get_data(as_text=True))
     assert document["person"] is None and document["steps"] == [] and document["decisions"] == []
+
+
+def test_a_proposal_to_a_company_reads_with_the_company_s_name(signed_in):
+    made = a_territory(signed_in)
+    referent = signed_in("referent")
+    proposed = referent.post(f"/parcours/{made['pathway']}/etapes/proposed_to_company", {
+        "occurred_on": "2026-06-10", "company_id": made["company"], "need_id": "vendeurs"})
+    assert proposed.status_code == 302, proposed.get_data(as_text=True)
+
+    page = referent.get(f"/parcours/{made['pathway']}/droit-d-acces").get_data(as_text=True)
+    assert "<strong>Proposition à une entreprise</strong> — le 10/06/2026" in page
+    assert "Boulangerie" in page and made["company"] not in page

@@ -12,6 +12,7 @@ import json
 
 from flask import Blueprint, g, render_template
 
+from ...queries.companies import company_row
 from ...stores.personal_data import PersonalDataMissing
 from ...stores.reference import groups, structures
 from ..context import web
@@ -83,10 +84,15 @@ def facts_in_words(step: dict, names: dict) -> list[tuple[str, str]]:
     return found
 
 
-def _names() -> dict:
-    reference = web().system.reference
-    return {**{s["id"]: s["name"] for s in reference.rows(structures)},
-            **{group["id"]: group["name"] for group in reference.rows(groups)}}
+def _names(document: dict) -> dict:
+    """id → name of the structures, groups and companies the steps name."""
+    system = web().system
+    companies = {step["data"]["company_id"] for step in document["steps"]
+                 if step["data"].get("company_id")}
+    return {**{s["id"]: s["name"] for s in system.reference.rows(structures)},
+            **{group["id"]: group["name"] for group in system.reference.rows(groups)},
+            **{company_id: (company_row(system.engine, company_id) or {}).get("name", company_id)
+               for company_id in companies}}
 
 
 @bp.route("/<pathway_id>/droit-d-acces")
@@ -95,7 +101,7 @@ def show(pathway_id):
     """The export as a printable page."""
     _pid, row, document = _exported(pathway_id)
     return render_template("pages/right_of_access.html", row=row, ref=pathway_id,
-                           document=document, names=_names(), facts=facts_in_words,
+                           document=document, names=_names(document), facts=facts_in_words,
                            consent=consent_in_words)
 
 
