@@ -142,3 +142,20 @@ def test_each_company_event_s_data_schema_in_the_audit_log_lists_its_fields(docu
         assert set(schemas[name]["properties"]) == set(fields), code
         assert f"company_{code}" in audit_steps
     assert schemas["CompanySponsorNamedData"]["required"] == ["pathway_id", "role"]
+
+
+def test_the_right_of_access_export_is_documented_with_an_example(document):
+    ok = document["paths"]["/api/v1/pathways/{pathway_ref}/personal-data"]["get"]["responses"]["200"]
+    content = ok["content"]["application/json"]
+    assert content["schema"] == {"$ref": "#/components/schemas/PersonalData"}
+    example = content["example"]
+    assert example["steps"][2]["data"]["reason"] and example["decisions"][0]["note"]
+    schemas = document["components"]["schemas"]
+    exported = schemas["PersonalData"]["properties"]
+    assert {"pathway_id", "person", "erased_at", "erasure_reason", "exported_at", "consent",
+            "steps", "decisions"} == set(exported)
+    assert exported["steps"]["items"] == {"$ref": "#/components/schemas/ExportedStep"}
+    assert exported["decisions"]["items"] == {"$ref": "#/components/schemas/ExportedDecision"}
+    assert set(example) == set(exported)
+    assert set(example["steps"][0]) == set(schemas["ExportedStep"]["properties"])
+    assert set(example["decisions"][0]) == set(schemas["ExportedDecision"]["properties"])

@@ -45,7 +45,7 @@ def test_serve_demo_answers_over_http(tmp_path, store_env, stores):
             try:
                 status, health = _call(f"{base}/health")
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # (refused, reset, or a timeout while the server starts on a busy machine)
                 assert server.poll() is None, (tmp_path / "serve.log").read_text()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.3)

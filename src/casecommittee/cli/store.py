@@ -1,4 +1,4 @@
-"""Store commands: init, keygen, demo, history."""
+"""Store commands: init, keygen, demo, history, export-person."""
 
 import json
 import time
@@ -105,6 +105,55 @@ def history(ctx, pathway_id: uuid.UUID, as_json: bool):
         details = {k: v for k, v in data.items() if v not in (None, [], {})}
         if details:
             click.echo("       " + json.dumps(details, default=str, ensure_ascii=False))
+
+
+@main.command(name="export-person")
+@click.argument("pathway_id", type=click.UUID)
+@click.option("--as", "user_id", required=True,
+              help="The person's referent or a co-pilot of their group, in whose name the "
+                   "export is made and logged (`casecommittee users list`).")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the document to this file (default: standard output).")
+@pass_context
+def export_person(ctx, pathway_id: uuid.UUID, user_id: str, output: str | None):
+    """Export what is held about a pathway's person (right of access, RGPD article 15): the
+    API's `GET /pathways/{id}/personal-data` document as JSON, with the same rules (the
+    person's referent or a co-pilot of their group) and logged in the access log as theirs."""
+    from ..queries.caseload import get_row
+    from ..stores.access_log import AccessLog
+    from ..stores.auth import user_principal
+    from ..stores.personal_data import PersonalDataMissing
+    from ..stores.sealed_texts import TextReader
+    from ..web.personal_export import export_document
+    from ..web.schemas.pathways import PersonalData
+
+    system = ctx.system
+    principal = user_principal(system.engine, user_id)
+    if principal is None:
+        raise click.ClickException(f"aucun utilisateur « {user_id} » : donnez à --as l'identifiant "
+                                   "du référent de la personne ou d'un co-pilote de son groupe "
+                                   "(`casecommittee users list`)")
+    system.projections.catch_up()
+    row = get_row(system.engine, str(pathway_id))
+    if row is None or not principal.sees(row):
+        raise click.ClickException(f"aucun parcours {pathway_id} dans le périmètre de {user_id} "
+                                   "(list some with `casecommittee pathways`)")
+    if not principal.reads_person(row):
+        raise click.ClickException("seul le référent de la personne ou un co-pilote de son groupe "
+                                   "accède à ses données personnelles")
+    try:
+        document = export_document(system, pathway_id, TextReader(system.personal_data))
+    except PersonalDataMissing:
+        raise click.ClickException("aucune donnée personnelle enregistrée pour ce parcours") from None
+    AccessLog(system.engine).record(principal, pathway_id, "export_personal_data", at=system.clock.now())
+    text = json.dumps(PersonalData().dump(document), ensure_ascii=False, indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        with open(output, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+        click.echo(f"written: {output} ({len(document['steps'])} steps, "
+                   f"{len(document['decisions'])} committee decisions)")
 
 
 @main.command()

@@ -1,5 +1,6 @@
 """Committee sessions as the read model holds them: pages of a group's sessions, the previous
-session of a group, the sessions coming up, and the group and territory behind a session."""
+session of a group, the sessions coming up, the group and territory behind a session, and the
+decisions taken on one pathway."""
 
 from datetime import date
 
@@ -74,3 +75,19 @@ def session_places(engine: Engine, known: dict[str, dict], session_ids: set[str]
     for session in found.values():
         session["territory_id"] = territory.get(session["group_id"])
     return found
+
+
+def decisions_about(engine: Engine, pathway_id) -> list[dict]:
+    """The committee decisions taken on one pathway, oldest session first, each with its
+    session's kind (the note as stored: sealed with the person's key)."""
+    d = committee_decisions.c
+    statement = (select(d.session_id, c.kind, d.held_on, d.decision, d.note, d.orientation,
+                        d.decided_at)
+                 .join(committee_sessions, c.session_id == d.session_id)
+                 .where(d.pathway_id == str(pathway_id))
+                 .order_by(d.held_on, d.decided_at, d.session_id))
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(statement)]
+    for row in rows:
+        row["decided_at"] = as_utc(row["decided_at"])
+    return rows

@@ -114,13 +114,13 @@ def pathway_document(fields: dict, *, shown_id: str, territory_id: str | None, f
         "id": shown_id, "group_id": fields["group_id"], "territory_id": territory_id,
         "stage": fields["stage"], "stage_since": fields["stage_since"],
         "version": fields["version"], "identified_on": fields["identified_on"],
-        "channel": fields["channel"], "profile": _jsonable(fields["profile"]),
-        "consent": _jsonable(fields["consent"]),
+        "channel": fields["channel"], "profile": jsonable(fields["profile"]),
+        "consent": jsonable(fields["consent"]),
         "referent": _referent(reference, fields["referent_id"], fields["referent_structure_id"]),
-        "current_orientation": _jsonable(fields["orientation"]),
-        "current_immersion": _jsonable(fields["immersion"]),
-        "current_job": _jsonable(fields["job"]),
-        "referral": _jsonable(referral), "exit": _jsonable(fields["exit"]),
+        "current_orientation": jsonable(fields["orientation"]),
+        "current_immersion": jsonable(fields["immersion"]),
+        "current_job": jsonable(fields["job"]),
+        "referral": jsonable(referral), "exit": jsonable(fields["exit"]),
         "follow_up": follow_up, "last_event_on": fields["last_event_on"],
     }
     if not pseudonymised:
@@ -143,15 +143,15 @@ def step_document(step: Step, *, pseudonymised: bool = False, opened=as_stored) 
             data["changes"] = masked(data["changes"])
     data = opened_texts(data, opened)
     return {"version": step.version, "step": step.code, "occurred_on": step.occurred_on,
-            "recorded_at": step.recorded_at, "actor": step.actor or {}, "data": _jsonable(data)}
+            "recorded_at": step.recorded_at, "actor": step.actor or {}, "data": jsonable(data)}
 
 
-def _jsonable(value):
+def jsonable(value):
     """Dates inside free-form objects as ISO strings."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value

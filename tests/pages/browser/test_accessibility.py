@@ -6,6 +6,7 @@ from .conftest import accessibility_violations, check_accessibility, sign_in
 #: The pages each role opens (with the pathway and the session of the territory fixture).
 PAGES = {
     "referent": ("/file-active", "/reperage", "/parcours/{pathway}", "/parcours/{pathway}/fiche",
+                 "/parcours/{pathway}/droit-d-acces", "/parcours/{erased}/droit-d-acces",
                  "/comites/", "/comites/{session}/compte-rendu", "/statistiques/?by=group",
                  "/notifications/", "/imports/", "/imports/{import_id}",
                  "/imports/{import_id}/rapport"),
@@ -24,7 +25,8 @@ def test_every_page_of_every_role_passes_axe(page, signed_in, app):
     referent, copilot, cre = signed_in("referent"), signed_in("copilot"), signed_in("cre")
     pathway, session, company = made["pathway"], made["session"], made["company"]
     erased = referent.post("/reperage", identify_form(assign_me="1", **{"person.first_name": "Lucas"}))
-    referent.post(erased.headers["Location"].split("?")[0] + "/fiche", {"reason": "demande de la personne"})
+    erased = erased.headers["Location"].split("?")[0]
+    referent.post(erased + "/fiche", {"reason": "demande de la personne"})
     opened = copilot.post("/comites/", {"group_id": "g-jeunes", "kind": "orientation", "held_on": "2026-07-01"})
     cre.post(f"/entreprises/{company}/contact", {"occurred_on": "2026-06-02", "first_name": "Odile",
                                                  "last_name": "Perrin"})
@@ -36,7 +38,7 @@ def test_every_page_of_every_role_passes_axe(page, signed_in, app):
     with app.app_context():
         pseudonym = app.extensions["casecommittee"].pseudonyms.of(pathway)
     ids = {"pathway": pathway, "session": session, "pseudonym": pseudonym,
-           "open_session": open_session, "company": company,
+           "open_session": open_session, "company": company, "erased": erased.rsplit("/", 1)[1],
            "import_id": made["import"]}
     for role, urls in PAGES.items():
         page.context.clear_cookies()

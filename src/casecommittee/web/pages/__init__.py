@@ -113,6 +113,7 @@ def register_pages(app: Flask) -> None:
         imports,
         notifications,
         pathway,
+        right_of_access,
         sso,
         statistics,
     )
@@ -133,7 +134,7 @@ def register_pages(app: Flask) -> None:
                    static_url_path="/assets")
     bp.add_url_rule("/", "home", home)
     sso.configure(app, settings)
-    for module in (auth, sso, caseload, pathway, imports, companies, committees, statistics, audit,
+    for module in (auth, sso, caseload, pathway, right_of_access, imports, companies, committees, statistics, audit,
                    admin, notifications):
         bp.register_blueprint(module.bp)
     _page_errors(bp)

@@ -25,6 +25,7 @@ FIELD_LABELS = {
     "host": "Entreprise d'accueil", "employer": "Employeur", "channel": "Canal",
     "identified_by_structure_id": "Repéré par", "consent": "Consentement",
     "corrects_version": "Version corrigée", "changes": "Changements",
+    "referent_name": "Référent",  # (the right-of-access export names the referent)
 }
 #: The business date's words where "date of the step" would be vague.
 DATE_LABELS = {"immersion_started": "Premier jour de l'immersion",

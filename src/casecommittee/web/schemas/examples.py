@@ -1,4 +1,5 @@
-"""An example body for every request, as the OpenAPI document shows them (each one valid)."""
+"""An example body for every request, as the OpenAPI document shows them (each one valid), and
+of the right-of-access export."""
 
 from ...domain.pathway import LOGGABLE_STEPS, STEP_EVENTS
 
@@ -50,3 +51,40 @@ CONTACT = {"occurred_on": "2026-01-06", "first_name": "Sophie", "last_name": "Ma
            "job_title": "gérante", "email": "gerante@boulangerie-residences.fr",
            "phone": "03 84 21 00 00"}
 COMMITTEE_NEED = {"company_id": "5f0c7c7e-3a53-5d9a-9b1f-7d0f1c2b3a4d", "need_id": "vendeurs-2026"}
+#: A right-of-access export (`GET /pathways/{id}/personal-data`), shortened to a few steps.
+PERSONAL_DATA = {
+    "pathway_id": "0b7c5a0e-3f6d-4a8e-9a51-2f1c0f6f8e21",
+    "person": {"first_name": "Inès", "last_name": "Benali", "birth_date": "2007-04-02",
+               "phone": "06 12 34 56 78", "email": "ines.benali@exemple.fr", "address": None},
+    "erased_at": None, "erasure_reason": None, "exported_at": "2026-03-20T09:30:00+00:00",
+    "consent": {"committee_sharing": True, "given_on": "2026-03-02"},
+    "steps": [
+        {"version": 1, "step": "identified", "step_label": "repérage", "occurred_on": "2026-03-02",
+         "recorded_at": "2026-03-02T10:12:00+00:00",
+         "recorded_by": {"role": "referent", "structure_id": "s-ml",
+                         "structure_name": "Mission locale du Territoire"},
+         "data": {"group_id": "g-jeunes", "channel": "aller_vers",
+                  "identified_by_structure_id": "s-ml",
+                  "profile": {"sex": "F", "birth_year": 2007, "qpv_code": "QN09001M",
+                              "qualification_level": "below_cap", "flags": ["rsa"]},
+                  "consent": {"committee_sharing": True, "given_on": "2026-03-02"}}},
+        {"version": 2, "step": "referent_assigned", "step_label": "désignation du référent",
+         "occurred_on": "2026-03-03", "recorded_at": "2026-03-03T08:40:00+00:00",
+         "recorded_by": {"role": "copilot", "structure_id": "s-ml",
+                         "structure_name": "Mission locale du Territoire"},
+         "data": {"referent_name": "Camille Martin", "structure_id": "s-ml"}},
+        {"version": 3, "step": "committee_referral", "step_label": "demande de passage en comité",
+         "occurred_on": "2026-03-09", "recorded_at": "2026-03-09T14:05:00+00:00",
+         "recorded_by": {"role": "referent", "structure_id": "s-ml",
+                         "structure_name": "Mission locale du Territoire"},
+         "data": {"reason": "projet professionnel à construire avec les partenaires"}},
+    ],
+    "decisions": [
+        {"session_id": "5b1e2f4a-8c3d-4e6f-9a0b-1c2d3e4f5a6b", "committee_kind": "orientation",
+         "committee_kind_label": "comité d'orientation", "held_on": "2026-03-12",
+         "decision": "orient", "decision_label": "orientation",
+         "note": "accord de tous les partenaires",
+         "orientation": {"scheme": "Parcours emploi compétences", "structure_id": "s-ml"},
+         "decided_at": "2026-03-12T15:20:00+00:00"},
+    ],
+}

@@ -1,8 +1,10 @@
-"""Pathways: identification, the pathway document, lists, history, personal data."""
+"""Pathways: identification, the pathway document, lists, history, personal data (the
+right-of-access export)."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import vocabulary as v
+from ...domain.committee import COMMITTEE_KINDS, DECISIONS
 from ...domain.pathway import STEPS
 from .common import Document, PageQuerySchema, page_of
 from .fields import Day, Phone, Text, birth_day, email_address, identifier, label, one_of
@@ -195,13 +197,59 @@ class History(Document):
     items = fields.List(fields.Nested(HistoryItem), required=True)
 
 
+class RecordedBy(Document):
+    """Who recorded a step, as the person reads it: the role and the structure (never the
+    professional's user id or name)."""
+
+    role = code(v.ROLES, allow_none=True)
+    structure_id = fields.String(allow_none=True)
+    structure_name = fields.String(allow_none=True)
+
+
+class ExportedStep(Document):
+    """One recorded step of the person's pathway, in the right-of-access export."""
+
+    version = fields.Integer(required=True)
+    step = code(STEPS, required=True)
+    step_label = fields.String(required=True, metadata={"description": "the step in French"})
+    occurred_on = fields.Date(required=True, metadata={"description": "the business date"})
+    recorded_at = fields.DateTime(required=True, metadata={"description": "when it was recorded"})
+    recorded_by = fields.Nested(RecordedBy, required=True)
+    data = fields.Dict(required=True, metadata={
+        "description": "the step's facts as in the history (see the `…Data` schemas), the texts "
+                       "written about the person opened; a staff member's user id "
+                       "(`referent_id`) is replaced by their name (`referent_name`)"})
+
+
+class ExportedDecision(Document):
+    """A committee decision concerning the person, in the right-of-access export."""
+
+    session_id = fields.String(required=True)
+    committee_kind = code(COMMITTEE_KINDS, required=True)
+    committee_kind_label = fields.String(required=True)
+    held_on = fields.Date(required=True)
+    decision = code(DECISIONS, required=True)
+    decision_label = fields.String(required=True)
+    note = fields.String(allow_none=True, metadata={"description": "opened with the person's key"})
+    orientation = fields.Dict(allow_none=True, metadata={
+        "description": "the orientation decided (scheme, structure_id, referent_name)"})
+    decided_at = fields.DateTime(required=True)
+
+
 class PersonalData(Document):
-    """The export of a person's data (right of access), or the tombstone once erased."""
+    """The export of a person's data (right of access, RGPD article 15): their identity, their
+    consent, their pathway's recorded steps with the texts written about them, the committee
+    decisions concerning them. Once erased: the tombstone (when, why), with no consent, no step
+    and no decision (the key is gone: no text can be opened)."""
 
     pathway_id = fields.String(required=True)
     person = fields.Nested(PersonOut, allow_none=True)
     erased_at = fields.DateTime(allow_none=True)
     erasure_reason = fields.String(allow_none=True)
+    exported_at = fields.DateTime(required=True, metadata={"description": "when this document was made"})
+    consent = fields.Nested(Consent, allow_none=True, required=True)
+    steps = fields.List(fields.Nested(ExportedStep), required=True)
+    decisions = fields.List(fields.Nested(ExportedDecision), required=True)
 
 
 class ErasureIn(Schema):

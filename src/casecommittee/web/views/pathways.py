@@ -23,6 +23,7 @@ from ..documents import (
 from ..idempotency import keyed
 from ..openapi import links
 from ..pagination import decode_keyset, invalid_cursor, page
+from ..personal_export import export_document
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..schemas import examples
@@ -30,7 +31,7 @@ from ..schemas import pathways as s
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.steps import StepIn
 from ..security import current_principal, roles
-from ..texts import reader_opener
+from ..texts import reader_opener, texts
 from .common import document_errors, not_found, shown_id, visible_pathway
 
 blp = Blueprint("pathways", __name__, description="Parcours : repérage, étapes, historique")
@@ -299,29 +300,36 @@ def _personal_scope(pathway_ref: str):
     return pathway_id
 
 
-def _personal_document(pathway_id) -> dict:
+def _erasable(pathway_id) -> None:
+    """404 when no personal data were ever recorded for the pathway (erased ones were)."""
     store = web().system.personal_data
-    tombstone = store.tombstone(pathway_id)
-    if tombstone is not None:
-        return {"pathway_id": str(pathway_id), "person": None,
-                "erased_at": tombstone["erased_at"], "erasure_reason": tombstone["reason"]}
+    if store.tombstone(pathway_id) is None:
+        try:
+            store.get(pathway_id)
+        except PersonalDataMissing:
+            raise not_found() from None
+
+
+def _export(pathway_id) -> dict:
+    """The right-of-access export (`personal_export`), 404 when nothing was ever recorded."""
     try:
-        person = store.get(pathway_id)
+        return export_document(web().system, pathway_id, texts())
     except PersonalDataMissing:
         raise not_found() from None
-    return {"pathway_id": str(pathway_id), "person": person, "erased_at": None,
-            "erasure_reason": None}
 
 
 @blp.route("/pathways/<pathway_ref>/personal-data", methods=["GET"])
 @blp.doc(operationId="export_personal_data")
 @roles(*WRITERS)
 @document_errors(blp, 401, 403, 404)
-@blp.response(200, s.PersonalData)
+@blp.response(200, s.PersonalData, example=examples.PERSONAL_DATA)
 def export_personal_data(pathway_ref):
-    """The person's data (right of access), or when and why they were erased."""
+    """The person's data (right of access, RGPD article 15): identity and contacts, consent,
+    the pathway's recorded steps (business date, recorded time, role and structure that
+    recorded it, facts, the texts written about the person opened), the committee decisions
+    concerning them (note opened). Once erased: when and why, nothing else."""
     pathway_id = _personal_scope(pathway_ref)
-    document = _personal_document(pathway_id)
+    document = _export(pathway_id)
     _log(pathway_id, "export_personal_data")
     return document
 
@@ -333,10 +341,11 @@ def export_personal_data(pathway_ref):
 @blp.arguments(s.ErasureIn, example=examples.ERASURE)
 @blp.response(200, s.PersonalData)
 def erase_personal_data(data, pathway_ref):
-    """Erases the person's data and key (history and statistics remain); idempotent."""
+    """Erases the person's data and key (history and statistics remain); idempotent. The
+    answer is the export once erased: the tombstone."""
     pathway_id = _personal_scope(pathway_ref)
-    _personal_document(pathway_id)  # 404 when nothing was ever recorded
+    _erasable(pathway_id)
     web().system.personal_data.erase(pathway_id, data["reason"],
                                      erased_by=current_principal().user_id)
     _log(pathway_id, "erase_personal_data")
-    return _personal_document(pathway_id)
+    return _export(pathway_id)
