@@ -22,7 +22,7 @@ $(STAMP): $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/casecommittee serve --demo
 
-# One test prints the committee minutes in a real headless browser: Debian's chromium.
+# The pages' browser scenarios (tests/pages/browser) run in a real headless browser: Debian's chromium.
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \

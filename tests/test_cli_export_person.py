@@ -42,10 +42,13 @@ def test_the_export_of_ines_from_the_command_line(client, as_, identified, store
     assert document["decisions"][0]["note"] == DECISION
 
     saved = tmp_path / "ines.json"
+    saved.write_text("an older file, readable by all")
+    saved.chmod(0o644)
     written = _run(store_env, "export-person", identified, "--as", "copilot", "--output", saved)
     assert written.exit_code == 0, written.output
     assert "8 steps, 1 committee decisions" in written.output
     assert json.loads(saved.read_text(encoding="utf-8"))["person"]["first_name"] == "Inès"
+    assert saved.stat().st_mode & 0o777 == 0o600  # (her data: readable by the file's owner only)
     assert exports_logged(client, as_, identified) == ["referent", "referent", "copilot"]  # CLI, API, CLI
 
 

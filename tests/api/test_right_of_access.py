@@ -161,6 +161,7 @@ def test_once_erased_the_export_is_the_tombstone_and_holds_no_text(client, as_, 
         assert exported.status_code == 200
         document = exported.get_json()
         assert document["person"] is None and document["erased_at"].startswith("2026-06-30")
+        assert document["erased_at"].endswith("+00:00")  # (UTC, said: as exported_at)
         assert document["erasure_reason"] == "demande d'effacement (RGPD, article 17)"
         assert document["consent"] is None and document["steps"] == [] and document["decisions"] == []
         text = json.dumps(document, ensure_ascii=False)

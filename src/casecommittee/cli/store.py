@@ -1,6 +1,7 @@
 """Store commands: init, keygen, demo, history, export-person."""
 
 import json
+import os
 import time
 import uuid
 
@@ -150,7 +151,10 @@ def export_person(ctx, pathway_id: uuid.UUID, user_id: str, output: str | None):
     if output is None:
         click.echo(text)
     else:
-        with open(output, "w", encoding="utf-8") as file:
+        # (personal data: readable by its owner only, like the data directory's files)
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # (a file that was there keeps no wider mode)
+        with open(descriptor, "w", encoding="utf-8") as file:
             file.write(text + "\n")
         click.echo(f"written: {output} ({len(document['steps'])} steps, "
                    f"{len(document['decisions'])} committee decisions)")

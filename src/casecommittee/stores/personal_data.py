@@ -25,6 +25,7 @@ import logging
 import os
 import re
 from base64 import b64decode
+from datetime import UTC
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -223,7 +224,8 @@ class PersonalDataStore:
             ).first()
         if row is None or row.erased_at is None:
             return None
-        return {"erased_at": row.erased_at, "reason": row.erasure_reason, "erased_by": row.erased_by}
+        erased_at = row.erased_at if row.erased_at.tzinfo else row.erased_at.replace(tzinfo=UTC)
+        return {"erased_at": erased_at, "reason": row.erasure_reason, "erased_by": row.erased_by}
 
     def erase(self, pathway_id: UUID, reason: str, erased_by: str | None = None) -> bool:
         """Destroys the person's data and key, keeping a tombstone; False if nothing to erase.
