@@ -19,8 +19,11 @@ $(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
+# The port `make run` listens on (`make run PORT=8001` when 8000 is taken).
+PORT ?= 8000
+
 run: $(RUN_STAMP)
-	$(BIN)/casecommittee serve --demo
+	$(BIN)/casecommittee serve --demo --port $(PORT)
 
 # The pages' browser scenarios (tests/pages/browser) run in a real headless browser: Debian's chromium.
 browser:
