@@ -153,7 +153,7 @@ def test_the_right_of_access_export_is_documented_with_an_example(document):
     schemas = document["components"]["schemas"]
     exported = schemas["PersonalData"]["properties"]
     assert {"pathway_id", "person", "erased_at", "erasure_reason", "exported_at", "consent",
-            "steps", "decisions"} == set(exported)
+            "kept_until", "steps", "decisions"} == set(exported)
     assert exported["steps"]["items"] == {"$ref": "#/components/schemas/ExportedStep"}
     assert exported["decisions"]["items"] == {"$ref": "#/components/schemas/ExportedDecision"}
     assert set(example) == set(exported)

@@ -84,6 +84,8 @@ def test_ines_gets_her_identity_her_steps_their_texts_and_the_committee_decision
     assert exported["person"]["first_name"] == "Inès" and exported["person"]["phone"] == "0600000000"
     assert exported["exported_at"].startswith("2026-06-30")
     assert exported["consent"] == {"committee_sharing": True, "given_on": "2026-06-01"}
+    # kept two years (730 days) after her last step, the rupture of 20 June 2026
+    assert exported["kept_until"] == "2028-06-19"
 
     # every step in order, in French and by code, with its dates and the structure behind it
     steps = exported["steps"]
@@ -164,6 +166,7 @@ def test_once_erased_the_export_is_the_tombstone_and_holds_no_text(client, as_, 
         assert document["erased_at"].endswith("+00:00")  # (UTC, said: as exported_at)
         assert document["erasure_reason"] == "demande d'effacement (RGPD, article 17)"
         assert document["consent"] is None and document["steps"] == [] and document["decisions"] == []
+        assert document["kept_until"] is None
         text = json.dumps(document, ensure_ascii=False)
         assert not any(written in text for written in TEXTS)
         assert PREFIX not in text and ERASED_TEXT not in text

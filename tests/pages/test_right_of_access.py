@@ -48,6 +48,9 @@ def test_the_referent_prints_and_downloads_what_is_held_about_ines(
         assert _shows(text, page), text
     assert "Poursuite de l&#39;accompagnement" in page or "Poursuite de l'accompagnement" in page
     assert "Lucas" not in page and "logement d" not in page
+    # what article 15 also owes her: why, who reads, until when, her rights
+    assert "Jusqu&#39;au 19/06/2028 au plus tard" in page or "Jusqu'au 19/06/2028 au plus tard" in page
+    assert "(deux ans après la dernière étape)" in page and "réclamation à la CNIL" in page
 
     downloaded = referent.get(f"/parcours/{identified}/droit-d-acces.json")
     assert downloaded.status_code == 200 and downloaded.mimetype == "application/json"

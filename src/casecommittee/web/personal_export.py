@@ -5,6 +5,8 @@ One document for the API (`GET /api/v1/pathways/{id}/personal-data`), the printa
 
 - `person`: the identity and contacts (the personal-data store), as before;
 - `consent`: the consent to committee sharing as it stands (corrections applied);
+- `kept_until`: the day the retention job erases the person unless a step comes first (the
+  last step's day plus `retention_days`, two years by default);
 - `steps`: every recorded step of the pathway in order, as the history shows them
   (`step_document`): the code and its French label, the business date, the recorded time,
   who recorded it (`recorded_by`), the facts, the texts written about the person opened with
@@ -28,6 +30,8 @@ and no decision: the key is gone, no text opens, and what remains of the pathway
 pseudonymous history the statistics replay, which no longer leads back to anyone.
 """
 
+from datetime import timedelta
+
 from ..domain.committee import DECISION_LABELS, KIND_LABELS
 from ..domain.pathway import STEP_LABELS
 from ..queries.sessions import decisions_about
@@ -44,7 +48,7 @@ def erased_document(pathway_id, tombstone: dict, now) -> dict:
     """The export once the person is erased: when and why, nothing else."""
     return {"pathway_id": str(pathway_id), "person": None, "erased_at": tombstone["erased_at"],
             "erasure_reason": tombstone["reason"], "exported_at": now, "consent": None,
-            "steps": [], "decisions": []}
+            "kept_until": None, "steps": [], "decisions": []}
 
 
 def export_document(system, pathway_id, reader: TextReader) -> dict:
@@ -72,9 +76,12 @@ def export_document(system, pathway_id, reader: TextReader) -> dict:
         "note": opened(row["note"]), "orientation": _facts(jsonable(row["orientation"]), names),
         "decided_at": row["decided_at"],
     } for row in decisions_about(system.engine, pathway_id)]
+    last_step_on = pathway.state.last_event_on
     return {"pathway_id": str(pathway_id), "person": person, "erased_at": None,
             "erasure_reason": None, "exported_at": now,
             "consent": jsonable(dict(pathway.state.consent or {})),
+            "kept_until": (None if last_step_on is None
+                           else last_step_on + timedelta(days=system.settings.retention_days)),
             "steps": steps, "decisions": decisions}
 
 

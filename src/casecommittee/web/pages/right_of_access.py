@@ -102,7 +102,16 @@ def show(pathway_id):
     _pid, row, document = _exported(pathway_id)
     return render_template("pages/right_of_access.html", row=row, ref=pathway_id,
                            document=document, names=_names(document), facts=facts_in_words,
-                           consent=consent_in_words)
+                           consent=consent_in_words,
+                           retention=_in_words(web().system.settings.retention_days))
+
+
+def _in_words(days: int) -> str:
+    """A retention period in French: « deux ans » for 730 days, else « 90 jours »."""
+    years, rest = divmod(days, 365)
+    if not rest and years:
+        return {1: "un an", 2: "deux ans", 3: "trois ans"}.get(years, f"{years} ans")
+    return f"{days} jours"
 
 
 @bp.route("/<pathway_id>/droit-d-acces.json")

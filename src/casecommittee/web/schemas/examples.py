@@ -58,6 +58,7 @@ PERSONAL_DATA = {
                "phone": "06 12 34 56 78", "email": "ines.benali@exemple.fr", "address": None},
     "erased_at": None, "erasure_reason": None, "exported_at": "2026-03-20T09:30:00+00:00",
     "consent": {"committee_sharing": True, "given_on": "2026-03-02"},
+    "kept_until": "2028-03-08",
     "steps": [
         {"version": 1, "step": "identified", "step_label": "repérage", "occurred_on": "2026-03-02",
          "recorded_at": "2026-03-02T10:12:00+00:00",

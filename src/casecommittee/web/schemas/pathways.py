@@ -248,6 +248,10 @@ class PersonalData(Document):
     erasure_reason = fields.String(allow_none=True)
     exported_at = fields.DateTime(required=True, metadata={"description": "when this document was made"})
     consent = fields.Nested(Consent, allow_none=True, required=True)
+    kept_until = fields.Date(allow_none=True, required=True, metadata={
+        "description": "the day the identity and the texts are erased unless a step comes "
+                       "first: the last step's day plus the retention period "
+                       "(CASECOMMITTEE_RETENTION_DAYS, two years by default); null once erased"})
     steps = fields.List(fields.Nested(ExportedStep), required=True)
     decisions = fields.List(fields.Nested(ExportedDecision), required=True)
 
