@@ -78,3 +78,19 @@ def test_la_demo_est_deterministe(run):
     other_ids = [line.split()[0] for line in
                  run("pathways", "--limit", "30", data_dir="autre").output.splitlines()]
     assert other_ids != list(histories[0])
+
+
+def test_serve_on_a_taken_port_stops_before_loading_the_demo_and_names_the_fix(run):
+    """Another program listens on 8000 when a newcomer types `make run`: the command stops at
+    once, loads nothing, and says how to choose another port."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), "--demo")
+    assert result.exit_code == 1
+    assert f"le port {port} de 127.0.0.1 est déjà pris" in result.output
+    assert f"make run PORT={port + 1}" in result.output
+    assert "demo territory loaded" not in result.output and "token" not in result.output

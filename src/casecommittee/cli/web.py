@@ -53,6 +53,23 @@ def load_demo(settings: Settings) -> dict[str, dict] | None:
         system.close()
 
 
+def _check_free(host: str, port: int) -> None:
+    """Stops before anything is loaded when another program listens on the port (gunicorn
+    would fail only after the demo is loaded), naming the fix."""
+    import socket
+
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (as gunicorn binds)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise click.ClickException(
+                f"le port {port} de {host} est déjà pris ({error.strerror}) : arrêtez le "
+                f"programme qui l'occupe, ou choisissez-en un autre (`make run PORT={port + 1}`, "
+                f"`casecommittee serve --port {port + 1}`)") from None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -65,6 +82,7 @@ def serve(host, port, workers, demo, jobs):
     from ..bootstrap import bootstrap
     from ..web.gunicorn import serve as run
 
+    _check_free(host, port)
     settings = Settings.from_env()
     system = bootstrap(settings)  # creates the store (tables, keys) once, before the workers
     # e.g. after an upgrade that changed the read models: replay before serving
