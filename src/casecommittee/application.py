@@ -105,6 +105,7 @@ class CaseCommittee(Application):
     def __init__(
         self, env: dict | None = None, clock=None, personal_data=None, snapshot_interval: int = 10,
         keys_secret: bytes | None = None, keys_time_to_live: timedelta = timedelta(hours=24),
+        digest_keys=None,
     ) -> None:
         env = dict(env or {})
         env.setdefault("IS_SNAPSHOTTING_ENABLED", "y" if snapshot_interval else "n")
@@ -122,7 +123,9 @@ class CaseCommittee(Application):
         #: Called after every save with its recordings (the embedded mode projects them here).
         self.after_save = None
         #: Idempotency keys: a keyed write's answer is saved with the write (see keyed_requests).
-        self.keyed_requests = KeyedRequests(self, keys_secret or b"", keys_time_to_live)
+        #: `digest_keys`: the day keys requests are digested with (in memory when None).
+        self.keyed_requests = KeyedRequests(self, keys_secret or b"", keys_time_to_live,
+                                            digest_keys)
         #: The pathways this thread has just saved, while `after_save` runs (see `state_at`),
         #: and the log position of its last save (see `take_saved_position`).
         self._just_saved = threading.local()

@@ -11,6 +11,7 @@ from .clock import SystemClock
 from .config import Settings
 from .db import forget_old_versions, make_engine, schema_lock, widen_text_columns
 from .projections.runner import ProjectionRunner, ensure_read_model_schema
+from .stores.digest_keys import DigestKeys
 from .stores.identity_index import IdentityIndex
 from .stores.imports import ImportStore
 from .stores.personal_data import PersonalDataStore
@@ -87,6 +88,7 @@ def bootstrap(settings: Settings | None = None, clock=None, inline_projections: 
             env=settings.event_store_env(), clock=clock, personal_data=personal_data,
             snapshot_interval=settings.snapshot_interval, keys_secret=b64decode(master_key),
             keys_time_to_live=settings.idempotency_key_lifetime,
+            digest_keys=DigestKeys(personal_engine, master_key, clock),
         )
     projections = ProjectionRunner(app, engine)
     if settings.inline_projections if inline_projections is None else inline_projections:

@@ -1,5 +1,5 @@
 """The scheduled jobs: follow-up reminders, agenda drafts, stalled pathways, nightly replay check,
-retention deadlines, webhook deliveries, confirmed imports.
+retention deadlines, expired request-digest keys, webhook deliveries, confirmed imports.
 
 Each daily job is a plain function of the system and a date, so tests call it with any date.
 `run_once` claims a (job, day) row before running: several web processes, or a restart after
@@ -23,6 +23,7 @@ from .queries.retention import (
 from .queries.session_documents import live_agenda
 from .queries.sessions import scheduled_between
 from .stores import job_runs
+from .stores.digest_keys import last_day_to_keep
 from .stores.notifications import deliver_pending, notify
 from .stores.reference import groups, users
 
@@ -190,6 +191,14 @@ def _discard_orphans(system) -> int:
     return len(orphans)
 
 
+def expired_digest_keys(system, today: date) -> int:
+    """Destroys the request-digest keys of the days whose idempotency answers all expired over
+    a day ago (`stores.digest_keys`): their digests, kept in the event store, can then be
+    checked by nobody. Returns how many keys were destroyed."""
+    keyed = system.app.keyed_requests
+    return keyed.digest_keys.destroy_before(last_day_to_keep(today, keyed.time_to_live))
+
+
 def deliver_webhooks(system, today: date) -> int:
     """Sends the webhook deliveries that are due (retrying failed ones)."""
     if not system.settings.webhook_secret:
@@ -213,6 +222,7 @@ DAILY_JOBS = {
     "stalled_pathways": stalled_pathways,
     "nightly_replay_check": nightly_replay_check,
     "retention_deadlines": retention_deadlines,
+    "expired_digest_keys": expired_digest_keys,
 }
 
 

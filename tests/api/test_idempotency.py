@@ -137,8 +137,8 @@ def test_two_racing_uses_of_a_key_write_once(system, identified, write):
         return app.log_step(identified, "committee_referral", actor=actor,
                             occurred_on=date(2026, 6, 10), reason="à étudier")
 
-    first_use, nothing = keyed.begin("referent", "k", "digest")
-    second_use, nothing_either = keyed.begin("referent", "k", "digest")
+    first_use, nothing = keyed.begin("referent", "k", b"request")
+    second_use, nothing_either = keyed.begin("referent", "k", b"request")
     assert nothing is None and nothing_either is None
     with keyed.active(first_use):
         done = run()
@@ -147,7 +147,7 @@ def test_two_racing_uses_of_a_key_write_once(system, identified, write):
         run()
     assert answered.value.answer.saved == ((done.id, done.version),)
     assert counts(system) == before  # neither an event nor an identity more
-    assert keyed.begin("referent", "k", "digest")[1] == answered.value.answer
+    assert keyed.begin("referent", "k", b"request")[1] == answered.value.answer
 
 
 @pytest.mark.sqlite_only

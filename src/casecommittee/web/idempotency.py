@@ -64,8 +64,7 @@ def idempotent(replay):
                 return view(*args, **kwargs)
             keyed = web().system.app.keyed_requests
             try:
-                use, answer = keyed.begin(current_principal().user_id, key,
-                                          keyed.request_hash(_canonical_request()))
+                use, answer = keyed.begin(current_principal().user_id, key, _canonical_request())
                 if answer is None:
                     with keyed.active(use):
                         return view(*args, **kwargs)
