@@ -121,6 +121,6 @@ def test_a_missed_day_is_caught_up_on_start(system, cite, clock):
     clock.current = date(2026, 3, 2)
     ran = catch_up_missed(system)  # the FixedClock's noon is past the 6 o'clock jobs
     assert set(ran) == {"follow_up_reminders", "agenda_drafts", "stalled_pathways", "nightly_replay_check",
-                        "retention_deadlines"}
+                        "retention_deadlines", "expired_digest_keys"}
     assert all(outcome is not None for outcome in ran.values())
     assert all(outcome is None for outcome in catch_up_missed(system).values())
