@@ -25,7 +25,6 @@ import logging
 import os
 import re
 from base64 import b64decode
-from datetime import UTC
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -35,7 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import SystemClock
-from ..db import forget_old_versions, metadata
+from ..db import as_utc, forget_old_versions, metadata
 from ..domain.errors import InvalidValue
 from .identity_index import IdentityIndex, normalised_name
 
@@ -224,8 +223,7 @@ class PersonalDataStore:
             ).first()
         if row is None or row.erased_at is None:
             return None
-        erased_at = row.erased_at if row.erased_at.tzinfo else row.erased_at.replace(tzinfo=UTC)
-        return {"erased_at": erased_at, "reason": row.erasure_reason, "erased_by": row.erased_by}
+        return {"erased_at": as_utc(row.erased_at), "reason": row.erasure_reason, "erased_by": row.erased_by}
 
     def erase(self, pathway_id: UUID, reason: str, erased_by: str | None = None) -> bool:
         """Destroys the person's data and key, keeping a tombstone; False if nothing to erase.
