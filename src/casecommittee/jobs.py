@@ -16,6 +16,7 @@ from .queries.caseload import in_follow_up, still_open
 from .queries.retention import (
     companies_idle_since,
     company_contact_ids,
+    erasure_day,
     identities_held,
     identities_idle_since,
     identities_without_pathway,
@@ -133,7 +134,7 @@ def retention_deadlines(system, today: date) -> int:
     rows = identities_idle_since(system.engine, today - retention + timedelta(days=RETENTION_WARNING_DAYS))
     done = _discard_orphans(system)
     for row in rows:
-        deadline = row.last_event_on + retention
+        deadline = erasure_day(row.last_event_on, system.settings.retention_days)
         if today >= deadline:
             done += system.personal_data.erase(
                 row.pathway_id, f"durée de conservation atteinte le {_fr(deadline)}",

@@ -1,7 +1,7 @@
 """Identities the retention period concerns: those near or past it, and those whose pathway
 was never saved; the contact people of the companies idle for that long."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -9,6 +9,12 @@ from sqlalchemy.engine import Engine
 from ..projections.companies import companies as c
 from ..projections.pathways import pathway_rows as r
 from ..stores.personal_data import personal_data_table as p
+
+
+def erasure_day(last_step_on: date, retention_days: int) -> date:
+    """The day the retention job erases the identity of a person whose last step was on
+    `last_step_on` (unless a step comes first): the retention period after it."""
+    return last_step_on + timedelta(days=retention_days)
 
 
 def identities_idle_since(engine: Engine, before: date) -> list:

@@ -41,6 +41,9 @@ class DigestKeys:
         self.engine = engine
         self._master = AESGCM(b64decode(master_key_b64))
         self.clock = clock or SystemClock()
+        #: (day, key) of the last day `of` gave: every keyed write of a day digests with it, so
+        #: it is read once a day per process, not once a write (held for that day only)
+        self._current: tuple[date, bytes] | None = None
 
     def held(self, day: date) -> bytes | None:
         """The day's key, or None when it was never made or is destroyed."""
@@ -54,9 +57,14 @@ class DigestKeys:
     def of(self, day: date) -> bytes:
         """The day's key, made now when no node made it yet (the first insert wins: another
         node's concurrent one fails on the day's primary key and reads it back)."""
-        found = self.held(day)
-        if found is not None:
-            return found
+        if self._current is not None and self._current[0] == day:
+            return self._current[1]
+        found = self.held(day) or self._made(day)
+        self._current = (day, found)
+        return found
+
+    def _made(self, day: date) -> bytes:
+        """The day's key after inserting one (unless another node's insert came first)."""
         nonce = os.urandom(12)
         wrapped = nonce + self._master.encrypt(nonce, AESGCM.generate_key(bit_length=256), _aad(day))
         try:
@@ -80,6 +88,8 @@ class DigestKeys:
         returns how many were deleted."""
         with self.engine.begin() as conn:
             deleted = conn.execute(delete(digest_keys).where(digest_keys.c.day < day)).rowcount
+        if self._current is not None and self._current[0] < day:
+            self._current = None
         if deleted:
             forget_old_versions(self.engine, digest_keys.name)
         return deleted

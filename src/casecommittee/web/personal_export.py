@@ -30,10 +30,9 @@ and no decision: the key is gone, no text opens, and what remains of the pathway
 pseudonymous history the statistics replay, which no longer leads back to anyone.
 """
 
-from datetime import timedelta
-
 from ..domain.committee import DECISION_LABELS, KIND_LABELS
 from ..domain.pathway import STEP_LABELS
+from ..queries.retention import erasure_day
 from ..queries.sessions import decisions_about
 from ..stores.personal_data import PersonalDataErased
 from ..stores.reference import structures
@@ -81,7 +80,7 @@ def export_document(system, pathway_id, reader: TextReader) -> dict:
             "erasure_reason": None, "exported_at": now,
             "consent": jsonable(dict(pathway.state.consent or {})),
             "kept_until": (None if last_step_on is None
-                           else last_step_on + timedelta(days=system.settings.retention_days)),
+                           else erasure_day(last_step_on, system.settings.retention_days)),
             "steps": steps, "decisions": decisions}
 
 
