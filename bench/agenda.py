@@ -3,6 +3,9 @@
     python bench/agenda.py                       # the 10,000- and 50,000-pathway stores
     python bench/agenda.py --people 10000 50000 --runs 9
     scripts/with-postgres .venv/bin/python bench/agenda.py --postgresql   # the same on PostgreSQL
+    scripts/with-postgres .venv/bin/python bench/agenda.py --postgresql --layouts --runs 21
+        # then under other layouts of the same rows (`LAYOUTS`: decisions, covering indexes,
+        # rows clustered by group), the agenda and its SQL alone at each size
 
 bench/run.py's stores hold the group of `run.FIXED_GROUP` ("Diplômés") still: the very same
 3,000 pathways at every size (`generate(fixed=…)`), while the other two groups share the rest
@@ -15,7 +18,8 @@ first (same pathways, same reasons: the group did not change); beside them, the 
 library's way to an agenda without read models: the group's pathways read back from the
 event store and decoded (median of 3); and the query's plan
 (`EXPLAIN QUERY PLAN`) is kept with the figures: the group's candidates must be read through
-an index on `group_id`, never by a scan of every group's rows.
+an index on `group_id`, never by a scan of every group's rows (on PostgreSQL the plan is
+`EXPLAIN (ANALYZE, BUFFERS)`'s, with the pages the query touched).
 """
 
 import argparse
