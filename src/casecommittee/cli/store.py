@@ -121,11 +121,11 @@ def export_person(ctx, pathway_id: uuid.UUID, user_id: str, output: str | None):
     API's `GET /pathways/{id}/personal-data` document as JSON, with the same rules (the
     person's referent or a co-pilot of their group) and logged in the access log as theirs."""
     from ..queries.caseload import get_row
+    from ..queries.personal_export import export_document
     from ..stores.access_log import AccessLog
     from ..stores.auth import user_principal
     from ..stores.personal_data import PersonalDataMissing
     from ..stores.sealed_texts import TextReader
-    from ..web.personal_export import export_document
     from ..web.schemas.pathways import PersonalData
 
     system = ctx.system

@@ -4,7 +4,7 @@ printable, and the same document to download (JSON, as the API answers it).
 From the pathway page, the person's referent or a co-pilot of their group — those who may read
 the person's record (`/parcours/{id}/fiche`) — opens it for the person who asked. Each opening
 and each download is an `export_personal_data` in the access log, as the API's export is. The
-content is `web/personal_export.py`'s: identity, consent, steps with the texts opened,
+content is `queries/personal_export.py`'s: identity, consent, steps with the texts opened,
 committee decisions; once the person is erased, the tombstone only.
 """
 
@@ -13,10 +13,10 @@ import json
 from flask import Blueprint, g, render_template
 
 from ...queries.companies import company_row
+from ...queries.personal_export import export_document
 from ...stores.personal_data import PersonalDataMissing
 from ...stores.reference import groups, structures
 from ..context import web
-from ..personal_export import export_document
 from ..problems import Problem
 from ..schemas.pathways import PersonalData
 from ..texts import texts

@@ -8,6 +8,8 @@ from flask import url_for
 
 from ...application import PathwayNotFound
 from ...queries.caseload import CaseloadQuery, list_pathways
+from ...queries.personal_export import export_document
+from ...queries.step_documents import step_document
 from ...stores import access_log
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
@@ -18,12 +20,10 @@ from ..documents import (
     follow_up_of,
     follow_up_of_row,
     pathway_document,
-    step_document,
 )
 from ..idempotency import keyed
 from ..openapi import links
 from ..pagination import decode_keyset, invalid_cursor, page
-from ..personal_export import export_document
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..schemas import examples

@@ -32,12 +32,12 @@ pseudonymous history the statistics replay, which no longer leads back to anyone
 
 from ..domain.committee import DECISION_LABELS, KIND_LABELS
 from ..domain.pathway import STEP_LABELS
-from ..queries.retention import erasure_day
-from ..queries.sessions import decisions_about
 from ..stores.personal_data import PersonalDataErased
 from ..stores.reference import structures
 from ..stores.sealed_texts import TextReader
-from .documents import jsonable, step_document
+from .retention import erasure_day
+from .sessions import decisions_about
+from .step_documents import jsonable, step_document
 
 #: Fields of a step that name a staff member by their user id: shown by name (`referent_name`).
 STAFF_FIELDS = {"referent_id": "referent_name"}
