@@ -39,7 +39,7 @@ from ..domain.committee import DECISION_LABELS, KIND_LABELS
 from ..domain.pathway import STEP_LABELS
 from ..stores.access_log import AccessLog
 from ..stores.auth import Principal
-from ..stores.personal_data import PersonalDataErased, PersonalDataMissing
+from ..stores.personal_data import PersonalDataErased, PersonalDataMissing, PersonalDataStore
 from ..stores.reference import structures
 from ..stores.sealed_texts import TextReader
 from .retention import erasure_day
@@ -70,6 +70,16 @@ def check_reads_person(principal: Principal, row: dict) -> None:
     read-model row (`Principal.reads_person`)."""
     if not principal.reads_person(row):
         raise PersonNotReadable()
+
+
+def check_recorded(store: PersonalDataStore, pathway_id) -> None:
+    """Raises `NothingRecorded` when no personal data were ever recorded for the pathway (an
+    erased person's were): what an erasure checks first."""
+    if store.tombstone(pathway_id) is None:
+        try:
+            store.get(pathway_id)
+        except PersonalDataMissing:
+            raise NothingRecorded() from None
 
 
 def export_for(system, principal: Principal, pathway_id, row: dict, reader: TextReader,

@@ -201,11 +201,14 @@ class PersonalDataStore:
 
     def get(self, pathway_id: UUID) -> dict:
         """The person's data; raises PersonalDataErased or PersonalDataMissing."""
+        return self._person(str(pathway_id), self._row(pathway_id))
+
+    def _row(self, pathway_id: UUID):
+        """The pathway's row (None: it has none)."""
         with self.engine.connect() as conn:
-            row = conn.execute(
+            return conn.execute(
                 select(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
             ).first()
-        return self._person(str(pathway_id), row)
 
     def people(self, pathway_ids) -> dict[str, dict]:
         """pathway id → the person's data, for those of `pathway_ids` that have an identity
@@ -242,10 +245,7 @@ class PersonalDataStore:
 
     def tombstone(self, pathway_id: UUID) -> dict | None:
         """When, why and by whom the person's data were erased, or None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
-            ).first()
+        row = self._row(pathway_id)
         if row is None or row.erased_at is None:
             return None
         return {"erased_at": as_utc(row.erased_at), "reason": row.erasure_reason, "erased_by": row.erased_by}

@@ -13,6 +13,7 @@ from ...queries.personal_export import (
     NothingRecorded,
     PersonNotReadable,
     check_reads_person,
+    check_recorded,
     export_document,
     export_for,
 )
@@ -311,16 +312,6 @@ def _export_refusals():
         raise not_found() from None
 
 
-def _erasable(pathway_id) -> None:
-    """404 when no personal data were ever recorded for the pathway (erased ones were)."""
-    store = web().system.personal_data
-    if store.tombstone(pathway_id) is None:
-        try:
-            store.get(pathway_id)
-        except PersonalDataMissing:
-            raise not_found() from None
-
-
 @blp.route("/pathways/<pathway_ref>/personal-data", methods=["GET"])
 @blp.doc(operationId="export_personal_data")
 @roles(*WRITERS)
@@ -349,7 +340,7 @@ def erase_personal_data(data, pathway_ref):
     pathway_id, row = visible_pathway(pathway_ref)
     with _export_refusals():
         check_reads_person(current_principal(), row)
-        _erasable(pathway_id)
+        check_recorded(web().system.personal_data, pathway_id)
         web().system.personal_data.erase(pathway_id, data["reason"],
                                          erased_by=current_principal().user_id)
         _log(pathway_id, "erase_personal_data")
