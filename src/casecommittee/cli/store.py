@@ -121,7 +121,7 @@ def export_person(ctx, pathway_id: uuid.UUID, user_id: str, output: str | None):
     API's `GET /pathways/{id}/personal-data` document as JSON, with the same rules (the
     person's referent or a co-pilot of their group) and logged in the access log as theirs."""
     from ..queries.caseload import get_row
-    from ..queries.personal_export import NothingRecorded, PersonNotReadable, export_for
+    from ..queries.personal_export import ExportRefused, export_for
     from ..stores.access_log import AccessLog
     from ..stores.auth import user_principal
     from ..stores.sealed_texts import TextReader
@@ -141,7 +141,7 @@ def export_person(ctx, pathway_id: uuid.UUID, user_id: str, output: str | None):
     try:
         document = export_for(system, principal, pathway_id, row,
                               TextReader(system.personal_data), AccessLog(system.engine))
-    except (PersonNotReadable, NothingRecorded) as refused:
+    except ExportRefused as refused:
         raise click.ClickException(str(refused)) from None
     text = json.dumps(PersonalData().dump(document), ensure_ascii=False, indent=2)
     if output is None:

@@ -50,7 +50,12 @@ from .step_documents import jsonable, step_document
 STAFF_FIELDS = {"referent_id": "referent_name"}
 
 
-class PersonNotReadable(PermissionError):
+class ExportRefused(Exception):
+    """Why the right of access gives nothing (its message says it in French); nothing is
+    logged."""
+
+
+class PersonNotReadable(ExportRefused):
     """The caller is neither the person's referent nor a co-pilot of their group."""
 
     def __init__(self):
@@ -58,7 +63,7 @@ class PersonNotReadable(PermissionError):
                          "accède à ses données personnelles")
 
 
-class NothingRecorded(LookupError):
+class NothingRecorded(ExportRefused):
     """No personal data were ever recorded for the pathway (an erased person's were)."""
 
     def __init__(self):
