@@ -119,7 +119,7 @@ def _orientation_session(system, rng, calendar, group, held_on, since, actor, at
     oriented = calendar.orientations.get((group["id"], held_on), [])
     items = [_oriented_item(found, held_on, since) for found in oriented]
     orienting = {item["pathway_id"] for item in items}
-    live = agenda_document(system, session, lambda pid, consent: pid)["items"]
+    live = agenda_document(system, session)["items"]
     items += [frozen_item({k: v for k, v in item.items() if k != "decision"})
               for item in live if item["pathway_id"] not in orienting]
     decided_at = _at(held_on, 14)

@@ -84,7 +84,7 @@ def agenda_drafts(system, today: date) -> int:
     copilots = [u for u in system.reference.rows(users) if u["role"] == "copilot"]
     for row in sessions:
         session = system.app.get_committee(row.session_id)
-        items = live_agenda(system, session, lambda pid, consent: pid)
+        items = live_agenda(system, session)
         send = _notifier(system)
         for copilot in copilots:
             if row.group_id in (copilot["group_ids"] or []):

@@ -150,6 +150,58 @@ def test_closing_reads_the_agenda_peoples_identities_together(client, as_, syste
     assert closed.status_code == 200, closed.get_json()
 
 
+def test_the_agenda_reads_its_peoples_names_together(client, as_, system):
+    """A co-pilot reads the agenda of several people: their names are read in one query, not
+    one each; the same labels as before (a name for those who consented, a pseudonym for the
+    others and for an erased person), and one access-log row per person named."""
+    from sqlalchemy import select
+
+    from casecommittee.stores.access_log import access_log
+
+    def person(first_name, last_name):
+        return {"first_name": first_name, "last_name": last_name, "birth_date": "2005-01-02"}
+
+    ines = _identify(client, as_)
+    yanis = _identify(client, as_, person=person("Yanis", "Haddad"))
+    lina = _identify(client, as_, person=person("Lina", "Moreau"),
+                     consent={"committee_sharing": False})
+    sami = _identify(client, as_, person=person("Sami", "Roux"))
+    assert client.delete(f"/api/v1/pathways/{sami}/personal-data", headers=as_("copilot"),
+                         json={"reason": "demande de la personne"}).status_code == 200
+    session = _schedule(client, as_)
+    statements = []
+
+    def traced(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with system.engine.connect() as conn:
+        logged_before = conn.execute(select(access_log.c.id).order_by(access_log.c.id.desc())).first()
+    event.listen(system.personal_data.engine, "before_cursor_execute", traced)
+    try:
+        agenda = client.get(f"/api/v1/committees/{session}/agenda", headers=as_("copilot"))
+    finally:
+        event.remove(system.personal_data.engine, "before_cursor_execute", traced)
+    assert agenda.status_code == 200, agenda.get_json()
+    assert len([s for s in statements if "FROM personal_data" in s]) == 1, statements
+    labels = {i["pathway_id"]: i["label"] for i in agenda.get_json()["items"]}
+    assert labels[ines] == "Inès B." and labels[yanis] == "Yanis H."
+    assert labels[lina].startswith("ps-") and labels[sami].startswith("ps-")
+    with system.engine.connect() as conn:
+        logged = conn.execute(select(access_log.c.user_id, access_log.c.pathway_id)
+                              .where(access_log.c.id > (logged_before.id if logged_before else 0),
+                                     access_log.c.action == "read_person_agenda")).all()
+    assert sorted(logged) == sorted([("copilot", ines), ("copilot", yanis)])
+
+    statements.clear()
+    event.listen(system.personal_data.engine, "before_cursor_execute", traced)
+    try:
+        audited = client.get(f"/api/v1/committees/{session}/agenda", headers=as_("auditor"))
+    finally:
+        event.remove(system.personal_data.engine, "before_cursor_execute", traced)
+    assert audited.status_code == 200 and "Inès" not in audited.get_data(as_text=True)
+    assert not [s for s in statements if "FROM personal_data" in s], statements
+
+
 def test_reminders_are_read_and_marked_as_read(client, as_, system, clock):
     from casecommittee.jobs import run_once
 

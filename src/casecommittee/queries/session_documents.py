@@ -2,8 +2,10 @@
 
 Built from the read models (never by replaying the log): the agenda inputs of the group as of
 the session's date, since the group's previous session, each item with a short synthesis of the
-pathway, and the decision taken on it. Labels are resolved by the caller (`label_of`), so the
-web layer decides what a reader may see: a name for consenting people, a pseudonym otherwise.
+pathway, and the decision taken on it. Labels are resolved by the caller (`labels_of`, given
+every item's pathway and consent at once, once the items are built: the names are read
+together), so the web layer decides what a reader may see: a name for consenting people, a
+pseudonym otherwise.
 """
 
 from collections.abc import Callable
@@ -21,7 +23,23 @@ from .caseload import get_row, rows_of
 from .sessions import previous_session_on
 from .shortlist import shortlist
 
-LabelOf = Callable[[str, bool], str]
+#: The labels of (pathway id, consent) pairs, in their order.
+LabelsOf = Callable[[list[tuple[str, bool]]], list[str]]
+
+
+def ids_as_labels(pairs: list[tuple[str, bool]]) -> list[str]:
+    """Each pathway labelled by its id: the documents no one reads (a draft's count, the
+    minutes frozen at closing, which keep no label)."""
+    return [pathway_id for pathway_id, _consent in pairs]
+
+
+def labelled(items: list[dict], consents: list[bool], labels_of: LabelsOf) -> list[dict]:
+    """The items, each given the label of its pathway (with the consent at the same place in
+    `consents`), all resolved in one call."""
+    pairs = [(item["pathway_id"], consent) for item, consent in zip(items, consents, strict=True)]
+    for item, label in zip(items, labels_of(pairs), strict=True):
+        item["label"] = label
+    return items
 
 
 def synthesis(row: dict) -> list[dict]:
@@ -72,8 +90,15 @@ def needs_that_fit(system, session: CommitteeSession) -> dict[str, list[dict]]:
     return fits
 
 
-def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[dict]:
-    """The agenda of an open session: every pathway of the group that needs the committee."""
+def live_agenda(system, session: CommitteeSession, labels_of: LabelsOf = ids_as_labels) -> list[dict]:
+    """The agenda of an open session: every pathway of the group that needs the committee
+    (labelled by `labels_of`, in one call)."""
+    items = _live_items(system, session)
+    return labelled(items, [item["consent_sharing"] for item in items], labels_of)
+
+
+def _live_items(system, session: CommitteeSession) -> list[dict]:
+    """The items of an open session's agenda, their labels not yet resolved (None)."""
     system.projections.catch_up()
     group = system.reference.get(groups, session.group_id) or {}
     since = previous_session_on(system.engine, session.group_id, session.held_on, session.kind)
@@ -99,7 +124,7 @@ def live_agenda(system, session: CommitteeSession, label_of: LabelOf) -> list[di
              if item.pathway_id in fits else item for item in items]
     return [{
         "pathway_id": item.pathway_id,
-        "label": label_of(item.pathway_id, item.consent_sharing),
+        "label": None,
         "consent_sharing": item.consent_sharing,
         "stage": item.stage,
         "stage_label": STAGE_LABELS[item.stage],
@@ -119,26 +144,30 @@ def frozen_item(item: dict) -> dict:
     return {k: v for k, v in item.items() if k != "label"}
 
 
-def agenda_document(system, session: CommitteeSession, label_of: LabelOf) -> dict:
-    """The agenda of a session (frozen once closed), each item with the decision taken on it."""
+def agenda_document(system, session: CommitteeSession, labels_of: LabelsOf = ids_as_labels) -> dict:
+    """The agenda of a session (frozen once closed), each item with the decision taken on it;
+    the labels of all its items resolved together by `labels_of`, once they are built."""
     if session.is_closed:
         # a name is shown at each reading: only if the person consented at the session and has
         # not withdrawn that consent since
         now = rows_of(system.engine, [item["pathway_id"] for item in session.agenda],
                       (pathway_rows.c.consent_sharing,))
-        items = [dict(item, label=label_of(item["pathway_id"], bool(
-                     item.get("consent_sharing", False)
-                     and (now.get(item["pathway_id"]) or {}).get("consent_sharing"))))
-                 for item in session.agenda]
+        items = [dict(item, label=None) for item in session.agenda]
+        consents = [bool(item.get("consent_sharing", False)
+                         and (now.get(item["pathway_id"]) or {}).get("consent_sharing"))
+                    for item in session.agenda]
     else:
-        items = live_agenda(system, session, label_of)
+        items = _live_items(system, session)
+        consents = [item["consent_sharing"] for item in items]
     listed = {item["pathway_id"] for item in items}
     for pathway_id in session.decisions:  # a decision on a pathway that left the agenda
         if pathway_id not in listed:
             consent = bool((get_row(system.engine, pathway_id) or {}).get("consent_sharing"))
-            items.append({"pathway_id": pathway_id, "label": label_of(pathway_id, consent),
+            items.append({"pathway_id": pathway_id, "label": None,
                           "consent_sharing": consent, "stage": None, "reasons": [],
                           "reason_labels": [], "synthesis": []})
+            consents.append(consent)
+    labelled(items, consents, labels_of)
     for item in items:
         item["decision"] = session.decisions.get(item["pathway_id"])
     group = system.reference.get(groups, session.group_id) or {}
@@ -155,7 +184,7 @@ def close_session(system, session: CommitteeSession, attendance: list[str], acto
     """Closes a session: its live agenda (without names) and decisions become the minutes.
     The attendance is frozen in clear: a line naming a person the session discussed is
     refused (InvalidValue on `attendance`), as it would outlive their erasure."""
-    live = agenda_document(system, session, lambda pathway_id, consent: pathway_id)
+    live = agenda_document(system, session)
     _check_attendance(system, [item["pathway_id"] for item in live["items"]], attendance)
     frozen = [frozen_item({k: v for k, v in item.items() if k != "decision"}) for item in live["items"]]
     return system.app.close_committee(session.id, agenda=frozen, attendance=attendance, actor=actor)

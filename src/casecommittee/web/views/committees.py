@@ -113,8 +113,8 @@ def _replay_decision(answer, *_args, **_kwargs):
 def session_document(session) -> dict:
     """The agenda or minutes of a session as the caller may see it; the names it shows are
     written to the access log here, once the document is built."""
-    label_of, named = person_labels()
-    document = _shown(agenda_document(web().system, session, label_of))
+    labels_of, named = person_labels()
+    document = _shown(agenda_document(web().system, session, labels_of))
     now = web().system.clock.now()
     for pathway_id in named:
         web().access_log.record(current_principal(), pathway_id, "read_person_agenda", at=now)

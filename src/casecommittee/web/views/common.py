@@ -4,7 +4,6 @@ import uuid
 from http import HTTPStatus
 
 from ...queries.caseload import get_row
-from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ..context import web
 from ..problems import Problem
 from ..security import current_principal
@@ -58,31 +57,37 @@ def document_errors(blp, *statuses):
 
 
 def person_labels() -> tuple:
-    """A `label_of` for the documents, and the pathways whose name it gave (the view logs them).
+    """A `labels_of` for the documents, and the pathways whose name it gave (the view logs them).
 
-    A name (first name and initial) for consenting people and readers allowed names; else a
+    `labels_of` labels (pathway id, consent) pairs, the names of all of them read together: a
+    name (first name and initial) for consenting people and readers allowed names; else a
     pseudonym. Building the document writes nothing.
     """
     principal, named = current_principal(), []
 
-    def label_of(pathway_id: str, consent: bool) -> str:
-        pseudonym = web().pseudonyms.of(pathway_id)
-        name = None if principal.pseudonymised or not consent else short_name(pathway_id)
-        if name is None:
-            return pseudonym
-        named.append(pathway_id)
-        return name
+    def labels_of(pairs: list[tuple[str, bool]]) -> list[str]:
+        names = {} if principal.pseudonymised else short_names(
+            pathway_id for pathway_id, consent in pairs if consent)
+        labels = []
+        for pathway_id, consent in pairs:
+            name = names.get(pathway_id) if consent else None
+            if name is None:
+                labels.append(web().pseudonyms.of(pathway_id))
+            else:
+                named.append(pathway_id)
+                labels.append(name)
+        return labels
 
-    return label_of, named
+    return labels_of, named
 
 
-def short_name(pathway_id: str) -> str | None:
-    """The first name and the last name's initial of a pathway's person, decrypted (None once
-    erased or missing); the caller logs the reading."""
-    try:
-        person = web().system.personal_data.get(pathway_id)
-    except (PersonalDataErased, PersonalDataMissing, ValueError):
-        return None
-    if not person:
-        return None
-    return f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+def short_names(pathway_ids) -> dict[str, str]:
+    """pathway id → the first name and the last name's initial of its person, decrypted, for
+    those of `pathway_ids` that have an identity (not erased), read together (one query per
+    500); the caller logs the reading."""
+    pathway_ids = [str(pathway_id) for pathway_id in pathway_ids]
+    if not pathway_ids:
+        return {}
+    return {pathway_id: f"{person.get('first_name', '')} {person.get('last_name', '')[:1]}.".strip()
+            for pathway_id, person in web().system.personal_data.people(pathway_ids).items()
+            if person}

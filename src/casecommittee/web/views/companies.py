@@ -33,7 +33,7 @@ from ..schemas import examples
 from ..schemas.headers import ETAG, LOCATION, REPLAYED, IfMatchHeaders
 from ..schemas.pathways import ErasureIn
 from ..security import current_principal, roles
-from .common import document_errors, person_labels, short_name
+from .common import document_errors, person_labels, short_names
 from .pathways import expected_version
 
 blp = Blueprint("companies", __name__, description="Entreprises : annuaire, besoins, immersions, actions")
@@ -78,20 +78,20 @@ def _placements(state) -> tuple[list[dict], list[str]]:
     """What the company hosted and hired, each pathway named (first name and initial) only for
     a reader who sees it and a person who consented to sharing, by pseudonym otherwise; and the
     pathways named (the view logs them)."""
-    label_of, named = person_labels()
+    labels_of, named = person_labels()
     rows = placements(web().system.engine, state.territory_id, siret=state.siret)
     seen = _visible(r["pathway_id"] for r in rows)
+    labels = iter(labels_of([(r["pathway_id"], bool(seen[r["pathway_id"]]["consent_sharing"]))
+                             for r in rows if r["pathway_id"] in seen]))
     shown = []
     for row in rows:
-        pathway = seen.get(row["pathway_id"])
-        visible = pathway is not None
+        visible = row["pathway_id"] in seen
         shown.append({
             "kind": row["kind"], "started_on": row["started_on"], "ended_on": row["ended_on"],
             "status": row["status"], "completed_on": row["completed_on"],
             "still_employed": row["still_employed"],
             "pathway_id": row["pathway_id"] if visible else None,
-            "label": (label_of(row["pathway_id"], bool(pathway["consent_sharing"])) if visible
-                      else web().pseudonyms.of(row["pathway_id"])),
+            "label": next(labels) if visible else web().pseudonyms.of(row["pathway_id"]),
         })
     return shown, named
 
@@ -452,11 +452,13 @@ def shortlist_document(company, need_id: str, limit: int) -> dict:
     groups = [g for g in need["group_ids"]
               if principal.role == "business_relations" or g in principal.group_ids]
     system = web().system
-    label_of, named = person_labels()
-    items = [{"label": label_of(c.pathway_id, c.consent_sharing),
+    labels_of, named = person_labels()
+    candidates = shortlist(system.engine, groups, system.clock.today(), limit=limit)
+    labels = labels_of([(c.pathway_id, c.consent_sharing) for c in candidates])
+    items = [{"label": label,
               "pathway_id": c.pathway_id if principal.role == "copilot" else None,
               "group_id": c.group_id, "stage": c.stage, "score": c.score, "reasons": list(c.reasons)}
-             for c in shortlist(system.engine, groups, system.clock.today(), limit=limit)]
+             for c, label in zip(candidates, labels, strict=True)]
     now = system.clock.now()
     for pathway_id in named:
         web().access_log.record(principal, pathway_id, "read_person_shortlist", at=now)
@@ -496,10 +498,12 @@ def people_linked_document(company, need_id: str | None = None) -> tuple[dict, l
     if need_id is not None and need_id not in company.state.needs:
         raise Problem(404, "aucun besoin de ce code pour cette entreprise", type_="not_found")
     principal, named, items = current_principal(), [], []
-    for item in _people_linked(company, need_id):
+    linked = _people_linked(company, need_id)
+    names = short_names(item["pathway_id"] for item in linked if principal.reads_person(item["row"]))
+    for item in linked:
         row = item.pop("row")
         pseudonym = web().pseudonyms.of(item["pathway_id"])
-        name = short_name(item["pathway_id"]) if principal.reads_person(row) else None
+        name = names.get(item["pathway_id"])
         if name is not None:
             named.append(item["pathway_id"])
         items.append({**item, "pseudonym": pseudonym, "label": name or pseudonym,
