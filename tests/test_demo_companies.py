@@ -162,7 +162,7 @@ def test_make_run_prints_a_sign_in_for_the_chargee_de_relation_entreprises(store
                     for g in system.reference.rows(groups)]
         assert any(session.needs for session in sessions)
         reasons = {reason for session in sessions if session.needs
-                   for item in live_agenda(system, session, lambda pid, consent: pid)
+                   for item in live_agenda(system, session)
                    for reason in item["reasons"]}
         assert "company_need_fits" in reasons
         assert replay_check(system.app, system.engine)["ok"]

@@ -12,8 +12,9 @@ from casecommittee.queries.notifications import for_user
 from casecommittee.queries.session_documents import agenda_document
 
 
-def label(pathway_id: str, consent: bool) -> str:
-    return f"nom:{pathway_id[:4]}" if consent else f"pseudo:{pathway_id[:4]}"
+def label(pairs: list[tuple[str, bool]]) -> list[str]:
+    return [f"nom:{pathway_id[:4]}" if consent else f"pseudo:{pathway_id[:4]}"
+            for pathway_id, consent in pairs]
 
 
 def test_a_committee_month(system, cite, clock):

@@ -32,7 +32,7 @@ def test_each_group_has_its_monthly_sessions_decided_and_closed(system):
     assert all(s["status"] == "closed" for s in past)
     assert [s["status"] for s in orientation if s["held_on"] > system.clock.today()] == ["scheduled"] * 3
     assert sum(s["decision_count"] for s in past) > len(past)
-    minutes = agenda_document(system, system.app.get_committee(past[-1]["id"]), lambda pid, c: pid)
+    minutes = agenda_document(system, system.app.get_committee(past[-1]["id"]))
     assert minutes["attendance"] and any(item["decision"] for item in minutes["items"])
     stalled = [label for item in minutes["items"] for label in item["reason_labels"]
                if label.startswith("aucune étape")]
@@ -51,7 +51,7 @@ def test_the_sessions_orientations_are_the_pathways_own_oriented_steps(system):
         session = system.app.get_committee(session_id)
         assert session.is_closed and session.kind == "orientation"
         minutes = {item["pathway_id"]: item
-                   for item in agenda_document(system, session, lambda pid, c: pid)["items"]}
+                   for item in agenda_document(system, session)["items"]}
         for pathway_id, step in found:
             decision = session.decisions[str(pathway_id)]
             assert decision["decision"] == "orient"
@@ -63,6 +63,6 @@ def test_the_sessions_orientations_are_the_pathways_own_oriented_steps(system):
     coming = [s for s in sessions_page(system.engine, [g["id"] for g in system.reference.rows(groups)],
                                        limit=500) if s["status"] == "scheduled"]
     waiting = [item for s in coming for item in agenda_document(
-        system, system.app.get_committee(s["id"]), lambda pid, c: pid)["items"]
+        system, system.app.get_committee(s["id"]))["items"]
         if "not_yet_oriented" in item["reasons"]]
     assert waiting
