@@ -5,9 +5,11 @@ admin, copilot (jeunes), referent and referent2 (jeunes), referent_familles, aud
 auditor_brest, cre (chargée de relation entreprises, Belfort) and cre_brest.
 """
 
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from sqlalchemy import event
 
 from casecommittee.stores.auth import Tokens
 from casecommittee.web import create_app
@@ -102,6 +104,22 @@ def counts(system) -> dict:
         writes = conn.execute(select(func.count()).select_from(access_log).where(
             access_log.c.action.in_(("identify", "log_step", "erase_personal_data")))).scalar()
     return {"events": system.app.recorder.max_notification_id() or 0, "writes": writes, **stored}
+
+
+@contextmanager
+def personal_data_queries(system):
+    """The queries to the personal-data table while the block runs (a list, filled as it goes)."""
+    statements = []
+
+    def traced(_conn, _cursor, statement, *_args):
+        if "FROM personal_data" in statement:
+            statements.append(statement)
+
+    event.listen(system.personal_data.engine, "before_cursor_execute", traced)
+    try:
+        yield statements
+    finally:
+        event.remove(system.personal_data.engine, "before_cursor_execute", traced)
 
 
 TODAY = date(2026, 6, 30)

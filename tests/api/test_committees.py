@@ -3,11 +3,8 @@ closing, minutes; what referents, other groups and auditors may see; notificatio
 
 import shutil
 import subprocess
-from contextlib import contextmanager
 
-from sqlalchemy import event
-
-from .conftest import IDENTIFY, counts, every_page
+from .conftest import IDENTIFY, counts, every_page, personal_data_queries
 
 
 def _identify(client, as_, **overrides):
@@ -22,22 +19,6 @@ def _schedule(client, as_, held_on="2026-06-30", group_id="g-jeunes"):
                           json={"group_id": group_id, "kind": "orientation", "held_on": held_on})
     assert created.status_code == 201, created.get_json()
     return created.get_json()["id"]
-
-
-@contextmanager
-def _personal_data_queries(system):
-    """The queries to the personal-data table while the block runs (a list, filled as it goes)."""
-    statements = []
-
-    def traced(_conn, _cursor, statement, *_args):
-        if "FROM personal_data" in statement:
-            statements.append(statement)
-
-    event.listen(system.personal_data.engine, "before_cursor_execute", traced)
-    try:
-        yield statements
-    finally:
-        event.remove(system.personal_data.engine, "before_cursor_execute", traced)
 
 
 def test_the_copilot_prepares_holds_and_closes_the_committee(client, as_, system):
@@ -149,7 +130,7 @@ def test_closing_reads_the_agenda_peoples_identities_together(client, as_, syste
         _identify(client, as_, person={"first_name": first_name, "last_name": last_name,
                                        "birth_date": "2005-01-02"})
     session = _schedule(client, as_)
-    with _personal_data_queries(system) as statements:
+    with personal_data_queries(system) as statements:
         refused = client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
                               json={"attendance": ["Mission locale", "Lina (présente)"]})
     assert refused.status_code == 422 and "attendance" in refused.get_json()["errors"]
@@ -180,7 +161,7 @@ def test_the_agenda_reads_its_peoples_names_together(client, as_, system):
     session = _schedule(client, as_)
     with system.engine.connect() as conn:
         logged_before = conn.execute(select(access_log.c.id).order_by(access_log.c.id.desc())).first()
-    with _personal_data_queries(system) as statements:
+    with personal_data_queries(system) as statements:
         agenda = client.get(f"/api/v1/committees/{session}/agenda", headers=as_("copilot"))
     assert agenda.status_code == 200, agenda.get_json()
     assert len(statements) == 1, statements
@@ -193,14 +174,14 @@ def test_the_agenda_reads_its_peoples_names_together(client, as_, system):
                                      access_log.c.action == "read_person_agenda")).all()
     assert sorted(logged) == sorted([("copilot", ines), ("copilot", yanis)])
 
-    with _personal_data_queries(system) as statements:
+    with personal_data_queries(system) as statements:
         audited = client.get(f"/api/v1/committees/{session}/agenda", headers=as_("auditor"))
     assert audited.status_code == 200 and "Inès" not in audited.get_data(as_text=True)
     assert statements == []
 
     assert client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
                        json={"attendance": ["Mission locale"]}).status_code == 200
-    with _personal_data_queries(system) as statements:
+    with personal_data_queries(system) as statements:
         minutes = client.get(f"/api/v1/committees/{session}/minutes", headers=as_("copilot"))
     assert minutes.status_code == 200 and len(statements) == 1, statements
     assert {i["pathway_id"]: i["label"] for i in minutes.get_json()["items"]} == labels

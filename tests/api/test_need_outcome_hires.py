@@ -6,7 +6,7 @@ refused field by field, and nothing is written."""
 
 import pytest
 
-from .conftest import IDENTIFY
+from .conftest import IDENTIFY, personal_data_queries
 
 BAKERY = {"siret": "73282932000074", "name": "Boulangerie des Résidences", "size_band": "micro",
           "qpv_location": "in_qpv", "registered_on": "2026-01-05"}
@@ -104,6 +104,38 @@ def test_a_sponsor_is_named_for_a_pathway_by_its_pseudonym_or_refused(client, as
         "occurred_on": "2026-06-21", "pathway_id": "6b1f6c1e-0000-4000-8000-000000000000",
         "role": "tutor"})
     assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["pathway_id"]
+
+
+def test_the_copilots_lists_of_the_bakerys_people_read_their_names_together(
+        client, as_, bakery_hired, system):
+    """The co-pilot lists the people proposed to the bakery, its page (whom it hired) and the
+    need's shortlist (Yanis alone: the others were hired): each list reads the names of all
+    its people in one query, not one each, and logs one reading per person named."""
+    from sqlalchemy import func, select
+
+    from casecommittee.stores.access_log import access_log
+
+    def readings(action):
+        with system.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(access_log)
+                                .where(access_log.c.action == action)).scalar()
+
+    url = f"/api/v1/companies/{bakery_hired['bakery']}"
+    with personal_data_queries(system) as statements:
+        proposed = client.get(f"{url}/needs/vendeurs/proposals", headers=as_("copilot"))
+    assert proposed.status_code == 200 and len(statements) == 1, statements
+    assert sorted(i["label"] for i in proposed.get_json()["items"]) == ["Inès B.", "Lina H.", "Yanis M."]
+    assert readings("read_person_company") == 3
+    with personal_data_queries(system) as statements:
+        page = client.get(url, headers=as_("copilot"))
+    assert page.status_code == 200 and len(statements) == 1, statements
+    assert sorted(p["label"] for p in page.get_json()["placements"]) == ["Inès B.", "Lina H."]
+    assert readings("read_person_company") == 3 + 2
+    with personal_data_queries(system) as statements:
+        shortlisted = client.get(f"{url}/needs/vendeurs/shortlist", headers=as_("copilot"))
+    assert shortlisted.status_code == 200 and len(statements) == 1, statements
+    assert [i["label"] for i in shortlisted.get_json()["items"]] == ["Yanis M."]  # not yet hired
+    assert readings("read_person_shortlist") == 1
 
 
 def test_who_lists_the_people_proposed(client, as_, bakery_hired):

@@ -70,7 +70,7 @@ def person_labels() -> tuple:
             pathway_id for pathway_id, consent in pairs if consent)
         labels = []
         for pathway_id, consent in pairs:
-            name = names.get(pathway_id) if consent else None
+            name = names.get(str(pathway_id)) if consent else None
             if name is None:
                 labels.append(web().pseudonyms.of(pathway_id))
             else:
