@@ -118,12 +118,53 @@ class PathwayProjector:
         self.territory_of = territory_of
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Known] = OrderedDict()
+        #: pathway id → the version and time its row holds its summary from, read by `prefetch`
+        #: in the batch's transaction (each used once: the row changes when the batch writes it).
+        self._held: dict[str, tuple] = {}
         self.committees = CommitteeProjector()
         self.companies = CompanyProjector(app)
 
     def forget(self) -> None:
         """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
         self._cache.clear()
+        self._held.clear()
+        self.app.drop_prefetched()
+
+    def prefetch(self, events: Sequence, conn: Connection) -> None:
+        """Before a batch read from the log is applied in `conn`'s transaction: loads together
+        what `known_before` would load one pathway at a time — from the event store, each
+        pathway not held in memory at the version before its first event of the batch (at its
+        last one in the batch when it is corrected there, for `state_at`); from the read
+        models, the version and time its row holds its summary from."""
+        first: dict = {}
+        last: dict = {}
+        corrected = set()
+        for event in events:
+            if isinstance(event, StepEvent):
+                oid = event.originator_id
+                first.setdefault(oid, event.originator_version)
+                last[oid] = event.originator_version
+                if event.code == "corrected":
+                    corrected.add(oid)
+        wanted, unknown = {}, []
+        for oid, version in first.items():
+            known = self._cache.get(str(oid))
+            missing = version > 1 and (known is None or known.state.version != version - 1)
+            if missing:
+                unknown.append(str(oid))
+            if oid in corrected:
+                wanted[oid] = last[oid]
+            elif missing:
+                wanted[oid] = version - 1
+        self.app.prefetch_pathways(wanted)
+        for start in range(0, len(unknown), _HELD_PER_STATEMENT):
+            self._held.update((pid, (held_version, since)) for pid, held_version, since in conn.execute(
+                _SUMMARIES_HELD, {"summaries_of": unknown[start:start + _HELD_PER_STATEMENT]}))
+
+    def prefetched(self) -> None:
+        """Forgets what `prefetch` loaded and the batch did not use."""
+        self._held.clear()
+        self.app.drop_prefetched()
 
     def session(self, conn: Connection) -> "ProjectionSession":
         """A run of events applied within one transaction of `conn`."""
@@ -142,7 +183,8 @@ class PathwayProjector:
             state = self.app.state_at(event.originator_id, event.originator_version - 1)
             known = _Known(state, True)
             known.summary = known.stored_summary = known.summarize(self.territory_of)
-            known.summary_version, known.summary_since = conn.execute(
+            held = self._held.pop(pid, None)
+            known.summary_version, known.summary_since = held if held is not None else conn.execute(
                 _SUMMARY_HELD, {"summary_of": pid}).one()
             known.stored_since = known.summary_since
         self._cache[pid] = known
@@ -154,6 +196,11 @@ _SINCE = frozenset({"summary_since"})
 #: The version and time a pathway's row holds its summary from (built once: read on most writes).
 _SUMMARY_HELD = (select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
                  .where(pathway_rows.c.pathway_id == bindparam("summary_of")))
+#: The same for several pathways (`PathwayProjector.prefetch`), so many a statement.
+_SUMMARIES_HELD = (select(pathway_rows.c.pathway_id, pathway_rows.c.summary_version,
+                          pathway_rows.c.summary_since)
+                   .where(pathway_rows.c.pathway_id.in_(bindparam("summaries_of", expanding=True))))
+_HELD_PER_STATEMENT = 500
 
 
 class ProjectionSession:
@@ -173,8 +220,14 @@ class ProjectionSession:
         self.proposal_rows: dict[str, list[tuple]] = {}
 
     def apply(self, notifications: Sequence) -> int:
-        """Applies the pathway events among `notifications`; returns how many it applied."""
-        return self.apply_events(map(self.projector.app.mapper.to_domain_event, notifications))
+        """Applies the pathway events among `notifications` (a batch read from the log: what
+        it needs from the stores is loaded together first); returns how many it applied."""
+        events = list(map(self.projector.app.mapper.to_domain_event, notifications))
+        self.projector.prefetch(events, self.conn)
+        try:
+            return self.apply_events(events)
+        finally:
+            self.projector.prefetched()
 
     def apply_events(self, events: Iterable) -> int:
         """Applies the pathway events among domain `events` (decoded from the log, or those a
