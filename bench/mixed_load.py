@@ -268,7 +268,10 @@ def scale_out(data_dir: Path, store: dict, jobs: list, warm: list, clients: int,
         writes_done = sum(v["statuses"].get("201", 0) for k, v in loaded.get("by", {}).items()
                           if k.startswith("write:"))
         wall = caught_up - started
-        per_write = (lambda cpu: round(cpu * 1000 / writes_done, 3) if writes_done else None)
+
+        def per_write(cpu: float) -> float | None:
+            return round(cpu * 1000 / writes_done, 3) if writes_done else None
+
         return {
             "configuration": f"serve --workers {workers} --no-jobs, CASECOMMITTEE_PROJECTIONS=worker; "
                              f"casecommittee project --follow --interval {interval}",

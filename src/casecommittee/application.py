@@ -27,8 +27,8 @@ from .domain.company import Company
 from .domain.errors import CommitteeRuleBroken, InvalidValue
 from .domain.pathway import Pathway, derive
 from .domain.state import PathwayState
-from .event_reads import reads_many, select_events_of
 from .domain.steps import Step
+from .event_reads import reads_many, select_events_of
 from .keyed_requests import KeyedRequests
 from .snapshot_recorders import SNAPSHOTS, takes_snapshots_with_events
 from .stores.sealed_texts import TextSealer
