@@ -27,7 +27,7 @@ def select_events_of(recorder: SQLiteAggregateRecorder, originator_ids: Sequence
     by the id as given (what the library's `select_events(id, lte=lte)` returns for each)."""
     given = {(i.hex if isinstance(i, UUID) else i): i for i in originator_ids}
     keys = list(given)
-    convert = recorder.convert_originator_id
+    converted = {key: recorder.convert_originator_id(key) for key in keys}  # (once an aggregate)
     found: dict[object, list[StoredEvent]] = {}
     with recorder.datastore.transaction(commit=False) as c:
         for start in range(0, len(keys), PER_STATEMENT):
@@ -39,6 +39,6 @@ def select_events_of(recorder: SQLiteAggregateRecorder, originator_ids: Sequence
             for row in c.fetchall():
                 key = row["originator_id"]
                 found.setdefault(given[key], []).append(StoredEvent(
-                    originator_id=convert(key), originator_version=row["originator_version"],
+                    originator_id=converted[key], originator_version=row["originator_version"],
                     topic=row["topic"], state=row["state"]))
     return found

@@ -28,6 +28,7 @@ from .placements import (
     placements_of,
     replace_placements,
     stored_placements,
+    stored_placements_of,
 )
 from .placements import (
     VERSION_COLUMNS as PLACEMENT_VERSION_COLUMNS,
@@ -121,6 +122,9 @@ class PathwayProjector:
         #: pathway id → the version and time its row holds its summary from, read by `prefetch`
         #: in the batch's transaction (each used once: the row changes when the batch writes it).
         self._held: dict[str, tuple] = {}
+        #: pathway id → its stored placements (`stored_placements`), read by `prefetch` for the
+        #: pathways a step of the batch may change them of (each used once, the same way).
+        self._placements_held: dict[str, tuple] = {}
         self.committees = CommitteeProjector()
         self.companies = CompanyProjector(app)
 
@@ -128,6 +132,7 @@ class PathwayProjector:
         """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
         self._cache.clear()
         self._held.clear()
+        self._placements_held.clear()
         self.app.drop_prefetched()
 
     def prefetch(self, events: Sequence, conn: Connection) -> None:
@@ -138,7 +143,7 @@ class PathwayProjector:
         models, the version and time its row holds its summary from."""
         first: dict = {}
         last: dict = {}
-        corrected = set()
+        corrected, placed = set(), set()
         for event in events:
             if isinstance(event, StepEvent):
                 oid = event.originator_id
@@ -146,6 +151,8 @@ class PathwayProjector:
                 last[oid] = event.originator_version
                 if event.code == "corrected":
                     corrected.add(oid)
+                elif event.code in PLACEMENT_STEPS:
+                    placed.add(str(oid))
         wanted, unknown = {}, []
         for oid, version in first.items():
             known = self._cache.get(str(oid))
@@ -160,10 +167,12 @@ class PathwayProjector:
         for start in range(0, len(unknown), _HELD_PER_STATEMENT):
             self._held.update((pid, (held_version, since)) for pid, held_version, since in conn.execute(
                 _SUMMARIES_HELD, {"summaries_of": unknown[start:start + _HELD_PER_STATEMENT]}))
+        self._placements_held.update(stored_placements_of(conn, [pid for pid in unknown if pid in placed]))
 
     def prefetched(self) -> None:
         """Forgets what `prefetch` loaded and the batch did not use."""
         self._held.clear()
+        self._placements_held.clear()
         self.app.drop_prefetched()
 
     def session(self, conn: Connection) -> "ProjectionSession":
@@ -186,6 +195,9 @@ class PathwayProjector:
             held = self._held.pop(pid, None)
             known.summary_version, known.summary_since = held if held is not None else conn.execute(
                 _SUMMARY_HELD, {"summary_of": pid}).one()
+            placements = self._placements_held.pop(pid, None)
+            if placements is not None:
+                known.placements, known.placements_since = placements
             known.stored_since = known.summary_since
         self._cache[pid] = known
         return known
