@@ -491,8 +491,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=2020, help="the cached store's seed")
     parser.add_argument("--no-scale-out", dest="scale_out", action="store_false",
                         help="leave out the scale-out configuration (projection worker)")
-    parser.add_argument("--worker-interval", type=float, default=0.1,
-                        help="the projection worker's polling interval (project --follow --interval)")
+    parser.add_argument("--worker-interval", type=float, default=1.0,
+                        help="the projection worker's polling interval when idle (project --follow --interval; 1 s, as its default and `casecommittee worker` on SQLite)")
 
 
 def main() -> None:
