@@ -20,7 +20,8 @@ seed), `casecommittee serve --workers 2 --no-jobs` (gunicorn, inline projections
   one (the higher is the reference; target: ≥ 0.25×).
 - **scale-out** (8 clients, the configuration the README documents for several web processes):
   the same server restarted with `CASECOMMITTEE_PROJECTIONS=worker` (its workers only save)
-  beside one `casecommittee project --follow` process projecting in batches; as many writes of
+  beside one `casecommittee project --follow` process projecting in batches (polling every
+  `--worker-interval` seconds when idle, 1 by default); as many writes of
   the same mix as the writes-only part. The rate counts the time until the read models have
   applied the last write (the worker's catch-up included), the CPU a write all three server
   processes (split web / worker); the reference is the same bare rate as above (measured
