@@ -58,7 +58,8 @@ class AccessLogger(glogging.Logger):
     shows. gunicorn's own gathers ~60 (every request and response header, every WSGI variable)
     and escapes each before formatting, for any format one may configure: ~0.1 ms of a
     request's CPU under a write load (bench/README.md). The line is the same, character for
-    character (tests/api/test_access_line.py); another format goes through gunicorn's way."""
+    character (tests/api/test_access_line.py); another format goes through gunicorn's way.
+    A request gunicorn cannot parse is logged without its text (`warning`)."""
 
     def access(self, resp, req, environ, request_time):
         """One line per request, as `glogging.Logger.access` writes it."""
@@ -85,6 +86,21 @@ class AccessLogger(glogging.Logger):
             self.access_log.info(DEFAULT_ACCESS_FORMAT, atoms)
         except Exception:
             self.error(traceback.format_exc())
+
+    def warning(self, msg, *args, **kwargs):
+        """gunicorn's warnings, but a malformed request's own text left out: gunicorn logs
+        "Invalid request from ip=…: Invalid HTTP request line: '…'" with whatever the client
+        sent, which may name a person (a search typed into the address bar). The line keeps the
+        address and what was wrong (the words before the first colon), not what was sent."""
+        if isinstance(msg, str) and msg.startswith(INVALID_REQUEST):
+            address, _, error = msg[len(INVALID_REQUEST):].partition(": ")
+            what = error.split(":", 1)[0].strip() or "requête illisible"
+            msg = f"{INVALID_REQUEST}{address}: {what} (texte de la requête non journalisé)"
+        super().warning(msg, *args, **kwargs)
+
+
+#: How gunicorn's workers begin the warning about a request they could not parse.
+INVALID_REQUEST = "Invalid request from ip="
 
 
 #: The longest request line (method, path and query) gunicorn reads; no route needs 1 kB.
