@@ -232,8 +232,13 @@ class ProjectionSession:
         self.proposal_rows: dict[str, list[tuple]] = {}
 
     def apply(self, notifications: Sequence) -> int:
-        """Applies the pathway events among `notifications` (a batch read from the log: what
-        it needs from the stores is loaded together first); returns how many it applied."""
+        """Applies the pathway events among `notifications`; returns how many it applied."""
+        return self.apply_events(map(self.projector.app.mapper.to_domain_event, notifications))
+
+    def apply_batch(self, notifications: Sequence) -> int:
+        """`apply`, for a catch-up's batch read from the log (whose pathways the projector
+        mostly does not hold): what it needs from the stores is loaded together first. (A
+        rebuild's batches hold each pathway's events from its first, in memory already.)"""
         events = list(map(self.projector.app.mapper.to_domain_event, notifications))
         self.projector.prefetch(events, self.conn)
         try:
