@@ -3,6 +3,9 @@
     python bench/agenda.py                       # the 10,000- and 50,000-pathway stores
     python bench/agenda.py --people 10000 50000 --runs 9
     scripts/with-postgres .venv/bin/python bench/agenda.py --postgresql   # the same on PostgreSQL
+    scripts/with-postgres .venv/bin/python bench/agenda.py --postgresql --layouts --runs 21
+        # then under other layouts of the same rows (`LAYOUTS`: decisions, covering indexes,
+        # rows clustered by group), the agenda and its SQL alone at each size
 
 bench/run.py's stores hold the group of `run.FIXED_GROUP` ("Diplômés") still: the very same
 3,000 pathways at every size (`generate(fixed=…)`), while the other two groups share the rest
@@ -15,7 +18,8 @@ first (same pathways, same reasons: the group did not change); beside them, the 
 library's way to an agenda without read models: the group's pathways read back from the
 event store and decoded (median of 3); and the query's plan
 (`EXPLAIN QUERY PLAN`) is kept with the figures: the group's candidates must be read through
-an index on `group_id`, never by a scan of every group's rows.
+an index on `group_id`, never by a scan of every group's rows (on PostgreSQL the plan is
+`EXPLAIN (ANALYZE, BUFFERS)`'s, with the pages the query touched).
 """
 
 import argparse
@@ -38,13 +42,37 @@ from sqlalchemy import select  # noqa: E402
 
 from casecommittee.demo import create_territory  # noqa: E402
 from casecommittee.projections.pathways import pathway_rows  # noqa: E402
-from casecommittee.queries.agenda import agenda_inputs, candidates_query  # noqa: E402
+from casecommittee.queries.agenda import _COLUMNS, agenda_inputs, candidates_query  # noqa: E402
 from casecommittee.stores.sealed_texts import TextReader  # noqa: E402
 
 #: Reads of the whole group by the bare library (each ~0.5 s at 3,000 pathways).
 BARE_RUNS = 3
 #: The largest store's agenda over the smallest's (medians): "the same", noise allowed.
 TARGET_GROWTH = 1.2
+#: Decisions of three monthly sessions on every open pathway of every group, one of them a
+#: postponement (`--layouts`: the stores are generated without committee sessions).
+_DECISIONS = (
+    "INSERT INTO committee_decisions (session_id, pathway_id, group_id, held_on, decision, decided_at) "
+    "SELECT CAST(CAST(md5(group_id || k) AS uuid) AS text), pathway_id, group_id, "
+    f"DATE '{run.TODAY.isoformat()}' - 30 * k, CASE WHEN k = 2 THEN 'postpone' ELSE 'continue' END, now() "
+    "FROM pathway_rows CROSS JOIN generate_series(1, 3) AS k WHERE stage <> 'exited'")
+#: `--layouts` (PostgreSQL): the same rows under other layouts, each variant's statements run
+#: on every store on top of the previous variant's, then the agenda measured again.
+LAYOUTS = (
+    ("as generated", ()),
+    ("with decisions: 3 per open pathway of every group", (_DECISIONS, "ANALYZE committee_decisions")),
+    ("covering indexes (INCLUDE every column the agenda reads), vacuumed", (
+        "CREATE INDEX ix_agenda_covering ON pathway_rows (group_id, stage) "
+        f"INCLUDE ({', '.join(name for name in _COLUMNS if name != 'stage')})",
+        "CREATE INDEX ix_decisions_covering ON committee_decisions (pathway_id, held_on) INCLUDE (decision)",
+        "VACUUM ANALYZE pathway_rows", "VACUUM ANALYZE committee_decisions")),
+    ("then 5 % of every group's rows updated since the vacuum", (
+        "SELECT setseed(0.5)", "UPDATE pathway_rows SET last_event_on = last_event_on WHERE random() < 0.05")),
+    ("no covering index; pathway_rows clustered by group", (
+        "DROP INDEX ix_agenda_covering", "DROP INDEX ix_decisions_covering",
+        "CLUSTER pathway_rows USING ix_pathway_rows_group_stage", "ANALYZE pathway_rows")),
+    ("then without decisions (as generated)", ("TRUNCATE committee_decisions", "ANALYZE committee_decisions")),
+)
 
 
 def _fixed_group(system) -> dict:
@@ -53,14 +81,53 @@ def _fixed_group(system) -> dict:
 
 
 def _plan(system, group_id: str) -> list[str]:
-    """The database's plan for the agenda's candidates of the group (SQLite's `detail` lines,
-    PostgreSQL's `EXPLAIN` lines)."""
+    """The database's plan for the agenda's candidates of the group (SQLite's `detail` lines;
+    on PostgreSQL the lines of `EXPLAIN (ANALYZE, BUFFERS)`: the query run, with the pages it
+    touched, "shared hit" in the server's buffers, "read" from the files)."""
     query = candidates_query(group_id, run.TODAY)
     compiled = query.compile(system.engine, compile_kwargs={"literal_binds": True})
     with system.engine.connect() as conn:
         if system.engine.dialect.name == "sqlite":
             return [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
-        return [row[0].strip() for row in conn.exec_driver_sql(f"EXPLAIN {compiled}")]
+        return [row[0].strip() for row in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")]
+
+
+def _sql_ms(plan: list[str]) -> float:
+    """The execution time that `EXPLAIN ANALYZE` reports (its last line)."""
+    return float(plan[-1].split(":")[1].split()[0])
+
+
+def _layouts(systems: dict, runs: int) -> list[dict]:
+    """The agenda and its SQL alone (`EXPLAIN (ANALYZE, BUFFERS)`'s execution time) under each
+    of `LAYOUTS` (PostgreSQL), the sizes taking turns; medians, and each size's last plan."""
+    figures = []
+    for name, statements in LAYOUTS:
+        for system in systems.values():
+            with system.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+        group_ids = {people: _fixed_group(system)["id"] for people, system in systems.items()}
+        times = {people: {"agenda": [], "sql": []} for people in systems}
+        agendas = [[(i.pathway_id, i.reasons) for i in agenda_inputs(system.engine, group_ids[people], run.TODAY)]
+                   for people, system in systems.items()]
+        load = run._load()
+        for _ in range(runs):
+            for people, system in systems.items():
+                times[people]["agenda"].append(_cold_agenda(system, group_ids[people]))
+                times[people]["sql"].append(_sql_ms(_plan(system, group_ids[people])))
+        sizes = [{"people": people,
+                  "median_ms": round(statistics.median(times[people]["agenda"]), 1),
+                  "sql_median_ms": round(statistics.median(times[people]["sql"]), 2),
+                  "plan": _plan(system, group_ids[people])} for people, system in systems.items()]
+        smallest, largest = sizes[0], sizes[-1]
+        figures.append({"layout": name, "statements": list(statements), "load_average": load,
+                        "same_agenda_at_every_size": all(agenda == agendas[0] for agenda in agendas),
+                        "growth": round(largest["median_ms"] / smallest["median_ms"], 2),
+                        "sql_growth": round(largest["sql_median_ms"] / smallest["sql_median_ms"], 2),
+                        "sizes": sizes})
+        run.log(f"layout {name!r}: agenda {[s['median_ms'] for s in sizes]} ms ({figures[-1]['growth']}×), "
+                f"SQL {[s['sql_median_ms'] for s in sizes]} ms ({figures[-1]['sql_growth']}×)")
+    return figures
 
 
 def _rows(system, group_id: str) -> dict:
@@ -110,9 +177,11 @@ def _opened(texts: TextReader, item) -> dict:
             for name, value in item.details.items()}
 
 
-def bench_agenda(sizes: list[int], runs: int, seed: int = 2020, backend: str = "sqlite") -> dict:
-    """The fixed group's agenda at each size, the sizes taking turns."""
-    stores = None
+def bench_agenda(sizes: list[int], runs: int, seed: int = 2020, backend: str = "sqlite",
+                 layouts: bool = False) -> dict:
+    """The fixed group's agenda at each size, the sizes taking turns (then, with `layouts`, on
+    PostgreSQL, under each of `LAYOUTS`)."""
+    stores, layout_figures = None, None
     if backend == "postgresql":
         systems, stores = _postgresql_systems(sizes, seed, Path(tempfile.mkdtemp(prefix="casecommittee-agenda-")))
     else:
@@ -143,6 +212,8 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020, backend: str = "
             for people, system in systems.items():
                 figures[people]["bare_times_ms"].append(round(_bare_group_read(system, group_ids[people]), 1))
         load["end"] = run._load()
+        if layouts:
+            layout_figures = _layouts(systems, runs)
     finally:
         for system in systems.values():
             system.close()
@@ -160,7 +231,8 @@ def bench_agenda(sizes: list[int], runs: int, seed: int = 2020, backend: str = "
     growth = round(largest["median_ms"] / smallest["median_ms"], 2)
     return {"backend": backend, "sizes": [figures[people] for people in sizes], "runs": runs,
             "same_agenda_at_every_size": figures_same, "growth": growth,
-            "target_growth": TARGET_GROWTH, "load_average": load}
+            "target_growth": TARGET_GROWTH, "load_average": load,
+            **({"layouts": layout_figures} if layout_figures is not None else {})}
 
 
 def main() -> None:
@@ -171,14 +243,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--postgresql", action="store_true",
                         help="on PostgreSQL (under scripts/with-postgres: the stores generated there)")
+    parser.add_argument("--layouts", action="store_true",
+                        help="with --postgresql: then the same under other layouts (LAYOUTS; alters the stores)")
     args = parser.parse_args()
     if args.postgresql and not os.environ.get("CASECOMMITTEE_TEST_DATABASE_URL"):
         parser.error("no PostgreSQL: run it as `scripts/with-postgres python bench/agenda.py --postgresql`")
+    if args.layouts and not args.postgresql:
+        parser.error("--layouts changes the stores' indexes and layout: PostgreSQL's throw-away stores only")
     report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
               "date": datetime.now(UTC).isoformat(timespec="seconds"),
               "command": "python bench/agenda.py " + " ".join(sys.argv[1:]),
               "agenda": bench_agenda(args.people, args.runs, args.seed,
-                                     "postgresql" if args.postgresql else "sqlite")}
+                                     "postgresql" if args.postgresql else "sqlite", args.layouts)}
     run.save_report("agenda", report)
     print(json.dumps(report, indent=2, ensure_ascii=False))
 

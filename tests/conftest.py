@@ -9,6 +9,7 @@ its own, created empty and dropped after it. Every test that builds a system goe
 from datetime import date
 
 import pytest
+from hypothesis import settings
 
 from casecommittee.bootstrap import bootstrap
 from casecommittee.clock import FixedClock
@@ -16,6 +17,12 @@ from casecommittee.config import Settings
 from scratch_stores import TEST_DATABASE_URL, ScratchStores
 
 TODAY = date(2026, 6, 30)
+
+# The property tests check rules, not speed: no example is failed for taking longer than
+# hypothesis's default 200 ms, which a busy 2-core machine exceeds (a bulk-writer example
+# failed so at load 7). Speed is measured in bench/, never by a test.
+settings.register_profile("casecommittee", deadline=None)
+settings.load_profile("casecommittee")
 
 
 def pytest_report_header(config):

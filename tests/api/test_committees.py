@@ -4,6 +4,8 @@ closing, minutes; what referents, other groups and auditors may see; notificatio
 import shutil
 import subprocess
 
+from sqlalchemy import event
+
 from .conftest import IDENTIFY, counts, every_page
 
 
@@ -120,6 +122,32 @@ def test_bad_decisions_get_a_clear_4xx_and_write_nothing(client, as_, system):
         "pathway_id": pid, "decision": "orient", "orientation": {"scheme": "CEJ"}})
     assert answer.status_code == 422  # the session has not been held yet
     assert counts(system)["events"] == before["events"] + 1  # only the second session's scheduling
+
+
+def test_closing_reads_the_agenda_peoples_identities_together(client, as_, system):
+    """The attendance is checked against every person on the agenda: their identities are
+    read in one query, not one each, and a line naming any of them is still refused."""
+    people = [("Inès", "Benali"), ("Yanis", "Haddad"), ("Lina", "Moreau")]
+    for first_name, last_name in people:
+        _identify(client, as_, person={"first_name": first_name, "last_name": last_name,
+                                       "birth_date": "2005-01-02"})
+    session = _schedule(client, as_)
+    statements = []
+
+    def traced(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(system.personal_data.engine, "before_cursor_execute", traced)
+    try:
+        refused = client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
+                              json={"attendance": ["Mission locale", "Lina (présente)"]})
+    finally:
+        event.remove(system.personal_data.engine, "before_cursor_execute", traced)
+    assert refused.status_code == 422 and "attendance" in refused.get_json()["errors"]
+    assert len([s for s in statements if "FROM personal_data" in s]) == 1, statements
+    closed = client.post(f"/api/v1/committees/{session}/close", headers=as_("copilot"),
+                         json={"attendance": ["Mission locale"]})
+    assert closed.status_code == 200, closed.get_json()
 
 
 def test_reminders_are_read_and_marked_as_read(client, as_, system, clock):

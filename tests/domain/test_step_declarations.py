@@ -209,7 +209,7 @@ def test_the_pathways_registries_are_read_from_its_event_classes():
     assert openapi.NAMED_ENUMS["LoggableStepCode"] == LOGGABLE_STEPS
     # the free text typed about the person, sealed with their key (and masked for auditors)
     from casecommittee.domain.pathway import PRIVATE_TEXT, PRIVATE_TEXT_NAMES
-    from casecommittee.web.documents import FREE_TEXT
+    from casecommittee.queries.step_documents import FREE_TEXT
 
     assert PRIVATE_TEXT == {"committee_referral": ("reason",), "follow_up_contact": ("note",),
                             "rupture": ("reason",), "corrected": ("reason",)}

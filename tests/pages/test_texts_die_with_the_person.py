@@ -31,10 +31,10 @@ from casecommittee.jobs import (
 )
 from casecommittee.projections.committees import committee_decisions, committee_sessions
 from casecommittee.projections.pathways import pathway_rows
+from casecommittee.queries.step_documents import MASK
 from casecommittee.stores.access_log import access_log
 from casecommittee.stores.personal_data import personal_data_table
 from casecommittee.stores.sealed_texts import ERASED_TEXT, PREFIX, open_sealed
-from casecommittee.web.documents import MASK
 from casecommittee.web.schemas import examples
 
 NOTE = "Inès a raconté la maladie de sa mère, elle dort mal"

@@ -257,6 +257,26 @@ def test_the_swapped_tables_carry_the_names_of_those_they_replace(system, clock)
     system.projections.catch_up()
 
 
+@pytest.mark.postgres_only
+def test_a_rebuild_on_postgresql_keeps_an_index_s_options(system, clock, monkeypatch):
+    """The staging tables' indexes are built before the swap from the live tables' own
+    definitions, their PostgreSQL options included (a covering index's `INCLUDE`): a rebuild
+    must not silently hand back a narrower index than the schema declares."""
+    from casecommittee.projections.pathways import pathway_rows
+
+    list(generate(system.app, system.reference, system.personal_data, people=10, seed=2,
+                  today=clock.today()))
+    index = next(i for i in pathway_rows.indexes if i.name == "ix_pathway_rows_group_stage")
+    monkeypatch.setitem(index.dialect_options["postgresql"]._non_defaults, "include", ["referent_id"])
+
+    system.projections.rebuild(partitions=1)
+
+    with system.engine.connect() as conn:
+        definition = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
+                                  {"name": index.name}).scalar_one()
+    assert "INCLUDE (referent_id)" in definition, definition
+
+
 def test_a_swap_that_would_not_be_one_transaction_is_refused(system):
     """The SQLite driver runs a table change outside any transaction until a data change opens
     one: a swap must start with one (the position's), or a failure would leave half a swap."""

@@ -195,3 +195,15 @@ def test_an_upgrade_that_changes_what_the_cells_count_replays_them(monkeypatch):
     before = schema_fingerprint()
     monkeypatch.setitem(statistics_cells.info, "contents", statistics_cells.info["contents"] - 1)
     assert schema_fingerprint() != before
+
+
+def test_an_upgrade_that_changes_an_index_s_columns_or_options_rebuilds_the_read_models(monkeypatch):
+    """An index keeps its name when its columns change (a group's agenda read through
+    `(group_id, stage)` then through more columns): a store built before must get the new one,
+    so the index's columns, uniqueness and options are in the fingerprint, not its name only."""
+    from casecommittee.projections.pathways import pathway_rows
+
+    index = next(i for i in pathway_rows.indexes if i.name == "ix_pathway_rows_group_stage")
+    before = schema_fingerprint()
+    monkeypatch.setitem(index.dialect_options["postgresql"]._non_defaults, "include", ["referent_id"])
+    assert schema_fingerprint() != before

@@ -121,11 +121,10 @@ def export_person(ctx, pathway_id: uuid.UUID, user_id: str, output: str | None):
     API's `GET /pathways/{id}/personal-data` document as JSON, with the same rules (the
     person's referent or a co-pilot of their group) and logged in the access log as theirs."""
     from ..queries.caseload import get_row
+    from ..queries.personal_export import ExportRefused, export_for
     from ..stores.access_log import AccessLog
     from ..stores.auth import user_principal
-    from ..stores.personal_data import PersonalDataMissing
     from ..stores.sealed_texts import TextReader
-    from ..web.personal_export import export_document
     from ..web.schemas.pathways import PersonalData
 
     system = ctx.system
@@ -139,14 +138,11 @@ def export_person(ctx, pathway_id: uuid.UUID, user_id: str, output: str | None):
     if row is None or not principal.sees(row):
         raise click.ClickException(f"aucun parcours {pathway_id} dans le périmètre de {user_id} "
                                    "(list some with `casecommittee pathways`)")
-    if not principal.reads_person(row):
-        raise click.ClickException("seul le référent de la personne ou un co-pilote de son groupe "
-                                   "accède à ses données personnelles")
     try:
-        document = export_document(system, pathway_id, TextReader(system.personal_data))
-    except PersonalDataMissing:
-        raise click.ClickException("aucune donnée personnelle enregistrée pour ce parcours") from None
-    AccessLog(system.engine).record(principal, pathway_id, "export_personal_data", at=system.clock.now())
+        document = export_for(system, principal, pathway_id, row,
+                              TextReader(system.personal_data), AccessLog(system.engine))
+    except ExportRefused as refused:
+        raise click.ClickException(str(refused)) from None
     text = json.dumps(PersonalData().dump(document), ensure_ascii=False, indent=2)
     if output is None:
         click.echo(text)

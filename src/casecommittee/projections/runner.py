@@ -59,11 +59,14 @@ read_model_schema = Table(
 
 
 def schema_fingerprint() -> str:
-    """A digest of the read models' tables: it changes whenever a column, an index, a table's
-    options or what its rows hold (`info["contents"]`) do."""
+    """A digest of the read models' tables: it changes whenever a column, an index (its name,
+    columns, uniqueness or options), a table's options or what its rows hold
+    (`info["contents"]`) do."""
     described = [
         (t.name, [(c.name, str(c.type), c.nullable) for c in t.columns],
-         sorted(i.name for i in t.indexes), sorted(t.dialect_kwargs.items()), t.info.get("contents"))
+         sorted((i.name, [c.name for c in i.columns], i.unique, sorted(i.dialect_kwargs.items()))
+                for i in t.indexes),
+         sorted(t.dialect_kwargs.items()), t.info.get("contents"))
         for t in VIEW_TABLES
     ]
     return hashlib.sha256(repr(described).encode()).hexdigest()

@@ -142,7 +142,7 @@ class Staging:
             for table, staged in zip(self.tables, self.staged, strict=True):
                 for index in table.indexes:
                     Index(self.prefix + index.name, *(staged.c[c.name] for c in index.columns),
-                          unique=index.unique).create(conn)
+                          unique=index.unique, **index.dialect_kwargs).create(conn)
 
     def _release(self, conn: Connection) -> None:
         _FILLING.discard(self.prefix)

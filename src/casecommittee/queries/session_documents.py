@@ -14,7 +14,7 @@ from ..domain.errors import InvalidValue
 from ..domain.rules import DEFAULT_STALLED_AFTER_DAYS
 from ..domain.vocabulary import STAGE_LABELS
 from ..projections.pathways import pathway_rows
-from ..stores.personal_data import PersonalDataErased, PersonalDataMissing, names_the_person
+from ..stores.personal_data import names_the_person
 from ..stores.reference import groups
 from .agenda import REASON_LABELS, AgendaItem, agenda_inputs
 from .caseload import get_row, rows_of
@@ -162,15 +162,11 @@ def close_session(system, session: CommitteeSession, attendance: list[str], acto
 
 
 def _check_attendance(system, pathway_ids: list[str], attendance: list[str]) -> None:
-    """Refuses an attendance line naming one of these pathways' people (each identity
-    decrypted in memory, never kept; the erased and the unnamed have none)."""
+    """Refuses an attendance line naming one of these pathways' people (their identities read
+    together, each decrypted in memory, never kept; the erased and the unnamed have none)."""
     if not attendance or system.personal_data is None:
         return
-    for pathway_id in pathway_ids:
-        try:
-            person = system.personal_data.get(pathway_id)
-        except (PersonalDataErased, PersonalDataMissing, ValueError):
-            continue
+    for person in system.personal_data.people(pathway_ids).values():
         if any(names_the_person(line, person) for line in attendance):
             raise InvalidValue("la liste des présents nomme les partenaires, jamais une personne "
                                "dont le comité parle : elle est conservée après son effacement",

@@ -141,19 +141,24 @@ class PersonalDataStore:
         """pathway id → the person's key, for those of `ids` whose key is not destroyed."""
         return {ident: key for ident, key in self._keys(conn, ids).items() if key is not None}
 
+    @staticmethod
+    def _rows(conn, ids: list[str], *columns) -> list:
+        """The rows (`columns` of them, `pathway_id` among them) of those of `ids` that have
+        one: one query per 500 ids."""
+        rows = []
+        for start in range(0, len(ids), 500):
+            rows += conn.execute(
+                select(*columns).where(personal_data_table.c.pathway_id.in_(ids[start:start + 500]))
+            ).all()
+        return rows
+
     def _keys(self, conn, ids: list[str]) -> dict[str, bytes | None]:
         """pathway id → the person's key (None when an erasure destroyed it), for those of
         `ids` that have a row: one query per 500 ids."""
-        found: dict[str, bytes | None] = {}
-        for start in range(0, len(ids), 500):
-            rows = conn.execute(
-                select(personal_data_table.c.pathway_id, personal_data_table.c.wrapped_key)
-                .where(personal_data_table.c.pathway_id.in_(ids[start:start + 500]))
-            ).all()
-            for row in rows:
-                found[row.pathway_id] = (None if row.wrapped_key is None
-                                         else self._unwrap(row.pathway_id, row.wrapped_key))
-        return found
+        return {row.pathway_id: (None if row.wrapped_key is None
+                                 else self._unwrap(row.pathway_id, row.wrapped_key))
+                for row in self._rows(conn, ids, personal_data_table.c.pathway_id,
+                                      personal_data_table.c.wrapped_key)}
 
     def _unwrap(self, pathway_id: str, wrapped_key: bytes) -> bytes:
         try:
@@ -196,19 +201,42 @@ class PersonalDataStore:
 
     def get(self, pathway_id: UUID) -> dict:
         """The person's data; raises PersonalDataErased or PersonalDataMissing."""
+        return self._person(str(pathway_id), self._row(pathway_id))
+
+    def _row(self, pathway_id: UUID):
+        """The pathway's row (None: it has none)."""
         with self.engine.connect() as conn:
-            row = conn.execute(
+            return conn.execute(
                 select(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
             ).first()
+
+    def people(self, pathway_ids) -> dict[str, dict]:
+        """pathway id → the person's data, for those of `pathway_ids` that have an identity
+        (each decrypted in memory; the erased, those with a key alone and those whose data do
+        not decrypt are left out): one query per 500 ids, the checks of a committee's agenda."""
+        ids = sorted({str(pid) for pid in pathway_ids})
+        with self.engine.connect() as conn:
+            rows = self._rows(conn, ids, personal_data_table)
+        found = {}
+        for row in rows:
+            try:
+                found[row.pathway_id] = self._person(row.pathway_id, row)
+            except (PersonalDataErased, PersonalDataMissing, ValueError):
+                continue
+        return found
+
+    def _person(self, pathway_id: str, row) -> dict:
+        """The person's data from their row (None: no row); raises PersonalDataErased or
+        PersonalDataMissing."""
         if row is None or (row.ciphertext is None and row.erased_at is None):  # (a key alone)
             raise PersonalDataMissing(f"aucune donnée personnelle pour le parcours {pathway_id}")
         if row.erased_at is not None:
             raise PersonalDataErased(
                 f"données effacées le {row.erased_at:%d/%m/%Y} ({row.erasure_reason})"
             )
-        person_key = self._unwrap(str(pathway_id), row.wrapped_key)
+        person_key = self._unwrap(pathway_id, row.wrapped_key)
         try:
-            return json.loads(_open(person_key, row.ciphertext, str(pathway_id).encode()))
+            return json.loads(_open(person_key, row.ciphertext, pathway_id.encode()))
         except InvalidTag:
             raise PersonalDataMissing(
                 "les données personnelles ne se déchiffrent pas avec la clé configurée "
@@ -217,10 +245,7 @@ class PersonalDataStore:
 
     def tombstone(self, pathway_id: UUID) -> dict | None:
         """When, why and by whom the person's data were erased, or None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(personal_data_table).where(personal_data_table.c.pathway_id == str(pathway_id))
-            ).first()
+        row = self._row(pathway_id)
         if row is None or row.erased_at is None:
             return None
         return {"erased_at": as_utc(row.erased_at), "reason": row.erasure_reason, "erased_by": row.erased_by}

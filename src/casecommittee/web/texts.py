@@ -11,9 +11,9 @@ may name them: « Inès Benali : situation familiale »), as they get no identit
 
 from flask import g
 
+from ..queries.step_documents import MASK
 from ..stores.sealed_texts import TextReader
 from .context import current_principal, web
-from .documents import MASK
 
 
 def texts() -> TextReader:

@@ -15,11 +15,11 @@ from ...application import VersionConflict
 from ...domain.errors import DomainError
 from ...domain.pathway import STEP_LABELS
 from ...domain.rules import follow_up_calendar
+from ...queries.step_documents import step_document
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from ...stores.reference import groups, structures, users
 from .. import commands
 from ..context import web
-from ..documents import step_document
 from ..problems import Problem
 from ..schemas.pathways import ErasureIn
 from ..schemas.steps import CORRECTABLE, STEP_SCHEMAS

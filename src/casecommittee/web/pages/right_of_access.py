@@ -4,7 +4,7 @@ printable, and the same document to download (JSON, as the API answers it).
 From the pathway page, the person's referent or a co-pilot of their group — those who may read
 the person's record (`/parcours/{id}/fiche`) — opens it for the person who asked. Each opening
 and each download is an `export_personal_data` in the access log, as the API's export is. The
-content is `web/personal_export.py`'s: identity, consent, steps with the texts opened,
+content is `queries/personal_export.py`'s: identity, consent, steps with the texts opened,
 committee decisions; once the person is erased, the tombstone only.
 """
 
@@ -13,10 +13,9 @@ import json
 from flask import Blueprint, g, render_template
 
 from ...queries.companies import company_row
-from ...stores.personal_data import PersonalDataMissing
+from ...queries.personal_export import NothingRecorded, PersonNotReadable, export_for
 from ...stores.reference import groups, structures
 from ..context import web
-from ..personal_export import export_document
 from ..problems import Problem
 from ..schemas.pathways import PersonalData
 from ..texts import texts
@@ -32,15 +31,13 @@ bp = Blueprint("right_of_access", __name__, url_prefix="/parcours")
 def _exported(pathway_ref: str):
     """(pathway id, row, export) for a reader of the person's record; logged."""
     pathway_id, row = visible_pathway(pathway_ref)
-    if not g.principal.reads_person(row):
-        raise Problem(403, "seul le référent de la personne ou un co-pilote de son groupe "
-                      "accède à ses données personnelles")
     try:
-        document = export_document(web().system, pathway_id, texts())
-    except PersonalDataMissing:
-        raise Problem(404, "aucune donnée personnelle enregistrée pour ce parcours") from None
-    web().access_log.record(g.principal, pathway_id, "export_personal_data",
-                            at=web().system.clock.now())
+        document = export_for(web().system, g.principal, pathway_id, row, texts(),
+                              web().access_log)
+    except PersonNotReadable as refused:
+        raise Problem(403, str(refused)) from None
+    except NothingRecorded as missing:
+        raise Problem(404, str(missing)) from None
     return pathway_id, row, document
 
 

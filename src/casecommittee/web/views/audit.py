@@ -9,8 +9,8 @@ from ...queries.audit import access_entries
 from ...queries.caseload import territories_of
 from ...queries.companies import company_territories
 from ...queries.sessions import session_places
+from ...queries.step_documents import MASK, step_document
 from ..context import web
-from ..documents import MASK, step_document
 from ..pagination import decode_cursor, encode_cursor
 from ..request_body import Blueprint
 from ..schemas import audit as s

@@ -13,10 +13,10 @@ from ...projections.pathways import pathway_rows
 from ...queries.caseload import rows_of
 from ...queries.session_documents import agenda_document, close_session
 from ...queries.sessions import sessions_page
+from ...queries.step_documents import masked
 from ...stores.reference import groups
 from .. import commands
 from ..context import web
-from ..documents import masked
 from ..idempotency import keyed
 from ..openapi import links
 from ..pagination import decode_keyset, page

@@ -2,12 +2,22 @@
 personal data. Reads come from the read model, `?version=`/`?as_of=` from the event store."""
 
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
 from flask import url_for
 
 from ...application import PathwayNotFound
 from ...queries.caseload import CaseloadQuery, list_pathways
+from ...queries.personal_export import (
+    NothingRecorded,
+    PersonNotReadable,
+    check_reads_person,
+    check_recorded,
+    export_document,
+    export_for,
+)
+from ...queries.step_documents import step_document
 from ...stores import access_log
 from ...stores.personal_data import PersonalDataErased, PersonalDataMissing
 from .. import commands
@@ -18,12 +28,10 @@ from ..documents import (
     follow_up_of,
     follow_up_of_row,
     pathway_document,
-    step_document,
 )
 from ..idempotency import keyed
 from ..openapi import links
 from ..pagination import decode_keyset, invalid_cursor, page
-from ..personal_export import export_document
 from ..problems import Problem
 from ..request_body import Blueprint
 from ..schemas import examples
@@ -292,29 +300,15 @@ def history(pathway_ref):
                       for st in steps]}
 
 
-def _personal_scope(pathway_ref: str):
-    pathway_id, row = visible_pathway(pathway_ref)
-    if not current_principal().reads_person(row):
-        raise Problem(403, "seul le référent de la personne ou un co-pilote de son groupe "
-                      "accède à ses données personnelles", type_="forbidden")
-    return pathway_id
-
-
-def _erasable(pathway_id) -> None:
-    """404 when no personal data were ever recorded for the pathway (erased ones were)."""
-    store = web().system.personal_data
-    if store.tombstone(pathway_id) is None:
-        try:
-            store.get(pathway_id)
-        except PersonalDataMissing:
-            raise not_found() from None
-
-
-def _export(pathway_id) -> dict:
-    """The right-of-access export (`personal_export`), 404 when nothing was ever recorded."""
+@contextmanager
+def _export_refusals():
+    """The right of access's refusals (`queries.personal_export`) as the API answers them:
+    403 to whoever may not read the person, 404 when nothing was ever recorded."""
     try:
-        return export_document(web().system, pathway_id, texts())
-    except PersonalDataMissing:
+        yield
+    except PersonNotReadable as refused:
+        raise Problem(403, str(refused), type_="forbidden") from None
+    except NothingRecorded:
         raise not_found() from None
 
 
@@ -328,10 +322,10 @@ def export_personal_data(pathway_ref):
     the pathway's recorded steps (business date, recorded time, role and structure that
     recorded it, facts, the texts written about the person opened), the committee decisions
     concerning them (note opened). Once erased: when and why, nothing else."""
-    pathway_id = _personal_scope(pathway_ref)
-    document = _export(pathway_id)
-    _log(pathway_id, "export_personal_data")
-    return document
+    pathway_id, row = visible_pathway(pathway_ref)
+    with _export_refusals():
+        return export_for(web().system, current_principal(), pathway_id, row, texts(),
+                          web().access_log)
 
 
 @blp.route("/pathways/<pathway_ref>/personal-data", methods=["DELETE"])
@@ -343,9 +337,11 @@ def export_personal_data(pathway_ref):
 def erase_personal_data(data, pathway_ref):
     """Erases the person's data and key (history and statistics remain); idempotent. The
     answer is the export once erased: the tombstone."""
-    pathway_id = _personal_scope(pathway_ref)
-    _erasable(pathway_id)
-    web().system.personal_data.erase(pathway_id, data["reason"],
-                                     erased_by=current_principal().user_id)
-    _log(pathway_id, "erase_personal_data")
-    return _export(pathway_id)
+    pathway_id, row = visible_pathway(pathway_ref)
+    with _export_refusals():
+        check_reads_person(current_principal(), row)
+        check_recorded(web().system.personal_data, pathway_id)
+        web().system.personal_data.erase(pathway_id, data["reason"],
+                                         erased_by=current_principal().user_id)
+        _log(pathway_id, "erase_personal_data")
+        return export_document(web().system, pathway_id, texts())

@@ -25,6 +25,11 @@ What it leaves out, and why:
   person's item of an agenda or of the minutes);
 - the access log (who read the record): it is the organisation's own control record.
 
+Who gets it (`export_for`, the one rule of the API, the page and the CLI): those who may read
+the person (`Principal.reads_person`: their referent, a co-pilot of their group), else
+`PersonNotReadable` (a 403, the CLI's refusal); nothing ever recorded for the pathway is
+`NothingRecorded` (a 404); each export given is logged as theirs (`export_personal_data`).
+
 Once the person is erased the document is the tombstone (when, why) with no consent, no step
 and no decision: the key is gone, no text opens, and what remains of the pathway is the
 pseudonymous history the statistics replay, which no longer leads back to anyone.
@@ -32,15 +37,65 @@ pseudonymous history the statistics replay, which no longer leads back to anyone
 
 from ..domain.committee import DECISION_LABELS, KIND_LABELS
 from ..domain.pathway import STEP_LABELS
-from ..queries.retention import erasure_day
-from ..queries.sessions import decisions_about
-from ..stores.personal_data import PersonalDataErased
+from ..stores.access_log import AccessLog
+from ..stores.auth import Principal
+from ..stores.personal_data import PersonalDataErased, PersonalDataMissing, PersonalDataStore
 from ..stores.reference import structures
 from ..stores.sealed_texts import TextReader
-from .documents import jsonable, step_document
+from .retention import erasure_day
+from .sessions import decisions_about
+from .step_documents import jsonable, step_document
 
 #: Fields of a step that name a staff member by their user id: shown by name (`referent_name`).
 STAFF_FIELDS = {"referent_id": "referent_name"}
+
+
+class ExportRefused(Exception):
+    """Why the right of access gives nothing (its message says it in French); nothing is
+    logged."""
+
+
+class PersonNotReadable(ExportRefused):
+    """The caller is neither the person's referent nor a co-pilot of their group."""
+
+    def __init__(self):
+        super().__init__("seul le référent de la personne ou un co-pilote de son groupe "
+                         "accède à ses données personnelles")
+
+
+class NothingRecorded(ExportRefused):
+    """No personal data were ever recorded for the pathway (an erased person's were)."""
+
+    def __init__(self):
+        super().__init__("aucune donnée personnelle enregistrée pour ce parcours")
+
+
+def check_reads_person(principal: Principal, row: dict) -> None:
+    """Raises `PersonNotReadable` unless the caller may read the person of the pathway's
+    read-model row (`Principal.reads_person`)."""
+    if not principal.reads_person(row):
+        raise PersonNotReadable()
+
+
+def check_recorded(store: PersonalDataStore, pathway_id) -> None:
+    """Raises `NothingRecorded` when no personal data were ever recorded for the pathway (an
+    erased person's were): what an erasure checks first."""
+    if store.tombstone(pathway_id) is None:
+        try:
+            store.get(pathway_id)
+        except PersonalDataMissing:
+            raise NothingRecorded() from None
+
+
+def export_for(system, principal: Principal, pathway_id, row: dict, reader: TextReader,
+               access_log: AccessLog) -> dict:
+    """The export (`export_document`) for a caller who may read the person (the pathway's
+    read-model row says), logged in the access log as theirs (`export_personal_data`);
+    `PersonNotReadable` or `NothingRecorded` otherwise, nothing logged."""
+    check_reads_person(principal, row)
+    document = export_document(system, pathway_id, reader)
+    access_log.record(principal, pathway_id, "export_personal_data", at=system.clock.now())
+    return document
 
 
 def erased_document(pathway_id, tombstone: dict, now) -> dict:
@@ -52,8 +107,8 @@ def erased_document(pathway_id, tombstone: dict, now) -> dict:
 
 def export_document(system, pathway_id, reader: TextReader) -> dict:
     """What is held about the person of a pathway (see the module), or the tombstone once they
-    are erased; raises `PersonalDataMissing` when no personal data were ever recorded. It
-    writes nothing: the caller logs the export."""
+    are erased; raises `NothingRecorded` when no personal data were ever recorded. It
+    writes nothing: the caller logs the export (`export_for` does)."""
     store, now = system.personal_data, system.clock.now()
     tombstone = store.tombstone(pathway_id)
     if tombstone is not None:
@@ -62,6 +117,8 @@ def export_document(system, pathway_id, reader: TextReader) -> dict:
         person = store.get(pathway_id)
     except PersonalDataErased:  # erased since the tombstone was read
         return erased_document(pathway_id, store.tombstone(pathway_id), now)
+    except PersonalDataMissing:
+        raise NothingRecorded() from None
     pathway = system.app.get_pathway(pathway_id)
     opened = reader.opener(pathway_id)
     names = _Names(system.reference)
