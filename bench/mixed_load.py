@@ -18,6 +18,15 @@ seed), `casecommittee serve --workers 2 --no-jobs` (gunicorn, inline projections
   the writes per second, against the bare library saving one event a call for the same time,
   in as many processes as the server has workers (one SQLite file, like the server's) and in
   one (the higher is the reference; target: ≥ 0.25×).
+- **scale-out** (8 clients, the configuration the README documents for several web processes):
+  the same server restarted with `CASECOMMITTEE_PROJECTIONS=worker` (its workers only save)
+  beside one `casecommittee project --follow` process projecting in batches (polling every
+  `--worker-interval` seconds when idle, 1 by default); as many writes of
+  the same mix as the writes-only part. The rate counts the time until the read models have
+  applied the last write (the worker's catch-up included), the CPU a write all three server
+  processes (split web / worker); the reference is the same bare rate as above (measured
+  before the inline load and after this one). Its own ratio: the issue's target is judged on
+  the default, inline, figure.
 
 The 1-minute load average is read before and after each part: the machine is shared, so only
 the ratios of one run mean something.
@@ -29,8 +38,10 @@ import multiprocessing
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import types
 from collections import Counter
@@ -136,6 +147,156 @@ def bare_saves(env: dict, processes: int, seconds: float) -> dict:
             "cpu_ms_per_save": round(cpu * 1000 / count, 3) if count else None}
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ProjectionWorker:
+    """`casecommittee project --follow` on the scratch store (the scale-out's projection
+    worker), stopped on exit."""
+
+    def __init__(self, data_dir: Path, interval: float):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CASECOMMITTEE_")}
+        env.update({"CASECOMMITTEE_DATA_DIR": str(data_dir), "CASECOMMITTEE_PROJECTIONS": "worker"})
+        self.log_path = data_dir.parent / "projection-worker.log"
+        self._log = open(self.log_path, "wb")
+        command = [str(Path(sys.executable).parent / "casecommittee"), "project", "--follow",
+                   "--interval", str(interval)]
+        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    def cpu_seconds(self) -> float:
+        """Its CPU time so far."""
+        return process_cpu_seconds(self.process.pid)
+
+    def check(self) -> None:
+        """Raises if it exited."""
+        if self.process.poll() is not None:
+            self._log.flush()
+            raise RuntimeError(f"the projection worker exited ({self.process.returncode}):\n"
+                               + self.log_path.read_text(errors="replace")[-3000:])
+
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM, then SIGKILL after `timeout`."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self._log.close()
+
+
+class Positions:
+    """The log's end and the read models' position, read as a reader of the store would (the
+    benchmark's own connections: its CPU is not the server's)."""
+
+    def __init__(self, data_dir: Path):
+        self.system = bootstrap(Settings.from_env({"CASECOMMITTEE_DATA_DIR": str(data_dir)}),
+                                inline_projections=False)
+
+    def log_end(self) -> int:
+        """The last notification's id."""
+        return self.system.app.recorder.max_notification_id() or 0
+
+    def applied(self) -> int:
+        """The last notification the read models applied."""
+        return self.system.projections.position()
+
+    def wait_until(self, position: int, timeout: float, worker: ProjectionWorker,
+                   poll: float = 0.005) -> float:
+        """Waits until the read models applied `position`; the perf_counter time it was seen."""
+        deadline = time.monotonic() + timeout
+        while self.applied() < position:
+            worker.check()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the read models did not reach {position} within {timeout} s "
+                                   f"(at {self.applied()})")
+            time.sleep(poll)
+        return time.perf_counter()
+
+    def close(self) -> None:
+        """Closes the store."""
+        self.system.close()
+
+
+def scale_out(data_dir: Path, store: dict, jobs: list, warm: list, clients: int, workers: int,
+              interval: float, today: date) -> dict:
+    """The scale-out configuration: `serve --workers N --no-jobs` with
+    CASECOMMITTEE_PROJECTIONS=worker and one `project --follow` process, on the same store.
+    `clients` clients send `jobs` (writes only); the rate is the writes over the time from the
+    first request until the read models applied the log's end as it stood after the last
+    write; the CPU a write counts every server process (web workers, their master, the
+    projection worker) over the same time."""
+    positions = Positions(data_dir)
+    worker = ProjectionWorker(data_dir, interval)
+    server = None
+    try:
+        positions.wait_until(positions.log_end(), 120, worker)  # (caught up before it starts)
+        server = api_load.Server(data_dir, workers, store_env={"CASECOMMITTEE_PROJECTIONS": "worker"},
+                                 log_name="server-scale-out.log")
+        # warm-up (not measured): each web worker's and the projection worker's code paths
+        api_load.load(server.port, [write_job(k, p, n, store, today) for n, (k, p) in enumerate(warm)],
+                      2, 300, server)
+        positions.wait_until(positions.log_end(), 120, worker)
+        requests = [write_job(kind, pathway_id, n, store, today)
+                    for n, (kind, pathway_id) in enumerate(jobs, start=len(warm))]
+        start_position = positions.log_end()
+        behind: list[int] = []
+        sampling = threading.Event()
+
+        def sample() -> None:  # how far the read models trail the log, every 50 ms
+            while not sampling.wait(0.05):
+                behind.append(positions.log_end() - positions.applied())
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        web_cpu, worker_cpu = server.cpu_seconds(), worker.cpu_seconds()
+        started = time.perf_counter()
+        sampler.start()
+        loaded = api_load.load(server.port, requests, clients, 600, server)
+        http_done = time.perf_counter()
+        end_position = positions.log_end()
+        caught_up = positions.wait_until(end_position, 600, worker)
+        sampling.set()
+        sampler.join()
+        web_cpu, worker_cpu = server.cpu_seconds() - web_cpu, worker.cpu_seconds() - worker_cpu
+        writes_done = sum(v["statuses"].get("201", 0) for k, v in loaded.get("by", {}).items()
+                          if k.startswith("write:"))
+        wall = caught_up - started
+
+        def per_write(cpu: float) -> float | None:
+            return round(cpu * 1000 / writes_done, 3) if writes_done else None
+
+        return {
+            "configuration": f"serve --workers {workers} --no-jobs, CASECOMMITTEE_PROJECTIONS=worker; "
+                             f"casecommittee project --follow --interval {interval}",
+            "writes": writes_done, "events": end_position - start_position,
+            "writes_per_s": round(writes_done / wall, 1) if wall else None,
+            "wall_s": round(wall, 3),
+            "http_writes_per_s": round(writes_done / (http_done - started), 1),
+            "catch_up_after_last_write_s": round(caught_up - http_done, 3),
+            "behind_max": max(behind, default=0),
+            "behind_median": statistics.median(behind) if behind else 0,
+            "load": loaded,
+            "server_cpu_ms_per_write": per_write(web_cpu + worker_cpu),
+            "web_cpu_ms_per_write": per_write(web_cpu),
+            "worker_cpu_ms_per_write": per_write(worker_cpu),
+            "worker_cpu_ms_per_event": round(worker_cpu * 1000 / (end_position - start_position), 3)
+            if end_position > start_position else None,
+        }
+    finally:
+        if server is not None:
+            server.stop()
+        worker.stop()
+        positions.close()
+
+
 # ---- the store and its writes ----------------------------------------------------------------
 
 def prepare(people: int, seed: int, scratch: Path) -> dict:
@@ -214,10 +375,11 @@ def serial(server, store: dict, jobs: list, bare: BareStore, today: date) -> dic
 
 
 def concurrent(server, store: dict, jobs: list, clients: int, bare_env: dict, workers: int,
-               today: date) -> dict:
+               today: date, then=None) -> dict:
     """`clients` clients: the first half of the writes alone, then the second half with a
-    statistics request every fourth request; then the bare library's save rate for as long,
-    in `workers` processes and in one."""
+    statistics request every fourth request; then `then()` (the scale-out configuration, its
+    figures under "scale_out"), then the bare library's save rate for as long, in `workers`
+    processes and in one."""
     half = len(jobs) // 2
     alone = [write_job(kind, pathway_id, n, store, today) for n, (kind, pathway_id) in enumerate(jobs[:half])]
     mixed, n_statistics = [], 0
@@ -240,6 +402,8 @@ def concurrent(server, store: dict, jobs: list, clients: int, bare_env: dict, wo
                          # (unrounded: 0.1 s of rounding over 350 writes was 0.29 ms a write)
                          "server_cpu_ms_per_write": round(loaded["server_cpu_s"] * 1000 / writes_done, 3)
                          if writes_done else None}
+    if then is not None:
+        figures["scale_out"] = then()
     after = [bare_saves(bare_env, workers, seconds), bare_saves(bare_env, 1, seconds)]
     best = [max(pair, key=lambda b: b["saves_per_s"]) for pair in (before, after)]
     reference = statistics.mean(b["saves_per_s"] for b in best)
@@ -251,6 +415,10 @@ def concurrent(server, store: dict, jobs: list, clients: int, bare_env: dict, wo
         figures[name]["ratio_to_bare_saves"] = round(figures[name]["writes_per_s"] / reference, 3)
         cpu = figures[name]["server_cpu_ms_per_write"]
         figures[name]["cpu_ratio_bare_to_write"] = round(bare_cpu / cpu, 3) if cpu else None
+    if "scale_out" in figures:
+        part = figures["scale_out"]
+        part["ratio_to_bare_saves"] = round(part["writes_per_s"] / reference, 3)
+        part["cpu_ratio_bare_to_write"] = round(bare_cpu / part["server_cpu_ms_per_write"], 3)
     return figures
 
 
@@ -263,8 +431,10 @@ def one_size(people: int, args) -> dict:
         store = prepare(people, args.seed, scratch)
         run.log(f"{people}: store ready in {time.perf_counter() - started:.0f} s; pools "
                 f"{ {k: len(v) for k, v in store['pools'].items()} }")
-        jobs = list(step_mix.dealt(store["pools"], args.serial + args.concurrent + 14))
-        warm, jobs = jobs[:14], jobs[14:]
+        scale_out_writes = args.concurrent // 2 if args.scale_out else 0
+        jobs = list(step_mix.dealt(store["pools"], args.serial + args.concurrent + 28 + scale_out_writes))
+        warm, warm_scale_out, jobs = jobs[:14], jobs[14:28], jobs[28:]
+        jobs, scale_out_jobs = jobs[:len(jobs) - scale_out_writes], jobs[len(jobs) - scale_out_writes:]
         server = api_load.Server(store["data_dir"], args.workers)
         today = date.today()
         bare = BareStore(scratch, store["data_dir"], aggregates=500)
@@ -277,13 +447,27 @@ def one_size(people: int, args) -> dict:
         run.log(f"{people} serial: {json.dumps(result['serial']['ratios_to_bare_save_and_load_p50'])}")
         bare_env = dict(bare.app.env)
         bare_env["SQLITE_DBNAME"] = str(scratch / "bare-rate.sqlite")
+
+        def then() -> dict:  # the inline server stops; the scale-out runs on the same store
+            server.stop()
+            return scale_out(store["data_dir"], store, scale_out_jobs, warm_scale_out, args.clients,
+                             args.workers, args.worker_interval, today)
+
         result["concurrent"] = concurrent(server, store, jobs[args.serial:], args.clients,
-                                          bare_env, args.workers, today)
+                                          bare_env, args.workers, today,
+                                          then if args.scale_out else None)
         result["load_average"]["end"] = load_average()
         for name in ("writes_only", "with_statistics"):
             part = result["concurrent"][name]
             run.log(f"{people} concurrent, {name}: {part['writes_per_s']} writes/s, ratio "
                     f"{part['ratio_to_bare_saves']}")
+        if "scale_out" in result["concurrent"]:
+            part = result["concurrent"]["scale_out"]
+            run.log(f"{people} scale-out: {part['writes_per_s']} writes/s until caught up "
+                    f"(HTTP alone {part['http_writes_per_s']}, caught up "
+                    f"{part['catch_up_after_last_write_s']} s after), ratio {part['ratio_to_bare_saves']}; "
+                    f"CPU a write {part['server_cpu_ms_per_write']} ms (web {part['web_cpu_ms_per_write']}, "
+                    f"worker {part['worker_cpu_ms_per_write']})")
         bare.close()
         return result
     finally:
@@ -306,6 +490,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--seed", type=int, default=2020, help="the cached store's seed")
+    parser.add_argument("--no-scale-out", dest="scale_out", action="store_false",
+                        help="leave out the scale-out configuration (projection worker)")
+    parser.add_argument("--worker-interval", type=float, default=1.0,
+                        help="the projection worker's polling interval when idle (project --follow --interval; 1 s, as its default and `casecommittee worker` on SQLite)")
 
 
 def main() -> None:

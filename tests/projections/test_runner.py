@@ -183,3 +183,40 @@ def test_a_write_projects_its_own_events_and_catches_up_when_another_node_came_b
         assert replay_check(system.app, system.engine)["ok"]
     finally:
         other.close()
+
+
+def test_a_projection_worker_loads_the_pathways_of_its_batch_together(
+    system, territory, referent, monkeypatch
+):
+    """The web nodes save, a worker projects (CASECOMMITTEE_PROJECTIONS=worker): its batch
+    holds steps of pathways it has not in memory — one past its snapshot, one corrected in
+    the batch, one followed by its correction, one identified in the batch. On SQLite it reads
+    them together, never one by one through the repository; on every store the rows are those
+    a replay of the log makes."""
+    long_one = referent.identifies(date(2026, 1, 5))
+    for day in range(11):  # (a snapshot at version 10)
+        referent.logs(long_one, "committee_referral", date(2026, 1, 6 + day), reason="point d'étape")
+    corrected = referent.identifies(date(2026, 3, 2))
+    referent.orients(corrected, date(2026, 3, 20))
+    plain = referent.identifies(date(2026, 3, 3))
+    system.app.after_save = None  # from here on, only the worker projects
+    referent.logs(long_one, "committee_referral", date(2026, 2, 1), reason="point d'étape")
+    referent.orients(plain, date(2026, 3, 21))
+    referent.logs(corrected, "corrected", date(2026, 3, 22), corrects_version=2,
+                  changes={"occurred_on": date(2026, 3, 19)}, reason="date mal saisie")
+    referent.hires(corrected, date(2026, 4, 2))
+    new = referent.identifies(date(2026, 3, 25))
+    referent.orients(new, date(2026, 3, 26))
+    loads = []
+    get = system.app.repository.get
+    monkeypatch.setattr(system.app.repository, "get",
+                        lambda *args, **kwargs: loads.append(args) or get(*args, **kwargs))
+    system.projections.projector.forget()  # (a worker that has just started)
+    assert system.projections.catch_up() == 6
+    if system.settings.store_kind == "sqlite":
+        assert loads == []
+    rows = _rows(system)
+    assert rows[str(long_one)] == (13, "identified") and rows[str(corrected)] == (4, "employed")
+    assert rows[str(plain)] == (2, "oriented") and rows[str(new)] == (2, "oriented")
+    monkeypatch.undo()
+    assert replay_check(system.app, system.engine)["ok"]

@@ -123,12 +123,26 @@ def stored_placements(conn: Connection, pathway_id: str) -> tuple[tuple[Placemen
     return placements, (rows[0].since_version, rows[0].recorded_from) if rows else None
 
 
+def stored_placements_of(conn: Connection, pathway_ids: list[str]) -> dict[str, tuple]:
+    """`stored_placements` of several pathways, read together (one statement per 500)."""
+    found: dict[str, list] = {pid: [] for pid in pathway_ids}
+    for start in range(0, len(pathway_ids), 500):
+        for row in conn.execute(_STORED_OF, {"placements_of": pathway_ids[start:start + 500]}):
+            found[row.pathway_id].append(row)
+    return {pid: (tuple(Placement(*(row._mapping[f] for f in PLACEMENT_FIELDS)) for row in rows),
+                  (rows[0].since_version, rows[0].recorded_from) if rows else None)
+            for pid, rows in found.items()}
+
+
 #: The delete of a pathway's placements, built once (compiled once by `execute_many`).
 _DELETE_OF = delete(company_placements).where(company_placements.c.pathway_id == bindparam("placements_of"))
 
 #: stored_placements's statement, built once (it runs with most writes' projection).
 _STORED = (select(company_placements).where(company_placements.c.pathway_id == bindparam("placements_of"))
            .order_by(company_placements.c.position))
+_STORED_OF = (select(company_placements)
+              .where(company_placements.c.pathway_id.in_(bindparam("placements_of", expanding=True)))
+              .order_by(company_placements.c.pathway_id, company_placements.c.position))
 
 
 def replace_placements(conn: Connection, rows: dict[str, list[tuple]],

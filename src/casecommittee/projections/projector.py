@@ -28,6 +28,7 @@ from .placements import (
     placements_of,
     replace_placements,
     stored_placements,
+    stored_placements_of,
 )
 from .placements import (
     VERSION_COLUMNS as PLACEMENT_VERSION_COLUMNS,
@@ -118,12 +119,61 @@ class PathwayProjector:
         self.territory_of = territory_of
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Known] = OrderedDict()
+        #: pathway id → the version and time its row holds its summary from, read by `prefetch`
+        #: in the batch's transaction (each used once: the row changes when the batch writes it).
+        self._held: dict[str, tuple] = {}
+        #: pathway id → its stored placements (`stored_placements`), read by `prefetch` for the
+        #: pathways a step of the batch may change them of (each used once, the same way).
+        self._placements_held: dict[str, tuple] = {}
         self.committees = CommitteeProjector()
         self.companies = CompanyProjector(app)
 
     def forget(self) -> None:
         """Drops the in-memory states (after a reset, or a rolled-back transaction)."""
         self._cache.clear()
+        self._held.clear()
+        self._placements_held.clear()
+        self.app.drop_prefetched()
+
+    def prefetch(self, events: Sequence, conn: Connection) -> None:
+        """Before a batch read from the log is applied in `conn`'s transaction: loads together
+        what `known_before` would load one pathway at a time — from the event store, each
+        pathway not held in memory at the version before its first event of the batch (at its
+        last one in the batch when it is corrected there, for `state_at`); from the read
+        models, the version and time its row holds its summary from."""
+        first: dict = {}
+        last: dict = {}
+        corrected, placed = set(), set()
+        for event in events:
+            if isinstance(event, StepEvent):
+                oid = event.originator_id
+                first.setdefault(oid, event.originator_version)
+                last[oid] = event.originator_version
+                if event.code == "corrected":
+                    corrected.add(oid)
+                elif event.code in PLACEMENT_STEPS:
+                    placed.add(str(oid))
+        wanted, unknown = {}, []
+        for oid, version in first.items():
+            known = self._cache.get(str(oid))
+            missing = version > 1 and (known is None or known.state.version != version - 1)
+            if missing:
+                unknown.append(str(oid))
+            if oid in corrected:
+                wanted[oid] = last[oid]
+            elif missing:
+                wanted[oid] = version - 1
+        self.app.prefetch_pathways(wanted)
+        for start in range(0, len(unknown), _HELD_PER_STATEMENT):
+            self._held.update((pid, (held_version, since)) for pid, held_version, since in conn.execute(
+                _SUMMARIES_HELD, {"summaries_of": unknown[start:start + _HELD_PER_STATEMENT]}))
+        self._placements_held.update(stored_placements_of(conn, [pid for pid in unknown if pid in placed]))
+
+    def prefetched(self) -> None:
+        """Forgets what `prefetch` loaded and the batch did not use."""
+        self._held.clear()
+        self._placements_held.clear()
+        self.app.drop_prefetched()
 
     def session(self, conn: Connection) -> "ProjectionSession":
         """A run of events applied within one transaction of `conn`."""
@@ -142,8 +192,12 @@ class PathwayProjector:
             state = self.app.state_at(event.originator_id, event.originator_version - 1)
             known = _Known(state, True)
             known.summary = known.stored_summary = known.summarize(self.territory_of)
-            known.summary_version, known.summary_since = conn.execute(
+            held = self._held.pop(pid, None)
+            known.summary_version, known.summary_since = held if held is not None else conn.execute(
                 _SUMMARY_HELD, {"summary_of": pid}).one()
+            placements = self._placements_held.pop(pid, None)
+            if placements is not None:
+                known.placements, known.placements_since = placements
             known.stored_since = known.summary_since
         self._cache[pid] = known
         return known
@@ -154,6 +208,11 @@ _SINCE = frozenset({"summary_since"})
 #: The version and time a pathway's row holds its summary from (built once: read on most writes).
 _SUMMARY_HELD = (select(pathway_rows.c.summary_version, pathway_rows.c.summary_since)
                  .where(pathway_rows.c.pathway_id == bindparam("summary_of")))
+#: The same for several pathways (`PathwayProjector.prefetch`), so many a statement.
+_SUMMARIES_HELD = (select(pathway_rows.c.pathway_id, pathway_rows.c.summary_version,
+                          pathway_rows.c.summary_since)
+                   .where(pathway_rows.c.pathway_id.in_(bindparam("summaries_of", expanding=True))))
+_HELD_PER_STATEMENT = 500
 
 
 class ProjectionSession:
@@ -175,6 +234,17 @@ class ProjectionSession:
     def apply(self, notifications: Sequence) -> int:
         """Applies the pathway events among `notifications`; returns how many it applied."""
         return self.apply_events(map(self.projector.app.mapper.to_domain_event, notifications))
+
+    def apply_batch(self, notifications: Sequence) -> int:
+        """`apply`, for a catch-up's batch read from the log (whose pathways the projector
+        mostly does not hold): what it needs from the stores is loaded together first. (A
+        rebuild's batches hold each pathway's events from its first, in memory already.)"""
+        events = list(map(self.projector.app.mapper.to_domain_event, notifications))
+        self.projector.prefetch(events, self.conn)
+        try:
+            return self.apply_events(events)
+        finally:
+            self.projector.prefetched()
 
     def apply_events(self, events: Iterable) -> int:
         """Applies the pathway events among domain `events` (decoded from the log, or those a

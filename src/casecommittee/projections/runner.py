@@ -293,7 +293,7 @@ class ProjectionRunner:
                     if claimed != 1:
                         raise PositionMoved()
                     session = self.projector.session(conn)
-                    session.apply(notifications)
+                    session.apply_batch(notifications)
                     session.flush()
                     clear_stall(conn, self.name, notifications[-1].id)
             except Exception:
