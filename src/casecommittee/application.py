@@ -230,10 +230,11 @@ class CaseCommittee(Application):
 
     def prefetch_pathways(self, wanted: dict[UUID, int]) -> None:
         """Loads the pathways of `wanted`, each at its version, for this thread's `state_at`
-        until `drop_prefetched`: from an SQLite event store, together (its last snapshot up to
+        until `drop_prefetched`: from the event store, together (its last snapshot up to
         that version and its events after it, as the library's repository reads one, but one
-        statement per few hundred pathways and table instead of two each). Pathways this thread
-        has just saved, or in another store, are left to `state_at`'s own way."""
+        statement per few hundred pathways and table instead of two each; SQLite or PostgreSQL,
+        `event_reads`). Pathways this thread has just saved, or in another kind of store, are
+        left to `state_at`'s own way."""
         saved = getattr(self._just_saved, "pathways", {})
         wanted = {i: v for i, v in wanted.items() if i not in saved}
         snapshots = self.snapshots

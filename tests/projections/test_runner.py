@@ -190,9 +190,9 @@ def test_a_projection_worker_loads_the_pathways_of_its_batch_together(
 ):
     """The web nodes save, a worker projects (CASECOMMITTEE_PROJECTIONS=worker): its batch
     holds steps of pathways it has not in memory — one past its snapshot, one corrected in
-    the batch, one followed by its correction, one identified in the batch. On SQLite it reads
-    them together, never one by one through the repository; on every store the rows are those
-    a replay of the log makes."""
+    the batch, one followed by its correction, one identified in the batch. It reads them
+    together (SQLite and PostgreSQL), never one by one through the repository, and the rows
+    are those a replay of the log makes."""
     long_one = referent.identifies(date(2026, 1, 5))
     for day in range(11):  # (a snapshot at version 10)
         referent.logs(long_one, "committee_referral", date(2026, 1, 6 + day), reason="point d'étape")
@@ -213,8 +213,7 @@ def test_a_projection_worker_loads_the_pathways_of_its_batch_together(
                         lambda *args, **kwargs: loads.append(args) or get(*args, **kwargs))
     system.projections.projector.forget()  # (a worker that has just started)
     assert system.projections.catch_up() == 6
-    if system.settings.store_kind == "sqlite":
-        assert loads == []
+    assert loads == []
     rows = _rows(system)
     assert rows[str(long_one)] == (13, "identified") and rows[str(corrected)] == (4, "employed")
     assert rows[str(plain)] == (2, "oriented") and rows[str(new)] == (2, "oriented")
