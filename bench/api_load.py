@@ -156,14 +156,8 @@ class Server:
 
     def stop(self, timeout: float = 20) -> None:
         """SIGTERM (gunicorn's graceful stop), then SIGKILL to the process group after `timeout`."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-        self._log.close()
+        stop_process(self.process, self._log, timeout,
+                     kill=lambda: os.killpg(self.process.pid, signal.SIGKILL))
 
 
 # ---- the load generator -------------------------------------------------------------------------
@@ -439,3 +433,15 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def stop_process(process: subprocess.Popen, log, timeout: float, kill=None) -> None:
+    """SIGTERM, then `kill` (SIGKILL to the process by default) after `timeout`; closes its log."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            (kill or process.kill)()
+            process.wait(10)
+    log.close()

@@ -183,14 +183,7 @@ class ProjectionWorker:
 
     def stop(self, timeout: float = 20) -> None:
         """SIGTERM, then SIGKILL after `timeout`."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self._log.close()
+        api_load.stop_process(self.process, self._log, timeout)
 
 
 class Positions:
