@@ -15,6 +15,15 @@ from casecommittee.projections.replay_check import replay_check
 from casecommittee.projections.runner import ProjectionRunner
 
 
+def _repository_loads(system, monkeypatch) -> list:
+    """The aggregates loaded through the library's repository from now on (each call's args)."""
+    loads = []
+    get = system.app.repository.get
+    monkeypatch.setattr(system.app.repository, "get",
+                        lambda *args, **kwargs: loads.append(args) or get(*args, **kwargs))
+    return loads
+
+
 def _rows(system):
     with system.engine.connect() as conn:
         return {r.pathway_id: (r.version, r.stage) for r in conn.execute(select(pathway_rows))}
@@ -127,10 +136,7 @@ def test_a_write_loads_its_pathway_once_even_when_the_projector_forgot_it(
     second load), and the rows are those a replay of the log makes."""
     pid = referent.identifies(date(2026, 3, 2))
     referent.orients(pid, date(2026, 3, 20))
-    loads = []
-    get = system.app.repository.get
-    monkeypatch.setattr(system.app.repository, "get",
-                        lambda *args, **kwargs: loads.append(args) or get(*args, **kwargs))
+    loads = _repository_loads(system, monkeypatch)
     for step in (lambda: referent.hires(pid, date(2026, 4, 2)),
                  lambda: referent.logs(pid, "corrected", date(2026, 4, 3), corrects_version=2,
                                        changes={"occurred_on": date(2026, 3, 21)},
@@ -207,10 +213,7 @@ def test_a_projection_worker_loads_the_pathways_of_its_batch_together(
     referent.hires(corrected, date(2026, 4, 2))
     new = referent.identifies(date(2026, 3, 25))
     referent.orients(new, date(2026, 3, 26))
-    loads = []
-    get = system.app.repository.get
-    monkeypatch.setattr(system.app.repository, "get",
-                        lambda *args, **kwargs: loads.append(args) or get(*args, **kwargs))
+    loads = _repository_loads(system, monkeypatch)
     system.projections.projector.forget()  # (a worker that has just started)
     assert system.projections.catch_up() == 6
     assert loads == []
